@@ -1,0 +1,99 @@
+"""The ``powergame`` command line. Each command lives in its own module and is imported
+only when it runs, so ``powergame --help`` starts fast; commands are thin shells over
+library functions."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from powergame.errors import PowerGameError
+
+# command name -> (module, function, one-line help shown by `powergame --help`)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "match": ("powergame.cli.match", "match", "Play one relationship and print its transcript."),
+    "strategies": ("powergame.cli.strategies", "strategies", "List the registered strategies."),
+    "run": ("powergame.cli.tournament", "run", "Run a tournament from a TOML spec."),
+    "tournament": ("powergame.cli.tournament", "tournament", "Run an ad-hoc round-robin tournament."),
+    "report": ("powergame.cli.report", "report", "Render plots and an HTML page for a results folder."),
+    "check": ("powergame.cli.check", "check", "Check strategies against their declared classifiers."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name, (module, _, _) in COMMANDS.items() if _module_exists(module)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module_name, attr, _ = COMMANDS[cmd_name]
+        if not _module_exists(module_name):
+            return None
+        command: click.Command = getattr(importlib.import_module(module_name), attr)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and name not in self.list_commands(ctx):
+            import difflib
+
+            close = difflib.get_close_matches(name, self.list_commands(ctx), n=3)
+            hint = f" Did you mean {', '.join(close)}?" if close else ""
+            raise click.UsageError(f"No such command {name!r}.{hint}", ctx)
+        return super().resolve_command(ctx, args)
+
+
+def _module_exists(module_name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module_name) is not None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="powergame")
+def cli() -> None:
+    """Repeated cooperation games in which either partner may leave.
+
+    Two partners play C (cooperate) or D (withhold) each round; after seeing both
+    actions either may leave, and then each earns its own outside option. Tournaments
+    pit trust-building strategies against withholding ones and report which
+    relationships last, who leaves, who profits and how power moves.
+
+    \b
+    Examples:
+      powergame strategies --family trust-building
+      powergame match "Out-for-Tat" "Hit and Run" --outside 2,1 --rounds 20
+      powergame run tournaments/specs/default.toml --out results/
+    """
+
+
+def main() -> None:
+    """Entry point: run the CLI; a PowerGameError becomes one line on stderr, exit 2."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except PowerGameError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)

@@ -1,0 +1,153 @@
+"""The match engine: plays one relationship between two players, round by round.
+
+A round (MODEL.md): both offer stakes, both choose actions, noise may flip each action,
+the stake is the smaller offer, each earns s * pi_i + (1 - s) * v_i, then both see what
+was played and each may leave. Exit is final. A match is a pure function of the game,
+the two strategies and the seed.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+
+from powergame.actions import Action
+from powergame.errors import ParameterError, StrategyError
+from powergame.game import Game
+from powergame.player import Player
+from powergame.result import MatchResult
+
+C = Action.C
+D = Action.D
+
+
+def _overrides(player: Player, method: str) -> bool:
+    return getattr(type(player), method) is not getattr(Player, method)
+
+
+def derive_seeds(seed: int, count: int) -> list[int]:
+    """``count`` independent 64-bit seeds from one match seed."""
+    master = random.Random(seed)
+    return [master.getrandbits(64) for _ in range(count)]
+
+
+def play_match(game: Game, player_a: Player, player_b: Player, seed: int | None = None) -> MatchResult:
+    """Play one match; ``player_a`` takes role A. The same ``seed`` gives the same result
+    (``seed=None`` draws one, recorded in the result)."""
+    if player_a is player_b:
+        raise ParameterError(
+            "players", player_a.name, "must be two distinct instances (use two objects for self-play)"
+        )
+    if seed is None:
+        seed = secrets.randbits(63)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ParameterError("seed", seed, "must be a whole number >= 0")
+    horizon_seed, noise_seed, seed_a, seed_b = derive_seeds(seed, 4)
+    horizon = game.draw_horizon(random.Random(horizon_seed).random())
+    player_a.join_match(game, 0, seed_a)
+    player_b.join_match(game, 1, seed_b)
+
+    hist_a, hist_b = player_a.history, player_b.history
+    strategy_a, strategy_b = player_a.strategy, player_b.strategy
+    stake_a = player_a.stake if _overrides(player_a, "stake") else None
+    stake_b = player_b.stake if _overrides(player_b, "stake") else None
+    leave_a = player_a.leave if _overrides(player_a, "leave") else None
+    leave_b = player_b.leave if _overrides(player_b, "leave") else None
+    noise = game.noise
+    uniform = random.Random(noise_seed).random
+    pay_a = game.payoff_table(0)
+    r_b, s_b, t_b, p_b = game.payoff_table(1)
+    pay_b = (r_b, t_b, s_b, p_b)  # indexed by the outcome seen from A (CC, CD, DC, DD)
+    v_a, v_b = game.outside_options
+
+    intended_a: list[str] = []
+    intended_b: list[str] = []
+    payoffs_a: list[float] = []
+    payoffs_b: list[float] = []
+    left_by: str | None = None
+    exit_round: int | None = None
+    who = player_a
+    t = 0
+    try:
+        for t in range(1, horizon + 1):
+            x_a = x_b = 1.0
+            if stake_a is not None:
+                who = player_a
+                x_a = _checked_stake(stake_a(player_b), player_a, t)
+            if stake_b is not None:
+                who = player_b
+                x_b = _checked_stake(stake_b(player_a), player_b, t)
+            who = player_a
+            act_a = strategy_a(player_b)
+            who = player_b
+            act_b = strategy_b(player_a)
+            if act_a is not C and act_a is not D:
+                raise StrategyError(player_a.name, t, f"strategy returned {act_a!r}, not C or D")
+            if act_b is not C and act_b is not D:
+                raise StrategyError(player_b.name, t, f"strategy returned {act_b!r}, not C or D")
+            intended_a.append(act_a.name)
+            intended_b.append(act_b.name)
+            if noise:
+                if uniform() < noise:
+                    act_a = D if act_a is C else C
+                if uniform() < noise:
+                    act_b = D if act_b is C else C
+            hist_a.append(act_a)
+            hist_b.append(act_b)
+            hist_a.stakes.append(x_a)
+            hist_b.stakes.append(x_b)
+            outcome = 2 * act_a.value + act_b.value
+            stake = x_a if x_a < x_b else x_b
+            if stake == 1.0:
+                payoffs_a.append(pay_a[outcome])
+                payoffs_b.append(pay_b[outcome])
+            else:
+                payoffs_a.append(stake * pay_a[outcome] + (1.0 - stake) * v_a)
+                payoffs_b.append(stake * pay_b[outcome] + (1.0 - stake) * v_b)
+            quit_a = quit_b = False
+            if leave_a is not None:
+                who = player_a
+                quit_a = _checked_leave(leave_a(player_b), player_a, t)
+            if leave_b is not None:
+                who = player_b
+                quit_b = _checked_leave(leave_b(player_a), player_b, t)
+            if quit_a or quit_b:
+                left_by = "both" if quit_a and quit_b else ("A" if quit_a else "B")
+                exit_round = t
+                break
+    except StrategyError:
+        raise
+    except Exception as exc:
+        raise StrategyError(who.name, t, f"raised {type(exc).__name__}: {exc}") from exc
+
+    return MatchResult(
+        player_a=player_a.name,
+        player_b=player_b.name,
+        game=game,
+        seed=seed,
+        horizon=horizon,
+        actions_a="".join(a.name for a in hist_a),
+        actions_b="".join(a.name for a in hist_b),
+        intended_a="".join(intended_a),
+        intended_b="".join(intended_b),
+        stakes_a=tuple(hist_a.stakes),
+        stakes_b=tuple(hist_b.stakes),
+        payoffs_a=tuple(payoffs_a),
+        payoffs_b=tuple(payoffs_b),
+        left_by=left_by,
+        exit_round=exit_round,
+    )
+
+
+def _checked_stake(value: object, player: Player, t: int) -> float:
+    if value == 1.0 and type(value) in (float, int):
+        return 1.0
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 < value <= 1.0:
+        raise StrategyError(player.name, t, f"stake returned {value!r}, allowed: a number in (0, 1]")
+    return float(value)
+
+
+def _checked_leave(value: object, player: Player, t: int) -> bool:
+    if value is True or value is False:
+        return value
+    raise StrategyError(player.name, t, f"leave returned {value!r}, allowed: True or False")

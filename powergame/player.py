@@ -1,0 +1,170 @@
+"""The player API: subclass ``Player`` and override ``strategy`` (and ``leave``, ``stake``).
+
+It follows axelrod's ``Player``: ``strategy(self, opponent)`` returns ``C`` or ``D`` and
+``self.history`` / ``opponent.history`` hold what was played (after noise). New here:
+``leave(self, opponent) -> bool`` is asked after both actions are seen (default: stay),
+``stake(self, opponent) -> float`` offers a stake in (0, 1] before the round (default 1),
+and a player can read the game, its role and both outside options.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import TYPE_CHECKING, Any
+
+from powergame.actions import Action
+from powergame.game import ROLES, Game, StagePayoffs
+
+if TYPE_CHECKING:
+    from powergame.state_table import StateTable
+
+FAMILIES = ("trust-building", "withholding", "neutral")
+
+# What every classifier must say, and what each key allows.
+CLASSIFIER_KEYS: dict[str, str] = {
+    "family": "one of " + ", ".join(FAMILIES),
+    "memory_depth": "a whole number >= 0 or float('inf')",
+    "stochastic": "True or False",
+    "can_leave": "True or False",
+    "uses_outside_options": "True or False",
+}
+
+
+class History(list[Action]):
+    """The actions one partner played (after noise), oldest first, plus the stakes it
+    offered: ``history[-1]`` is the last action, ``history.stakes[-1]`` the last stake."""
+
+    __slots__ = ("stakes",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stakes: list[float] = []
+
+    @property
+    def cooperations(self) -> int:
+        """How many rounds this partner cooperated."""
+        return self.count(Action.C)
+
+    @property
+    def defections(self) -> int:
+        """How many rounds this partner withheld."""
+        return self.count(Action.D)
+
+    def __repr__(self) -> str:
+        return "History(" + "".join(a.name for a in self) + ")"
+
+
+class Player:
+    """Base class of every strategy.
+
+    Class attributes to set in a subclass: ``name`` (unique, shown to users) and
+    ``classifier`` (a dict with at least the keys of ``CLASSIFIER_KEYS``); a wrapper or
+    a bridged strategy may set both per instance. State that
+    a strategy keeps between rounds lives on the instance and is cleared by ``reset``.
+    """
+
+    name: str = "Player"
+    classifier: dict[str, Any] = {
+        "family": "neutral",
+        "memory_depth": float("inf"),
+        "stochastic": False,
+        "can_leave": False,
+        "uses_outside_options": False,
+    }
+
+    def __init__(self) -> None:
+        self.history = History()
+        self.game: Game | None = None
+        self.role: int = 0
+        self.match_length: int | None = None
+        self.rng = random.Random(0)
+
+    # --- what a strategy overrides ---------------------------------------------------
+    def strategy(self, opponent: Player) -> Action:
+        """This round's action, ``C`` or ``D``."""
+        raise NotImplementedError(f"{type(self).__name__} must define strategy(self, opponent)")
+
+    def leave(self, opponent: Player) -> bool:
+        """After both actions of this round are seen: True ends the relationship."""
+        return False
+
+    def stake(self, opponent: Player) -> float:
+        """The stake offered for this round, in (0, 1]; the round's stake is the smaller offer."""
+        return 1.0
+
+    def reset(self) -> None:
+        """Forget everything from the last match. Subclasses with state extend this and
+        call ``super().reset()``."""
+        self.history = History()
+
+    def state_table(self) -> StateTable | None:
+        """The finite-state form of this strategy, if it has one (see
+        ``powergame.state_table``); None means it can only be run by calling it."""
+        return None
+
+    # --- what the engine sets --------------------------------------------------------
+    def join_match(self, game: Game, role: int, seed: int) -> None:
+        """Called by the engine before round 1: reset, then learn the game and the role."""
+        self.reset()
+        self.history = History()
+        self.game = game
+        self.role = role
+        self.match_length = game.rounds
+        self.rng = random.Random(seed)
+
+    # --- what a strategy may read ----------------------------------------------------
+    @property
+    def role_name(self) -> str:
+        """ "A" or "B"."""
+        return ROLES[self.role]
+
+    @property
+    def round_number(self) -> int:
+        """The round about to be played (1 for the first)."""
+        return len(self.history) + 1
+
+    def _game(self) -> Game:
+        if self.game is None:
+            raise RuntimeError(f"{self.name} is not in a match yet")
+        return self.game
+
+    @property
+    def own_outside_option(self) -> float:
+        """v_i: what this player earns per round once the relationship is over."""
+        return self._game().outside_options[self.role]
+
+    @property
+    def partner_outside_option(self) -> float:
+        """v_j: the partner's outside option."""
+        return self._game().outside_options[1 - self.role]
+
+    @property
+    def own_payoffs(self) -> StagePayoffs:
+        """This player's stage matrix."""
+        return self._game().payoffs[self.role]
+
+    @property
+    def partner_payoffs(self) -> StagePayoffs:
+        """The partner's stage matrix."""
+        return self._game().payoffs[1 - self.role]
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+def check_classifier(classifier: object) -> str | None:
+    """None when ``classifier`` is valid, else a one-line reason."""
+    if not isinstance(classifier, dict):
+        return f"classifier must be a dict, got {type(classifier).__name__}"
+    for key, allowed in CLASSIFIER_KEYS.items():
+        if key not in classifier:
+            return f"classifier lacks {key!r} ({allowed})"
+    if classifier["family"] not in FAMILIES:
+        return f"classifier family = {classifier['family']!r} is not allowed: {CLASSIFIER_KEYS['family']}"
+    depth = classifier["memory_depth"]
+    if isinstance(depth, bool) or not ((isinstance(depth, int) and depth >= 0) or depth == float("inf")):
+        return f"classifier memory_depth = {depth!r} is not allowed: {CLASSIFIER_KEYS['memory_depth']}"
+    for key in ("stochastic", "can_leave", "uses_outside_options"):
+        if not isinstance(classifier[key], bool):
+            return f"classifier {key} = {classifier[key]!r} is not allowed: True or False"
+    return None

@@ -1,0 +1,189 @@
+"""The record of one match: plain data (strings, numbers, tuples) that pickles and turns
+into JSON; every figure that can be derived from the transcript is a property."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from powergame import power
+from powergame.game import Game
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """What happened in one match.
+
+    ``actions_a``/``actions_b`` are the played actions (after noise) as strings of C and
+    D, one letter per round together; ``intended_*`` are the actions chosen before noise.
+    ``payoffs_*`` are u_i for the rounds together. ``left_by`` is "A", "B", "both" or
+    None, and ``exit_round`` the round after which the relationship ended.
+    """
+
+    player_a: str
+    player_b: str
+    game: Game
+    seed: int
+    horizon: int
+    actions_a: str
+    actions_b: str
+    intended_a: str
+    intended_b: str
+    stakes_a: tuple[float, ...]
+    stakes_b: tuple[float, ...]
+    payoffs_a: tuple[float, ...]
+    payoffs_b: tuple[float, ...]
+    left_by: str | None
+    exit_round: int | None
+
+    # --- duration and exit ------------------------------------------------------------
+    @property
+    def rounds_together(self) -> int:
+        return len(self.actions_a)
+
+    @property
+    def censored(self) -> bool:
+        """Nobody left: the relationship reached the horizon (right-censored)."""
+        return self.left_by is None
+
+    lasted = censored
+
+    @property
+    def stakes(self) -> tuple[float, ...]:
+        """The stake of each round together: min of the two offers."""
+        return tuple(min(a, b) for a, b in zip(self.stakes_a, self.stakes_b))
+
+    # --- scores -------------------------------------------------------------------------
+    @property
+    def totals(self) -> tuple[float, float]:
+        """Raw totals over the whole horizon: payoffs together, v_i for every round after an
+        exit, minus the exit cost of each partner who left."""
+        return (self._total(0), self._total(1))
+
+    def _total(self, role: int) -> float:
+        payoffs = self.payoffs_a if role == 0 else self.payoffs_b
+        outside = self.game.outside_options[role]
+        total = sum(payoffs) + (self.horizon - self.rounds_together) * outside
+        if self.left_by in ("AB"[role], "both"):
+            total -= self.game.exit_costs[role]
+        return total
+
+    @property
+    def scores_per_round(self) -> tuple[float, float]:
+        """Totals divided by the horizon n."""
+        ta, tb = self.totals
+        return (ta / self.horizon, tb / self.horizon)
+
+    # --- behaviour while together -----------------------------------------------------
+    @property
+    def cooperation_rates(self) -> tuple[float, float]:
+        """Share of rounds together in which each partner played C (after noise)."""
+        n = self.rounds_together
+        if n == 0:
+            return (0.0, 0.0)
+        return (self.actions_a.count("C") / n, self.actions_b.count("C") / n)
+
+    @property
+    def mutual_cooperation_rate(self) -> float:
+        n = self.rounds_together
+        if n == 0:
+            return 0.0
+        return sum(a == "C" == b for a, b in zip(self.actions_a, self.actions_b)) / n
+
+    @property
+    def mean_stake(self) -> float:
+        stakes = self.stakes
+        return sum(stakes) / len(stakes) if stakes else 0.0
+
+    # --- power ------------------------------------------------------------------------
+    @property
+    def structural_dependence(self) -> tuple[float, float]:
+        return (power.structural_dependence(self.game, 0), power.structural_dependence(self.game, 1))
+
+    @property
+    def power_index(self) -> float:
+        return power.power_index(self.game)
+
+    @property
+    def least_interest_partner(self) -> str | None:
+        return power.least_interest_partner(self.game)
+
+    @property
+    def realized_dependence(self) -> tuple[float | None, float | None]:
+        """d_i at the end of the relationship."""
+        va, vb = self.game.outside_options
+        return (
+            power.realized_dependence(self.payoffs_a, va),
+            power.realized_dependence(self.payoffs_b, vb),
+        )
+
+    @property
+    def power_holders(self) -> str:
+        va, vb = self.game.outside_options
+        return power.power_holders(self.payoffs_a, self.payoffs_b, va, vb)
+
+    @property
+    def power_shifts(self) -> int:
+        return power.count_power_shifts(self.power_holders)
+
+    @property
+    def power_shares(self) -> tuple[float, float]:
+        return power.power_shares(self.power_holders)
+
+    # --- plain data ---------------------------------------------------------------------
+    def summary(self) -> dict[str, Any]:
+        """The outcome figures (no per-round lists): one flat dict for tables."""
+        holders = self.power_holders
+        ta, tb = self.totals
+        sa, sb = self.scores_per_round
+        ca, cb = self.cooperation_rates
+        da, db = self.realized_dependence
+        ha, hb = power.power_shares(holders)
+        return {
+            "player_a": self.player_a,
+            "player_b": self.player_b,
+            "seed": self.seed,
+            "horizon": self.horizon,
+            "rounds_together": self.rounds_together,
+            "left_by": self.left_by,
+            "exit_round": self.exit_round,
+            "censored": self.censored,
+            "total_a": ta,
+            "total_b": tb,
+            "score_a": sa,
+            "score_b": sb,
+            "cooperation_a": ca,
+            "cooperation_b": cb,
+            "mutual_cooperation": self.mutual_cooperation_rate,
+            "mean_stake": self.mean_stake,
+            "structural_dependence_a": self.structural_dependence[0],
+            "structural_dependence_b": self.structural_dependence[1],
+            "power_index": self.power_index,
+            "least_interest": self.least_interest_partner,
+            "realized_dependence_a": da,
+            "realized_dependence_b": db,
+            "power_shifts": power.count_power_shifts(holders),
+            "power_share_a": ha,
+            "power_share_b": hb,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything, JSON-ready: the summary, the game and the round-by-round transcript."""
+        data = self.summary()
+        data["game"] = self.game.to_dict()
+        data["rounds"] = [
+            {
+                "round": t + 1,
+                "action_a": self.actions_a[t],
+                "action_b": self.actions_b[t],
+                "intended_a": self.intended_a[t],
+                "intended_b": self.intended_b[t],
+                "stake_a": self.stakes_a[t],
+                "stake_b": self.stakes_b[t],
+                "payoff_a": self.payoffs_a[t],
+                "payoff_b": self.payoffs_b[t],
+                "power_holder": holder,
+            }
+            for t, holder in zip(range(self.rounds_together), self.power_holders)
+        ]
+        return data

@@ -1,0 +1,178 @@
+"""The state-table form of a strategy: finite states, everything chosen from the state.
+
+A strategy with finite memory can be written as a table, which lets a vectorized engine
+or an exact Markov computation run it without calling Python each round:
+
+- in state ``s`` the player cooperates with probability ``cooperate[s]`` and offers
+  ``stake[s]``;
+- after the round's outcome ``o`` (own action, partner action, after noise: index 0..3 for
+  CC, CD, DC, DD) it leaves with probability ``leave[s][o]``;
+- if the relationship goes on, the next state is drawn from ``transition[s][o]``, a
+  probability for each state.
+
+``StateTablePlayer`` runs a table through the ordinary Player API, so a strategy defined
+by its table works in every engine.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from powergame.actions import Action
+from powergame.errors import ParameterError
+from powergame.player import Player
+
+OUTCOMES = ("CC", "CD", "DC", "DD")  # own action first
+
+
+def outcome_index(own: Action, partner: Action) -> int:
+    """0..3 for CC, CD, DC, DD."""
+    return 2 * own.value + partner.value
+
+
+@dataclass(frozen=True)
+class StateTable:
+    """A finite-state strategy; see the module docstring."""
+
+    cooperate: tuple[float, ...]
+    stake: tuple[float, ...]
+    leave: tuple[tuple[float, float, float, float], ...]
+    transition: tuple[tuple[tuple[float, ...], ...], ...]
+    initial_state: int = 0
+
+    def __post_init__(self) -> None:
+        n = len(self.cooperate)
+        if n == 0:
+            raise ParameterError("state table", "no states", "needs at least one state")
+        object.__setattr__(self, "cooperate", tuple(float(p) for p in self.cooperate))
+        object.__setattr__(self, "stake", tuple(float(x) for x in self.stake))
+        object.__setattr__(self, "leave", tuple(tuple(float(p) for p in row) for row in self.leave))
+        object.__setattr__(
+            self,
+            "transition",
+            tuple(tuple(tuple(float(p) for p in dist) for dist in row) for row in self.transition),
+        )
+        if len(self.stake) != n or len(self.leave) != n or len(self.transition) != n:
+            raise ParameterError("state table", "shape", f"every field needs {n} states")
+        for s in range(n):
+            _probability(f"cooperate[{s}]", self.cooperate[s])
+            if not 0.0 < self.stake[s] <= 1.0:
+                raise ParameterError(f"stake[{s}]", self.stake[s], "must be in (0, 1]")
+            if len(self.leave[s]) != 4 or len(self.transition[s]) != 4:
+                raise ParameterError(
+                    "state table", f"state {s}", "needs one entry per outcome CC, CD, DC, DD"
+                )
+            for o in range(4):
+                _probability(f"leave[{s}][{o}]", self.leave[s][o])
+                dist = self.transition[s][o]
+                if (
+                    len(dist) != n
+                    or any(not 0.0 <= p <= 1.0 for p in dist)
+                    or not math.isclose(sum(dist), 1.0)
+                ):
+                    raise ParameterError(
+                        f"transition[{s}][{o}]", dist, f"must be {n} probabilities summing to 1"
+                    )
+        if not 0 <= self.initial_state < n:
+            raise ParameterError("initial_state", self.initial_state, f"must be a state 0..{n - 1}")
+
+    @property
+    def n_states(self) -> int:
+        return len(self.cooperate)
+
+    @property
+    def is_deterministic(self) -> bool:
+        """Every choice and transition has probability 0 or 1."""
+        probs = [*self.cooperate, *(p for row in self.leave for p in row)]
+        probs += [p for row in self.transition for dist in row for p in dist]
+        return all(p in (0.0, 1.0) for p in probs)
+
+    @classmethod
+    def deterministic(
+        cls,
+        cooperate: Sequence[bool | float],
+        stake: Sequence[float],
+        leave: Sequence[Sequence[bool | float]],
+        next_state: Sequence[Sequence[int]],
+        initial_state: int = 0,
+    ) -> StateTable:
+        """Build a table whose transitions are given as next-state numbers."""
+        n = len(cooperate)
+        transition = tuple(
+            tuple(tuple(1.0 if k == nxt else 0.0 for k in range(n)) for nxt in row) for row in next_state
+        )
+        return cls(
+            cooperate=tuple(float(c) for c in cooperate),
+            stake=tuple(stake),
+            leave=tuple(tuple(float(x) for x in row) for row in leave),  # type: ignore[misc]
+            transition=transition,
+            initial_state=initial_state,
+        )
+
+
+def _probability(name: str, p: float) -> None:
+    if not 0.0 <= p <= 1.0:
+        raise ParameterError(name, p, "must be a probability in [0, 1]")
+
+
+def _draw(rng_random: Any, p: float) -> bool:
+    if p >= 1.0:
+        return True
+    if p <= 0.0:
+        return False
+    return bool(rng_random() < p)
+
+
+class StateTablePlayer(Player):
+    """A player that follows a ``StateTable``. Subclasses build ``self.table`` in
+    ``__init__`` (before or after calling ``super().__init__()``)."""
+
+    table: StateTable
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.current_state = self.table.initial_state
+        self._left = False
+
+    def state_table(self) -> StateTable:
+        return self.table
+
+    def reset(self) -> None:
+        super().reset()
+        self.current_state = self.table.initial_state
+        self._left = False
+
+    def stake(self, opponent: Player) -> float:
+        return self.table.stake[self.current_state]
+
+    def strategy(self, opponent: Player) -> Action:
+        p = self.table.cooperate[self.current_state]
+        return Action.C if _draw(self.rng.random, p) else Action.D
+
+    def leave(self, opponent: Player) -> bool:
+        s = self.current_state
+        o = outcome_index(self.history[-1], opponent.history[-1])
+        if _draw(self.rng.random, self.table.leave[s][o]):
+            return True
+        self.current_state = _next_state(self.table.transition[s][o], self.rng.random)
+        return False
+
+
+def _next_state(dist: tuple[float, ...], rng_random: Any) -> int:
+    """A state drawn from ``dist``; no random number is used for a point mass."""
+    for k, p in enumerate(dist):
+        if p == 1.0:
+            return k
+    u = rng_random()
+    acc = 0.0
+    last_possible = 0
+    for k, p in enumerate(dist):
+        if p > 0.0:
+            last_possible = k
+            acc += p
+            if u < acc:
+                return k
+    return last_possible  # u fell in the rounding gap below 1

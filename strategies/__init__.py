@@ -1,0 +1,1 @@
+"""The built-in strategy library, registered through the powergame.strategies entry point."""

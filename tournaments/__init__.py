@@ -1,0 +1,1 @@
+"""Tournament formats, their analysis and the bundled TOML specs."""
