@@ -1,0 +1,471 @@
+"""Tournament analysis: who scores, which relationships last, who leaves, how power moves.
+
+Everything starts from the per-match table (one row per match, the columns of
+``MatchResult.summary()`` plus ``match_id``, ``repetition``, ``strategy_a/_b``,
+``family_a/_b``, ``outside_a/_b``; see docs/analysis.md) and its long form
+``to_long`` (one row per match and side). The functions are pure: tables in, tables
+(or plain dicts) out.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from powergame.errors import ParameterError
+from tournaments.survival import LogRankResult, kaplan_meier, log_rank, median_survival
+
+FAMILY_ORDER = ("trust-building", "withholding", "neutral")
+POSITIONS = ("more powerful", "equal", "less powerful")
+
+REQUIRED_COLUMNS = (
+    "match_id",
+    "repetition",
+    "strategy_a",
+    "strategy_b",
+    "family_a",
+    "family_b",
+    "horizon",
+    "rounds_together",
+    "left_by",
+    "exit_round",
+    "censored",
+    "total_a",
+    "total_b",
+    "score_a",
+    "score_b",
+    "cooperation_a",
+    "cooperation_b",
+    "mutual_cooperation",
+    "mean_stake",
+    "power_index",
+    "least_interest",
+    "power_shifts",
+    "power_share_a",
+    "power_share_b",
+)
+
+
+# --- the long table -----------------------------------------------------------------------
+def check_matches(matches: pd.DataFrame) -> None:
+    """Raise ParameterError unless ``matches`` is a non-empty per-match table."""
+    missing = [column for column in REQUIRED_COLUMNS if column not in matches.columns]
+    if missing:
+        raise ParameterError(
+            "matches", f"a table lacking {', '.join(missing)}", "a per-match table (docs/analysis.md)"
+        )
+    if matches.empty:
+        raise ParameterError("matches", "an empty table", "at least one match")
+
+
+def _letter(value: object) -> str | None:
+    """``left_by``/``least_interest`` as "A", "B", "both" or None (NaN and NA read as None)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    return str(value)
+
+
+def _optional_float(values: pd.Series) -> pd.Series:
+    return pd.to_numeric(values, errors="coerce").astype(float)
+
+
+def to_long(matches: pd.DataFrame) -> pd.DataFrame:
+    """One row per (match, side): the match seen from each partner.
+
+    Columns: ``match_id``, ``repetition``, ``role`` ("A"/"B"), ``strategy``, ``opponent``,
+    ``family``, ``opponent_family``, ``self_play``, ``horizon``, ``score`` (per round of
+    the horizon), ``total``, ``opponent_score``, ``duration`` (rounds together),
+    ``duration_share`` (duration / horizon), ``censored`` (nobody left), ``exit_round``
+    (NaN if censored), ``left`` (this side left, alone or together with the partner:
+    ``left_by`` is its role letter or "both"), ``left_alone``, ``left_jointly``,
+    ``was_left`` (only the partner left), ``cooperation`` and ``opponent_cooperation``
+    (rates while together), ``mutual_cooperation``, ``mean_stake``, ``power_position``
+    ("more powerful" for the least-interest partner, i.e. the smaller structural
+    dependence D_i, "less powerful", or "equal"), ``power_index`` (from this side: P_A
+    for A, -P_A for B), ``power_share`` (share of rounds it held realized power) and
+    ``power_shifts``; plus ``outside``, ``structural_dependence`` and
+    ``realized_dependence`` when the per-match table has them.
+    """
+    check_matches(matches)
+    table = matches.reset_index(drop=True)
+    left_by = [_letter(v) for v in table["left_by"]]
+    least = [_letter(v) for v in table["least_interest"]]
+    sides = []
+    for role, own, other in (("A", "a", "b"), ("B", "b", "a")):
+        side = pd.DataFrame(
+            {
+                "match_id": table["match_id"].to_numpy(),
+                "repetition": table["repetition"].to_numpy(),
+                "role": role,
+                "strategy": table[f"strategy_{own}"].astype(str).to_numpy(),
+                "opponent": table[f"strategy_{other}"].astype(str).to_numpy(),
+                "family": table[f"family_{own}"].astype(str).to_numpy(),
+                "opponent_family": table[f"family_{other}"].astype(str).to_numpy(),
+                "self_play": (table["strategy_a"].astype(str) == table["strategy_b"].astype(str)).to_numpy(),
+                "horizon": table["horizon"].astype(int).to_numpy(),
+                "score": table[f"score_{own}"].astype(float).to_numpy(),
+                "total": table[f"total_{own}"].astype(float).to_numpy(),
+                "opponent_score": table[f"score_{other}"].astype(float).to_numpy(),
+                "duration": table["rounds_together"].astype(int).to_numpy(),
+                "censored": table["censored"].astype(bool).to_numpy(),
+                "exit_round": _optional_float(table["exit_round"]).to_numpy(),
+                "left_by": left_by,
+                "cooperation": table[f"cooperation_{own}"].astype(float).to_numpy(),
+                "opponent_cooperation": table[f"cooperation_{other}"].astype(float).to_numpy(),
+                "mutual_cooperation": table["mutual_cooperation"].astype(float).to_numpy(),
+                "mean_stake": table["mean_stake"].astype(float).to_numpy(),
+                "power_index": (table["power_index"].astype(float) * (1 if role == "A" else -1)).to_numpy(),
+                "power_share": table[f"power_share_{own}"].astype(float).to_numpy(),
+                "power_shifts": table["power_shifts"].astype(int).to_numpy(),
+            }
+        )
+        partner = "B" if role == "A" else "A"
+        side["left_alone"] = [who == role for who in left_by]
+        side["left_jointly"] = [who == "both" for who in left_by]
+        side["left"] = side["left_alone"] | side["left_jointly"]
+        side["was_left"] = [who == partner for who in left_by]
+        side["power_position"] = [
+            "equal" if holder is None else ("more powerful" if holder == role else "less powerful")
+            for holder in least
+        ]
+        for name in ("outside", "structural_dependence", "realized_dependence"):
+            if f"{name}_{own}" in table.columns:
+                side[name] = _optional_float(table[f"{name}_{own}"]).to_numpy()
+        side["duration_share"] = side["duration"] / side["horizon"].where(side["horizon"] > 0)
+        sides.append(side)
+    return pd.concat(sides, ignore_index=True)
+
+
+def _long(table: pd.DataFrame) -> pd.DataFrame:
+    """Accept either the per-match table or its long form."""
+    return table if "role" in table.columns and "strategy" in table.columns else to_long(table)
+
+
+def _family_of(long: pd.DataFrame) -> dict[str, str]:
+    return dict(zip(long["strategy"], long["family"]))
+
+
+# --- ranking -----------------------------------------------------------------------------
+def _interval(values: np.ndarray, confidence: float) -> tuple[float, float, float, float]:
+    """mean, std (ddof 1) and a t-based confidence interval; NaN spread for one value."""
+    from scipy import stats
+
+    n = values.size
+    mean = float(values.mean())
+    if n < 2:
+        return mean, math.nan, math.nan, math.nan
+    std = float(values.std(ddof=1))
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * std / math.sqrt(n)
+    return mean, std, mean - half, mean + half
+
+
+def ranking(matches: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Strategies ranked by mean score per round of the horizon.
+
+    Every side a strategy played counts (both sides of a self-play match). For each
+    repetition the strategy's mean score is taken; ``score`` is the mean of those
+    per-repetition means, ``score_std`` their standard deviation and ``ci_low``/``ci_high``
+    a Student-t interval at ``confidence`` (NaN with a single repetition). Rank 1 is the
+    highest score; equal scores share the best rank.
+    """
+    long = _long(matches)
+    per_repetition = long.groupby(["strategy", "repetition"])["score"].mean()
+    rows = []
+    for strategy, values in per_repetition.groupby(level="strategy"):
+        mean, std, low, high = _interval(values.to_numpy(dtype=float), confidence)
+        rows.append(
+            {
+                "strategy": strategy,
+                "family": _family_of(long)[str(strategy)],
+                "score": mean,
+                "score_std": std,
+                "ci_low": low,
+                "ci_high": high,
+                "repetitions": int(values.size),
+                "sides": int((long["strategy"] == strategy).sum()),
+            }
+        )
+    table = pd.DataFrame(rows).sort_values(["score", "strategy"], ascending=[False, True])
+    table.insert(0, "rank", table["score"].rank(method="min", ascending=False).astype(int))
+    return table.reset_index(drop=True)
+
+
+# --- which relationships last ------------------------------------------------------------
+def pair_table(matches: pd.DataFrame) -> pd.DataFrame:
+    """Per (strategy_a, strategy_b) in their roles: how many matches, the share that reached
+    the horizon (``share_lasted``), the median rounds together, who left (shares of
+    matches left by A only, B only, both at once) and when (mean and median exit round
+    over the matches that ended; NaN if none did), and the mean scores of A and B."""
+    check_matches(matches)
+    table = matches.copy()
+    who = [_letter(v) for v in table["left_by"]]
+    table["_by_a"] = [w == "A" for w in who]
+    table["_by_b"] = [w == "B" for w in who]
+    table["_by_both"] = [w == "both" for w in who]
+    table["_exit"] = _optional_float(table["exit_round"]).where(~table["censored"].astype(bool))
+    grouped = table.groupby(["strategy_a", "strategy_b"], sort=True)
+    result = grouped.agg(
+        matches=("match_id", "size"),
+        share_lasted=("censored", "mean"),
+        median_duration=("rounds_together", "median"),
+        share_left_by_a=("_by_a", "mean"),
+        share_left_by_b=("_by_b", "mean"),
+        share_left_by_both=("_by_both", "mean"),
+        mean_exit_round=("_exit", "mean"),
+        median_exit_round=("_exit", "median"),
+        score_a=("score_a", "mean"),
+        score_b=("score_b", "mean"),
+    )
+    result["share_lasted"] = result["share_lasted"].astype(float)
+    return result.reset_index()
+
+
+def strategy_relationships(matches: pd.DataFrame) -> pd.DataFrame:
+    """Per strategy over all its sides: the share of its relationships that lasted, that
+    it left (alone or jointly), that it left alone, that it was left in, the mean and
+    median rounds together and the mean exit round of the ones that ended."""
+    long = _long(matches)
+    long = long.assign(exit_if_ended=long["exit_round"].where(~long["censored"]))
+    result = long.groupby("strategy").agg(
+        family=("family", "first"),
+        sides=("score", "size"),
+        share_lasted=("censored", "mean"),
+        share_left=("left", "mean"),
+        share_left_alone=("left_alone", "mean"),
+        share_was_left=("was_left", "mean"),
+        mean_duration=("duration", "mean"),
+        median_duration=("duration", "median"),
+        mean_exit_round=("exit_if_ended", "mean"),
+    )
+    for column in ("share_lasted", "share_left", "share_left_alone", "share_was_left"):
+        result[column] = result[column].astype(float)
+    return result.reset_index()
+
+
+def _relationships_of(long: pd.DataFrame, column: str, value: str) -> pd.DataFrame:
+    """The relationships in which some side has ``column == value``, each counted once."""
+    return long[long[column] == value].drop_duplicates("match_id")
+
+
+def survival_curves(
+    matches: pd.DataFrame, by: str = "family", confidence: float = 0.95
+) -> dict[str, pd.DataFrame]:
+    """Kaplan-Meier curves of rounds together, right-censored at the horizon, per group.
+
+    ``by`` is "family" or "strategy". A group's relationships are the matches in which at
+    least one side belongs to it, each counted once (a self-play match counts once for its
+    strategy; a trust-building vs withholding match counts once in each family).
+    """
+    if by not in ("family", "strategy"):
+        raise ParameterError("by", by, "one of family, strategy")
+    long = _long(matches)
+    groups: Iterable[str] = (
+        [f for f in FAMILY_ORDER if f in set(long["family"])]
+        if by == "family"
+        else sorted(set(long["strategy"]))
+    )
+    curves = {}
+    for group in groups:
+        rows = _relationships_of(long, by, group)
+        curves[group] = kaplan_meier(rows["duration"].to_numpy(), rows["censored"].to_numpy(), confidence)
+    return curves
+
+
+def survival_summary(matches: pd.DataFrame, by: str = "family") -> pd.DataFrame:
+    """One row per group of ``survival_curves``: relationships, exits, the Kaplan-Meier
+    median duration (NaN when over half lasted) and the estimated survival at the longest
+    horizon."""
+    long = _long(matches)
+    rows = []
+    for group, curve in survival_curves(long, by).items():
+        members = _relationships_of(long, by, group)
+        median = median_survival(curve)
+        rows.append(
+            {
+                by: group,
+                "relationships": len(members),
+                "exits": int((~members["censored"]).sum()),
+                "median_duration": math.nan if median is None else median,
+                "survival_at_end": float(curve["survival"].iloc[-1]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def family_log_rank(
+    matches: pd.DataFrame,
+    groups: tuple[str, str] = ("trust-building", "withholding"),
+    membership: str = "any",
+) -> LogRankResult:
+    """Log-rank test: do relationships of family ``groups[0]`` last as long as those of
+    ``groups[1]``?
+
+    With ``membership="any"`` a family's relationships are the matches in which at least
+    one side belongs to it, each counted once; a match between the two families then
+    counts in both groups, so the groups are not independent and the p-value is only a
+    guide. With ``membership="both"`` only matches in which both sides belong to the
+    family count (trust-building pairs vs withholding pairs): disjoint groups.
+    """
+    if membership not in ("any", "both"):
+        raise ParameterError("membership", membership, "one of any, both")
+    long = _long(matches)
+    samples = []
+    for family in groups:
+        rows = _relationships_of(long, "family", family)
+        if membership == "both":
+            rows = rows[rows["opponent_family"] == family]
+        samples.append((rows["duration"].to_numpy(), rows["censored"].to_numpy()))
+    (dur_a, cen_a), (dur_b, cen_b) = samples
+    return log_rank(dur_a, cen_a, dur_b, cen_b, names=groups)
+
+
+# --- power -------------------------------------------------------------------------------
+def power_positions(matches: pd.DataFrame) -> pd.DataFrame:
+    """Per strategy and power position (more powerful = the least-interest partner, equal,
+    less powerful): sides, mean score, share lasted, share left, share was left, mean
+    cooperation while together. Positions a strategy never held are absent."""
+    long = _long(matches)
+    result = long.groupby(["strategy", "power_position"]).agg(
+        family=("family", "first"),
+        sides=("score", "size"),
+        score=("score", "mean"),
+        share_lasted=("censored", "mean"),
+        share_left=("left", "mean"),
+        share_was_left=("was_left", "mean"),
+        cooperation=("cooperation", "mean"),
+    )
+    for column in ("share_lasted", "share_left", "share_was_left"):
+        result[column] = result[column].astype(float)
+    result = result.reset_index()
+    order = {position: i for i, position in enumerate(POSITIONS)}
+    result["_order"] = result["power_position"].map(order)
+    return result.sort_values(["strategy", "_order"]).drop(columns="_order").reset_index(drop=True)
+
+
+def power_summary(matches: pd.DataFrame) -> pd.DataFrame:
+    """Per strategy: mean power index from its side, mean power shifts per relationship,
+    mean share of rounds it held realized power, cooperation, the partner's cooperation
+    and mutual cooperation while together, and the mean stake."""
+    long = _long(matches)
+    return (
+        long.groupby("strategy")
+        .agg(
+            family=("family", "first"),
+            sides=("score", "size"),
+            power_index=("power_index", "mean"),
+            power_shifts=("power_shifts", "mean"),
+            power_share=("power_share", "mean"),
+            cooperation=("cooperation", "mean"),
+            opponent_cooperation=("opponent_cooperation", "mean"),
+            mutual_cooperation=("mutual_cooperation", "mean"),
+            mean_stake=("mean_stake", "mean"),
+            score=("score", "mean"),
+        )
+        .reset_index()
+    )
+
+
+# --- families ----------------------------------------------------------------------------
+def family_table(matches: pd.DataFrame) -> pd.DataFrame:
+    """The headline table, one row per family over all sides of its strategies: sides,
+    mean score, share of relationships that lasted, share of the ended relationships
+    whose exit it initiated (alone or jointly; NaN if none ended), share left and was
+    left over all relationships, mean rounds together, mean duration as a share of the
+    horizon, cooperation and mutual cooperation while together."""
+    long = _long(matches)
+    rows = []
+    for family in [f for f in FAMILY_ORDER if f in set(long["family"])] + sorted(
+        set(long["family"]) - set(FAMILY_ORDER)
+    ):
+        sides = long[long["family"] == family]
+        ended = sides[~sides["censored"]]
+        rows.append(
+            {
+                "family": family,
+                "strategies": int(sides["strategy"].nunique()),
+                "sides": len(sides),
+                "score": float(sides["score"].mean()),
+                "share_lasted": float(sides["censored"].mean()),
+                "share_exits_initiated": float(ended["left"].mean()) if len(ended) else math.nan,
+                "share_left": float(sides["left"].mean()),
+                "share_was_left": float(sides["was_left"].mean()),
+                "mean_duration": float(sides["duration"].mean()),
+                "mean_duration_share": float(sides["duration_share"].mean()),
+                "cooperation": float(sides["cooperation"].mean()),
+                "mutual_cooperation": float(sides["mutual_cooperation"].mean()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# --- compact outputs for the CLI and summary.json ----------------------------------------
+def _plain(value: Any) -> Any:
+    """JSON-ready: numpy scalars to Python, NaN to None."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _records(table: pd.DataFrame, key: str) -> dict[str, dict[str, Any]]:
+    return {
+        str(row[key]): {k: _plain(v) for k, v in row.items() if k != key} for row in table.to_dict("records")
+    }
+
+
+def headline(matches: pd.DataFrame) -> dict[str, Any]:
+    """Family-level figures for summary.json (plain JSON-ready data; NaN becomes None):
+    counts, the family table, the best strategy, and the log-rank comparison of
+    trust-building and withholding relationships (membership "any" and "both", see
+    ``family_log_rank``)."""
+    long = _long(matches)
+    ranked = ranking(long)
+    best = ranked.iloc[0]
+    return _plain(
+        {
+            "matches": int(long["match_id"].nunique()),
+            "repetitions": int(long["repetition"].nunique()),
+            "strategies": int(long["strategy"].nunique()),
+            "families": _records(family_table(long), "family"),
+            "best_strategy": {"strategy": best["strategy"], "family": best["family"], "score": best["score"]},
+            "survival": _records(survival_summary(long, "family"), "family"),
+            "log_rank_trust_vs_withholding": family_log_rank(long).to_dict(),
+            "log_rank_trust_pairs_vs_withholding_pairs": family_log_rank(long, membership="both").to_dict(),
+        }
+    )
+
+
+def _percent(value: float) -> str:
+    return "   -" if math.isnan(value) else f"{100 * value:3.0f}%"
+
+
+def summary_table(matches: pd.DataFrame) -> str:
+    """A compact text table, best first: rank, strategy, family, mean score per round ±
+    its standard deviation over repetitions, and the share of its relationships that
+    lasted, that it left (alone or jointly) and in which it was left."""
+    long = _long(matches)
+    ranked = ranking(long).merge(strategy_relationships(long).drop(columns="family"), on="strategy")
+    name_width = max(8, *(len(s) for s in ranked["strategy"]))
+    family_width = max(6, *(len(s) for s in ranked["family"]))
+    header = (
+        f"{'rank':>4}  {'strategy':<{name_width}}  {'family':<{family_width}}  "
+        f"{'score/round':>15}  {'lasted':>6}  {'left':>5}  {'was left':>8}"
+    )
+    lines = [header, "-" * len(header)]
+    for row in ranked.itertuples():
+        spread = "" if math.isnan(row.score_std) else f" ± {row.score_std:.2f}"
+        lines.append(
+            f"{row.rank:>4}  {row.strategy:<{name_width}}  {row.family:<{family_width}}  "
+            f"{f'{row.score:.3f}{spread}':>15}  {_percent(row.share_lasted):>6}  "
+            f"{_percent(row.share_left):>5}  {_percent(row.share_was_left):>8}"
+        )
+    return "\n".join(lines)
