@@ -1,0 +1,256 @@
+"""Play axelrod's strategies inside powergame matches.
+
+``AxelrodPlayer("Tit For Tat")`` wraps one of axelrod's ordinary strategies (those that
+obey axelrod's tournament rules: no reading or changing the opponent's internals) as a
+powergame ``Player``. It never leaves and always stakes 1, so with no noise, stakes 1
+and the default payoffs it plays exactly what ``axelrod.Match`` would.
+
+``import axelrod`` is slow (seconds), so this module imports it only inside functions,
+the first time an axelrod strategy is asked for.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+from typing import Any
+
+from powergame.actions import Action
+from powergame.errors import ParameterError, UnknownStrategyError
+from powergame.game import Game
+from powergame.player import Player
+
+PREFIX = "axelrod:"
+
+_CHEATER_REASON = (
+    "excluded: it breaks axelrod's tournament rules (it inspects or changes its opponent's "
+    "source or state); only ordinary axelrod strategies can be played"
+)
+
+
+def _normalise(name: str) -> str:
+    """Lower case, letters and digits only: "Tit-For Tat" and "TitForTat" meet."""
+    return re.sub(r"[^0-9a-z]", "", name.lower())
+
+
+def _axelrod() -> Any:
+    import axelrod
+
+    return axelrod
+
+
+@functools.lru_cache(maxsize=1)
+def _strategy_index() -> tuple[dict[str, type], dict[str, type], dict[str, str]]:
+    """(ordinary by normalised name, cheaters by normalised name, normalised -> display)."""
+    axl = _axelrod()
+    ordinary: dict[str, type] = {}
+    display: dict[str, str] = {}
+    for cls in axl.strategies:
+        for key in (_normalise(cls.name), _normalise(cls.__name__)):
+            ordinary.setdefault(key, cls)
+            display.setdefault(key, cls.name)
+    cheaters: dict[str, type] = {}
+    for cls in axl.cheating_strategies:
+        for key in (_normalise(cls.name), _normalise(cls.__name__)):
+            cheaters.setdefault(key, cls)
+    return ordinary, cheaters, display
+
+
+@functools.lru_cache(maxsize=1)
+def _action_maps() -> tuple[dict[Action, Any], dict[Any, Action]]:
+    """powergame action -> axelrod action, and back."""
+    axl = _axelrod()
+    to_axl = {Action.C: axl.Action.C, Action.D: axl.Action.D}
+    from_axl = {axl.Action.C: Action.C, axl.Action.D: Action.D}
+    return to_axl, from_axl
+
+
+def find_axelrod_strategy(name: str) -> type:
+    """The axelrod strategy class called ``name``: its display name ("Tit For Tat") or its
+    class name ("TitForTat"), ignoring case, spaces and punctuation; an ``axelrod:``
+    prefix is allowed. Raises ParameterError for a strategy that breaks axelrod's rules
+    and UnknownStrategyError (with up to 3 close names) for an unknown one."""
+    if not isinstance(name, str):
+        raise ParameterError("axelrod strategy", name, "must be a strategy name such as 'Tit For Tat'")
+    text = name[len(PREFIX) :] if name.lower().startswith(PREFIX) else name
+    key = _normalise(text)
+    ordinary, cheaters, display = _strategy_index()
+    if key in ordinary:
+        return ordinary[key]
+    if key in cheaters:
+        raise ParameterError("axelrod strategy", text, _CHEATER_REASON)
+    close = difflib.get_close_matches(key, list(ordinary), n=6)
+    suggestions: list[str] = []
+    for match in close:
+        label = PREFIX + display[match]
+        if label not in suggestions:
+            suggestions.append(label)
+    raise UnknownStrategyError(name, suggestions[:3])
+
+
+def axelrod_strategy_names() -> list[str]:
+    """Display names of axelrod's ordinary strategies, in axelrod's order."""
+    return [cls.name for cls in _axelrod().strategies]
+
+
+def axelrod_classifier(player: Any) -> dict[str, Any]:
+    """The powergame classifier of an axelrod player (class or instance)."""
+    axl = _axelrod()
+    depth = axl.Classifiers["memory_depth"](player)
+    if depth is None:
+        depth = float("inf")
+    elif depth != float("inf"):
+        depth = int(depth)
+    return {
+        "family": "neutral",
+        "memory_depth": depth,
+        "stochastic": bool(axl.Classifiers["stochastic"](player)),
+        "can_leave": False,
+        "uses_outside_options": False,
+    }
+
+
+def axelrod_game(game: Game, role: int) -> Any:
+    """axelrod.Game(R, S, T, P) of partner ``role``'s own stage matrix."""
+    payoffs = game.payoffs[role]
+    return _axelrod().Game(payoffs.R, payoffs.S, payoffs.T, payoffs.P)
+
+
+class _OpponentView:
+    """What an axelrod strategy sees of a partner that is not itself bridged: an
+    axelrod-style ``history`` (with coplays, counts and state distribution) kept in step
+    with that partner's played actions."""
+
+    __slots__ = ("name", "source", "_history")
+
+    def __init__(self, source: Player) -> None:
+        self.name = source.name
+        self.source = source
+        self._history = _axelrod().History()
+
+    @property
+    def history(self) -> Any:
+        return self._history
+
+    @property
+    def cooperations(self) -> int:
+        return int(self._history.cooperations)
+
+    @property
+    def defections(self) -> int:
+        return int(self._history.defections)
+
+    @property
+    def state_distribution(self) -> Any:
+        return self._history.state_distribution
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class AxelrodPlayer(Player):
+    """One of axelrod's ordinary strategies as a powergame player.
+
+    ``AxelrodPlayer("Tit For Tat")`` or ``AxelrodPlayer("GoByMajority", memory_depth=5)``
+    (keyword arguments go to the axelrod class). The name is ``"axelrod:<display name>"``;
+    the family is "neutral", memory depth and stochasticity come from axelrod. It never
+    leaves and stakes 1.
+
+    Each match follows ``axelrod.Match``: the axelrod player is reset, given the match
+    attributes (length, its own stage matrix as ``axelrod.Game``, noise) and, when
+    stochastic, a seed drawn from this player's engine rng. The engine has no per-round
+    hook, so the axelrod histories are brought up to date from the played actions at the
+    start of each ``strategy`` call.
+    """
+
+    def __init__(self, strategy: str | type, **init_kwargs: Any) -> None:
+        super().__init__()
+        cls: Any
+        if isinstance(strategy, type):
+            cls = find_axelrod_strategy(getattr(strategy, "__name__", ""))
+            if cls is not strategy:
+                raise ParameterError("axelrod strategy", strategy, "must be an ordinary axelrod strategy")
+        else:
+            cls = find_axelrod_strategy(strategy)
+        self.axelrod_class: Any = cls
+        self.init_kwargs = dict(init_kwargs)
+        try:
+            self._player = cls(**init_kwargs)
+        except TypeError as exc:
+            raise ParameterError(
+                f"{PREFIX}{cls.name} parameters", init_kwargs, f"axelrod says: {exc}"
+            ) from None
+        self.name = PREFIX + (cls.name if not init_kwargs else repr(self._player))
+        self.classifier = axelrod_classifier(self._player)
+        self._to_axl, self._from_axl = _action_maps()
+        self._synced = 0  # rounds already passed to the axelrod player's history
+        self._view: _OpponentView | None = None
+
+    @property
+    def axelrod_player(self) -> Any:
+        """The underlying axelrod player (its history is current up to the last
+        ``strategy`` call)."""
+        return self._player
+
+    def reset(self) -> None:
+        super().reset()
+        self._player.reset()
+        self._synced = 0
+        self._view = None
+
+    def join_match(self, game: Game, role: int, seed: int) -> None:
+        super().join_match(game, role, seed)
+        length = game.rounds if game.rounds is not None else float("inf")
+        self._player.set_match_attributes(length=length, game=axelrod_game(game, role), noise=game.noise)
+        if self.classifier["stochastic"]:
+            self._player.set_seed(self.rng.getrandbits(32))
+
+    def strategy(self, opponent: Player) -> Action:
+        played = self.history
+        rounds = len(played)
+        theirs = opponent.history
+        to_axl = self._to_axl
+        me = self._player
+        if self._synced < rounds:
+            update = me.update_history
+            for t in range(self._synced, rounds):
+                update(to_axl[played[t]], to_axl[theirs[t]])
+            self._synced = rounds
+        if type(opponent) is AxelrodPlayer:
+            other = opponent._player
+            if opponent._synced < rounds:
+                update = other.update_history
+                for t in range(opponent._synced, rounds):
+                    update(to_axl[theirs[t]], to_axl[played[t]])
+                opponent._synced = rounds
+        else:
+            view = self._view
+            if view is None or view.source is not opponent or len(view._history) > rounds:
+                view = self._view = _OpponentView(opponent)
+            other = view
+            known = len(view._history)
+            if known < rounds:
+                append = view._history.append
+                for t in range(known, rounds):
+                    append(to_axl[theirs[t]], to_axl[played[t]])
+        return self._from_axl[me.strategy(other)]
+
+    # Pickles as (strategy, keyword arguments): a fresh player, ready for a new match.
+    def __getstate__(self) -> dict[str, Any]:
+        return {"strategy": self.axelrod_class.name, "init_kwargs": self.init_kwargs}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["strategy"], **state["init_kwargs"])  # type: ignore[misc]
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+__all__ = [
+    "AxelrodPlayer",
+    "axelrod_classifier",
+    "axelrod_game",
+    "axelrod_strategy_names",
+    "find_axelrod_strategy",
+]
