@@ -240,6 +240,9 @@ def run_tournament(
     workers = resolve_processes(processes)
     plugins = tuple(plugins)
     registry = _registry(registry_loader, plugins)
+    for error in getattr(registry, "errors", ()):
+        if getattr(error, "plugin", None) in plugins:
+            raise error  # a plugin the user asked for did not load
     for name in spec.strategies:
         registry.get(name)  # unknown names fail here, before anything is written
     tasks = enumerate_matches(spec)

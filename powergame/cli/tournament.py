@@ -1,0 +1,168 @@
+"""``powergame run SPEC.toml`` and ``powergame tournament NAME...``: thin shells over
+``tournaments.round_robin.run_tournament``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from powergame.cli.options import game_from_options, game_options
+from powergame.errors import ParameterError
+
+
+def _plugin_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    try:
+        from powergame.cli.common import plugin_option
+    except ImportError:
+        return click.option(
+            "--plugin",
+            "plugins",
+            multiple=True,
+            metavar="PATH",
+            help="A Python file of extra strategies (repeatable).",
+        )(command)
+    decorated: Callable[..., Any] = plugin_option(command)
+    return decorated
+
+
+def _run_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option(
+            "--processes",
+            "-p",
+            type=int,
+            default=1,
+            show_default=True,
+            help="Worker processes (0 = all cores); results do not depend on it.",
+        ),
+        click.option("--seed", type=int, default=None, help="Master seed (overrides the spec's)."),
+        click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return _plugin_option(command)
+
+
+def _report(result: Any) -> None:
+    from tournaments.analysis import summary_table
+
+    counts, timing = result.summary["counts"], result.summary["timing"]
+    click.echo(summary_table(result.matches))
+    where = f"; results in {result.out_dir}" if result.out_dir is not None else ""
+    resumed = (
+        f", {counts['chunks_resumed']} of {counts['chunks']} chunks resumed"
+        if counts["chunks_resumed"]
+        else ""
+    )
+    click.echo(
+        f"\n{counts['matches']} matches, {counts['strategies']} strategies, "
+        f"{timing['total_seconds']:.1f} s{resumed}{where}"
+    )
+
+
+@click.command()
+@click.argument("spec_file", metavar="SPEC.toml", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder [default: results/<spec name>/].",
+)
+@click.option("--resume", is_flag=True, help="Continue an interrupted run in the output folder.")
+@click.option("--force", is_flag=True, help="Overwrite the results of an earlier run in the output folder.")
+@click.option("--csv", is_flag=True, help="Also write matches.csv.")
+@_run_options
+def run(
+    spec_file: Path,
+    out: Path | None,
+    resume: bool,
+    force: bool,
+    csv: bool,
+    processes: int,
+    seed: int | None,
+    quiet: bool,
+    plugins: tuple[str, ...],
+) -> None:
+    """Run the tournament a TOML spec describes and store every match.
+
+    \b
+    Writes matches.parquet (one row per match), summary.json and, with --csv,
+    matches.csv to the output folder; an interrupted run continues with --resume.
+
+    \b
+    Example:
+      powergame run tournaments/specs/default.toml --processes 0
+    """
+    from tournaments.round_robin import run_tournament
+    from tournaments.spec import load_spec
+
+    spec = load_spec(spec_file)
+    if seed is not None:
+        spec = spec.with_seed(seed)
+    out_dir = out if out is not None else Path("results") / spec.name
+    result = run_tournament(
+        spec,
+        out_dir,
+        processes=processes,
+        resume=resume,
+        force=force,
+        csv=csv,
+        quiet=quiet,
+        plugins=plugins,
+    )
+    _report(result)
+
+
+@click.command()
+@click.argument("names", nargs=-1, required=True, metavar="NAME...")
+@game_options
+@click.option("--repetitions", "-r", type=int, default=1, show_default=True, help="Matches per pairing.")
+@click.option("--no-self-play", is_flag=True, help="Do not pair a strategy with itself.")
+@click.option(
+    "--out", "-o", type=click.Path(file_okay=False, path_type=Path), help="Store the results in this folder."
+)
+@_run_options
+def tournament(
+    names: tuple[str, ...],
+    rounds: int | None,
+    continuation: float | None,
+    payoffs: str,
+    outside: str,
+    exit_cost: str,
+    noise: float,
+    repetitions: int,
+    no_self_play: bool,
+    out: Path | None,
+    processes: int,
+    seed: int | None,
+    quiet: bool,
+    plugins: tuple[str, ...],
+) -> None:
+    """Run a round robin between the named strategies and print the ranking.
+
+    \b
+    Example:
+      powergame tournament "Out-for-Tat" "Hit and Run" Loyal --outside 2,1 -r 5
+    """
+    from tournaments.round_robin import run_tournament
+    from tournaments.spec import TournamentSpec
+
+    game = game_from_options(rounds, continuation, payoffs, outside, exit_cost, noise)
+    try:
+        spec = TournamentSpec(
+            name="tournament",
+            strategies=names,
+            game=game,
+            repetitions=repetitions,
+            seed=0 if seed is None else seed,
+            self_play=not no_self_play,
+        )
+    except ParameterError as exc:
+        key = exc.name.removeprefix("spec: ")
+        option = {"strategies": "NAME", "self_play": "--no-self-play"}.get(key, f"--{key}")
+        raise ParameterError(option, exc.value, exc.allowed) from None
+    result = run_tournament(spec, out, processes=processes, quiet=quiet, plugins=plugins)
+    _report(result)
