@@ -1,0 +1,379 @@
+"""The report of a results folder: PNG plots and one self-contained ``report.html``.
+
+Plots use matplotlib's object API (``matplotlib.figure.Figure``, rendered by Agg), imported
+only when a report is drawn; the HTML embeds every image as a base64 data URI and its
+style inline, so the page works alone, offline.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+import os
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from powergame.errors import ParameterError
+from tournaments import analysis
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+MATCHES_FILE = "matches.parquet"
+REPORT_DIR = "report"
+FAMILY_COLOURS = {"trust-building": "#1b9e77", "withholding": "#d95f02", "neutral": "#7570b3"}
+OTHER_COLOUR = "#666666"
+
+
+# --- input --------------------------------------------------------------------------------
+def load_match_table(folder: str | os.PathLike[str]) -> pd.DataFrame:
+    """The per-match table of a results folder; ParameterError if it holds none."""
+    path = Path(folder)
+    if not path.is_dir():
+        raise ParameterError(
+            "results folder", str(folder), "must be an existing folder written by `powergame run`"
+        )
+    try:
+        from tournaments.storage import load_matches
+    except ImportError:  # the storage layer is optional here: fall back to the file itself
+        if not (path / MATCHES_FILE).is_file():
+            raise ParameterError(
+                "results folder", str(folder), f"must contain {MATCHES_FILE} (a finished `powergame run`)"
+            ) from None
+        return pd.read_parquet(path / MATCHES_FILE)
+    return load_matches(path)
+
+
+# --- plots --------------------------------------------------------------------------------
+def _figure(width: float, height: float) -> Figure:
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), dpi=110, layout="constrained")
+
+
+def _wrap(label: str, width: int = 28) -> str:
+    """Long strategy names on several lines, so tick labels and legends stay narrow."""
+    return "\n".join(textwrap.wrap(label, width)) or label
+
+
+def _family_colour(family: str) -> str:
+    return FAMILY_COLOURS.get(family, OTHER_COLOUR)
+
+
+def _step(ax: Any, curve: pd.DataFrame, horizon: float, **style: Any) -> Any:
+    """Draw a Kaplan-Meier step curve, extended flat to ``horizon``."""
+    times = list(curve["time"]) + [max(horizon, float(curve["time"].iloc[-1]))]
+    values = list(curve["survival"]) + [float(curve["survival"].iloc[-1])]
+    return ax.step(times, values, where="post", **style)[0]
+
+
+def plot_survival_by_family(matches: pd.DataFrame) -> Figure:
+    """Kaplan-Meier curves of rounds together per family, with 95% confidence bands."""
+    long = analysis.to_long(matches)
+    horizon = float(long["horizon"].max())
+    fig = _figure(7.5, 4.5)
+    ax = fig.add_subplot()
+    for family, curve in analysis.survival_curves(long, by="family").items():
+        colour = _family_colour(family)
+        line = _step(ax, curve, horizon, color=colour, linewidth=2, label=family)
+        times = list(curve["time"]) + [horizon]
+        ax.fill_between(
+            times,
+            list(curve["ci_low"]) + [curve["ci_low"].iloc[-1]],
+            list(curve["ci_high"]) + [curve["ci_high"].iloc[-1]],
+            step="post",
+            color=line.get_color(),
+            alpha=0.18,
+            linewidth=0,
+        )
+    _survival_axes(ax, horizon, "Which relationships last, by family (95% bands)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, title="family")
+    return fig
+
+
+def plot_survival_by_strategy(matches: pd.DataFrame) -> Figure:
+    """Kaplan-Meier curves of rounds together, one per strategy (colour: family)."""
+    long = analysis.to_long(matches)
+    horizon = float(long["horizon"].max())
+    curves = analysis.survival_curves(long, by="strategy")
+    families = dict(zip(long["strategy"], long["family"]))
+    fig = _figure(10.0, max(4.5, 0.3 * len(curves) + 1.5))
+    ax = fig.add_subplot()
+    styles = ["-", "--", ":", "-."]
+    seen: dict[str, int] = {}
+    for strategy, curve in curves.items():
+        family = families[strategy]
+        index = seen.get(family, 0)
+        seen[family] = index + 1
+        _step(
+            ax,
+            curve,
+            horizon,
+            color=_family_colour(family),
+            linestyle=styles[index % len(styles)],
+            linewidth=1.8,
+            alpha=0.9,
+            label=_wrap(f"{strategy} ({family})", 36),
+        )
+    _survival_axes(ax, horizon, "Which relationships last, by strategy")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize="small")
+    return fig
+
+
+def _survival_axes(ax: Any, horizon: float, title: str) -> None:
+    ax.set_xlim(0, horizon)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("rounds together")
+    ax.set_ylabel("share of relationships still together")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+
+
+def plot_ranking(matches: pd.DataFrame) -> Figure:
+    """Mean score per round of the horizon per strategy, best on top, with a 95% interval
+    over repetitions (a bar without whiskers had a single repetition)."""
+    ranked = analysis.ranking(matches).iloc[::-1]
+    fig = _figure(8.0, max(3.0, 0.35 * len(ranked) + 1.2))
+    ax = fig.add_subplot()
+    positions = range(len(ranked))
+    low = (ranked["score"] - ranked["ci_low"]).fillna(0).clip(lower=0)
+    high = (ranked["ci_high"] - ranked["score"]).fillna(0).clip(lower=0)
+    ax.barh(
+        list(positions),
+        ranked["score"],
+        xerr=[low, high],
+        color=[_family_colour(f) for f in ranked["family"]],
+        ecolor="black",
+        capsize=3,
+    )
+    ax.set_yticks(
+        list(positions), [_wrap(f"{r}. {s}", 36) for r, s in zip(ranked["rank"], ranked["strategy"])]
+    )
+    ax.set_xlabel("mean score per round of the horizon (95% interval over repetitions)")
+    ax.set_title("Ranking")
+    ax.grid(axis="x", alpha=0.3)
+    present = set(ranked["family"])
+    _family_legend(
+        ax, [f for f in analysis.FAMILY_ORDER if f in present] + sorted(present - set(analysis.FAMILY_ORDER))
+    )
+    return fig
+
+
+def _family_legend(ax: Any, families: Sequence[str]) -> None:
+    from matplotlib.patches import Patch
+
+    handles = [Patch(color=_family_colour(f), label=f) for f in families]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, title="family")
+
+
+def plot_pair_heatmap(matches: pd.DataFrame) -> Figure:
+    """Share of relationships that lasted to the horizon, per strategy in role A (rows) and
+    in role B (columns), annotated in percent (blank: the pair never met in these roles)."""
+    pairs = analysis.pair_table(matches)
+    names = sorted(set(pairs["strategy_a"]) | set(pairs["strategy_b"]))
+    grid = pairs.pivot(index="strategy_a", columns="strategy_b", values="share_lasted").reindex(
+        index=names, columns=names
+    )
+    size = max(5.0, 0.5 * len(names) + 3.0)
+    fig = _figure(size + 1.0, size)
+    ax = fig.add_subplot()
+    image = ax.imshow(grid.to_numpy(dtype=float), cmap="viridis", vmin=0, vmax=1, aspect="auto")
+    labels = [_wrap(name) for name in names]
+    ax.set_xticks(range(len(names)), labels, rotation=45, ha="right", rotation_mode="anchor")
+    ax.set_yticks(range(len(names)), labels)
+    ax.set_xlabel("strategy in role B")
+    ax.set_ylabel("strategy in role A")
+    ax.set_title("Share of relationships that lasted")
+    if len(names) <= 30:
+        for i, a in enumerate(names):
+            for j, b in enumerate(names):
+                value = grid.loc[a, b]
+                if not math.isnan(value):
+                    ax.text(
+                        j,
+                        i,
+                        f"{100 * value:.0f}%",
+                        ha="center",
+                        va="center",
+                        fontsize="small",
+                        color="black" if value > 0.6 else "white",
+                    )
+    fig.colorbar(image, ax=ax, label="share lasted", shrink=0.8)
+    return fig
+
+
+def plot_power_vs_score(matches: pd.DataFrame) -> Figure:
+    """Mean score per round against the power index seen from the strategy's side
+    (positive: it depends less on the relationship than its partner), one line per
+    strategy over the power indices it met."""
+    long = analysis.to_long(matches)
+    points = long.groupby(["strategy", "power_index"], as_index=False).agg(
+        score=("score", "mean"), family=("family", "first")
+    )
+    fig = _figure(10.0, max(5.0, 0.3 * points["strategy"].nunique() + 1.5))
+    ax = fig.add_subplot()
+    markers = "osD^v<>ph*"
+    seen: dict[str, int] = {}
+    for strategy, group in points.groupby("strategy"):
+        family = str(group["family"].iloc[0])
+        index = seen.get(family, 0)
+        seen[family] = index + 1
+        ax.plot(
+            group["power_index"],
+            group["score"],
+            marker=markers[index % len(markers)],
+            color=_family_colour(family),
+            linewidth=1,
+            alpha=0.85,
+            label=_wrap(f"{strategy} ({family})", 36),
+        )
+    ax.axvline(0, color="grey", linewidth=0.8, linestyle=":")
+    ax.set_xlim(-1.05, 1.05)
+    ax.set_xlabel("power index from the strategy's side (+1: it holds all the power)")
+    ax.set_ylabel("mean score per round")
+    ax.set_title("Power and score")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize="small")
+    return fig
+
+
+PLOTS = {
+    "survival_by_family.png": plot_survival_by_family,
+    "survival_by_strategy.png": plot_survival_by_strategy,
+    "ranking.png": plot_ranking,
+    "pair_survival_heatmap.png": plot_pair_heatmap,
+    "power_vs_score.png": plot_power_vs_score,
+}
+
+
+# --- HTML ---------------------------------------------------------------------------------
+def _format_cell(column: str, value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        if column.startswith("share") or column in ("cooperation", "mutual_cooperation", "survival_at_end"):
+            return f"{100 * value:.0f}%"
+        return f"{value:.3f}"
+    return str(value)
+
+
+def html_table(table: pd.DataFrame) -> str:
+    """A DataFrame as an HTML table: shares in percent, other floats to 3 decimals, text escaped."""
+    head = "".join(f"<th>{html.escape(str(c).replace('_', ' '))}</th>" for c in table.columns)
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td>{html.escape(_format_cell(str(c), v))}</td>" for c, v in zip(table.columns, row))
+        + "</tr>"
+        for row in table.itertuples(index=False)
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _image(png: bytes, alt: str) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    return f'<figure><img alt="{html.escape(alt)}" src="data:image/png;base64,{data}"></figure>'
+
+
+def _log_rank_sentence(result: dict[str, Any], label: str) -> str:
+    if result["p_value"] is None:
+        return f"{label}: not defined here (a group is empty or nobody left)."
+    return (
+        f"{label}: {result['size_a']} {result['group_a']} relationships ({result['exits_a']} ended) vs "
+        f"{result['size_b']} {result['group_b']} ({result['exits_b']} ended); "
+        f"z = {result['statistic']:.2f}, p = {result['p_value']:.3g}."
+    )
+
+
+STYLE = """
+body { font-family: sans-serif; margin: 2em auto; max-width: 72em; color: #222; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.9em; }
+th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }
+th { background: #f0f0f0; } td:first-child, td:nth-child(2) { text-align: left; }
+figure { margin: 1em 0; } img { max-width: 100%; }
+p.note { color: #555; font-size: 0.9em; }
+"""
+
+
+def render_html(matches: pd.DataFrame, images: dict[str, bytes], title: str) -> str:
+    """The self-contained report page for a per-match table and its rendered PNGs."""
+    long = analysis.to_long(matches)
+    head = analysis.headline(long)
+    ranked = analysis.ranking(long).merge(
+        analysis.strategy_relationships(long).drop(columns="family"), on="strategy"
+    )
+    pairs = analysis.pair_table(matches)
+    survival = analysis.survival_summary(long, "family")
+    sections = [
+        f"<h1>{html.escape(title)}</h1>",
+        f"<p>{head['matches']} matches, {head['strategies']} strategies, {head['repetitions']} repetition(s).</p>",
+        "<h2>Families</h2>",
+        html_table(analysis.family_table(long)),
+        '<p class="note">share exits initiated: of the relationships that ended, the share this family '
+        "ended (alone or jointly). Durations of relationships that lasted count as the full horizon.</p>",
+        "<h2>Ranking</h2>",
+        _image(images["ranking.png"], "ranking"),
+        html_table(
+            ranked[
+                [
+                    "rank",
+                    "strategy",
+                    "family",
+                    "score",
+                    "score_std",
+                    "ci_low",
+                    "ci_high",
+                    "share_lasted",
+                    "share_left",
+                    "share_was_left",
+                    "median_duration",
+                ]
+            ]
+        ),
+        "<h2>Which relationships last</h2>",
+        _image(images["survival_by_family.png"], "survival by family"),
+        html_table(survival),
+        f"<p>{html.escape(_log_rank_sentence(head['log_rank_trust_vs_withholding'], 'Log-rank, every relationship with a member of the family'))}<br>"
+        f"{html.escape(_log_rank_sentence(head['log_rank_trust_pairs_vs_withholding_pairs'], 'Log-rank, pairs within each family'))}</p>",
+        _image(images["survival_by_strategy.png"], "survival by strategy"),
+        html_table(analysis.survival_summary(long, "strategy")),
+        _image(images["pair_survival_heatmap.png"], "share lasted per pair"),
+        "<h3>Pairs (strategy in role A vs role B)</h3>",
+        html_table(pairs),
+        "<h2>Power</h2>",
+        _image(images["power_vs_score.png"], "power index and score"),
+        html_table(analysis.power_summary(long)),
+        "<h3>As the more powerful, equal and less powerful partner</h3>",
+        html_table(analysis.power_positions(long)),
+    ]
+    body = "\n".join(sections)
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
+    )
+
+
+def render_report(folder: str | os.PathLike[str], out: str | os.PathLike[str] | None = None) -> Path:
+    """Write the PNG plots and ``report.html`` for the results in ``folder`` into ``out``
+    (default: ``folder/report``) and return the path of ``report.html``."""
+    matches = load_match_table(folder)
+    if matches.empty:
+        raise ParameterError("results folder", str(folder), "must hold at least one match")
+    target = Path(out) if out is not None else Path(folder) / REPORT_DIR
+    target.mkdir(parents=True, exist_ok=True)
+    images = {}
+    for name, plot in PLOTS.items():
+        figure = plot(matches)
+        path = target / name
+        figure.savefig(path, format="png")
+        images[name] = path.read_bytes()
+    page = target / "report.html"
+    title = f"powergame report: {Path(folder).resolve().name}"
+    page.write_text(render_html(matches, images, title), encoding="utf-8")
+    return page
