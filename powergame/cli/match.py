@@ -1,0 +1,209 @@
+"""``powergame match A B``: play one relationship and print its transcript and outcome."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from powergame.cli.common import plugin_option, registry_from_options
+from powergame.cli.options import game_from_options, game_options
+from powergame.errors import ParameterError
+from powergame.game import Game
+from powergame.result import MatchResult
+
+HEAD_ROUNDS = 10  # rounds shown before the ellipsis of a long transcript
+TAIL_ROUNDS = 10  # and after it
+NOISE_MARK = "*"
+
+
+@click.command()
+@click.argument("strategy_a", metavar="A")
+@click.argument("strategy_b", metavar="B")
+@game_options
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed of the match (noise, random strategies, the horizon under --continuation). "
+    "Fixed by default, so the same command prints the same match.",
+)
+@click.option(
+    "--full", is_flag=True, help="Show every round (long matches are cut to the first and last rounds)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the whole result as one JSON document.")
+@plugin_option
+def match(
+    strategy_a: str,
+    strategy_b: str,
+    seed: int,
+    full: bool,
+    as_json: bool,
+    plugins: tuple[str, ...],
+    **game_opts: Any,
+) -> None:
+    """Play one relationship between strategy A and strategy B.
+
+    Prints each round (actions, noise flips marked *, stakes, payoffs, who holds power,
+    who left) and the outcome: scores, who left when, dependence and power.
+
+    \b
+    Examples:
+      powergame match "Out-for-Tat" "Hit and Run" --outside 2,1 --rounds 20
+      powergame match "Start Small(T=3)" "axelrod:Tit For Tat" --noise 0.05 --seed 7
+    """
+    game = game_from_options(**game_opts)
+    if seed < 0:
+        raise ParameterError("--seed", seed, "must be a whole number >= 0")
+    registry = registry_from_options(plugins)
+    player_a = registry.create(strategy_a)
+    player_b = registry.create(strategy_b)
+
+    from powergame.engine import play_match
+
+    result = play_match(game, player_a, player_b, seed=seed)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+        return
+    click.echo(render_match(result, full=full))
+
+
+def render_match(result: MatchResult, *, full: bool = False) -> str:
+    """The readable transcript and outcome of one match."""
+    return "\n".join(
+        [*describe_game(result), "", *transcript_lines(result, full=full), "", *outcome_lines(result)]
+    )
+
+
+def describe_game(result: MatchResult) -> list[str]:
+    """Who plays and under which game."""
+    game = result.game
+    return [
+        f"A: {result.player_a}",
+        f"B: {result.player_b}",
+        f"Payoffs R,S,T,P: A {_stage(game, 0)}, B {_stage(game, 1)}; "
+        f"outside options: A {_num(game.outside_options[0])}, B {_num(game.outside_options[1])}; "
+        f"exit costs: A {_num(game.exit_costs[0])}, B {_num(game.exit_costs[1])}",
+        f"Horizon: {_horizon(result)}; noise {_num(game.noise)}; seed {result.seed}",
+    ]
+
+
+def transcript_lines(result: MatchResult, *, full: bool = False) -> list[str]:
+    """One line per round together (first and last rounds only, unless ``full``)."""
+    n = result.rounds_together
+    if n == 0:
+        return ["No rounds were played."]
+    show_offers = any(x != 1.0 for x in (*result.stakes_a, *result.stakes_b))
+    header = ["round", "A", "B"]
+    if show_offers:
+        header += ["offer A", "offer B", "stake"]
+    header += ["payoff A", "payoff B", "power", ""]
+    holders = result.power_holders
+    stakes = result.stakes
+    rows: list[list[str] | None] = []
+    cut = not full and n > HEAD_ROUNDS + TAIL_ROUNDS + 1
+    shown = [*range(HEAD_ROUNDS), None, *range(n - TAIL_ROUNDS, n)] if cut else list(range(n))
+    for t in shown:
+        if t is None:
+            rows.append(None)
+            continue
+        row = [
+            str(t + 1),
+            _action(result.actions_a[t], result.intended_a[t]),
+            _action(result.actions_b[t], result.intended_b[t]),
+        ]
+        if show_offers:
+            row += [f"{result.stakes_a[t]:.2f}", f"{result.stakes_b[t]:.2f}", f"{stakes[t]:.2f}"]
+        row += [f"{result.payoffs_a[t]:.2f}", f"{result.payoffs_b[t]:.2f}", holders[t]]
+        row.append(_left_note(result) if t + 1 == result.exit_round else "")
+        rows.append(row)
+    widths = [max(len(header[i]), *(len(r[i]) for r in rows if r is not None)) for i in range(len(header))]
+    right = {0} | ({3, 4, 5, 6, 7} if show_offers else {3, 4})
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))
+        ).rstrip()
+
+    lines = [line(header)]
+    for r in rows:
+        lines.append(
+            line(r)
+            if r is not None
+            else f"  ... {n - HEAD_ROUNDS - TAIL_ROUNDS} rounds not shown (--full shows all)"
+        )
+    notes = ["power: who holds power after the round (smaller realized dependence; = for a tie)"]
+    if result.intended_a != result.actions_a or result.intended_b != result.actions_b:
+        notes.insert(0, f"{NOISE_MARK}: action flipped by noise")
+    if not show_offers:
+        notes.append("stake 1 in every round")
+    lines.append("(" + "; ".join(notes) + ")")
+    return lines
+
+
+def outcome_lines(result: MatchResult) -> list[str]:
+    """Scores, exit, dependence and power."""
+    ta, tb = result.totals
+    sa, sb = result.scores_per_round
+    ca, cb = result.cooperation_rates
+    d_a, d_b = result.structural_dependence
+    r_a, r_b = result.realized_dependence
+    share_a, share_b = result.power_shares
+    least = result.least_interest_partner
+    index = result.power_index
+    lines = [
+        "Outcome",
+        f"  Relationship: {_exit_text(result)}",
+        f"  Score A: {_num(ta)} in total, {sa:.3f} per round{_cost_note(result, 0)}",
+        f"  Score B: {_num(tb)} in total, {sb:.3f} per round{_cost_note(result, 1)}",
+        f"  Cooperation: A {ca:.0%}, B {cb:.0%}, mutual {result.mutual_cooperation_rate:.0%}; "
+        f"mean stake {result.mean_stake:.2f}",
+        f"  Structural dependence D = R - v: A {_num(d_a)}, B {_num(d_b)}; power index P_A = {index:+.3f}; "
+        f"least interest: {least if least else 'neither (equal dependence)'}",
+        f"  Realized dependence at the end: A {_maybe(r_a)}, B {_maybe(r_b)}",
+        f"  Power shifts: {result.power_shifts}; rounds holding power: A {share_a:.0%}, B {share_b:.0%}",
+    ]
+    return lines
+
+
+def _exit_text(result: MatchResult) -> str:
+    if result.left_by is None:
+        return f"lasted to the horizon ({result.horizon} rounds)"
+    who = {"A": "A left", "B": "B left", "both": "both left"}[result.left_by]
+    return f"{who} after round {result.exit_round} of {result.horizon}"
+
+
+def _left_note(result: MatchResult) -> str:
+    return {"A": "A leaves", "B": "B leaves", "both": "both leave"}.get(result.left_by or "", "")
+
+
+def _cost_note(result: MatchResult, role: int) -> str:
+    cost = result.game.exit_costs[role]
+    if cost and result.left_by in ("AB"[role], "both"):
+        return f" (after paying exit cost {_num(cost)})"
+    return ""
+
+
+def _action(played: str, intended: str) -> str:
+    return played + NOISE_MARK if played != intended else played
+
+
+def _horizon(result: MatchResult) -> str:
+    game = result.game
+    if game.continuation is None:
+        return f"{result.horizon} rounds"
+    return f"{result.horizon} rounds (drawn with continuation w = {_num(game.continuation)})"
+
+
+def _stage(game: Game, role: int) -> str:
+    return ",".join(_num(x) for x in game.payoffs[role].as_tuple())
+
+
+def _num(value: float) -> str:
+    return f"{value:g}" if float(value).is_integer() else f"{value:.4g}"
+
+
+def _maybe(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
