@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from powergame.errors import ParameterError
+from powergame.errors import ParameterError, PowerGameError
 from tournaments import analysis
 
 if TYPE_CHECKING:
@@ -41,12 +41,26 @@ def load_match_table(folder: str | os.PathLike[str]) -> pd.DataFrame:
     try:
         from tournaments.storage import load_matches
     except ImportError:  # the storage layer is optional here: fall back to the file itself
-        if not (path / MATCHES_FILE).is_file():
-            raise ParameterError(
-                "results folder", str(folder), f"must contain {MATCHES_FILE} (a finished `powergame run`)"
-            ) from None
-        return pd.read_parquet(path / MATCHES_FILE)
-    return load_matches(path)
+        load_matches = _read_matches_file
+    try:
+        return load_matches(path)
+    except PowerGameError:
+        raise
+    except (OSError, ValueError) as exc:  # pyarrow's errors on a damaged file are ValueErrors
+        raise ParameterError(
+            "results folder",
+            str(folder),
+            f"must hold a readable {MATCHES_FILE} ({type(exc).__name__}: {exc})",
+        ) from None
+
+
+def _read_matches_file(folder: str | os.PathLike[str]) -> pd.DataFrame:
+    path = Path(folder)
+    if not (path / MATCHES_FILE).is_file():
+        raise ParameterError(
+            "results folder", str(path), f"must contain {MATCHES_FILE} (a finished `powergame run`)"
+        )
+    return pd.read_parquet(path / MATCHES_FILE)
 
 
 # --- plots --------------------------------------------------------------------------------
@@ -366,6 +380,8 @@ def render_report(folder: str | os.PathLike[str], out: str | os.PathLike[str] | 
     if matches.empty:
         raise ParameterError("results folder", str(folder), "must hold at least one match")
     target = Path(out) if out is not None else Path(folder) / REPORT_DIR
+    if target.exists() and not target.is_dir():
+        raise ParameterError("--out", str(target), "must be a folder, not a file")
     target.mkdir(parents=True, exist_ok=True)
     images = {}
     for name, plot in PLOTS.items():

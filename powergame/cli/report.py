@@ -1,0 +1,28 @@
+"""`powergame report`: plots and a self-contained HTML page for a results folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command(name="report")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the PNGs and report.html [default: FOLDER/report].",
+)
+def report(folder: Path, out: Path | None) -> None:
+    """Render the plots and report.html for the tournament results in FOLDER.
+
+    \b
+    Example:
+      powergame report results/ --out results/report
+    """
+    from tournaments.report import render_report
+
+    page = render_report(folder, out)
+    click.echo(f"Report: {page}")
