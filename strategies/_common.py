@@ -1,0 +1,82 @@
+"""Helpers shared by the strategies: parameter checks, instance names, chance draws, stake ladders."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from powergame.errors import ParameterError
+
+INF = float("inf")
+
+
+def classifier(
+    family: str,
+    memory_depth: float,
+    stochastic: bool = False,
+    can_leave: bool = False,
+    uses_outside_options: bool = False,
+) -> dict[str, Any]:
+    """A classifier dict with every key ``powergame.player.check_classifier`` asks for."""
+    return {
+        "family": family,
+        "memory_depth": memory_depth,
+        "stochastic": stochastic,
+        "can_leave": can_leave,
+        "uses_outside_options": uses_outside_options,
+    }
+
+
+def format_value(value: Any) -> str:
+    """How a parameter value is written in a strategy name (as the registry parses it back)."""
+    return value if isinstance(value, str) else repr(value)
+
+
+def instance_name(base: str, params: dict[str, Any], defaults: dict[str, Any] | None = None) -> str:
+    """``"Start Small(T=3)"``: the base name plus every parameter that differs from its
+    default (all of them when ``defaults`` is None); the base name alone if none does."""
+    shown = {k: v for k, v in params.items() if defaults is None or defaults.get(k) != v}
+    if not shown:
+        return base
+    return f"{base}({', '.join(f'{k}={format_value(v)}' for k, v in shown.items())})"
+
+
+def whole_number(name: str, value: object, minimum: int) -> int:
+    """``value`` if it is an int >= ``minimum``, else ParameterError."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ParameterError(name, value, f"must be a whole number >= {minimum}")
+    return value
+
+
+def number_in(name: str, value: object, low: float, high: float, low_open: bool, allowed: str) -> float:
+    """``value`` as a float if it lies in the interval from ``low`` (open if ``low_open``)
+    to ``high`` (closed), else ParameterError with ``allowed`` as the explanation."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ParameterError(name, value, allowed)
+    x = float(value)
+    if not (low < x <= high if low_open else low <= x <= high):
+        raise ParameterError(name, value, allowed)
+    return x
+
+
+def chance(rng: random.Random, p: float) -> bool:
+    """True with probability ``p``; draws no random number when p is 0 or 1 (as
+    ``StateTablePlayer`` does, so a strategy and its table consume the same numbers)."""
+    if p >= 1.0:
+        return True
+    if p <= 0.0:
+        return False
+    return rng.random() < p
+
+
+def stake_ladder(start: float, step: float) -> tuple[float, ...]:
+    """The stakes start, start + step, ... up to 1 (the last rung is exactly 1)."""
+    rungs: list[float] = []
+    k = 0
+    while True:
+        x = round(start + k * step, 12)
+        if x >= 1.0 - 1e-12:
+            rungs.append(1.0)
+            return tuple(rungs)
+        rungs.append(x)
+        k += 1

@@ -1,0 +1,169 @@
+"""Exit rules as wrappers: give any player (a library strategy, a plugin's, or an axelrod
+strategy bridged by ``powergame.axelrod_bridge.AxelrodPlayer``) a way to leave.
+
+``LeaveAfterWithholdings(inner, k=3)`` plays exactly as ``inner`` and also leaves after
+the partner's k-th withholding in a row. The wrapper shares its History with the inner
+player, so the inner player sees every action the engine records; it leaves when its rule
+or the inner player says so (the inner player is asked every round, as the engine would).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from powergame.actions import Action
+from powergame.errors import ParameterError
+from powergame.game import Game
+from powergame.player import Player
+from strategies._common import classifier, instance_name, whole_number
+
+D = Action.D
+
+
+class ExitRule(Player):
+    """Base of the exit wrappers: forwards everything to ``inner`` and adds ``rule_says_leave``.
+
+    Subclasses set ``name``, ``rule_memory_depth`` and ``rule_uses_outside_options``,
+    store their parameters in ``self.params`` and define ``rule_says_leave``.
+    """
+
+    is_wrapper = True
+    classifier = classifier("neutral", float("inf"), can_leave=True)
+    rule_uses_outside_options = False
+    # A rule that may leave before a withholding inner player ever withholds breaks the
+    # "withholds against an unconditional cooperator" claim, so the family is dropped.
+    rule_may_preempt_withholding = False
+
+    def __init__(self, inner: Player, **params: Any) -> None:
+        if not isinstance(inner, Player):
+            raise ParameterError("inner", inner, "must be a Player instance (the strategy to wrap)")
+        self.inner = inner
+        self.params = params
+        super().__init__()
+        self.inner.history = self.history
+        self.name = f"{inner.name} | {instance_name(type(self).name, params)}"
+        self.classifier = self._derived_classifier(inner.classifier)
+
+    def rule_memory_depth(self) -> float:
+        """How many past rounds the rule itself reads."""
+        return float("inf")
+
+    def rule_says_leave(self, opponent: Player) -> bool:
+        """After both actions of the round are in the histories: does the rule end it?"""
+        raise NotImplementedError
+
+    def _derived_classifier(self, inner: dict[str, Any]) -> dict[str, Any]:
+        family = inner["family"]
+        if family == "withholding" and self.rule_may_preempt_withholding:
+            family = "neutral"
+        return classifier(
+            family,
+            max(inner["memory_depth"], self.rule_memory_depth()),
+            stochastic=bool(inner["stochastic"]),
+            can_leave=True,
+            uses_outside_options=bool(inner["uses_outside_options"]) or self.rule_uses_outside_options,
+        )
+
+    def join_match(self, game: Game, role: int, seed: int) -> None:
+        super().join_match(game, role, seed)
+        self.inner.join_match(game, role, seed)
+        self.inner.history = self.history
+
+    def reset(self) -> None:
+        super().reset()
+        self.inner.reset()
+        self.inner.history = self.history
+
+    def strategy(self, opponent: Player) -> Action:
+        return self.inner.strategy(opponent)
+
+    def stake(self, opponent: Player) -> float:
+        return self.inner.stake(opponent)
+
+    def leave(self, opponent: Player) -> bool:
+        inner_leaves = self.inner.leave(opponent)  # always asked: it may update its state
+        return self.rule_says_leave(opponent) or inner_leaves
+
+    def state_table(self) -> None:
+        return None
+
+
+class LeaveAfterWithholdings(ExitRule):
+    """Leave after the partner's ``k``-th withholding in a row (the exit half of Tit for
+    Tat with an exit threat, added to any strategy). Defined here."""
+
+    name = "Leave After Withholdings"
+
+    def __init__(self, inner: Player, k: int = 3) -> None:
+        self.k = whole_number("k", k, 1)
+        super().__init__(inner, k=self.k)
+
+    def rule_memory_depth(self) -> float:
+        return self.k
+
+    def rule_says_leave(self, opponent: Player) -> bool:
+        tail = opponent.history[-self.k :]
+        return len(tail) == self.k and all(a is D for a in tail)
+
+
+class LeaveAfterTotalWithholdings(ExitRule):
+    """Leave after the partner's ``k``-th withholding in all, in a row or not: a
+    tolerance that is used up (Schüssler 1989's exit threat with a patience budget).
+    Defined here."""
+
+    name = "Leave After Total Withholdings"
+
+    def __init__(self, inner: Player, k: int = 3) -> None:
+        self.k = whole_number("k", k, 1)
+        super().__init__(inner, k=self.k)
+
+    def rule_says_leave(self, opponent: Player) -> bool:
+        return opponent.history[-1] is D and opponent.history.defections >= self.k
+
+    def rule_memory_depth(self) -> float:
+        return float("inf")
+
+
+class LeaveBelowOutsideOption(ExitRule):
+    """Leave when the mean payoff of the last ``window`` rounds (counted once that many
+    have been played) falls below the own outside option: stay only while the
+    relationship beats the comparison level for alternatives (Thibaut & Kelley 1959, The
+    Social Psychology of Groups). Payoffs are computed as the engine does, from the
+    played actions and the smaller of the two stakes. Defined here."""
+
+    name = "Leave Below Outside Option"
+    rule_uses_outside_options = True
+
+    def __init__(self, inner: Player, window: int = 5) -> None:
+        self.window = whole_number("window", window, 1)
+        super().__init__(inner, window=self.window)
+
+    def rule_memory_depth(self) -> float:
+        return self.window
+
+    def rule_says_leave(self, opponent: Player) -> bool:
+        n = self.window
+        if len(self.history) < n:
+            return False
+        game = self._game()
+        own, partner = self.history, opponent.history
+        total = 0.0
+        for t in range(len(own) - n, len(own)):
+            stake = min(own.stakes[t], partner.stakes[t])
+            total += game.round_payoff(self.role, stake, own[t], partner[t])
+        return total / n < self.own_outside_option
+
+
+class LeaveAfterRounds(ExitRule):
+    """Leave after round ``rounds``, whatever happened: a relationship with a fixed term.
+    Defined here."""
+
+    name = "Leave After Rounds"
+    rule_may_preempt_withholding = True
+
+    def __init__(self, inner: Player, rounds: int = 10) -> None:
+        self.rounds = whole_number("rounds", rounds, 1)
+        super().__init__(inner, rounds=self.rounds)
+
+    def rule_says_leave(self, opponent: Player) -> bool:
+        return len(self.history) >= self.rounds
