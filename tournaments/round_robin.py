@@ -246,11 +246,17 @@ def run_tournament(
     for name in spec.strategies:
         registry.get(name)  # unknown names fail here, before anything is written
     tasks = enumerate_matches(spec)
-    chunks = chunk_tasks(tasks, chunk_size(spec.game))
+    size = chunk_size(spec.game)
+    chunks = chunk_tasks(tasks, size)
     folder = Path(out_dir) if out_dir is not None else None
     finished: set[int] = set()
     if folder is not None:
-        run_record = {"fingerprint": spec.fingerprint(), "spec": spec.to_dict(), "plugins": list(plugins)}
+        run_record = {
+            "fingerprint": spec.fingerprint(),
+            "spec": spec.to_dict(),
+            "plugins": list(plugins),
+            "chunk_size": size,
+        }
         finished = storage.prepare_folder(folder, run_record, resume=resume, force=force)
     jobs = [
         ChunkJob(i, tuple(chunk), spec.game, plugins, registry_loader, str(folder) if folder else None)

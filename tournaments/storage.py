@@ -187,11 +187,13 @@ def _resume_state(folder: Path, run_record: dict[str, Any]) -> set[int]:
             "--resume", str(folder), f"needs a folder written by `powergame run` (no {RUN_FILE} in it)"
         )
     previous = json.loads(run_path.read_text(encoding="utf-8"))
-    if previous.get("fingerprint") != run_record["fingerprint"]:
+    if previous.get("fingerprint") != run_record["fingerprint"] or previous.get("plugins") != run_record.get(
+        "plugins"
+    ):
         differing = sorted(
             key
             for key in set(previous.get("spec", {})) | set(run_record["spec"])
-            if previous.get("spec", {}).get(key) != run_record["spec"].get(key)
+            if key != "description" and previous.get("spec", {}).get(key) != run_record["spec"].get(key)
         )
         if previous.get("plugins") != run_record.get("plugins"):
             differing.append("plugins")
@@ -201,6 +203,13 @@ def _resume_state(folder: Path, run_record: dict[str, Any]) -> set[int]:
             "the folder holds a different tournament (differs in: "
             + (", ".join(differing) or "format")
             + "); resume with the same spec, seed and plugins, or use --force to start over",
+        )
+    if previous.get("chunk_size") != run_record.get("chunk_size"):
+        raise ParameterError(
+            "--resume",
+            str(folder),
+            f"the folder was cut into chunks of {previous.get('chunk_size')} matches by another version "
+            f"(this one uses {run_record.get('chunk_size')}); use --force to start over",
         )
     (folder / PARTS_DIR).mkdir(exist_ok=True)
     for leftover in list(folder.glob(".*.tmp-*")) + list((folder / PARTS_DIR).glob(".*.tmp-*")):

@@ -1,0 +1,165 @@
+"""The round-robin runner: who meets whom, in which roles, with which seeds, and what the
+per-match table holds."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from powergame.errors import UnknownStrategyError
+from powergame.game import Game
+from test_tournament_fakes import NAMES, fake_loader
+from tournaments import round_robin, storage
+from tournaments.round_robin import enumerate_matches, role_assignments, run_tournament
+from tournaments.spec import TournamentSpec
+
+SYMMETRIC = Game(rounds=10)
+ASYMMETRIC = Game(rounds=10, outside_options=(2.0, 1.0))
+
+
+def spec_of(names: tuple[str, ...], game: Game = SYMMETRIC, **kwargs: object) -> TournamentSpec:
+    return TournamentSpec(name="t", strategies=names, game=game, **kwargs)  # type: ignore[arg-type]
+
+
+def run(spec: TournamentSpec, **kwargs: object) -> round_robin.TournamentResult:
+    return run_tournament(spec, registry_loader=fake_loader, **kwargs)  # type: ignore[arg-type]
+
+
+# --- pairings and seeds ---------------------------------------------------------------------
+def test_symmetric_game_plays_each_unordered_pair_once() -> None:
+    pairs = role_assignments(spec_of(("X", "Y", "Z")))
+    assert pairs == [("X", "X"), ("X", "Y"), ("X", "Z"), ("Y", "Y"), ("Y", "Z"), ("Z", "Z")]
+    without = role_assignments(spec_of(("X", "Y", "Z"), self_play=False))
+    assert without == [("X", "Y"), ("X", "Z"), ("Y", "Z")]
+
+
+def test_asymmetric_game_plays_both_role_assignments() -> None:
+    pairs = role_assignments(spec_of(("X", "Y", "Z"), game=ASYMMETRIC))
+    # 3 self-play pairings once each + 3 unordered pairs in both roles = 9
+    assert len(pairs) == 9
+    assert ("X", "Y") in pairs and ("Y", "X") in pairs
+    assert Counter(a for a, _ in pairs) == Counter(b for _, b in pairs) == {"X": 3, "Y": 3, "Z": 3}
+
+
+def test_seeds_come_from_the_master_seed_sequence_in_enumeration_order() -> None:
+    spec = spec_of(("X", "Y"), repetitions=3, seed=99)
+    tasks = enumerate_matches(spec)
+    expected = np.random.SeedSequence(99).generate_state(len(tasks), dtype=np.uint64)
+    assert [t.seed for t in tasks] == [int(s) & (2**63 - 1) for s in expected]
+    assert [(t.match_id, t.repetition) for t in tasks[:4]] == [(0, 0), (1, 1), (2, 2), (3, 0)]
+    assert len({t.seed for t in tasks}) == len(tasks)
+
+
+@settings(max_examples=25)
+@given(
+    count=st.integers(1, 4),
+    repetitions=st.integers(1, 3),
+    self_play=st.booleans(),
+    asymmetric=st.booleans(),
+)
+def test_every_strategy_meets_every_other_in_every_role(
+    count: int, repetitions: int, self_play: bool, asymmetric: bool
+) -> None:
+    names = tuple("PQRS"[:count])
+    if count == 1 and not self_play:
+        return
+    spec = spec_of(
+        names, game=ASYMMETRIC if asymmetric else SYMMETRIC, repetitions=repetitions, self_play=self_play
+    )
+    tasks = enumerate_matches(spec)
+    unordered = count * (count - 1) // 2
+    pairings = unordered * (2 if asymmetric else 1) + (count if self_play else 0)
+    assert len(tasks) == pairings * repetitions
+    assert [t.match_id for t in tasks] == list(range(len(tasks)))
+    per_pair = Counter((t.strategy_a, t.strategy_b) for t in tasks)
+    assert set(per_pair.values()) == {repetitions}
+    for a in names:
+        for b in names:
+            if a == b:
+                assert ((a, a) in per_pair) == self_play
+            elif asymmetric:
+                assert (a, b) in per_pair
+            else:
+                assert ((a, b) in per_pair) != ((b, a) in per_pair)
+
+
+# --- the per-match table --------------------------------------------------------------------
+def test_hand_computed_exit_rows_keep_the_roles() -> None:
+    spec = spec_of(("Walk Away", "Always D"), game=ASYMMETRIC, repetitions=2)
+    matches = run(spec).matches
+    assert len(matches) == 4 * 2
+    assert list(matches.columns) == list(storage.COLUMNS)
+    rows = matches.set_index(["strategy_a", "strategy_b"])
+    # Walk Away (A, v=2) gets S=0 in round 1 and leaves; then 9 rounds at v_A=2 and v_B=1.
+    walk_first = rows.loc[("Walk Away", "Always D")].iloc[0]
+    assert walk_first["left_by"] == "A" and walk_first["exit_round"] == 1
+    assert walk_first["total_a"] == pytest.approx(0 + 9 * 2.0)
+    assert walk_first["total_b"] == pytest.approx(5 + 9 * 1.0)
+    assert walk_first["score_a"] == pytest.approx(1.8)
+    assert not walk_first["censored"]
+    assert (walk_first["actions_a"], walk_first["actions_b"]) == ("C", "D")
+    assert (walk_first["family_a"], walk_first["family_b"]) == ("trust-building", "withholding")
+    # Roles swapped: Always D is A (v=2) and earns T=5 then 9 * 2; Walk Away (B) 0 + 9 * 1.
+    d_first = rows.loc[("Always D", "Walk Away")].iloc[0]
+    assert d_first["left_by"] == "B"
+    assert (d_first["total_a"], d_first["total_b"]) == (pytest.approx(23.0), pytest.approx(9.0))
+    assert (d_first["outside_a"], d_first["outside_b"]) == (2.0, 1.0)
+    # Two Always D partners stay for all 10 rounds at P = 1 each.
+    both_d = rows.loc[("Always D", "Always D")].iloc[0]
+    assert pd.isna(both_d["left_by"]) and pd.isna(both_d["exit_round"]) and both_d["censored"]
+    assert both_d["score_a"] == both_d["score_b"] == pytest.approx(1.0)
+    assert both_d["actions_a"] == "D" * 10
+
+
+def test_nullable_columns_are_typed() -> None:
+    matches = run(spec_of(("Walk Away", "Always D"))).matches
+    assert str(matches["exit_round"].dtype) == "Int64"
+    assert str(matches["left_by"].dtype) == "string"
+    assert str(matches["least_interest"].dtype) == "string"
+
+
+def test_results_do_not_depend_on_processes_or_chunking(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    spec = spec_of(NAMES, game=Game(rounds=20, outside_options=(1.5, 0.5), noise=0.1), repetitions=3, seed=5)
+    serial = run(spec).matches
+    monkeypatch.setattr(round_robin, "ROUNDS_PER_CHUNK", 60)  # 3 matches per chunk
+    parallel = run(spec, processes=2, out_dir=tmp_path / "out").matches
+    pd.testing.assert_frame_equal(serial, parallel)
+    assert run(spec, processes=2).summary["counts"]["chunks"] == -(-len(serial) // 3)
+
+
+def test_another_master_seed_changes_stochastic_matches() -> None:
+    spec = spec_of(("Coin",), repetitions=5, seed=1)
+    first = run(spec).matches
+    again = run(spec).matches
+    other = run(spec.with_seed(2)).matches
+    pd.testing.assert_frame_equal(first, again)
+    assert list(first["actions_a"]) != list(other["actions_a"])
+
+
+def test_unknown_strategy_fails_before_anything_is_written(tmp_path: Path) -> None:
+    with pytest.raises(UnknownStrategyError):
+        run(spec_of(("Always C", "Nobody")), out_dir=tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_summary_has_spec_seed_versions_counts_timing_and_headline() -> None:
+    spec = spec_of(("Always C", "Always D"), repetitions=2, seed=11)
+    summary = run(spec).summary
+    assert summary["seed"] == 11 and summary["spec"] == spec.to_dict()
+    assert {"python", "powergame", "numpy", "pandas"} <= set(summary["versions"])
+    assert summary["counts"]["matches"] == 3 * 2
+    assert summary["timing"]["total_seconds"] >= summary["timing"]["play_seconds"] >= 0
+    ranking = summary["headline"]["ranking"]
+    # Mean over sides (self-play gives a strategy two sides): Always D earns 5 against C
+    # and 1 on each side against itself -> 7/3; Always C earns 0 against D, 3 twice -> 2.
+    assert [r["strategy"] for r in ranking] == ["Always D", "Always C"]
+    assert ranking[0]["score"] == pytest.approx(7 / 3)
+    assert ranking[1]["score"] == pytest.approx(2.0)
