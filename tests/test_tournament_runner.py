@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_tournament_fakes import NAMES, fake_loader
 
 from powergame.errors import UnknownStrategyError
 from powergame.game import Game
-from test_tournament_fakes import NAMES, fake_loader
 from tournaments import round_robin, storage
 from tournaments.round_robin import enumerate_matches, role_assignments, run_tournament
 from tournaments.spec import TournamentSpec
