@@ -28,6 +28,9 @@ MATCHES_FILE = "matches.parquet"
 REPORT_DIR = "report"
 FAMILY_COLOURS = {"trust-building": "#1b9e77", "withholding": "#d95f02", "neutral": "#7570b3"}
 OTHER_COLOUR = "#666666"
+# One line per strategy: colour tells strategies apart, line style and marker the family.
+FAMILY_LINESTYLES = {"trust-building": "-", "withholding": "--", "neutral": ":"}
+FAMILY_MARKERS = {"trust-building": "o", "withholding": "s", "neutral": "^"}
 
 
 # --- input --------------------------------------------------------------------------------
@@ -75,6 +78,15 @@ def _wrap(label: str, width: int = 28) -> str:
     return "\n".join(textwrap.wrap(label, width)) or label
 
 
+def _strategy_colours(count: int) -> list[Any]:
+    """``count`` distinguishable colours (tab10 up to 10 strategies, then tab20, then a cycle)."""
+    from matplotlib import colormaps
+
+    palette = colormaps["tab10" if count <= 10 else "tab20"]
+    size = 10 if count <= 10 else 20
+    return [palette(i % size) for i in range(count)]
+
+
 def _family_colour(family: str) -> str:
     return FAMILY_COLOURS.get(family, OTHER_COLOUR)
 
@@ -111,25 +123,21 @@ def plot_survival_by_family(matches: pd.DataFrame) -> Figure:
 
 
 def plot_survival_by_strategy(matches: pd.DataFrame) -> Figure:
-    """Kaplan-Meier curves of rounds together, one per strategy (colour: family)."""
+    """Kaplan-Meier curves of rounds together, one per strategy (line style: family)."""
     long = analysis.to_long(matches)
     horizon = float(long["horizon"].max())
     curves = analysis.survival_curves(long, by="strategy")
     families = dict(zip(long["strategy"], long["family"]))
     fig = _figure(10.0, max(4.5, 0.3 * len(curves) + 1.5))
     ax = fig.add_subplot()
-    styles = ["-", "--", ":", "-."]
-    seen: dict[str, int] = {}
-    for strategy, curve in curves.items():
+    for colour, (strategy, curve) in zip(_strategy_colours(len(curves)), curves.items()):
         family = families[strategy]
-        index = seen.get(family, 0)
-        seen[family] = index + 1
         _step(
             ax,
             curve,
             horizon,
-            color=_family_colour(family),
-            linestyle=styles[index % len(styles)],
+            color=colour,
+            linestyle=FAMILY_LINESTYLES.get(family, "-."),
             linewidth=1.8,
             alpha=0.9,
             label=_wrap(f"{strategy} ({family})", 36),
@@ -231,17 +239,15 @@ def plot_power_vs_score(matches: pd.DataFrame) -> Figure:
     )
     fig = _figure(10.0, max(5.0, 0.3 * points["strategy"].nunique() + 1.5))
     ax = fig.add_subplot()
-    markers = "osD^v<>ph*"
-    seen: dict[str, int] = {}
-    for strategy, group in points.groupby("strategy"):
+    groups = list(points.groupby("strategy"))
+    for colour, (strategy, group) in zip(_strategy_colours(len(groups)), groups):
         family = str(group["family"].iloc[0])
-        index = seen.get(family, 0)
-        seen[family] = index + 1
         ax.plot(
             group["power_index"],
             group["score"],
-            marker=markers[index % len(markers)],
-            color=_family_colour(family),
+            marker=FAMILY_MARKERS.get(family, "D"),
+            linestyle=FAMILY_LINESTYLES.get(family, "-."),
+            color=colour,
             linewidth=1,
             alpha=0.85,
             label=_wrap(f"{strategy} ({family})", 36),
