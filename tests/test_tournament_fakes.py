@@ -5,6 +5,7 @@ The strategies are chosen so match outcomes can be worked out by hand.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +65,17 @@ class Coin(Player):
         return C if self.rng.random() < 0.5 else D
 
 
+class Dawdler(Player):
+    """Always C, slowly (1 ms a round): gives a test time to interrupt a run."""
+
+    name = "Dawdler"
+    classifier = _classifier("trust-building")
+
+    def strategy(self, opponent: Player) -> Action:
+        time.sleep(0.001)
+        return C
+
+
 @dataclass(frozen=True)
 class Entry:
     name: str
@@ -77,7 +89,7 @@ class FakeRegistry:
     """``get`` and ``create`` over the classes above, like ``powergame.registry``."""
 
     def __init__(self) -> None:
-        self._entries = {cls.name: Entry(cls.name, cls, cls.classifier) for cls in ALL}
+        self._entries = {cls.name: Entry(cls.name, cls, cls.classifier) for cls in (*ALL, Dawdler)}
 
     def get(self, name: str) -> Entry:
         if name not in self._entries:

@@ -1,0 +1,145 @@
+"""The output folder: refusing to clobber, resuming after a kill -9, and refusing to
+resume a different tournament."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from test_tournament_fakes import fake_loader
+
+from powergame.errors import ParameterError
+from powergame.game import Game
+from tournaments import round_robin, storage
+from tournaments.round_robin import run_tournament
+from tournaments.spec import TournamentSpec
+
+TESTS = Path(__file__).resolve().parent
+SPEC = TournamentSpec(
+    name="resume",
+    strategies=("Always C", "Dawdler", "Walk Away", "Coin"),
+    game=Game(rounds=20, outside_options=(1.0, 0.5), noise=0.1),
+    repetitions=5,
+    seed=17,
+)
+ROUNDS_PER_CHUNK = 40  # 2 matches per chunk: many chunks, so a kill lands mid-run
+
+# Runs SPEC in a child process, the way `powergame run` would, with small chunks.
+CHILD = f"""
+import sys
+sys.path.insert(0, {str(TESTS)!r})
+from test_tournament_fakes import fake_loader
+from test_storage_resume import SPEC, ROUNDS_PER_CHUNK
+from tournaments import round_robin
+round_robin.ROUNDS_PER_CHUNK = ROUNDS_PER_CHUNK
+round_robin.run_tournament(SPEC, sys.argv[1], processes=int(sys.argv[2]), registry_loader=fake_loader)
+"""
+
+
+def run(spec: TournamentSpec, out: Path | None, **kwargs: object) -> round_robin.TournamentResult:
+    return run_tournament(spec, out, registry_loader=fake_loader, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(round_robin, "ROUNDS_PER_CHUNK", ROUNDS_PER_CHUNK)
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    return run(SPEC, None).matches
+
+
+def finished_chunks(folder: Path) -> int:
+    try:
+        return len(storage.read_manifest(folder))
+    except (OSError, ValueError):
+        return 0
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_resume_after_sigkill_equals_an_uninterrupted_run(
+    tmp_path: Path, small_chunks: None, uninterrupted: pd.DataFrame, processes: int
+) -> None:
+    out = tmp_path / "out"
+    total_chunks = -(-len(uninterrupted) // 2)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(out), str(processes)], start_new_session=True, cwd=TESTS.parent
+    )
+    deadline = time.monotonic() + 60
+    while finished_chunks(out) < 5 and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.killpg(child.pid, signal.SIGKILL)  # the run and any workers it started
+    child.wait()
+    done_before = finished_chunks(out)
+    assert 5 <= done_before < total_chunks, "the kill must land mid-run for this test to mean anything"
+    assert not (out / storage.MATCHES_FILE).exists()
+
+    with pytest.raises(ParameterError, match="not empty"):
+        run(SPEC, out)
+    resumed = run(SPEC, out, resume=True)
+    assert resumed.summary["counts"]["chunks_resumed"] >= done_before
+    pd.testing.assert_frame_equal(resumed.matches, uninterrupted)
+    pd.testing.assert_frame_equal(storage.load_matches(out), uninterrupted)
+    assert json.loads((out / storage.SUMMARY_FILE).read_text())["counts"]["matches"] == len(uninterrupted)
+    assert not list(out.rglob(".*.tmp-*"))
+
+
+def test_resume_reruns_nothing_finished(
+    tmp_path: Path, small_chunks: None, uninterrupted: pd.DataFrame
+) -> None:
+    out = tmp_path / "out"
+    run(SPEC, out)
+    # Forget the last three chunks, as if the run had stopped before them.
+    finished = storage.read_manifest(out)
+    kept = sorted(finished)[:-3]
+    storage.write_manifest(out, kept)
+    stamps = {chunk: storage.part_path(out, chunk).stat().st_mtime_ns for chunk in kept}
+    resumed = run(SPEC, out, resume=True, csv=True)
+    assert resumed.summary["counts"]["chunks_resumed"] == len(kept)
+    assert all(storage.part_path(out, c).stat().st_mtime_ns == stamps[c] for c in kept)
+    pd.testing.assert_frame_equal(resumed.matches, uninterrupted)
+    csv = pd.read_csv(out / storage.CSV_FILE)
+    assert len(csv) == len(uninterrupted) and list(csv.columns) == list(storage.COLUMNS)
+
+
+def test_resume_with_a_different_spec_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    small = TournamentSpec(name="r", strategies=("Always C", "Always D"), game=Game(rounds=5), seed=1)
+    run(small, out)
+    with pytest.raises(ParameterError, match=r"differs in: seed"):
+        run(small.with_seed(2), out, resume=True)
+    other_game = TournamentSpec(name="r", strategies=("Always C", "Always D"), game=Game(rounds=6), seed=1)
+    with pytest.raises(ParameterError, match=r"differs in: game"):
+        run(other_game, out, resume=True)
+
+
+def test_non_empty_folder_needs_resume_or_force(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    small = TournamentSpec(name="r", strategies=("Always C",), game=Game(rounds=5))
+    with pytest.raises(ParameterError, match="--resume .* or --force"):
+        run(small, out)
+    with pytest.raises(ParameterError, match="no run.json"):
+        run(small, out, resume=True)
+    result = run(small, out, force=True)
+    assert (out / "notes.txt").read_text() == "mine"  # --force removes only its own files
+    assert len(storage.load_matches(out)) == len(result.matches) == 1
+
+
+def test_resume_in_a_fresh_folder_just_runs(tmp_path: Path) -> None:
+    small = TournamentSpec(name="r", strategies=("Always C",), game=Game(rounds=5))
+    assert len(run(small, tmp_path / "new", resume=True).matches) == 1
+
+
+def test_load_matches_needs_a_finished_run(tmp_path: Path) -> None:
+    with pytest.raises(ParameterError, match="matches.parquet"):
+        storage.load_matches(tmp_path)
