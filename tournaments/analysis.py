@@ -145,10 +145,6 @@ def _long(table: pd.DataFrame) -> pd.DataFrame:
     return table if "role" in table.columns and "strategy" in table.columns else to_long(table)
 
 
-def _family_of(long: pd.DataFrame) -> dict[str, str]:
-    return dict(zip(long["strategy"], long["family"]))
-
-
 # --- ranking -----------------------------------------------------------------------------
 def _interval(values: np.ndarray, confidence: float) -> tuple[float, float, float, float]:
     """mean, std (ddof 1) and a t-based confidence interval; NaN spread for one value."""
@@ -174,19 +170,21 @@ def ranking(matches: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     """
     long = _long(matches)
     per_repetition = long.groupby(["strategy", "repetition"])["score"].mean()
+    families = long.groupby("strategy")["family"].first()
+    sides = long.groupby("strategy").size()
     rows = []
     for strategy, values in per_repetition.groupby(level="strategy"):
         mean, std, low, high = _interval(values.to_numpy(dtype=float), confidence)
         rows.append(
             {
                 "strategy": strategy,
-                "family": _family_of(long)[str(strategy)],
+                "family": families[strategy],
                 "score": mean,
                 "score_std": std,
                 "ci_low": low,
                 "ci_high": high,
                 "repetitions": int(values.size),
-                "sides": int((long["strategy"] == strategy).sum()),
+                "sides": int(sides[strategy]),
             }
         )
     table = pd.DataFrame(rows).sort_values(["score", "strategy"], ascending=[False, True])
@@ -264,9 +262,9 @@ def survival_curves(
         raise ParameterError("by", by, "one of family, strategy")
     long = _long(matches)
     groups: Iterable[str] = (
-        [f for f in FAMILY_ORDER if f in set(long["family"])]
+        [f for f in FAMILY_ORDER if f in set(long["family"].unique())]
         if by == "family"
-        else sorted(set(long["strategy"]))
+        else sorted(set(long["strategy"].unique()))
     )
     curves = {}
     for group in groups:
@@ -378,8 +376,8 @@ def family_table(matches: pd.DataFrame) -> pd.DataFrame:
     horizon, cooperation and mutual cooperation while together."""
     long = _long(matches)
     rows = []
-    for family in [f for f in FAMILY_ORDER if f in set(long["family"])] + sorted(
-        set(long["family"]) - set(FAMILY_ORDER)
+    for family in [f for f in FAMILY_ORDER if f in set(long["family"].unique())] + sorted(
+        set(long["family"].unique()) - set(FAMILY_ORDER)
     ):
         sides = long[long["family"] == family]
         ended = sides[~sides["censored"]]
