@@ -175,10 +175,19 @@ def test_report_defaults_to_a_report_folder_inside_the_results(results):
 
 
 def test_html_tables_escape_names_and_show_shares_in_percent():
-    table = pd.DataFrame({"strategy": ["<b>Bold</b>"], "share_lasted": [0.25], "score": [1.23456]})
+    table = pd.DataFrame(
+        {
+            "strategy": ["<b>Bold</b>"],
+            "share_lasted": [0.25],
+            "score": [1.23456],
+            "median_duration": [100.0],
+            "mean_exit_round": [float("nan")],
+        }
+    )
     text = html_table(table)
     assert "&lt;b&gt;Bold&lt;/b&gt;" in text and "<b>" not in text
     assert "<td>25%</td>" in text and "<td>1.235</td>" in text
+    assert "<td>100.0</td>" in text and "<td>–</td>" in text
 
 
 def test_a_folder_without_results_is_a_clear_error(tmp_path):

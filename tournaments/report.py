@@ -272,14 +272,26 @@ PLOTS = {
 
 
 # --- HTML ---------------------------------------------------------------------------------
+PERCENT_COLUMNS = (
+    "cooperation",
+    "opponent_cooperation",
+    "mutual_cooperation",
+    "survival_at_end",
+    "power_share",
+)
+ROUND_COLUMNS = ("duration", "round", "power_shifts")  # counts of rounds: one decimal is plenty
+
+
 def _format_cell(column: str, value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return "–"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        if column.startswith("share") or column in ("cooperation", "mutual_cooperation", "survival_at_end"):
+        if column.startswith("share") or column.endswith("_share") or column in PERCENT_COLUMNS:
             return f"{100 * value:.0f}%"
+        if any(word in column for word in ROUND_COLUMNS):
+            return f"{value:.1f}"
         return f"{value:.3f}"
     return str(value)
 
@@ -316,6 +328,7 @@ body { font-family: sans-serif; margin: 2em auto; max-width: 72em; color: #222; 
 table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.9em; }
 th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }
 th { background: #f0f0f0; } td:first-child, td:nth-child(2) { text-align: left; }
+summary { cursor: pointer; font-weight: bold; margin: 1em 0; }
 figure { margin: 1em 0; } img { max-width: 100%; }
 p.note { color: #555; font-size: 0.9em; }
 """
@@ -363,9 +376,12 @@ def render_html(matches: pd.DataFrame, images: dict[str, bytes], title: str) -> 
         f"{html.escape(_log_rank_sentence(head['log_rank_trust_pairs_vs_withholding_pairs'], 'Log-rank, pairs within each family'))}</p>",
         _image(images["survival_by_strategy.png"], "survival by strategy"),
         html_table(analysis.survival_summary(long, "strategy")),
+        '<p class="note">median duration: the Kaplan-Meier median rounds together; – when more than half '
+        "of the relationships lasted to the horizon.</p>",
         _image(images["pair_survival_heatmap.png"], "share lasted per pair"),
-        "<h3>Pairs (strategy in role A vs role B)</h3>",
+        "<details><summary>Every pair (strategy in role A vs role B)</summary>",
         html_table(pairs),
+        "</details>",
         "<h2>Power</h2>",
         _image(images["power_vs_score.png"], "power index and score"),
         html_table(analysis.power_summary(long)),
