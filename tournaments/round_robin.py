@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from powergame.engine import play_match
+from powergame.errors import ParameterError
 from powergame.game import Game
 from powergame.player import Player
 from tournaments import storage
@@ -211,8 +212,6 @@ class TournamentResult:
 def resolve_processes(processes: int) -> int:
     """``0`` means every core; otherwise at least 1."""
     if isinstance(processes, bool) or not isinstance(processes, int) or processes < 0:
-        from powergame.errors import ParameterError
-
         raise ParameterError("--processes", processes, "must be a whole number >= 0 (0 = all cores)")
     return processes or (os.cpu_count() or 1)
 
@@ -243,8 +242,14 @@ def run_tournament(
     for error in getattr(registry, "errors", ()):
         if getattr(error, "plugin", None) in plugins:
             raise error  # a plugin the user asked for did not load
+    resolved: dict[str, str] = {}
     for name in spec.strategies:
-        registry.get(name)  # unknown names fail here, before anything is written
+        display = registry.get(name).name  # unknown names fail here, before anything is written
+        if display in resolved:
+            raise ParameterError(
+                "strategies", name, f"names the same strategy as {resolved[display]!r}; list each once"
+            )
+        resolved[display] = name
     tasks = enumerate_matches(spec)
     size = chunk_size(spec.game)
     chunks = chunk_tasks(tasks, size)
