@@ -319,7 +319,8 @@ def _log_rank_sentence(result: dict[str, Any], label: str) -> str:
     return (
         f"{label}: {result['size_a']} {result['group_a']} relationships ({result['exits_a']} ended) vs "
         f"{result['size_b']} {result['group_b']} ({result['exits_b']} ended); "
-        f"z = {result['statistic']:.2f}, p = {result['p_value']:.3g}."
+        f"z = {result['statistic']:.2f}, p = {result['p_value']:.3g} "
+        f"(z < 0: {result['group_a']} relationships last longer)."
     )
 
 

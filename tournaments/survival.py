@@ -100,8 +100,10 @@ def median_survival(curve: pd.DataFrame) -> float | None:
 
 @dataclass(frozen=True)
 class LogRankResult:
-    """A log-rank comparison of two groups of durations: the statistic (standard normal
-    under equal survival), its two-sided p-value and the group sizes and exits."""
+    """A log-rank comparison of two groups of durations: the statistic z = (O_a - E_a) /
+    sqrt(V) (standard normal under equal survival; positive when group a has more exits
+    than expected, i.e. its relationships end sooner), its two-sided p-value and the group
+    sizes and exits."""
 
     group_a: str
     group_b: str
