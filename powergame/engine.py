@@ -60,10 +60,13 @@ def play_match(game: Game, player_a: Player, player_b: Player, seed: int | None 
     pay_b = (r_b, t_b, s_b, p_b)  # indexed by the outcome seen from A (CC, CD, DC, DD)
     v_a, v_b = game.outside_options
 
-    intended_a: list[str] = []
-    intended_b: list[str] = []
+    # Hot loop: actions are compared by identity (``is C``) and never asked for .name or
+    # .value, whose Enum property lookups would cost more than the rest of a round.
+    intended_a: list[Action] = []
+    intended_b: list[Action] = []
     payoffs_a: list[float] = []
     payoffs_b: list[float] = []
+    offers_a, offers_b = hist_a.stakes, hist_b.stakes
     left_by: str | None = None
     exit_round: int | None = None
     who = player_a
@@ -85,8 +88,8 @@ def play_match(game: Game, player_a: Player, player_b: Player, seed: int | None 
                 raise StrategyError(player_a.name, t, f"strategy returned {act_a!r}, not C or D")
             if act_b is not C and act_b is not D:
                 raise StrategyError(player_b.name, t, f"strategy returned {act_b!r}, not C or D")
-            intended_a.append(act_a.name)
-            intended_b.append(act_b.name)
+            intended_a.append(act_a)
+            intended_b.append(act_b)
             if noise:
                 if uniform() < noise:
                     act_a = D if act_a is C else C
@@ -94,9 +97,9 @@ def play_match(game: Game, player_a: Player, player_b: Player, seed: int | None 
                     act_b = D if act_b is C else C
             hist_a.append(act_a)
             hist_b.append(act_b)
-            hist_a.stakes.append(x_a)
-            hist_b.stakes.append(x_b)
-            outcome = 2 * act_a.value + act_b.value
+            offers_a.append(x_a)
+            offers_b.append(x_b)
+            outcome = (2 if act_a is D else 0) + (1 if act_b is D else 0)
             stake = x_a if x_a < x_b else x_b
             if stake == 1.0:
                 payoffs_a.append(pay_a[outcome])
@@ -126,10 +129,10 @@ def play_match(game: Game, player_a: Player, player_b: Player, seed: int | None 
         game=game,
         seed=seed,
         horizon=horizon,
-        actions_a="".join(a.name for a in hist_a),
-        actions_b="".join(a.name for a in hist_b),
-        intended_a="".join(intended_a),
-        intended_b="".join(intended_b),
+        actions_a=_letters(hist_a),
+        actions_b=_letters(hist_b),
+        intended_a=_letters(intended_a),
+        intended_b=_letters(intended_b),
         stakes_a=tuple(hist_a.stakes),
         stakes_b=tuple(hist_b.stakes),
         payoffs_a=tuple(payoffs_a),
@@ -137,6 +140,11 @@ def play_match(game: Game, player_a: Player, player_b: Player, seed: int | None 
         left_by=left_by,
         exit_round=exit_round,
     )
+
+
+def _letters(actions: list[Action]) -> str:
+    """[C, D, C] -> "CDC"."""
+    return "".join(["C" if a is C else "D" for a in actions])
 
 
 def _checked_stake(value: object, player: Player, t: int) -> float:
