@@ -66,6 +66,64 @@ def _action_maps() -> tuple[dict[Action, Any], dict[Any, Action]]:
     return to_axl, from_axl
 
 
+@functools.lru_cache(maxsize=1)
+def _counting_history_class() -> type:
+    """axelrod's History, counting outcomes in plain integers.
+
+    axelrod's History keeps Counters keyed by actions, and an Enum's hash runs in Python,
+    so each append costs three such hashes. This subclass holds the same plays and
+    coplays and answers ``cooperations``, ``defections`` and ``state_distribution`` with
+    the same values, building the Counters only when they are read.
+    """
+    axl = _axelrod()
+    from collections import Counter
+
+    axl_c, axl_d = axl.Action.C, axl.Action.D
+    outcomes = ((axl_c, axl_c), (axl_c, axl_d), (axl_d, axl_c), (axl_d, axl_d))
+
+    class CountingHistory(axl.History):  # type: ignore[misc, name-defined]
+        def __init__(self, plays: Any = None, coplays: Any = None) -> None:
+            self._plays: list[Any] = []
+            self._coplays: list[Any] = []
+            self._counts = [0, 0, 0, 0]  # CC, CD, DC, DD, own play first
+            if plays:
+                self.extend(plays, coplays)
+
+        def append(self, play: Any, coplay: Any) -> None:
+            self._plays.append(play)
+            self._coplays.append(coplay)
+            self._counts[(2 if play is axl_d else 0) + (1 if coplay is axl_d else 0)] += 1
+
+        def extend(self, plays: Any, coplays: Any) -> None:
+            for play, coplay in zip(plays, coplays, strict=True):
+                self.append(play, coplay)
+
+        def reset(self) -> None:
+            self._plays.clear()
+            self._coplays.clear()
+            self._counts = [0, 0, 0, 0]
+
+        @property
+        def cooperations(self) -> int:
+            return self._counts[0] + self._counts[1]
+
+        @property
+        def defections(self) -> int:
+            return self._counts[2] + self._counts[3]
+
+        @property
+        def _actions(self) -> Counter[Any]:
+            return Counter({a: n for a, n in ((axl_c, self.cooperations), (axl_d, self.defections)) if n})
+
+        @property
+        def state_distribution(self) -> Counter[Any]:
+            return Counter({o: n for o, n in zip(outcomes, self._counts) if n})
+
+        _state_distribution = state_distribution
+
+    return CountingHistory
+
+
 def find_axelrod_strategy(name: str) -> type:
     """The axelrod strategy class called ``name``: its display name ("Tit For Tat") or its
     class name ("TitForTat"), ignoring case, spaces and punctuation; an ``axelrod:``
@@ -127,7 +185,7 @@ class _OpponentView:
     def __init__(self, source: Player) -> None:
         self.name = source.name
         self.source = source
-        self._history = _axelrod().History()
+        self._history = _counting_history_class()()
 
     @property
     def history(self) -> Any:
@@ -184,6 +242,10 @@ class AxelrodPlayer(Player):
         self.name = PREFIX + (cls.name if not init_kwargs else repr(self._player))
         self.classifier = axelrod_classifier(self._player)
         self._to_axl, self._from_axl = _action_maps()
+        axl = _axelrod()
+        self._axl_c, self._axl_d = axl.Action.C, axl.Action.D
+        # when update_history is axelrod's own, appending to the history directly is the same
+        self._plain_update = type(self._player).update_history is axl.Player.update_history
         self._synced = 0  # rounds already passed to the axelrod player's history
         self._view: _OpponentView | None = None
 
@@ -202,39 +264,52 @@ class AxelrodPlayer(Player):
     def join_match(self, game: Game, role: int, seed: int) -> None:
         super().join_match(game, role, seed)
         length = game.rounds if game.rounds is not None else float("inf")
-        self._player.set_match_attributes(length=length, game=axelrod_game(game, role), noise=game.noise)
+        player = self._player
+        player.set_match_attributes(length=length, game=axelrod_game(game, role), noise=game.noise)
         if self.classifier["stochastic"]:
-            self._player.set_seed(self.rng.getrandbits(32))
+            player.set_seed(self.rng.getrandbits(32))
+        if type(player._history) is _axelrod().History:
+            player._history = _counting_history_class()()
 
     def strategy(self, opponent: Player) -> Action:
         played = self.history
         rounds = len(played)
         theirs = opponent.history
-        to_axl = self._to_axl
-        me = self._player
         if self._synced < rounds:
-            update = me.update_history
-            for t in range(self._synced, rounds):
-                update(to_axl[played[t]], to_axl[theirs[t]])
+            self._catch_up(self._player, self._plain_update, played, theirs, self._synced, rounds)
             self._synced = rounds
         if type(opponent) is AxelrodPlayer:
             other = opponent._player
             if opponent._synced < rounds:
-                update = other.update_history
-                for t in range(opponent._synced, rounds):
-                    update(to_axl[theirs[t]], to_axl[played[t]])
+                opponent._catch_up(other, opponent._plain_update, theirs, played, opponent._synced, rounds)
                 opponent._synced = rounds
         else:
-            view = self._view
-            if view is None or view.source is not opponent or len(view._history) > rounds:
-                view = self._view = _OpponentView(opponent)
-            other = view
-            known = len(view._history)
+            other = self._view_of(opponent, rounds)
+            known = len(other._history._plays)
             if known < rounds:
-                append = view._history.append
-                for t in range(known, rounds):
-                    append(to_axl[theirs[t]], to_axl[played[t]])
-        return self._from_axl[me.strategy(other)]
+                self._catch_up(other, True, theirs, played, known, rounds)
+        move = self._player.strategy(other)
+        # identity tests: a dict lookup would hash the Enum in Python every round
+        if move is self._axl_c:
+            return Action.C
+        if move is self._axl_d:
+            return Action.D
+        return self._from_axl[move]  # anything else fails here, and the engine reports it
+
+    def _catch_up(
+        self, player: Any, plain: bool, own: list[Action], other: list[Action], start: int, stop: int
+    ) -> None:
+        """Pass rounds ``start`` to ``stop`` of the played actions to an axelrod player."""
+        axl_c, axl_d, c = self._axl_c, self._axl_d, Action.C
+        append = player._history.append if plain else player.update_history
+        for t in range(start, stop):
+            append(axl_c if own[t] is c else axl_d, axl_c if other[t] is c else axl_d)
+
+    def _view_of(self, opponent: Player, rounds: int) -> _OpponentView:
+        view = self._view
+        if view is None or view.source is not opponent or len(view._history._plays) > rounds:
+            view = self._view = _OpponentView(opponent)
+        return view
 
     # Pickles as (strategy, keyword arguments): a fresh player, ready for a new match.
     def __getstate__(self) -> dict[str, Any]:
