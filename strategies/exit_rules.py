@@ -14,7 +14,7 @@ from typing import Any
 from powergame.actions import Action
 from powergame.errors import ParameterError
 from powergame.game import Game
-from powergame.player import Player
+from powergame.player import History, Player
 from strategies._common import classifier, instance_name, whole_number
 
 D = Action.D
@@ -40,9 +40,19 @@ class ExitRule(Player):
         self.inner = inner
         self.params = params
         super().__init__()
-        self.inner.history = self.history
         self.name = f"{inner.name} | {instance_name(type(self).name, params)}"
         self.classifier = self._derived_classifier(inner.classifier)
+
+    @property  # type: ignore[override]
+    def history(self) -> History:
+        """The played actions; always the same object as the inner player's history."""
+        return self._history
+
+    @history.setter
+    def history(self, value: History) -> None:
+        self._history = value
+        if "inner" in vars(self):
+            self.inner.history = value  # a nested wrapper passes it further in
 
     def rule_memory_depth(self) -> float:
         """How many past rounds the rule itself reads."""
@@ -67,12 +77,12 @@ class ExitRule(Player):
     def join_match(self, game: Game, role: int, seed: int) -> None:
         super().join_match(game, role, seed)
         self.inner.join_match(game, role, seed)
-        self.inner.history = self.history
+        self.history = self.history  # join_match gave the inner player a fresh one
 
     def reset(self) -> None:
         super().reset()
         self.inner.reset()
-        self.inner.history = self.history
+        self.history = self.history
 
     def strategy(self, opponent: Player) -> Action:
         return self.inner.strategy(opponent)
@@ -155,7 +165,8 @@ class LeaveBelowOutsideOption(ExitRule):
 
 
 class LeaveAfterRounds(ExitRule):
-    """Leave after round ``rounds``, whatever happened: a relationship with a fixed term.
+    """Leave after round ``rounds``, whatever happened: a relationship with a fixed term,
+    such as a contract that is not renewed, whatever the inner strategy would do next.
     Defined here."""
 
     name = "Leave After Rounds"

@@ -39,7 +39,7 @@ class OutForTat(Player):
     """
 
     name = "Out For Tat"
-    aliases = ("Out-for-Tat", "CSL", "CONCO", "Grim Exit", "Walk Away", "Exit")
+    aliases = ("CSL", "CONCO", "Grim Exit", "Walk Away", "Exit")
     classifier = classifier("trust-building", 1, can_leave=True)
 
     def strategy(self, opponent: Player) -> Action:

@@ -53,6 +53,8 @@ class TablePlayer(StateTablePlayer):
         super().__init__()
 
 
-def play(player: Player, partner: Player, rounds: int = 10, game: Game | None = None, seed: int = 0) -> MatchResult:
+def play(
+    player: Player, partner: Player, rounds: int = 10, game: Game | None = None, seed: int = 0
+) -> MatchResult:
     """``player`` as A against ``partner`` as B."""
     return play_match(game if game is not None else Game(rounds=rounds), player, partner, seed=seed)

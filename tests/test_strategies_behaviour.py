@@ -4,6 +4,7 @@ stakes, exit round and who left, written from the rule."""
 from __future__ import annotations
 
 import pytest
+from strategy_helpers import Scripted, play
 
 from powergame import Game, StagePayoffs
 from strategies import (
@@ -23,7 +24,6 @@ from strategies import (
     TitForTatWithExitThreat,
     Voice,
 )
-from strategy_helpers import Scripted, play
 
 
 def test_out_for_tat_cooperates_and_leaves_right_after_the_first_withholding() -> None:
@@ -50,7 +50,9 @@ def test_start_small_withholds_for_T_rounds_then_cooperates_on_the_path() -> Non
         (0, "CCD", "CCC", 3),  # T = 0: cooperate from the start, leave on a D
     ],
 )
-def test_start_small_leaves_on_any_deviation_from_the_path(T: int, partner: str, actions: str, exit_round: int) -> None:
+def test_start_small_leaves_on_any_deviation_from_the_path(
+    T: int, partner: str, actions: str, exit_round: int
+) -> None:
     r = play(StartSmall(T=T), Scripted(partner), rounds=10)
     assert (r.actions_a, r.exit_round, r.left_by) == (actions, exit_round, "A")
 
@@ -87,7 +89,9 @@ def test_generous_out_for_tat_forgives_single_withholdings_but_not_two_in_a_row(
 def test_generous_out_for_tat_forgives_about_as_often_as_its_generosity() -> None:
     # P(stay after one D) = generosity = 0.3; over 400 seeds the count of stays is
     # Binomial(400, 0.3): mean 120, sd 9.2; 80..160 is more than 4 sd either side.
-    stays = sum(play(GenerousOutForTat(), Scripted("DC"), rounds=2, seed=s).left_by is None for s in range(400))
+    stays = sum(
+        play(GenerousOutForTat(), Scripted("DC"), rounds=2, seed=s).left_by is None for s in range(400)
+    )
     assert 80 <= stays <= 160
 
 
