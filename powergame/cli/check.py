@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 import click
@@ -56,9 +57,7 @@ def check(names: tuple[str, ...], thorough: bool, only: tuple[str, ...], plugins
             )
     profile = profile_for(thorough)
     rows: list[tuple[str, list[Verdict]]] = []
-    with click.progressbar(
-        entries, label=f"Checking ({profile.name})", file=click.get_text_stream("stderr")
-    ) as bar:
+    with click.progressbar(entries, label=f"Checking ({profile.name})", file=sys.stderr) as bar:
         for entry in bar:
             verdicts = run_battery(entry.factory, profile)
             if only:
