@@ -218,7 +218,9 @@ class ReciprocalStakes(Player):
     """
 
     name = "Reciprocal Stakes"
-    classifier = classifier("trust-building", 1)
+    # After a withholding it reads its own last offer, which follows from earlier rounds:
+    # the chain of such rounds is unbounded.
+    classifier = classifier("trust-building", float("inf"))
 
     def __init__(self, start: float = 0.5) -> None:
         self.start = number_in("start", start, 0.0, 1.0, True, "must be a stake in (0, 1]")
