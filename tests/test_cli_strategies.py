@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from powergame.cli import main
 
 FIXTURES = Path(__file__).parent / "plugin_fixtures"
@@ -107,8 +109,6 @@ def test_listing_imports_neither_axelrod_nor_numpy_nor_pandas():
 
 
 def test_builtin_library_is_listed_from_its_entry_point(monkeypatch, capsys):
-    import pytest
-
     _, out, _ = run(monkeypatch, capsys, "--json")
     builtin = [r for r in json.loads(out)["strategies"] if r["source"] == "builtin"]
     if not builtin:
