@@ -54,3 +54,14 @@ def test_unknown_property_is_a_parameter_error(tmp_path):
     result = CliRunner().invoke(cli, ["check", "--property", "honesty", "Loyal"])
     assert result.exit_code != 0
     assert "--property = 'honesty' is not allowed: must be one of valid, stakes" in str(result.exception)
+
+
+def test_installed_command_exits_one_on_a_failure(tmp_path):
+    import subprocess
+    import sys
+
+    command = Path(sys.executable).parent / "powergame"
+    args = [str(command), "check", "--plugin", _plugin(tmp_path), "Kit Over Staker", "--property", "stakes"]
+    completed = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 1, completed.stderr
+    assert "Kit Over Staker - stakes: FAIL" in completed.stdout
