@@ -10,10 +10,11 @@ from powergame.engine import play_match
 from powergame.game import Game, StagePayoffs
 from powergame.testing import invariants
 from powergame.testing.partners import ScriptedPartner
-from powergame.testing.strategies import games, matches, scripted_partners
+from powergame.testing.strategies import games, matches, registered_players, scripted_partners
 
 FAST = settings(max_examples=60, deadline=None)
 seeds = st.integers(0, 2**32)
+STAYERS = registered_players(can_leave=False)
 
 
 @FAST
@@ -70,3 +71,16 @@ def test_score_bounds_from_the_matrices():
     game = Game(payoffs=(StagePayoffs(4, -1, 6, 0), StagePayoffs()), outside_options=(7.0, 0.5))
     assert invariants.score_bounds(game, 0) == (-1.0, 7.0)
     assert invariants.score_bounds(game, 1) == (0.0, 5.0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(matches(registered_players(), games(max_rounds=15)))
+def test_library_matches_keep_the_invariants(result):
+    invariants.check_result_invariants(result)
+
+
+@settings(max_examples=30, deadline=None)
+@given(games(max_rounds=15, noise=True), st.data(), seeds)
+def test_noise_never_separates_library_strategies_that_cannot_leave(game, data, seed):
+    a, b = data.draw(STAYERS), data.draw(STAYERS)
+    invariants.check_no_leave_from_noise(game, lambda: a, lambda: b, seed)
