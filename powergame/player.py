@@ -64,6 +64,7 @@ class Player:
     """
 
     name: str = "Player"
+    aliases: tuple[str, ...] = ()  # other names the registry also accepts (e.g. from the literature)
     classifier: dict[str, Any] = {
         "family": "neutral",
         "memory_depth": float("inf"),

@@ -219,6 +219,7 @@ class Registry:
             str, StrategyEntry
         ] = {}  # name as asked -> entry (parameters, wrappers, axelrod)
         self._classes: dict[str, type[Player]] = {}  # normalized full name -> registered class
+        self._aliases: dict[str, StrategyEntry] = {}  # normalized other name (class `aliases`) -> entry
 
     # --- filling -----------------------------------------------------------------------
     def add_plugin(self, contents: plugin_sources.PluginContents) -> None:
@@ -241,8 +242,19 @@ class Registry:
                 f"strategy {entry.name!r} is already registered by plugin {existing.source!r}; "
                 "rename one of them or give one plugin a NAMESPACE",
             )
+        for alias in getattr(cls, "aliases", ()):
+            alias_key = normalize(f"{namespace}:{alias}" if namespace else alias)
+            taken = self._entries.get(alias_key) or self._aliases.get(alias_key)
+            if taken is not None and taken is not entry:
+                raise PluginError(
+                    entry.source,
+                    f"alias {alias!r} of {entry.name!r} is already a name of {taken.name!r} "
+                    f"(plugin {taken.source!r})",
+                )
         self._entries[key] = entry
         self._classes[key] = cls
+        for alias in getattr(cls, "aliases", ()):
+            self._aliases[normalize(f"{namespace}:{alias}" if namespace else alias)] = entry
         if namespace is not None:
             bare = entry.name.split(":", 1)[1]
             self._by_bare_name.setdefault(normalize(bare), []).append(entry)
@@ -305,7 +317,7 @@ class Registry:
     def _lookup(self, name: str) -> StrategyEntry:
         """A registered entry by plain name (no parameters, no axelrod)."""
         key = normalize(name)
-        entry = self._entries.get(key)
+        entry = self._entries.get(key) or self._aliases.get(key)
         if entry is not None:
             return entry
         namespaced = self._by_bare_name.get(key, [])
