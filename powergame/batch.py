@@ -379,8 +379,9 @@ def _play_chunk(
 
     for t in range(longest):
         if t in ending:
-            g[ending[t]] = joint.ended
-            alive -= len(ending[t])
+            reaching = ending[t]
+            g[reaching] = joint.ended
+            alive -= int(np.count_nonzero(left_by[reaching] == 0))  # the others left already
             if alive <= 0:
                 rounds_played = t
                 break
