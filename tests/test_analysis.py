@@ -168,6 +168,14 @@ def test_log_rank_is_undefined_for_an_empty_group():
     assert result.statistic is None and result.p_value is None
 
 
+def test_log_rank_is_undefined_without_variance_and_warns_nothing(recwarn):
+    # everyone in both groups leaves in round 1: at that time d = n, so the variance is 0
+    result = log_rank([1, 1], [False, False], [1, 1, 1], [False, False, False])
+    assert result.statistic is None and result.p_value is None
+    assert (result.exits_a, result.exits_b) == (2, 3)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
 # --- who leaves ------------------------------------------------------------------------------
 
 

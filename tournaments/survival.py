@@ -137,8 +137,9 @@ def log_rank(
 ) -> LogRankResult:
     """Log-rank test of equal survival between two groups (two-sided).
 
-    The statistic and p-value are None when the test is undefined: a group is empty or
-    nobody in either group left (no exit to compare).
+    The statistic and p-value are None when the test is undefined: a group is empty,
+    nobody in either group left (no exit to compare), or the statistic has no variance
+    (e.g. every relationship of both groups ended in the same round).
     """
     from scipy import stats
 
@@ -147,8 +148,10 @@ def log_rank(
     exits_a, exits_b = int((~flags_a).sum()), int((~flags_b).sum())
     statistic = p_value = None
     if flags_a.size and flags_b.size and exits_a + exits_b > 0:
-        result = stats.logrank(censored_data(durations_a, flags_a), censored_data(durations_b, flags_b))
-        statistic, p_value = float(result.statistic), float(result.pvalue)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            result = stats.logrank(censored_data(durations_a, flags_a), censored_data(durations_b, flags_b))
+        if np.isfinite(result.statistic):
+            statistic, p_value = float(result.statistic), float(result.pvalue)
     return LogRankResult(
         group_a=names[0],
         group_b=names[1],
