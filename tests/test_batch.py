@@ -1,0 +1,185 @@
+"""The batch engine against the Python engine (same figures) and the exact chain (same means)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from powergame import Game, ParameterError, StateTable, StateTablePlayer, play_match
+from powergame.batch import _chunks, play_batch
+from powergame.exact import exact_match
+from powergame.game import StagePayoffs
+
+NO_LEAVE = (0.0, 0.0, 0.0, 0.0)
+
+
+class TablePlayer(StateTablePlayer):
+    """Runs any table through the Python engine."""
+
+    def __init__(self, table: StateTable, name: str = "table") -> None:
+        self.table = table
+        self.name = name
+        super().__init__()
+
+
+def memory_one(first: float, cooperate: Sequence[float], leave: Sequence[float] = NO_LEAVE) -> StateTable:
+    """Memory-one with leave: state 0 is the first round, state 1 + o follows outcome o
+    (CC, CD, DC, DD, own action first); P(C) there is ``cooperate[o]``, and after
+    outcome o the player leaves with probability ``leave[o]``."""
+    after = tuple(tuple(1.0 if k == 1 + o else 0.0 for k in range(5)) for o in range(4))
+    return StateTable(
+        cooperate=(first, *cooperate),
+        stake=(1.0,) * 5,
+        leave=(tuple(leave),) * 5,  # type: ignore[arg-type]
+        transition=(after,) * 5,
+    )
+
+
+def memory_one_code(code: str) -> StateTable:
+    """Deterministic memory-one with leave from a code like "C" + "CDCL": the first move,
+    then C, D or L (leave) after CC, CD, DC, DD."""
+    return memory_one(
+        float(code[0] == "C"), [float(ch == "C") for ch in code[1:]], [float(ch == "L") for ch in code[1:]]
+    )
+
+
+ALWAYS_COOPERATE = memory_one(1.0, (1, 1, 1, 1))
+TIT_FOR_TAT = memory_one(1.0, (1, 0, 1, 0))
+OUT_FOR_TAT = memory_one(1.0, (1, 1, 1, 1), leave=(0, 1, 0, 1))
+HIT_AND_RUN = memory_one(0.0, (0, 0, 0, 0), leave=(1, 1, 1, 1))
+# Tit for Tat that offers half a stake after the partner's D and leaves after mutual D.
+STAKED_TFT = StateTable.deterministic(
+    cooperate=[True, False],
+    stake=[1.0, 0.5],
+    leave=[[0, 0, 0, 0], [0, 0, 0, 1]],
+    next_state=[[0, 1, 0, 1], [0, 1, 0, 1]],
+)
+CODES = ["".join(c) for c in itertools.product("CD", *(["CDL"] * 4))]
+
+
+def python_rows(game: Game, table_a: StateTable, table_b: StateTable, seeds: Sequence[int]) -> list[dict]:
+    rows = []
+    for seed in seeds:
+        result = play_match(game, TablePlayer(table_a, "a"), TablePlayer(table_b, "b"), seed)
+        row = result.summary()
+        row["actions_a"], row["actions_b"] = result.actions_a, result.actions_b
+        rows.append(row)
+    return rows
+
+
+games = st.builds(
+    lambda sym, pay_b, va, vb, ka, kb, rounds, w: Game(
+        payoffs=(StagePayoffs(3, 0, 5, 1), StagePayoffs(3, 0, 5, 1) if sym else StagePayoffs(*pay_b)),
+        outside_options=(va, va if sym else vb),
+        exit_costs=(ka, kb),
+        rounds=None if w is not None else rounds,
+        continuation=w,
+    ),
+    st.booleans(),
+    st.tuples(*[st.integers(-2, 6)] * 4),
+    st.sampled_from([0.0, 0.5, 1.0, 2.5, -1.0]),
+    st.floats(-1, 4, allow_nan=False),
+    st.sampled_from([0.0, 0.75]),
+    st.sampled_from([0.0, 2.0]),
+    st.integers(1, 25),
+    st.one_of(st.none(), st.floats(0.0, 0.9)),
+)
+
+
+@given(
+    games,
+    st.one_of(st.sampled_from(CODES).map(memory_one_code), st.just(STAKED_TFT)),
+    st.sampled_from(CODES).map(memory_one_code),
+    st.lists(st.integers(0, 2**40), min_size=1, max_size=8),
+    st.integers(1, 8),
+)
+@settings(max_examples=60)
+def test_deterministic_pairs_match_the_python_engine_exactly(game, table_a, table_b, seeds, chunk_size):
+    batch = play_batch(game, table_a, table_b, seeds, chunk_size=chunk_size, keep_actions=True)
+    assert batch.rows("a", "b", with_actions=True) == python_rows(game, table_a, table_b, seeds)
+
+
+def test_stakes_and_exit_match_the_python_engine():
+    game = Game(outside_options=(1.5, 0.5), exit_costs=(1.0, 0.25), rounds=40)
+    seeds = list(range(6))
+    for pair in [(STAKED_TFT, memory_one_code("CDCDD")), (memory_one_code("DCDCD"), STAKED_TFT)]:
+        batch = play_batch(game, *pair, seeds, keep_actions=True)
+        assert batch.rows("a", "b", with_actions=True) == python_rows(game, *pair, seeds)
+
+
+def test_out_for_tat_against_hit_and_run_by_hand():
+    game = Game(outside_options=(1.0, 2.0), exit_costs=(0.5, 0.25), rounds=10)
+    batch = play_batch(game, OUT_FOR_TAT, HIT_AND_RUN, [1, 2, 3])
+    # Round 1: C against D, both leave; then 9 rounds of the outside option, minus the cost.
+    assert batch.left_by.tolist() == [3, 3, 3]
+    assert batch.total_a.tolist() == [0 + 9 * 1.0 - 0.5] * 3
+    assert batch.total_b.tolist() == [5 + 9 * 2.0 - 0.25] * 3
+
+
+def test_chunks_bound_the_cells_and_do_not_change_deterministic_results():
+    horizons = np.array([5, 50, 7, 7, 200, 3, 3, 3, 90])
+    for start, stop in _chunks(horizons, chunk_size=4, max_cells=120):
+        assert stop - start <= 4
+        assert stop - start == 1 or (stop - start) * horizons[start:stop].max() <= 120
+    game = Game(continuation=0.9, rounds=None)
+    whole = play_batch(game, TIT_FOR_TAT, memory_one_code("CDLCD"), range(50)).rows("a", "b")
+    assert (
+        play_batch(game, TIT_FOR_TAT, memory_one_code("CDLCD"), range(50), chunk_size=7).rows("a", "b")
+        == whole
+    )
+
+
+def test_stochastic_results_are_a_function_of_the_seeds():
+    game = Game(rounds=30, noise=0.1)
+    table = memory_one(0.5, (0.9, 0.2, 0.7, 0.1), (0.0, 0.1, 0.0, 0.2))
+    first = play_batch(game, table, TIT_FOR_TAT, range(100)).rows("a", "b")
+    assert play_batch(game, table, TIT_FOR_TAT, range(100)).rows("a", "b") == first
+    assert play_batch(game, table, TIT_FOR_TAT, range(1, 101)).rows("a", "b") != first
+
+
+def within_sampling_error(samples: np.ndarray, expected: float, z: float = 5.0) -> bool:
+    error = samples.std(ddof=1) / np.sqrt(len(samples))
+    return abs(samples.mean() - expected) <= z * error + 1e-9
+
+
+STOCHASTIC_A = memory_one(0.8, (0.9, 0.2, 0.7, 0.3), (0.0, 0.15, 0.0, 0.3))
+STOCHASTIC_B = memory_one(1.0, (0.95, 0.1, 0.8, 0.4), (0.05, 0.1, 0.0, 0.2))
+GAMES = [
+    Game(rounds=20, noise=0.05, outside_options=(1.0, 0.5), exit_costs=(0.5, 1.0)),
+    Game(rounds=None, continuation=0.85, noise=0.05, outside_options=(1.0, 0.5), exit_costs=(0.5, 1.0)),
+]
+
+
+@pytest.mark.parametrize("game", GAMES)
+def test_stochastic_pairs_agree_with_the_exact_chain_and_the_python_engine(game):
+    exact = exact_match(game, STOCHASTIC_A, STOCHASTIC_B)
+    batch = play_batch(game, STOCHASTIC_A, STOCHASTIC_B, range(20_000))
+    python = python_rows(game, STOCHASTIC_A, STOCHASTIC_B, range(1500))
+    for key in ("score_a", "score_b", "total_a", "rounds_together"):
+        assert within_sampling_error(getattr(batch, key), getattr(exact, key)), key
+        assert within_sampling_error(np.array([row[key] for row in python]), getattr(exact, key)), key
+    assert within_sampling_error(batch.censored.astype(float), exact.p_censored)
+    assert within_sampling_error((batch.left_by == 1).astype(float), exact.p_left_a)
+
+
+def test_the_agreement_check_catches_a_different_engine():
+    # A table whose P(C) after CC is 0.1 lower stands in for an engine that got it wrong.
+    altered = memory_one(0.8, (0.8, 0.2, 0.7, 0.3), (0.0, 0.15, 0.0, 0.3))
+    game = GAMES[0]
+    exact = exact_match(game, STOCHASTIC_A, STOCHASTIC_B)
+    batch = play_batch(game, altered, STOCHASTIC_B, range(20_000))
+    assert not within_sampling_error(batch.score_b, exact.score_b)
+
+
+def test_bad_arguments_name_the_value():
+    with pytest.raises(ParameterError, match="chunk_size"):
+        play_batch(Game(), TIT_FOR_TAT, TIT_FOR_TAT, [1], chunk_size=0)
+    with pytest.raises(ParameterError, match="seed"):
+        play_batch(Game(), TIT_FOR_TAT, TIT_FOR_TAT, [-1])
+    with pytest.raises(ParameterError, match="with_actions"):
+        play_batch(Game(), TIT_FOR_TAT, TIT_FOR_TAT, [1]).rows("a", "b", with_actions=True)
