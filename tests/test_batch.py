@@ -143,8 +143,10 @@ def test_stochastic_results_are_a_function_of_the_seeds():
 
 
 def within_sampling_error(samples: np.ndarray, expected: float, z: float = 5.0) -> bool:
+    """|mean - expected| within z standard errors (plus a sliver for events too rare to
+    show up in the sample at all)."""
     error = samples.std(ddof=1) / np.sqrt(len(samples))
-    return abs(samples.mean() - expected) <= z * error + 1e-9
+    return abs(samples.mean() - expected) <= z * error + 1e-6 * max(1.0, abs(expected))
 
 
 STOCHASTIC_A = memory_one(0.8, (0.9, 0.2, 0.7, 0.3), (0.0, 0.15, 0.0, 0.3))
