@@ -68,12 +68,14 @@ def _action_maps() -> tuple[dict[Action, Any], dict[Any, Action]]:
 
 @functools.lru_cache(maxsize=1)
 def _counting_history_class() -> type:
-    """axelrod's History, counting outcomes in plain integers.
+    """axelrod's History, with its counts kept in plain integers and brought up to date
+    when they are read.
 
-    axelrod's History keeps Counters keyed by actions, and an Enum's hash runs in Python,
-    so each append costs three such hashes. This subclass holds the same plays and
-    coplays and answers ``cooperations``, ``defections`` and ``state_distribution`` with
-    the same values, building the Counters only when they are read.
+    axelrod's History updates two Counters keyed by actions on every append, and an
+    Enum's hash runs in Python, so each append costs three such hashes. This subclass
+    holds the same plays and coplays and answers ``cooperations``, ``defections`` and
+    ``state_distribution`` with the same values; appending is two list appends, so the
+    bridge may extend ``_plays`` and ``_coplays`` directly.
     """
     axl = _axelrod()
     from collections import Counter
@@ -85,31 +87,44 @@ def _counting_history_class() -> type:
         def __init__(self, plays: Any = None, coplays: Any = None) -> None:
             self._plays: list[Any] = []
             self._coplays: list[Any] = []
-            self._counts = [0, 0, 0, 0]  # CC, CD, DC, DD, own play first
+            self._counts = [0, 0, 0, 0]  # CC, CD, DC, DD (own play first) ...
+            self._counted = 0  # ... over the first _counted turns
             if plays:
                 self.extend(plays, coplays)
 
         def append(self, play: Any, coplay: Any) -> None:
             self._plays.append(play)
             self._coplays.append(coplay)
-            self._counts[(2 if play is axl_d else 0) + (1 if coplay is axl_d else 0)] += 1
 
         def extend(self, plays: Any, coplays: Any) -> None:
-            for play, coplay in zip(plays, coplays, strict=True):
-                self.append(play, coplay)
+            plays, coplays = list(plays), list(coplays)
+            if len(plays) != len(coplays):
+                raise ValueError("plays and coplays must have the same length")
+            self._plays.extend(plays)
+            self._coplays.extend(coplays)
 
         def reset(self) -> None:
             self._plays.clear()
             self._coplays.clear()
             self._counts = [0, 0, 0, 0]
+            self._counted = 0
+
+        def _tally(self) -> list[int]:
+            counts, plays = self._counts, self._plays
+            for t in range(self._counted, len(plays)):
+                counts[(2 if plays[t] is axl_d else 0) + (1 if self._coplays[t] is axl_d else 0)] += 1
+            self._counted = len(plays)
+            return counts
 
         @property
         def cooperations(self) -> int:
-            return self._counts[0] + self._counts[1]
+            counts = self._tally()
+            return counts[0] + counts[1]
 
         @property
         def defections(self) -> int:
-            return self._counts[2] + self._counts[3]
+            counts = self._tally()
+            return counts[2] + counts[3]
 
         @property
         def _actions(self) -> Counter[Any]:
@@ -117,7 +132,7 @@ def _counting_history_class() -> type:
 
         @property
         def state_distribution(self) -> Counter[Any]:
-            return Counter({o: n for o, n in zip(outcomes, self._counts) if n})
+            return Counter({o: n for o, n in zip(outcomes, self._tally()) if n})
 
         _state_distribution = state_distribution
 
@@ -180,12 +195,24 @@ class _OpponentView:
     axelrod-style ``history`` (with coplays, counts and state distribution) kept in step
     with that partner's played actions."""
 
-    __slots__ = ("name", "source", "_history")
+    __slots__ = ("name", "source", "_history", "synced")
 
     def __init__(self, source: Player) -> None:
         self.name = source.name
         self.source = source
-        self._history = _counting_history_class()()
+        self._history: Any = _counting_history_class()()
+        self.synced = 0  # rounds in the history so far
+
+    def catch_up(self, rounds: int, own: list[Action], axl_c: Any, axl_d: Any) -> None:
+        """Bring the history up to ``rounds`` played rounds; ``own`` is the bridged
+        player's history (the coplays)."""
+        theirs = self.source.history
+        plays, coplays = self._history._plays, self._history._coplays
+        c = Action.C
+        for t in range(self.synced, rounds):
+            plays.append(axl_c if theirs[t] is c else axl_d)
+            coplays.append(axl_c if own[t] is c else axl_d)
+        self.synced = rounds
 
     @property
     def history(self) -> Any:
@@ -246,6 +273,7 @@ class AxelrodPlayer(Player):
         self._axl_c, self._axl_d = axl.Action.C, axl.Action.D
         # when update_history is axelrod's own, appending to the history directly is the same
         self._plain_update = type(self._player).update_history is axl.Player.update_history
+        self._counting_history: Any = _counting_history_class()
         self._synced = 0  # rounds already passed to the axelrod player's history
         self._view: _OpponentView | None = None
 
@@ -269,25 +297,24 @@ class AxelrodPlayer(Player):
         if self.classifier["stochastic"]:
             player.set_seed(self.rng.getrandbits(32))
         if type(player._history) is _axelrod().History:
-            player._history = _counting_history_class()()
+            player._history = self._counting_history()
 
     def strategy(self, opponent: Player) -> Action:
-        played = self.history
-        rounds = len(played)
-        theirs = opponent.history
-        if self._synced < rounds:
-            self._catch_up(self._player, self._plain_update, played, theirs, self._synced, rounds)
-            self._synced = rounds
+        rounds = len(self.history)
         if type(opponent) is AxelrodPlayer:
             other = opponent._player
-            if opponent._synced < rounds:
-                opponent._catch_up(other, opponent._plain_update, theirs, played, opponent._synced, rounds)
-                opponent._synced = rounds
+            # the first of the two to move this round brings both histories up to date
+            if self._synced != rounds or opponent._synced != rounds:
+                self._catch_up(rounds, opponent.history)
+                opponent._catch_up(rounds, self.history)
         else:
-            other = self._view_of(opponent, rounds)
-            known = len(other._history._plays)
-            if known < rounds:
-                self._catch_up(other, True, theirs, played, known, rounds)
+            view = self._view
+            if view is None or view.source is not opponent or view.synced > rounds:
+                view = self._view = _OpponentView(opponent)
+            other = view
+            if self._synced != rounds or view.synced != rounds:
+                self._catch_up(rounds, opponent.history)
+                view.catch_up(rounds, self.history, self._axl_c, self._axl_d)
         move = self._player.strategy(other)
         # identity tests: a dict lookup would hash the Enum in Python every round
         if move is self._axl_c:
@@ -296,20 +323,22 @@ class AxelrodPlayer(Player):
             return Action.D
         return self._from_axl[move]  # anything else fails here, and the engine reports it
 
-    def _catch_up(
-        self, player: Any, plain: bool, own: list[Action], other: list[Action], start: int, stop: int
-    ) -> None:
-        """Pass rounds ``start`` to ``stop`` of the played actions to an axelrod player."""
-        axl_c, axl_d, c = self._axl_c, self._axl_d, Action.C
-        append = player._history.append if plain else player.update_history
-        for t in range(start, stop):
-            append(axl_c if own[t] is c else axl_d, axl_c if other[t] is c else axl_d)
-
-    def _view_of(self, opponent: Player, rounds: int) -> _OpponentView:
-        view = self._view
-        if view is None or view.source is not opponent or len(view._history._plays) > rounds:
-            view = self._view = _OpponentView(opponent)
-        return view
+    def _catch_up(self, rounds: int, theirs: list[Action]) -> None:
+        """Pass the rounds played since the last call to the axelrod player's history."""
+        own = self.history
+        player = self._player
+        history: Any = player._history
+        if self._plain_update and type(history) is self._counting_history:
+            plays, coplays = history._plays, history._coplays
+            axl_c, axl_d, c = self._axl_c, self._axl_d, Action.C
+            for t in range(self._synced, rounds):
+                plays.append(axl_c if own[t] is c else axl_d)
+                coplays.append(axl_c if theirs[t] is c else axl_d)
+        else:
+            to_axl = self._to_axl
+            for t in range(self._synced, rounds):
+                player.update_history(to_axl[own[t]], to_axl[theirs[t]])
+        self._synced = rounds
 
     # Pickles as (strategy, keyword arguments): a fresh player, ready for a new match.
     def __getstate__(self) -> dict[str, Any]:
