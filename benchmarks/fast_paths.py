@@ -1,0 +1,91 @@
+"""How much faster the fast paths are than axelrod.Match on 200-round memory-one pairs.
+
+Prints medians over repeats of: rounds/s of axelrod.Match against the batch engine
+(same memory-one pairs, nobody leaves), and matches/s of axelrod.Match against
+exact_match. Run: .venv/bin/python benchmarks/fast_paths.py [--repeats 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from powergame import Game, StateTable
+from powergame.batch import play_batch
+from powergame.exact import exact_match
+
+ROUNDS = 200
+# (first move, P(C) after CC, CD, DC, DD): a stochastic pair and three classic ones.
+PAIRS = [
+    ((1.0, (0.9, 0.1, 0.8, 0.2)), (1.0, (1.0, 0.3, 0.9, 0.1))),
+    ((1.0, (1.0, 0.0, 1.0, 0.0)), (1.0, (1.0, 0.0, 0.0, 1.0))),  # TFT vs WSLS
+    ((1.0, (1.0, 0.0, 0.0, 0.0)), (1.0, (1.0, 0.0, 1.0, 0.0))),  # Grudger vs TFT
+]
+
+
+def memory_one_table(first: float, cooperate: tuple[float, ...]) -> StateTable:
+    after = tuple(tuple(1.0 if k == 1 + o else 0.0 for k in range(5)) for o in range(4))
+    return StateTable(
+        cooperate=(first, *cooperate), stake=(1.0,) * 5, leave=((0.0,) * 4,) * 5, transition=(after,) * 5
+    )
+
+
+def axelrod_rate(spec_a, spec_b, seconds: float) -> float:
+    """axelrod matches per second (a fresh Match each time, so no result cache)."""
+    import axelrod as axl
+
+    def player(spec):
+        first, four = spec
+        p = axl.MemoryOnePlayer(four_vector=four, initial=axl.Action.C if first else axl.Action.D)
+        return p
+
+    count, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        axl.Match((player(spec_a), player(spec_b)), turns=ROUNDS, seed=count).play()
+        count += 1
+    return count / (time.perf_counter() - start)
+
+
+def batch_rate(table_a, table_b, matches: int) -> float:
+    """Batch matches per second."""
+    start = time.perf_counter()
+    play_batch(Game(rounds=ROUNDS), table_a, table_b, range(matches))
+    return matches / (time.perf_counter() - start)
+
+
+def exact_rate(table_a, table_b, seconds: float) -> float:
+    count, start = 0, time.perf_counter()
+    game = Game(rounds=ROUNDS)
+    while time.perf_counter() - start < seconds:
+        exact_match(game, table_a, table_b)
+        count += 1
+    return count / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--matches", type=int, default=40_000, help="matches per batch run")
+    parser.add_argument("--seconds", type=float, default=0.5, help="time per axelrod / exact run")
+    args = parser.parse_args()
+    import axelrod  # noqa: F401  (import time is not part of any measurement)
+
+    for spec_a, spec_b in PAIRS:
+        table_a, table_b = memory_one_table(*spec_a), memory_one_table(*spec_b)
+        ax, batch, exact = [], [], []
+        for _ in range(args.repeats):
+            ax.append(axelrod_rate(spec_a, spec_b, args.seconds))
+            batch.append(batch_rate(table_a, table_b, args.matches))
+            exact.append(exact_rate(table_a, table_b, args.seconds))
+        ax_m, batch_m, exact_m = (statistics.median(x) for x in (ax, batch, exact))
+        print(f"pair {spec_a} vs {spec_b}, {ROUNDS} rounds, median of {args.repeats}:")
+        print(f"  axelrod.Match   {ax_m * ROUNDS:14,.0f} rounds/s  {ax_m:10,.0f} matches/s")
+        print(
+            f"  play_batch      {batch_m * ROUNDS:14,.0f} rounds/s  ratio {batch_m / ax_m:8.1f}x (target 300x)"
+        )
+        print(f"  exact_match     {exact_m:14,.0f} matches/s ratio {exact_m / ax_m:8.1f}x (target 1000x)")
+
+
+if __name__ == "__main__":
+    main()
