@@ -138,6 +138,9 @@ def play_pair(
     """
     entry_a, entry_b = registry.get(name_a), registry.get(name_b)
     outside_a, outside_b = game.outside_options
+    batched = _play_pair_batched(game, name_a, name_b, seeds, registry)
+    if batched is not None:
+        return batched
     rows = []
     for seed in seeds:
         result = play_match(game, registry.create(name_a), registry.create(name_b), seed)
@@ -151,6 +154,38 @@ def play_pair(
         row.update(
             outside_a=outside_a, outside_b=outside_b, actions_a=result.actions_a, actions_b=result.actions_b
         )
+        rows.append(row)
+    return rows
+
+
+# --- fast path (powergame.batch): both strategies have a state table ---------------------------
+def _play_pair_batched(
+    game: Game, name_a: str, name_b: str, seeds: Sequence[int], registry: RegistryLike
+) -> list[dict[str, Any]] | None:
+    """The rows of ``play_pair`` from the vectorized engine when both strategies expose a
+    state table (same figures as play_match for deterministic tables; stochastic ones agree
+    in distribution), else None."""
+    player_a, player_b = registry.create(name_a), registry.create(name_b)
+    table_a, table_b = player_a.state_table(), player_b.state_table()
+    if table_a is None or table_b is None:
+        return None
+    from powergame.batch import play_batch
+
+    entry_a, entry_b = registry.get(name_a), registry.get(name_b)
+    strategy_columns = {
+        "strategy_a": entry_a.name,
+        "strategy_b": entry_b.name,
+        "family_a": entry_a.classifier["family"],
+        "family_b": entry_b.classifier["family"],
+    }
+    outside_a, outside_b = game.outside_options
+    batch = play_batch(game, table_a, table_b, seeds, keep_actions=True)
+    rows = []
+    for summary in batch.rows(player_a.name, player_b.name, with_actions=True):
+        row: dict[str, Any] = dict(strategy_columns)
+        actions = {key: summary.pop(key) for key in ("actions_a", "actions_b")}
+        row.update(summary)
+        row.update(outside_a=outside_a, outside_b=outside_b, **actions)
         rows.append(row)
     return rows
 
