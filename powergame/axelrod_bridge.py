@@ -305,8 +305,7 @@ class AxelrodPlayer(Player):
             other = opponent._player
             # the first of the two to move this round brings both histories up to date
             if self._synced != rounds or opponent._synced != rounds:
-                self._catch_up(rounds, opponent.history)
-                opponent._catch_up(rounds, self.history)
+                self._catch_up_pair(opponent, rounds)
         else:
             view = self._view
             if view is None or view.source is not opponent or view.synced > rounds:
@@ -322,6 +321,34 @@ class AxelrodPlayer(Player):
         if move is self._axl_d:
             return Action.D
         return self._from_axl[move]  # anything else fails here, and the engine reports it
+
+    def _catch_up_pair(self, opponent: AxelrodPlayer, rounds: int) -> None:
+        """Bring both axelrod histories of a bridged pair up to date, in one pass when
+        both are plain and equally behind (every round but the first of a match)."""
+        mine: Any = self._player._history
+        theirs: Any = opponent._player._history
+        if not (
+            self._plain_update
+            and opponent._plain_update
+            and type(mine) is self._counting_history
+            and type(theirs) is self._counting_history
+            and self._synced == opponent._synced
+        ):
+            self._catch_up(rounds, opponent.history)
+            opponent._catch_up(rounds, self.history)
+            return
+        own, other = self.history, opponent.history
+        plays, coplays = mine._plays, mine._coplays
+        other_plays, other_coplays = theirs._plays, theirs._coplays
+        axl_c, axl_d, c = self._axl_c, self._axl_d, Action.C
+        for t in range(self._synced, rounds):
+            a = axl_c if own[t] is c else axl_d
+            b = axl_c if other[t] is c else axl_d
+            plays.append(a)
+            coplays.append(b)
+            other_plays.append(b)
+            other_coplays.append(a)
+        self._synced = opponent._synced = rounds
 
     def _catch_up(self, rounds: int, theirs: list[Action]) -> None:
         """Pass the rounds played since the last call to the axelrod player's history."""
