@@ -62,6 +62,7 @@ def play_match(game: Game, player_a: Player, player_b: Player, seed: int | None 
 
     # Hot loop: actions are compared by identity (``is C``) and never asked for .name or
     # .value, whose Enum property lookups would cost more than the rest of a round.
+    # Without noise the intended actions are the played ones and are not kept twice.
     intended_a: list[Action] = []
     intended_b: list[Action] = []
     payoffs_a: list[float] = []
@@ -88,9 +89,9 @@ def play_match(game: Game, player_a: Player, player_b: Player, seed: int | None 
                 raise StrategyError(player_a.name, t, f"strategy returned {act_a!r}, not C or D")
             if act_b is not C and act_b is not D:
                 raise StrategyError(player_b.name, t, f"strategy returned {act_b!r}, not C or D")
-            intended_a.append(act_a)
-            intended_b.append(act_b)
             if noise:
+                intended_a.append(act_a)
+                intended_b.append(act_b)
                 if uniform() < noise:
                     act_a = D if act_a is C else C
                 if uniform() < noise:
@@ -123,16 +124,17 @@ def play_match(game: Game, player_a: Player, player_b: Player, seed: int | None 
     except Exception as exc:
         raise StrategyError(who.name, t, f"raised {type(exc).__name__}: {exc}") from exc
 
+    actions_a, actions_b = _letters(hist_a), _letters(hist_b)
     return MatchResult(
         player_a=player_a.name,
         player_b=player_b.name,
         game=game,
         seed=seed,
         horizon=horizon,
-        actions_a=_letters(hist_a),
-        actions_b=_letters(hist_b),
-        intended_a=_letters(intended_a),
-        intended_b=_letters(intended_b),
+        actions_a=actions_a,
+        actions_b=actions_b,
+        intended_a=_letters(intended_a) if noise else actions_a,
+        intended_b=_letters(intended_b) if noise else actions_b,
         stakes_a=tuple(hist_a.stakes),
         stakes_b=tuple(hist_b.stakes),
         payoffs_a=tuple(payoffs_a),
