@@ -138,3 +138,17 @@ EXPECTED_FAILURE: dict[type[Player], str | None] = {
     HistoryForger: "no-mutation",
     Crasher: "valid",
 }
+
+
+class ForgivingWalker(HonestTitForTat):
+    """Control for stochastic memory: truly memory 1, draws a random number only after a
+    partner's D (so two histories with different numbers of D shift a shared generator)."""
+
+    name = "Forgiving Walker"
+    classifier = honest(stochastic=True, can_leave=True)
+
+    def leave(self, opponent: Player) -> bool:
+        return opponent.history[-1] is D and self.rng.random() < 0.5
+
+
+EXPECTED_FAILURE[ForgivingWalker] = None

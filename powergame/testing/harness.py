@@ -114,9 +114,20 @@ def describe_change(before: dict[str, Any], after: dict[str, Any]) -> str:
     return ", ".join(changed)
 
 
-def drive(factory: Factory, game: Game, role: int, seed: int, script: Script, probe: bool = True) -> Run:
+def drive(
+    factory: Factory,
+    game: Game,
+    role: int,
+    seed: int,
+    script: Script,
+    probe: bool = True,
+    reseed_each_decision: bool = False,
+) -> Run:
     """Play ``script`` with a fresh strategy from ``factory`` in ``role``; with ``probe``,
-    also ask its stake and action for the round after the script."""
+    also ask its stake and action for the round after the script. With
+    ``reseed_each_decision`` the strategy's generator is reseeded from (seed, round,
+    decision) before every call, so two runs draw the same numbers for the same decision
+    however many numbers were drawn before it."""
     player = factory()
     partner = ScriptedPartner(script.partner_actions, script.partner_stakes)
     run = Run(getattr(player, "name", type(player).__name__), game, role, seed, script)
@@ -133,6 +144,9 @@ def drive(factory: Factory, game: Game, role: int, seed: int, script: Script, pr
     asks_leave = overrides(player, "leave")
 
     def ask(decision: Decision, method: str) -> tuple[bool, Any]:
+        if reseed_each_decision:
+            # seeded in place: a strategy may hold a bound method of its generator
+            player.rng.seed(f"{seed}:{decision.round}:{method}")
         before = fingerprint(partner)
         try:
             value = getattr(player, method)(partner)

@@ -141,8 +141,10 @@ def _first_difference(first: Run, second: Run, depth: float) -> tuple[int, str] 
 def check_memory_depth(factory: Factory, profile: Profile = QUICK) -> None:
     """``memory_depth = k`` (finite): two histories of the same length whose last k rounds
     agree (actions and stakes of both partners) give the same stake, action and leave
-    decisions; stochastic strategies are compared with the same seed."""
-    depth = classifier_of(factory)["memory_depth"]
+    decisions; a stochastic strategy's generator is reseeded identically before each
+    decision of both runs, so earlier draws do not shift later ones."""
+    claims = classifier_of(factory)
+    depth, stochastic = claims["memory_depth"], bool(claims["stochastic"])
     if depth == float("inf"):
         return
 
@@ -154,8 +156,8 @@ def check_memory_depth(factory: Factory, profile: Profile = QUICK) -> None:
 
     def test(case: tuple[Game, int, int, Script, Script, int]) -> None:
         game, role, seed, first, second, common = case
-        run1 = drive(factory, game, role, seed, first)
-        run2 = drive(factory, game, role, seed, second)
+        run1 = drive(factory, game, role, seed, first, reseed_each_decision=stochastic)
+        run2 = drive(factory, game, role, seed, second, reseed_each_decision=stochastic)
         found = _first_difference(run1, run2, depth)
         if found:
             t, what = found
