@@ -10,7 +10,8 @@ axelrod.Match. Two groups are timed in one process:
 axelrod side: a fresh ``axelrod.Match(players, turns=N, seed=s)`` per match (so its
 deterministic cache never helps), ``.play()`` then ``.final_score_per_turn()``.
 powergame side: ``play_match(game, a, b, seed)`` then ``.summary()`` (payoffs, scores,
-cooperation and power figures) -- more work than axelrod's side does.
+cooperation and power figures: more work than axelrod's side does), or with
+``--scores-only`` just ``.scores_per_round``, like for like with ``final_score_per_turn``.
 
 The two sides alternate ``--repeats`` times, each timing ``--matches`` matches in CPU
 time (so other jobs on a shared machine do not skew it); figures are medians and the
@@ -157,12 +158,14 @@ def axelrod_runner(axl_a: object, axl_b: object, turns: int) -> Callable[[int], 
     return once
 
 
-def powergame_runner(a: Player, b: Player, turns: int) -> Callable[[int], object]:
-    """One powergame match per call, summary (scores, cooperation, power) included."""
+def powergame_runner(a: Player, b: Player, turns: int, summary: bool) -> Callable[[int], object]:
+    """One powergame match per call, then its summary (scores, cooperation, power
+    figures) or, like for like with axelrod, only the scores per round."""
     game = Game(rounds=turns)
 
     def once(seed: int) -> object:
-        return play_match(game, a, b, seed).summary()
+        result = play_match(game, a, b, seed)
+        return result.summary() if summary else result.scores_per_round
 
     return once
 
@@ -219,17 +222,24 @@ def _summarise(group: str, ratios: list[float]) -> None:
 @click.option("--turns", default=200, show_default=True, help="Rounds per match.")
 @click.option("--matches", default=20, show_default=True, help="Matches per timing.")
 @click.option("--repeats", default=5, show_default=True, help="Timings per figure (median taken).")
+@click.option(
+    "--summary/--scores-only",
+    default=True,
+    show_default=True,
+    help="Time play_match plus .summary() (power figures too), or plus the scores per round only.",
+)
 @click.option("--cold-start-runs", default=7, show_default=True, help="Runs of `powergame --help`.")
-def main(turns: int, matches: int, repeats: int, cold_start_runs: int) -> None:
+def main(turns: int, matches: int, repeats: int, summary: bool, cold_start_runs: int) -> None:
     """Print rounds/s of axelrod.Match and of play_match per pair, and the ratios."""
     args = Settings(turns, matches, repeats)
-    print(f"turns={turns} matches={matches} repeats={repeats}; CPU time, medians")
+    side = "play_match + summary()" if summary else "play_match + scores_per_round"
+    print(f"turns={turns} matches={matches} repeats={repeats}; powergame side: {side}; CPU time, medians")
     print("native powergame strategies vs axelrod's own classes:")
     native_ratios = []
     for native_a, native_b, name_a, name_b in NATIVE_PAIRS:
         axl_a, axl_b = (AxelrodPlayer(name).axelrod_class() for name in (name_a, name_b))
         theirs = axelrod_runner(axl_a, axl_b, turns)
-        ours = powergame_runner(native_a(), native_b(), turns)
+        ours = powergame_runner(native_a(), native_b(), turns, summary)
         native_ratios.append(compare(f"{name_a} vs {name_b}", theirs, ours, args))
     _summarise("native", native_ratios)
 
@@ -238,7 +248,7 @@ def main(turns: int, matches: int, repeats: int, cold_start_runs: int) -> None:
     for name_a, name_b in BRIDGED_PAIRS:
         a, b = AxelrodPlayer(name_a), AxelrodPlayer(name_b)
         theirs = axelrod_runner(a.axelrod_class(), b.axelrod_class(), turns)
-        ours = powergame_runner(a, b, turns)
+        ours = powergame_runner(a, b, turns, summary)
         bridged_ratios.append(compare(f"{name_a} vs {name_b}", theirs, ours, args))
     _summarise("bridged", bridged_ratios)
 
