@@ -8,6 +8,8 @@ axelrod.Match's for the same number of turns. axelrod itself is the oracle.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 axl = pytest.importorskip("axelrod")
 
@@ -133,3 +135,25 @@ def test_bridged_strategy_against_native_player(name: str, native: type[Player],
     # and with the roles exchanged
     swapped = play_match(Game(rounds=TURNS), native(), AxelrodPlayer(name), seed=3)
     assert (swapped.actions_a, swapped.actions_b) == (moves_b, moves_a)
+
+
+DETERMINISTIC = sorted(
+    cls.name
+    for cls in axl.strategies
+    if not cls.classifier["stochastic"] and not cls.classifier["long_run_time"]
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    name_a=st.sampled_from(DETERMINISTIC),
+    name_b=st.sampled_from(DETERMINISTIC),
+    turns=st.integers(min_value=1, max_value=40),
+)
+def test_any_deterministic_pair_plays_like_axelrod_match(name_a: str, name_b: str, turns: int) -> None:
+    if not (_deterministic(name_a) and _deterministic(name_b)):
+        return  # the class says deterministic but an instance with defaults may not be
+    moves_a, moves_b, scores = _axelrod_match(name_a, name_b, turns)
+    result = play_match(Game(rounds=turns), AxelrodPlayer(name_a), AxelrodPlayer(name_b), seed=0)
+    assert (result.actions_a, result.actions_b) == (moves_a, moves_b)
+    assert list(zip(result.payoffs_a, result.payoffs_b)) == scores
