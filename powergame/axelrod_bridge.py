@@ -18,7 +18,7 @@ from typing import Any
 
 from powergame.actions import Action
 from powergame.errors import ParameterError, UnknownStrategyError
-from powergame.game import Game
+from powergame.game import Game, StagePayoffs
 from powergame.player import Player
 
 PREFIX = "axelrod:"
@@ -276,6 +276,7 @@ class AxelrodPlayer(Player):
         self._counting_history: Any = _counting_history_class()
         self._synced = 0  # rounds already passed to the axelrod player's history
         self._view: _OpponentView | None = None
+        self._axelrod_game: tuple[StagePayoffs, Any] | None = None
 
     @property
     def axelrod_player(self) -> Any:
@@ -292,8 +293,11 @@ class AxelrodPlayer(Player):
     def join_match(self, game: Game, role: int, seed: int) -> None:
         super().join_match(game, role, seed)
         length = game.rounds if game.rounds is not None else float("inf")
+        payoffs = game.payoffs[role]
+        if self._axelrod_game is None or self._axelrod_game[0] != payoffs:
+            self._axelrod_game = (payoffs, axelrod_game(game, role))  # numpy-backed: build once
         player = self._player
-        player.set_match_attributes(length=length, game=axelrod_game(game, role), noise=game.noise)
+        player.set_match_attributes(length=length, game=self._axelrod_game[1], noise=game.noise)
         if self.classifier["stochastic"]:
             player.set_seed(self.rng.getrandbits(32))
         if type(player._history) is _axelrod().History:

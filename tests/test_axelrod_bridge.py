@@ -126,6 +126,15 @@ def test_match_attributes_follow_axelrod_with_own_matrix() -> None:
     assert attrs_b["game"].RPST() == (3, 0, -1, 5)
 
 
+def test_game_attribute_follows_the_role_when_a_player_is_reused() -> None:
+    game = Game(payoffs=(StagePayoffs(4, 0, 6, 1), StagePayoffs(3, -1, 5, 0)), rounds=3)
+    player = AxelrodPlayer("Tit For Tat")
+    play_match(game, player, AxelrodPlayer("Cooperator"), seed=0)
+    assert player.axelrod_player.match_attributes["game"].RPST() == (4, 1, 0, 6)
+    play_match(game, AxelrodPlayer("Cooperator"), player, seed=0)
+    assert player.axelrod_player.match_attributes["game"].RPST() == (3, 0, -1, 5)
+
+
 def test_length_is_infinite_under_continuation() -> None:
     a = AxelrodPlayer("Tit For Tat")
     play_match(Game(rounds=None, continuation=0.9), a, AxelrodPlayer("Cooperator"), seed=0)
