@@ -371,12 +371,14 @@ class AxelrodPlayer(Player):
                 player.update_history(to_axl[own[t]], to_axl[theirs[t]])
         self._synced = rounds
 
-    # Pickles as (strategy, keyword arguments): a fresh player, ready for a new match.
+    # Pickles as (strategy, keyword arguments, name): a fresh player, ready for a new match,
+    # keeping a name given after construction (the registry shows parameters its own way).
     def __getstate__(self) -> dict[str, Any]:
-        return {"strategy": self.axelrod_class.name, "init_kwargs": self.init_kwargs}
+        return {"strategy": self.axelrod_class.name, "init_kwargs": self.init_kwargs, "name": self.name}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["strategy"], **state["init_kwargs"])  # type: ignore[misc]
+        self.name = state["name"]
 
     def __repr__(self) -> str:
         return self.name

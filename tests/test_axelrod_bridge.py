@@ -108,6 +108,12 @@ def test_pickles_to_a_player_that_plays_the_same() -> None:
     assert first.actions_a == second.actions_a
 
 
+def test_pickling_keeps_a_name_given_after_construction() -> None:
+    player = AxelrodPlayer("Tit For Tat")
+    player.name = "axelrod:TFT as shown"
+    assert pickle.loads(pickle.dumps(player)).name == "axelrod:TFT as shown"
+
+
 # --- what a bridged player sees -------------------------------------------------------------
 def test_match_attributes_follow_axelrod_with_own_matrix() -> None:
     game = Game(
