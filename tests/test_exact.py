@@ -13,6 +13,7 @@ from test_batch import (
     CODES,
     HIT_AND_RUN,
     OUT_FOR_TAT,
+    STAKED_TFT,
     TablePlayer,
     memory_one,
     memory_one_code,
@@ -22,6 +23,7 @@ from test_batch import (
 from powergame import Game, StateTable, play_match
 from powergame.batch import play_batch
 from powergame.exact import exact_match, markov_chain
+from powergame.exact_batch import FIGURES, exact_many
 from powergame.game import StagePayoffs
 
 GRIM_EXIT = OUT_FOR_TAT  # cooperate; leave after the partner's first D
@@ -169,3 +171,47 @@ def test_summary_has_the_match_result_keys():
     assert set(reference) <= set(summary)
     assert summary["player_a"] == "oft" and summary["seed"] is None
     assert summary["p_left_a"] + summary["p_left_b"] + summary["p_left_both"] + summary["censored"] == 1.0
+
+
+# --- exact_many: many pairs at once, the same numbers as exact_match ---------------------
+mixed_tables = st.one_of(
+    stochastic_tables,
+    st.sampled_from([STAKED_TFT, ALTERNATOR, DEFECT_ONCE, stays_unless_partner_withholds(0.3)]),
+)
+
+
+@given(
+    st.lists(st.tuples(mixed_tables, mixed_tables), min_size=1, max_size=6),
+    st.one_of(
+        st.builds(lambda n, e: Game(rounds=n, noise=e), st.integers(1, 25), st.sampled_from([0.0, 0.05])),
+        st.builds(
+            lambda w, e: Game(rounds=None, continuation=w, noise=e, exit_costs=(0.5, 0.2)),
+            st.floats(0.0, 0.9),
+            st.sampled_from([0.0, 0.05]),
+        ),
+    ),
+)
+@settings(max_examples=40, deadline=None)
+def test_exact_many_equals_exact_match_pair_by_pair(pairs, game):
+    batch = exact_many(game, pairs)
+    assert len(batch) == len(pairs)
+    for index, (table_a, table_b) in enumerate(pairs):
+        one, many = exact_match(game, table_a, table_b), batch.result(index)
+        for name in FIGURES + ("p_censored",):
+            assert getattr(many, name) == pytest.approx(getattr(one, name), abs=1e-9), name
+        assert many.survival == pytest.approx(one.survival, abs=1e-12)
+
+
+def test_exact_many_over_the_deterministic_memory_one_space_by_hand():
+    # Out-for-Tat (CCLCL) against Parasite (DDDDD): one round (C, D), then A leaves.
+    game = Game(rounds=10, outside_options=(1.0, 0.5))
+    batch = exact_many(game, [(memory_one_code("CCLCL"), memory_one_code("DDDDD"))] * 2)
+    assert batch.total_a[0] == pytest.approx(0 + 9 * 1.0)
+    assert batch.total_b[1] == pytest.approx(5 + 9 * 0.5)
+    assert batch.p_left_a[0] == 1.0 and batch.survival_curve(0).tolist() == [1.0] + [0.0] * 9
+    rows = list(batch.rows())
+    assert rows[0]["score_a"] == pytest.approx(0.9) and rows[0]["seed"] is None
+
+
+def test_exact_many_of_no_pairs_is_empty():
+    assert len(exact_many(Game(rounds=5), [])) == 0
