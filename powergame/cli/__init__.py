@@ -82,7 +82,10 @@ def cli() -> None:
 def main() -> None:
     """Entry point: run the CLI; a PowerGameError becomes one line on stderr, exit 2."""
     try:
-        cli.main(standalone_mode=False)
+        # Without standalone mode click returns an Exit's status instead of exiting.
+        status = cli.main(standalone_mode=False)
+        if isinstance(status, int) and not isinstance(status, bool) and status != 0:
+            sys.exit(status)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(130)

@@ -1,0 +1,49 @@
+"""The command group: exit statuses, one-line errors, typo suggestions, a light start."""
+
+import subprocess
+import sys
+
+import pytest
+
+import powergame.cli as cli_module
+from powergame.errors import ParameterError
+
+
+def run_main(monkeypatch, args):
+    monkeypatch.setattr(sys, "argv", ["powergame", *args])
+    with pytest.raises(SystemExit) as info:
+        cli_module.main()
+    return info.value.code
+
+
+def test_a_command_status_other_than_zero_becomes_the_exit_status(monkeypatch):
+    monkeypatch.setattr(cli_module.cli, "main", lambda **kwargs: 3)
+    assert run_main(monkeypatch, []) == 3
+
+
+def test_a_powergame_error_is_one_line_and_status_2(monkeypatch, capsys):
+    def fail(**kwargs):
+        raise ParameterError("noise", 2.0, "must be a probability in [0, 1]")
+
+    monkeypatch.setattr(cli_module.cli, "main", fail)
+    assert run_main(monkeypatch, []) == 2
+    err = capsys.readouterr().err
+    assert err == "Error: noise = 2.0 is not allowed: must be a probability in [0, 1]\n"
+
+
+def test_a_mistyped_command_gets_a_suggestion(monkeypatch, capsys):
+    assert run_main(monkeypatch, ["strategis"]) == 2
+    err = capsys.readouterr().err
+    assert "No such command 'strategis'" in err and "Did you mean strategies?" in err
+    assert "Traceback" not in err
+
+
+def test_help_lists_every_command_without_importing_heavy_packages():
+    code = (
+        "import sys; from click.testing import CliRunner; from powergame.cli import cli; "
+        "out = CliRunner().invoke(cli, ['--help']).output; "
+        "print(all(c in out for c in ('match', 'strategies', 'run', 'tournament', 'report', 'check'))); "
+        "print(sorted(m for m in ('numpy', 'pandas', 'axelrod', 'scipy') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split("\n")[:2] == ["True", "[]"]
