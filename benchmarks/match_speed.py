@@ -32,7 +32,7 @@ from pathlib import Path
 
 import click
 
-from powergame import C, D, Game, Player, play_match
+from powergame import Action, C, D, Game, Player, play_match
 from powergame.axelrod_bridge import AxelrodPlayer
 
 
@@ -40,21 +40,21 @@ from powergame.axelrod_bridge import AxelrodPlayer
 class Cooperator(Player):
     name = "Cooperator"
 
-    def strategy(self, opponent: Player) -> object:
+    def strategy(self, opponent: Player) -> Action:
         return C
 
 
 class Defector(Player):
     name = "Defector"
 
-    def strategy(self, opponent: Player) -> object:
+    def strategy(self, opponent: Player) -> Action:
         return D
 
 
 class TitForTat(Player):
     name = "Tit For Tat"
 
-    def strategy(self, opponent: Player) -> object:
+    def strategy(self, opponent: Player) -> Action:
         history = opponent.history
         return history[-1] if history else C
 
@@ -70,7 +70,7 @@ class Grudger(Player):
         super().reset()
         self.grudge = False
 
-    def strategy(self, opponent: Player) -> object:
+    def strategy(self, opponent: Player) -> Action:
         history = opponent.history
         if history and history[-1] is D:
             self.grudge = True
@@ -80,14 +80,14 @@ class Grudger(Player):
 class Alternator(Player):
     name = "Alternator"
 
-    def strategy(self, opponent: Player) -> object:
+    def strategy(self, opponent: Player) -> Action:
         return C if len(self.history) % 2 == 0 else D
 
 
 class WinStayLoseShift(Player):
     name = "Win-Stay Lose-Shift"
 
-    def strategy(self, opponent: Player) -> object:
+    def strategy(self, opponent: Player) -> Action:
         if not self.history:
             return C
         mine = self.history[-1]
@@ -100,7 +100,7 @@ class WinStayLoseShift(Player):
 class SuspiciousTitForTat(Player):
     name = "Suspicious Tit For Tat"
 
-    def strategy(self, opponent: Player) -> object:
+    def strategy(self, opponent: Player) -> Action:
         history = opponent.history
         return history[-1] if history else D
 
@@ -108,7 +108,7 @@ class SuspiciousTitForTat(Player):
 class TitFor2Tats(Player):
     name = "Tit For 2 Tats"
 
-    def strategy(self, opponent: Player) -> object:
+    def strategy(self, opponent: Player) -> Action:
         history = opponent.history
         return D if len(history) >= 2 and history[-1] is D and history[-2] is D else C
 

@@ -11,7 +11,7 @@ import pytest
 
 axl = pytest.importorskip("axelrod")
 
-from powergame import C, Game, ParameterError, Player, StagePayoffs, UnknownStrategyError  # noqa: E402
+from powergame import Action, C, Game, ParameterError, Player, StagePayoffs, UnknownStrategyError  # noqa: E402
 from powergame.axelrod_bridge import (  # noqa: E402
     AxelrodPlayer,
     axelrod_strategy_names,
@@ -185,7 +185,7 @@ def test_a_player_reused_across_matches_starts_fresh() -> None:
 class Copycat(Player):
     name = "copycat"
 
-    def strategy(self, opponent: Player) -> object:
+    def strategy(self, opponent: Player) -> Action:
         return opponent.history[-1] if opponent.history else C
 
 
@@ -203,7 +203,7 @@ class SharingWrapper(Player):
         self.inner.join_match(game, role, seed)
         self.history = self.inner.history
 
-    def strategy(self, opponent: Player) -> object:
+    def strategy(self, opponent: Player) -> Action:
         return self.inner.strategy(opponent)
 
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 axl = pytest.importorskip("axelrod")
 
-from powergame import C, D, Game, Player, play_match  # noqa: E402
+from powergame import Action, C, D, Game, Player, play_match  # noqa: E402
 from powergame.axelrod_bridge import AxelrodPlayer  # noqa: E402
 
 TURNS = 60
@@ -98,7 +98,7 @@ class NativeTitForTat(Player):
 
     name = "native TFT"
 
-    def strategy(self, opponent: Player) -> object:
+    def strategy(self, opponent: Player) -> Action:
         return opponent.history[-1] if opponent.history else C
 
 
@@ -107,7 +107,7 @@ class NativeDefectThenCopy(Player):
 
     name = "native STFT"
 
-    def strategy(self, opponent: Player) -> object:
+    def strategy(self, opponent: Player) -> Action:
         return opponent.history[-1] if opponent.history else D
 
 
