@@ -73,6 +73,59 @@ def _optional_float(values: pd.Series) -> pd.Series:
     return pd.to_numeric(values, errors="coerce").astype(float)
 
 
+# --- exact results ---------------------------------------------------------------------
+# An exact run (``powergame run --exact``) stores one row per pairing with expectations:
+# ``censored`` is the chance to last, ``p_left_a``/``_b``/``_both`` who ends it how often
+# and ``survival`` the exact curve P(T > t). In the long table the same columns hold
+# expected shares (``censored``, ``left``, ``left_alone``, ``left_jointly``, ``was_left``
+# are chances, ``duration`` the expected rounds together), so every mean below is an
+# expected share; survival curves average the exact curves instead of Kaplan-Meier, and
+# a log-rank test does not apply (there is no sample).
+LOG_RANK_NOT_APPLICABLE = {
+    "not_applicable": "exact results: the survival curves are exact, there is no sample to test"
+}
+
+
+def is_exact(table: pd.DataFrame) -> bool:
+    """True for the per-match table (or long table) of an exact run."""
+    return "exact" in table.columns and bool(table["exact"].fillna(False).astype(bool).any())
+
+
+def _exact_sides(table: pd.DataFrame, side: pd.DataFrame, own: str, other: str) -> None:
+    """Fill the chance columns of one side of an exact per-match table (see above)."""
+    side["left_alone"] = table[f"p_left_{own}"].astype(float).to_numpy()
+    side["left_jointly"] = table["p_left_both"].astype(float).to_numpy()
+    side["left"] = side["left_alone"] + side["left_jointly"]
+    side["was_left"] = table[f"p_left_{other}"].astype(float).to_numpy()
+    side["exact"] = True
+    side["survival"] = list(table["survival"])
+
+
+def exact_curve(curves: Iterable[Any]) -> pd.DataFrame:
+    """The mean of exact survival curves (each P(T > t), t = 0, 1, ..., zero beyond its
+    end) in the table form of ``kaplan_meier``: the bounds equal the estimate, ``at_risk``
+    and ``events`` are the expected numbers still together and ending at ``time``."""
+    arrays = [np.asarray(c, dtype=float) for c in curves]
+    if not arrays:
+        return pd.DataFrame(columns=["time", "survival", "ci_low", "ci_high", "at_risk", "events"])
+    length = max(len(a) for a in arrays) + 1  # one step past the longest: where it drops
+    grid = np.zeros((len(arrays), length))
+    for row, values in zip(grid, arrays):
+        row[: len(values)] = values
+    mean = grid.mean(axis=0)
+    expected = grid.sum(axis=0)
+    return pd.DataFrame(
+        {
+            "time": np.arange(length, dtype=float),
+            "survival": mean,
+            "ci_low": mean,
+            "ci_high": mean,
+            "at_risk": np.concatenate([[len(arrays)], expected[:-1]]),
+            "events": np.concatenate([[0.0], expected[:-1] - expected[1:]]),
+        }
+    )
+
+
 def to_long(matches: pd.DataFrame) -> pd.DataFrame:
     """One row per (match, side): the match seen from each partner.
 
@@ -92,6 +145,8 @@ def to_long(matches: pd.DataFrame) -> pd.DataFrame:
     """
     check_matches(matches)
     table = matches.reset_index(drop=True)
+    exact = is_exact(table)
+    numbers = float if exact else int  # exact rows hold expected horizons and durations
     left_by = [_letter(v) for v in table["left_by"]]
     least = [_letter(v) for v in table["least_interest"]]
     sides = []
@@ -106,12 +161,12 @@ def to_long(matches: pd.DataFrame) -> pd.DataFrame:
                 "family": table[f"family_{own}"].astype(str).to_numpy(),
                 "opponent_family": table[f"family_{other}"].astype(str).to_numpy(),
                 "self_play": (table["strategy_a"].astype(str) == table["strategy_b"].astype(str)).to_numpy(),
-                "horizon": table["horizon"].astype(int).to_numpy(),
+                "horizon": table["horizon"].astype(numbers).to_numpy(),
                 "score": table[f"score_{own}"].astype(float).to_numpy(),
                 "total": table[f"total_{own}"].astype(float).to_numpy(),
                 "opponent_score": table[f"score_{other}"].astype(float).to_numpy(),
-                "duration": table["rounds_together"].astype(int).to_numpy(),
-                "censored": table["censored"].astype(bool).to_numpy(),
+                "duration": table["rounds_together"].astype(numbers).to_numpy(),
+                "censored": table["censored"].astype(float if exact else bool).to_numpy(),
                 "exit_round": _optional_float(table["exit_round"]).to_numpy(),
                 "left_by": left_by,
                 "cooperation": table[f"cooperation_{own}"].astype(float).to_numpy(),
@@ -120,14 +175,19 @@ def to_long(matches: pd.DataFrame) -> pd.DataFrame:
                 "mean_stake": table["mean_stake"].astype(float).to_numpy(),
                 "power_index": (table["power_index"].astype(float) * (1 if role == "A" else -1)).to_numpy(),
                 "power_share": table[f"power_share_{own}"].astype(float).to_numpy(),
-                "power_shifts": table["power_shifts"].astype(int).to_numpy(),
+                "power_shifts": _optional_float(table["power_shifts"]).to_numpy()
+                if exact
+                else table["power_shifts"].astype(int).to_numpy(),
             }
         )
         partner = "B" if role == "A" else "A"
-        side["left_alone"] = [who == role for who in left_by]
-        side["left_jointly"] = [who == "both" for who in left_by]
-        side["left"] = side["left_alone"] | side["left_jointly"]
-        side["was_left"] = [who == partner for who in left_by]
+        if exact:
+            _exact_sides(table, side, own, other)
+        else:
+            side["left_alone"] = [who == role for who in left_by]
+            side["left_jointly"] = [who == "both" for who in left_by]
+            side["left"] = side["left_alone"] | side["left_jointly"]
+            side["was_left"] = [who == partner for who in left_by]
         side["power_position"] = [
             "equal" if holder is None else ("more powerful" if holder == role else "less powerful")
             for holder in least
@@ -195,16 +255,24 @@ def ranking(matches: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
 # --- which relationships last ------------------------------------------------------------
 def pair_table(matches: pd.DataFrame) -> pd.DataFrame:
     """Per (strategy_a, strategy_b) in their roles: how many matches, the share that reached
-    the horizon (``share_lasted``), the median rounds together, who left (shares of
+    the horizon (``share_lasted``), the median rounds together (exact results: the chances
+    and the median of the exact curve; exit rounds NaN), who left (shares of
     matches left by A only, B only, both at once) and when (mean and median exit round
     over the matches that ended; NaN if none did), and the mean scores of A and B."""
     check_matches(matches)
     table = matches.copy()
-    who = [_letter(v) for v in table["left_by"]]
-    table["_by_a"] = [w == "A" for w in who]
-    table["_by_b"] = [w == "B" for w in who]
-    table["_by_both"] = [w == "both" for w in who]
-    table["_exit"] = _optional_float(table["exit_round"]).where(~table["censored"].astype(bool))
+    if is_exact(table):  # expected shares; the median of the exact curve; no exit rounds
+        table["_by_a"], table["_by_b"] = table["p_left_a"], table["p_left_b"]
+        table["_by_both"] = table["p_left_both"]
+        table["_exit"] = math.nan
+        table["rounds_together"] = [_median_or_nan(exact_curve([c])) for c in table["survival"]]
+        table["censored"] = table["censored"].astype(float)
+    else:
+        who = [_letter(v) for v in table["left_by"]]
+        table["_by_a"] = [w == "A" for w in who]
+        table["_by_b"] = [w == "B" for w in who]
+        table["_by_both"] = [w == "both" for w in who]
+        table["_exit"] = _optional_float(table["exit_round"]).where(~table["censored"].astype(bool))
     grouped = table.groupby(["strategy_a", "strategy_b"], sort=True)
     result = grouped.agg(
         matches=("match_id", "size"),
@@ -227,7 +295,8 @@ def strategy_relationships(matches: pd.DataFrame) -> pd.DataFrame:
     it left (alone or jointly), that it left alone, that it was left in, the mean and
     median rounds together and the mean exit round of the ones that ended."""
     long = _long(matches)
-    long = long.assign(exit_if_ended=long["exit_round"].where(~long["censored"]))
+    ended = long["censored"] < 1 if is_exact(long) else ~long["censored"]
+    long = long.assign(exit_if_ended=long["exit_round"].where(ended))
     result = long.groupby("strategy").agg(
         family=("family", "first"),
         sides=("score", "size"),
@@ -256,7 +325,8 @@ def survival_curves(
 
     ``by`` is "family" or "strategy". A group's relationships are the matches in which at
     least one side belongs to it, each counted once (a self-play match counts once for its
-    strategy; a trust-building vs withholding match counts once in each family).
+    strategy; a trust-building vs withholding match counts once in each family). For exact
+    results the curve is the mean of the group's exact curves (``exact_curve``).
     """
     if by not in ("family", "strategy"):
         raise ParameterError("by", by, "one of family, strategy")
@@ -266,10 +336,14 @@ def survival_curves(
         if by == "family"
         else sorted(set(long["strategy"].unique()))
     )
+    exact = is_exact(long)
     curves = {}
     for group in groups:
         rows = _relationships_of(long, by, group)
-        curves[group] = kaplan_meier(rows["duration"].to_numpy(), rows["censored"].to_numpy(), confidence)
+        if exact:
+            curves[group] = exact_curve(rows["survival"])
+        else:
+            curves[group] = kaplan_meier(rows["duration"].to_numpy(), rows["censored"].to_numpy(), confidence)
     return curves
 
 
@@ -286,7 +360,9 @@ def survival_summary(matches: pd.DataFrame, by: str = "family") -> pd.DataFrame:
             {
                 by: group,
                 "relationships": len(members),
-                "exits": int((~members["censored"]).sum()),
+                "exits": float((1 - members["censored"]).sum())
+                if is_exact(members)
+                else int((~members["censored"]).sum()),
                 "median_duration": math.nan if median is None else median,
                 "survival_at_end": float(curve["survival"].iloc[-1]),
             }
@@ -311,6 +387,10 @@ def family_log_rank(
     if membership not in ("any", "both"):
         raise ParameterError("membership", membership, "one of any, both")
     long = _long(matches)
+    if is_exact(long):
+        raise ParameterError(
+            "matches", "exact results", "a simulated tournament (a log-rank test needs a sample)"
+        )
     samples = []
     for family in groups:
         rows = _relationships_of(long, "family", family)
@@ -380,7 +460,12 @@ def family_table(matches: pd.DataFrame) -> pd.DataFrame:
         set(long["family"].unique()) - set(FAMILY_ORDER)
     ):
         sides = long[long["family"] == family]
-        ended = sides[~sides["censored"]]
+        if is_exact(sides):  # expected exits it initiated over expected exits
+            ended_share = float((1 - sides["censored"]).sum())
+            initiated = float(sides["left"].sum()) / ended_share if ended_share > 0 else math.nan
+        else:
+            ended = sides[~sides["censored"]]
+            initiated = float(ended["left"].mean()) if len(ended) else math.nan
         rows.append(
             {
                 "family": family,
@@ -388,7 +473,7 @@ def family_table(matches: pd.DataFrame) -> pd.DataFrame:
                 "sides": len(sides),
                 "score": float(sides["score"].mean()),
                 "share_lasted": float(sides["censored"].mean()),
-                "share_exits_initiated": float(ended["left"].mean()) if len(ended) else math.nan,
+                "share_exits_initiated": initiated,
                 "share_left": float(sides["left"].mean()),
                 "share_was_left": float(sides["was_left"].mean()),
                 "mean_duration": float(sides["duration"].mean()),
@@ -436,10 +521,26 @@ def headline(matches: pd.DataFrame) -> dict[str, Any]:
             "families": _records(family_table(long), "family"),
             "best_strategy": {"strategy": best["strategy"], "family": best["family"], "score": best["score"]},
             "survival": _records(survival_summary(long, "family"), "family"),
-            "log_rank_trust_vs_withholding": family_log_rank(long).to_dict(),
-            "log_rank_trust_pairs_vs_withholding_pairs": family_log_rank(long, membership="both").to_dict(),
+            **_log_ranks(long),
         }
     )
+
+
+def _log_ranks(long: pd.DataFrame) -> dict[str, Any]:
+    if is_exact(long):
+        return {
+            "log_rank_trust_vs_withholding": LOG_RANK_NOT_APPLICABLE,
+            "log_rank_trust_pairs_vs_withholding_pairs": LOG_RANK_NOT_APPLICABLE,
+        }
+    return {
+        "log_rank_trust_vs_withholding": family_log_rank(long).to_dict(),
+        "log_rank_trust_pairs_vs_withholding_pairs": family_log_rank(long, membership="both").to_dict(),
+    }
+
+
+def _median_or_nan(curve: pd.DataFrame) -> float:
+    median = median_survival(curve)
+    return math.nan if median is None else median
 
 
 def _percent(value: float) -> str:

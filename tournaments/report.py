@@ -314,6 +314,8 @@ def _image(png: bytes, alt: str) -> str:
 
 
 def _log_rank_sentence(result: dict[str, Any], label: str) -> str:
+    if "not_applicable" in result:
+        return f"{label}: not applicable ({result['not_applicable']})."
     if result["p_value"] is None:
         return f"{label}: not defined here (a group is empty or nobody left)."
     return (

@@ -103,8 +103,10 @@ def role_assignments(spec: TournamentSpec) -> list[tuple[str, str]]:
 
 def enumerate_matches(spec: TournamentSpec) -> list[MatchTask]:
     """Every match in the fixed order (pair, role assignment, repetition), seeded from
-    ``spec.seed``."""
+    ``spec.seed``; in exact mode one task per pairing (repetition 0)."""
     pairs = role_assignments(spec)
+    if spec.exact:  # each pairing is solved once; there is nothing to repeat or seed
+        return [MatchTask(index, 0, a, b, 0) for index, (a, b) in enumerate(pairs)]
     count = len(pairs) * spec.repetitions
     seeds = np.random.SeedSequence(spec.seed).generate_state(count, dtype=np.uint64)
     tasks = []
@@ -190,6 +192,63 @@ def _play_pair_batched(
     return rows
 
 
+# --- exact mode (powergame.exact_batch): every pairing solved as a Markov chain -----------------
+def check_exact_strategies(names: Sequence[str], registry: RegistryLike) -> None:
+    """ParameterError naming every strategy that has no state table (exact mode needs one)."""
+    missing = [registry.get(name).name for name in names if registry.create(name).state_table() is None]
+    if missing:
+        raise ParameterError(
+            "--exact",
+            ", ".join(missing),
+            "needs strategies with a state table; these have none (run without --exact to simulate them)",
+        )
+
+
+def solve_exact(game: Game, tasks: Sequence[MatchTask], registry: RegistryLike) -> list[dict[str, Any]]:
+    """One row per task with the expected figures of its pairing (``exact_many``): the
+    per-match columns (seed and realized-only columns null) plus ``exact``, ``p_lasted``,
+    ``p_left_a``/``_b``/``_both`` and the ``survival`` curve."""
+    from powergame.exact_batch import exact_many
+
+    players: dict[str, Player] = {}
+    for name in {t.strategy_a for t in tasks} | {t.strategy_b for t in tasks}:
+        players[name] = registry.create(name)
+    tables = {name: player.state_table() for name, player in players.items()}
+    check_exact_strategies([name for name, table in tables.items() if table is None], registry)
+    batch = exact_many(
+        game,
+        [(tables[t.strategy_a], tables[t.strategy_b]) for t in tasks],  # type: ignore[misc]
+        [(players[t.strategy_a].name, players[t.strategy_b].name) for t in tasks],
+    )
+    outside_a, outside_b = game.outside_options
+    rows = []
+    for index, (task, summary) in enumerate(zip(tasks, batch.rows())):
+        entry_a, entry_b = registry.get(task.strategy_a), registry.get(task.strategy_b)
+        row: dict[str, Any] = {
+            "match_id": task.match_id,
+            "repetition": 0,
+            "strategy_a": entry_a.name,
+            "strategy_b": entry_b.name,
+            "family_a": entry_a.classifier["family"],
+            "family_b": entry_b.classifier["family"],
+        }
+        row.update(summary)
+        row.update(
+            outside_a=outside_a,
+            outside_b=outside_b,
+            actions_a=None,
+            actions_b=None,
+            exact=True,
+            p_lasted=summary["censored"],
+            p_left_a=summary["p_left_a"],
+            p_left_b=summary["p_left_b"],
+            p_left_both=summary["p_left_both"],
+            survival=batch.survival_curve(index),
+        )
+        rows.append(row)
+    return rows
+
+
 @dataclass(frozen=True)
 class ChunkJob:
     """Everything a worker needs to play one chunk: plain data, no Player objects."""
@@ -200,13 +259,20 @@ class ChunkJob:
     plugins: tuple[str, ...]
     registry_loader: RegistryLoader
     out_dir: str | None
+    exact: bool = False
 
 
 def play_chunk(job: ChunkJob) -> tuple[int, int, list[dict[str, Any]] | None]:
     """Play a chunk: returns (chunk id, number of matches, rows). With an output folder the
     rows are stored as the chunk's part file and not returned."""
     registry = _registry(job.registry_loader, job.plugins)
-    rows: list[dict[str, Any]] = []
+    if job.exact:
+        rows = solve_exact(job.game, job.tasks, registry)
+        if job.out_dir is None:
+            return job.chunk_id, len(rows), rows
+        storage.write_part(Path(job.out_dir), job.chunk_id, rows)
+        return job.chunk_id, len(rows), None
+    rows = []
     start = 0
     tasks = job.tasks
     while start < len(tasks):
@@ -285,8 +351,10 @@ def run_tournament(
                 "strategies", name, f"names the same strategy as {resolved[display]!r}; list each once"
             )
         resolved[display] = name
+    if spec.exact:  # fail before anything is written
+        check_exact_strategies(spec.strategies, registry)
     tasks = enumerate_matches(spec)
-    size = chunk_size(spec.game)
+    size = max(1, len(tasks)) if spec.exact else chunk_size(spec.game)  # exact: one chunk
     chunks = chunk_tasks(tasks, size)
     folder = Path(out_dir) if out_dir is not None else None
     finished: set[int] = set()
@@ -299,7 +367,9 @@ def run_tournament(
         }
         finished = storage.prepare_folder(folder, run_record, resume=resume, force=force)
     jobs = [
-        ChunkJob(i, tuple(chunk), spec.game, plugins, registry_loader, str(folder) if folder else None)
+        ChunkJob(
+            i, tuple(chunk), spec.game, plugins, registry_loader, str(folder) if folder else None, spec.exact
+        )
         for i, chunk in enumerate(chunks)
         if i not in finished
     ]
@@ -323,6 +393,7 @@ def run_tournament(
             "chunks_resumed": resumed,
             "processes": workers,
         },
+        exact=spec.exact,
         timing={"play_seconds": round(play_seconds, 3)},
     )
     summary["timing"]["total_seconds"] = round(time.perf_counter() - started, 3)
@@ -379,9 +450,19 @@ def build_summary(
     plugins: tuple[str, ...],
     counts: dict[str, Any],
     timing: dict[str, Any],
+    exact: bool = False,
 ) -> dict[str, Any]:
-    """What ``summary.json`` holds: spec, seed, versions, counts, timing and headline tables."""
+    """What ``summary.json`` holds: spec, seed, versions, counts, timing and headline tables
+    (and, in exact mode, a note that each pairing was solved once)."""
+    mode = {}
+    if exact:
+        mode = {
+            "mode": "exact",
+            "mode_note": "each pairing solved once as a Markov chain: figures are expectations; "
+            "repetitions and the seed do not apply",
+        }
     return {
+        **mode,
         "name": spec.name,
         "spec": spec.to_dict(),
         "seed": spec.seed,

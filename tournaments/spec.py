@@ -8,6 +8,7 @@
     repetitions = 10
     seed = 1
     self_play = true
+    exact = false             # true: solve each pairing exactly (state-table strategies only)
 
     [game]
     rounds = 200              # or: continuation = 0.99
@@ -21,6 +22,7 @@ Every bad field raises a ``ParameterError`` naming the file, the key and what is
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import hashlib
 import json
@@ -32,7 +34,7 @@ from typing import Any
 from powergame.errors import ParameterError
 from powergame.game import Game
 
-TOP_KEYS = ("name", "description", "strategies", "repetitions", "seed", "self_play", "game")
+TOP_KEYS = ("name", "description", "strategies", "repetitions", "seed", "self_play", "exact", "game")
 GAME_KEYS = ("rounds", "continuation", "payoffs", "outside_options", "exit_costs", "noise")
 MAX_SEED = 2**63 - 1
 
@@ -48,14 +50,17 @@ class TournamentSpec:
     seed: int = 0
     self_play: bool = True
     description: str = ""
+    # Exact mode: each pairing solved once as a Markov chain (repetitions do not apply).
+    exact: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "strategies", tuple(self.strategies))
         _check_spec_values(self, where="spec")
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready data; ``spec_from_dict`` reverses it."""
-        return {
+        """Plain JSON-ready data; ``spec_from_dict`` reverses it. ``exact`` appears only
+        when true, so simulated specs keep their fingerprints."""
+        data: dict[str, Any] = {
             "name": self.name,
             "description": self.description,
             "strategies": list(self.strategies),
@@ -64,6 +69,9 @@ class TournamentSpec:
             "self_play": self.self_play,
             "game": self.game.to_dict(),
         }
+        if self.exact:
+            data["exact"] = True
+        return data
 
     def fingerprint(self) -> str:
         """A hash of everything that decides the results (the description does not)."""
@@ -81,7 +89,12 @@ class TournamentSpec:
             seed=seed,
             self_play=self.self_play,
             description=self.description,
+            exact=self.exact,
         )
+
+    def with_exact(self, exact: bool) -> TournamentSpec:
+        """The same spec in exact mode (``True``) or simulated (``False``)."""
+        return dataclasses.replace(self, exact=exact)
 
 
 def load_spec(path: str | Path) -> TournamentSpec:
@@ -121,6 +134,7 @@ def spec_from_dict(data: dict[str, Any], where: str = "spec") -> TournamentSpec:
             seed=data.get("seed", 0),
             self_play=data.get("self_play", True),
             description=data.get("description", ""),
+            exact=data.get("exact", False),
         )
     except ParameterError as exc:
         if exc.name.startswith("spec: "):
@@ -196,6 +210,8 @@ def _check_spec_values(spec: TournamentSpec, where: str) -> None:
         raise ParameterError(f"{where}: strategies", duplicates[0], "each strategy may appear only once")
     if spec.self_play is not True and spec.self_play is not False:
         raise ParameterError(f"{where}: self_play", spec.self_play, "must be true or false")
+    if spec.exact is not True and spec.exact is not False:
+        raise ParameterError(f"{where}: exact", spec.exact, "must be true or false")
     if len(spec.strategies) < 2 and not spec.self_play:
         raise ParameterError(
             f"{where}: strategies", list(spec.strategies), "needs two or more names when self_play = false"

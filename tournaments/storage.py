@@ -81,11 +81,41 @@ SCHEMA = pa.schema(
 COLUMNS: tuple[str, ...] = tuple(SCHEMA.names)
 NULLABLE_TEXT = ("left_by", "least_interest")
 
+# The per-match table of an exact run: one row per pairing (repetition 0, seed null) with
+# expectations in the numeric columns (so horizon, rounds_together and censored, the
+# chance to last, are floats), the realized-only columns null, and the columns that say
+# it is exact: who ends it how often and the survival curve P(T > t), t = 0, 1, ...
+# (zero beyond its end).
+_EXPECTED = {"horizon": pa.float64(), "rounds_together": pa.float64(), "censored": pa.float64()}
+EXACT_SCHEMA = pa.schema(
+    [pa.field(f.name, _EXPECTED.get(f.name, f.type)) for f in SCHEMA]
+    + [
+        ("exact", pa.bool_()),
+        ("p_lasted", pa.float64()),
+        ("p_left_a", pa.float64()),
+        ("p_left_b", pa.float64()),
+        ("p_left_both", pa.float64()),
+        ("survival", pa.list_(pa.float64())),
+    ]
+)
+
+
+def schema_for_rows(rows: Sequence[dict[str, Any]]) -> pa.Schema:
+    """``EXACT_SCHEMA`` for the rows of an exact run, else ``SCHEMA``."""
+    return EXACT_SCHEMA if rows and rows[0].get("exact") else SCHEMA
+
+
+def schema_of_file(path: Path) -> pa.Schema:
+    """The schema a stored per-match table was written with."""
+    return EXACT_SCHEMA if "exact" in pq.read_schema(path).names else SCHEMA
+
 
 # --- tables -----------------------------------------------------------------------------
 def rows_to_table(rows: Sequence[dict[str, Any]]) -> pa.Table:
-    """Rows (dicts with at least the ``COLUMNS`` keys) as an Arrow table of ``SCHEMA``."""
-    return pa.Table.from_pylist([{name: row[name] for name in COLUMNS} for row in rows], schema=SCHEMA)
+    """Rows (dicts with at least the ``COLUMNS`` keys) as an Arrow table of ``SCHEMA``
+    (``EXACT_SCHEMA`` for the rows of an exact run)."""
+    schema = schema_for_rows(rows)
+    return pa.Table.from_pylist([{name: row[name] for name in schema.names} for row in rows], schema=schema)
 
 
 def table_to_frame(table: pa.Table) -> pd.DataFrame:
@@ -110,7 +140,7 @@ def load_matches(folder: str | os.PathLike[str]) -> pd.DataFrame:
         raise ParameterError(
             "results folder", str(folder), f"must contain {MATCHES_FILE} (a finished `powergame run`)"
         )
-    return table_to_frame(pq.read_table(path, schema=SCHEMA))
+    return table_to_frame(pq.read_table(path, schema=schema_of_file(path)))
 
 
 # --- atomic writes ----------------------------------------------------------------------
@@ -230,13 +260,18 @@ def _remove_own_files(folder: Path) -> None:
 def merge_parts(folder: Path, chunk_ids: Sequence[int], csv: bool = False) -> pd.DataFrame:
     """Merge the part files of ``chunk_ids`` into ``matches.parquet`` (and ``matches.csv``),
     rows in match order; return the merged table."""
-    tables = [pq.read_table(part_path(folder, chunk), schema=SCHEMA) for chunk in sorted(chunk_ids)]
-    table = pa.concat_tables(tables) if tables else SCHEMA.empty_table()
+    paths = [part_path(folder, chunk) for chunk in sorted(chunk_ids)]
+    schema = schema_of_file(paths[0]) if paths else SCHEMA
+    tables = [pq.read_table(path, schema=schema) for path in paths]
+    table = pa.concat_tables(tables) if tables else schema.empty_table()
     table = table.sort_by("match_id")
     _write_parquet_atomic(folder / MATCHES_FILE, table)
     frame = table_to_frame(table)
     if csv:
         tmp = _temporary(folder / CSV_FILE)
-        frame.to_csv(tmp, index=False)
+        text = frame
+        if "survival" in frame.columns:  # the curve as space-separated numbers in one cell
+            text = frame.assign(survival=[" ".join(map(repr, map(float, c))) for c in frame["survival"]])
+        text.to_csv(tmp, index=False)
         os.replace(tmp, folder / CSV_FILE)
     return frame

@@ -40,6 +40,12 @@ def _run_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--seed", type=int, default=None, help="Master seed (overrides the spec's)."),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
+        click.option(
+            "--exact/--no-exact",
+            default=None,
+            help="Solve each pairing once as a Markov chain (expected figures; strategies need a "
+            "state table; repetitions and the seed do not apply). Overrides the spec's `exact`.",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -57,8 +63,9 @@ def _report(result: Any) -> None:
         if counts["chunks_resumed"]
         else ""
     )
+    unit = "pairings solved exactly" if result.summary.get("mode") == "exact" else "matches"
     click.echo(
-        f"\n{counts['matches']} matches, {counts['strategies']} strategies, "
+        f"\n{counts['matches']} {unit}, {counts['strategies']} strategies, "
         f"{timing['total_seconds']:.1f} s{resumed}{where}"
     )
 
@@ -84,6 +91,7 @@ def run(
     processes: int,
     seed: int | None,
     quiet: bool,
+    exact: bool | None,
     plugins: tuple[str, ...],
 ) -> None:
     """Run the tournament a TOML spec describes and store every match.
@@ -102,6 +110,8 @@ def run(
     spec = load_spec(spec_file)
     if seed is not None:
         spec = spec.with_seed(seed)
+    if exact is not None:
+        spec = spec.with_exact(exact)
     out_dir = out if out is not None else Path("results") / spec.name
     result = run_tournament(
         spec,
@@ -139,6 +149,7 @@ def tournament(
     processes: int,
     seed: int | None,
     quiet: bool,
+    exact: bool | None,
     plugins: tuple[str, ...],
 ) -> None:
     """Run a round robin between the named strategies and print the ranking.
@@ -146,6 +157,7 @@ def tournament(
     \b
     Example:
       powergame tournament "Out-for-Tat" "Hit and Run" Loyal --outside 2,1 -r 5
+      powergame tournament "Out-for-Tat" "Hit and Run" Loyal --outside 2,1 --exact
     """
     from tournaments.round_robin import run_tournament
     from tournaments.spec import TournamentSpec
@@ -159,6 +171,7 @@ def tournament(
             repetitions=repetitions,
             seed=0 if seed is None else seed,
             self_play=not no_self_play,
+            exact=bool(exact),
         )
     except ParameterError as exc:
         key = exc.name.removeprefix("spec: ")
