@@ -43,7 +43,9 @@ def play_match(game: Game, player_a: Player, player_b: Player, seed: int | None 
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ParameterError("seed", seed, "must be a whole number >= 0")
     horizon_seed, noise_seed, seed_a, seed_b = derive_seeds(seed, 4)
-    horizon = game.draw_horizon(random.Random(horizon_seed).random())
+    # a fixed horizon needs no random draw (seeding a generator costs more than a short round)
+    fixed = game.continuation is None
+    horizon = game.draw_horizon(0.0 if fixed else random.Random(horizon_seed).random())
     player_a.join_match(game, 0, seed_a)
     player_b.join_match(game, 1, seed_b)
 
