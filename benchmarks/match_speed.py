@@ -1,11 +1,12 @@
 """Rounds per second of powergame's engine against axelrod.Match on the same pairs.
 
 The requirement: the engine runs an arbitrary pair at >= 1.5x the rounds/s of
-axelrod.Match. Two groups are timed in one process:
+axelrod.Match. Three groups are timed in one process:
 
 1. native: powergame implementations of strategies that also exist in axelrod, against
    axelrod's own classes;
-2. bridged: axelrod strategies played through ``AxelrodPlayer``.
+2. bridged: axelrod strategies played through ``AxelrodPlayer``;
+3. mixed: a bridged strategy against a native player (axelrod plays the native one's twin).
 
 axelrod side: a fresh ``axelrod.Match(players, turns=N, seed=s)`` per match (so its
 deterministic cache never helps), ``.play()`` then ``.final_score_per_turn()``.
@@ -138,6 +139,15 @@ BRIDGED_PAIRS: list[tuple[str, str]] = [
 ]
 
 
+# (bridged axelrod strategy, native powergame player, axelrod's twin of the native one)
+MIXED_PAIRS: list[tuple[str, type[Player], str]] = [
+    ("Adaptive", TitForTat, "Tit For Tat"),
+    ("Evolved FSM 16", WinStayLoseShift, "Win-Stay Lose-Shift"),
+    ("Tit For Tat", Alternator, "Alternator"),
+    ("Second by Tester", Grudger, "Grudger"),
+]
+
+
 def _seconds_per_match(run_once: Callable[[int], object], matches: int, first_seed: int) -> float:
     # CPU time of this process: other jobs on a shared machine do not inflate it
     start = time.process_time()
@@ -251,6 +261,15 @@ def main(turns: int, matches: int, repeats: int, summary: bool, cold_start_runs:
         ours = powergame_runner(a, b, turns, summary)
         bridged_ratios.append(compare(f"{name_a} vs {name_b}", theirs, ours, args))
     _summarise("bridged", bridged_ratios)
+
+    print("mixed: a bridged strategy against a native powergame player:")
+    mixed_ratios = []
+    for name_a, native_b, twin_b in MIXED_PAIRS:
+        a = AxelrodPlayer(name_a)
+        theirs = axelrod_runner(a.axelrod_class(), AxelrodPlayer(twin_b).axelrod_class(), turns)
+        ours = powergame_runner(a, native_b(), turns, summary)
+        mixed_ratios.append(compare(f"{name_a} vs native {native_b.name}", theirs, ours, args))
+    _summarise("mixed", mixed_ratios)
 
     if cold_start_runs:
         print(f"cold start of `powergame --help`: median {cold_start_seconds(cold_start_runs):.3f} s (wall)")
