@@ -73,6 +73,24 @@ class BatchResult:
         """Nobody left (the relationship reached the horizon)."""
         return self.left_by == 0
 
+    def __getitem__(self, name: str) -> Any:
+        return getattr(self, name)
+
+    def slice(self, start: int, stop: int) -> BatchResult:
+        """The matches ``start`` to ``stop`` (exclusive) as a BatchResult of their own."""
+        fields = {name: getattr(self, name)[start:stop] for name in _ARRAY_FIELDS}
+        actions: dict[str, Any] = {"actions_a": None, "actions_b": None}
+        if self.actions_a is not None and self.actions_b is not None:
+            actions = {"actions_a": self.actions_a[start:stop], "actions_b": self.actions_b[start:stop]}
+        return BatchResult(game=self.game, seeds=self.seeds[start:stop], **fields, **actions)
+
+    @staticmethod
+    def concatenate(game: Game, parts: Sequence[BatchResult], keep_actions: bool) -> BatchResult:
+        """The matches of ``parts``, one after the other."""
+        parts = [part for part in parts if len(part)]  # an empty part's arrays have no dtype to keep
+        seeds = tuple(seed for part in parts for seed in part.seeds)
+        return _result_of_parts(game, seeds, parts, keep_actions)
+
     def rows(self, player_a: str, player_b: str, with_actions: bool = False) -> list[dict[str, Any]]:
         """One dict per match with the keys and values of ``MatchResult.summary()``
         (plus ``actions_a``/``actions_b`` when ``with_actions`` and they were kept)."""
@@ -184,6 +202,13 @@ def play_batch(
         _play_chunk(game, joint, seeds[start:stop], horizons[start:stop], keep_actions)
         for start, stop in _chunks(horizons, chunk_size, max_cells)
     ]
+    return _result_of_parts(game, seeds, parts, keep_actions)
+
+
+def _result_of_parts(
+    game: Game, seeds: tuple[int, ...], parts: Sequence[Any], keep_actions: bool
+) -> BatchResult:
+    """One BatchResult from consecutive parts (figure dicts or BatchResults) of its matches."""
     fields: dict[str, Any] = {}
     for name in _ARRAY_FIELDS:
         pieces = [part[name] for part in parts]
@@ -192,6 +217,200 @@ def play_batch(
     if keep_actions:
         actions = {key: tuple(s for part in parts for s in part[key]) for key in actions}
     return BatchResult(game=game, seeds=seeds, **fields, **actions)
+
+
+def play_pairs(
+    game: Game,
+    pairs: Sequence[tuple[StateTable, StateTable]],
+    seeds: Sequence[Sequence[int]],
+    *,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    max_cells: int = DEFAULT_MAX_CELLS,
+    keep_actions: bool = False,
+) -> BatchResult:
+    """Play many pairs at once: one match per seed in ``seeds[i]`` between the tables of
+    ``pairs[i]`` (role A first). Returns one BatchResult over all matches, pair after pair,
+    with the figures ``play_batch`` gives for each pair on its own.
+
+    Pairs that draw nothing at random (deterministic tables, no noise) are simulated
+    together in one array program: a round costs a few numpy calls for all of them, not
+    a few per pair. The others are played pair by pair with ``play_batch``."""
+    if len(pairs) != len(seeds):
+        raise ParameterError("seeds", f"{len(seeds)} seed lists", f"one per pair ({len(pairs)} pairs)")
+    joints = [_JointTables.of(game, table_a, table_b) for table_a, table_b in pairs]
+    seed_lists = [tuple(group) for group in seeds]
+    merged = [i for i, joint in enumerate(joints) if joint.draws_nothing]
+    parts: dict[int, BatchResult] = {}
+    for i, joint in enumerate(joints):
+        if not joint.draws_nothing:
+            parts[i] = play_batch(
+                game,
+                *pairs[i],
+                seed_lists[i],
+                chunk_size=chunk_size,
+                max_cells=max_cells,
+                keep_actions=keep_actions,
+            )
+    if merged:
+        together = _play_merged(
+            game,
+            [joints[i] for i in merged],
+            [seed_lists[i] for i in merged],
+            chunk_size,
+            max_cells,
+            keep_actions,
+        )
+        start = 0
+        for i in merged:
+            stop = start + len(seed_lists[i])
+            parts[i] = together.slice(start, stop)
+            start = stop
+    return BatchResult.concatenate(game, [parts[i] for i in range(len(pairs))], keep_actions)
+
+
+def _play_merged(
+    game: Game,
+    joints: Sequence[_JointTables],
+    seeds: Sequence[tuple[int, ...]],
+    chunk_size: int,
+    max_cells: int,
+    keep_actions: bool,
+) -> BatchResult:
+    """The matches of pairs that draw nothing at random, simulated together: the joint
+    tables are laid end to end and each match walks its own pair's part."""
+    for group in seeds:
+        for seed in group:
+            if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+                raise ParameterError("seed", seed, "must be a whole number >= 0")
+    sizes = [joint.ended + 4 for joint in joints]
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
+    counts = [len(group) for group in seeds]
+    offset_of_match = np.repeat(offsets, counts)
+    program = _MergedProgram(
+        step=np.concatenate([_intended_f(joint) + offset for joint, offset in zip(joints, offsets)]),
+        next_g=np.concatenate(
+            [joint.next_g + offset for joint, offset in zip(joints, offsets)]  # type: ignore[operator]
+        ),
+        leave_code=np.concatenate(
+            [((joint.leave_a == 1.0) + 2 * (joint.leave_b == 1.0)).astype(np.int8) for joint in joints]
+        ),
+        payoff_a=np.concatenate([joint.payoff_a for joint in joints]),
+        payoff_b=np.concatenate([joint.payoff_b for joint in joints]),
+        counts=np.concatenate([joint.counts for joint in joints]),
+        stake=None
+        if all(joint.stake is None for joint in joints)
+        else np.concatenate([_stakes(joint) for joint in joints]),
+        can_leave=any(joint.can_leave for joint in joints),
+        payoff_bound=max(joint.payoff_bound for joint in joints),
+    )
+    all_seeds = tuple(seed for group in seeds for seed in group)
+    horizons = draw_horizons(game, all_seeds)
+    start_g = offset_of_match + np.repeat([joint.start for joint in joints], counts)
+    ended_g = offset_of_match + np.repeat([joint.ended for joint in joints], counts)
+    parts = [
+        program.play(game, start_g[start:stop], ended_g[start:stop], horizons[start:stop], keep_actions)
+        for start, stop in _chunks(horizons, chunk_size, max_cells)
+    ]
+    return _result_of_parts(game, all_seeds, parts, keep_actions)
+
+
+def _intended_f(joint: _JointTables) -> np.ndarray:
+    """By g: the f of the round's outcome (deterministic tables, no noise)."""
+    assert joint.withhold_a is not None and joint.withhold_b is not None
+    return np.arange(len(joint.withhold_a), dtype=np.intp) + joint.withhold_a + joint.withhold_b
+
+
+def _stakes(joint: _JointTables) -> np.ndarray:
+    if joint.stake is not None:
+        return joint.stake
+    stakes = np.ones(joint.ended + 4)
+    stakes[joint.ended :] = 0.0
+    return stakes
+
+
+@dataclass(frozen=True)
+class _MergedProgram:
+    """Joint tables of several deterministic pairs laid end to end (indices by g and f as
+    in ``_JointTables``, shifted by each pair's offset)."""
+
+    step: np.ndarray  # by g: the f the round ends in
+    next_g: np.ndarray  # by f
+    leave_code: np.ndarray  # by f: 1 A leaves, 2 B leaves, 3 both
+    payoff_a: np.ndarray  # by f
+    payoff_b: np.ndarray
+    counts: np.ndarray
+    stake: np.ndarray | None
+    can_leave: bool
+    payoff_bound: float
+
+    def play(
+        self,
+        game: Game,
+        start_g: np.ndarray,
+        ended_g: np.ndarray,
+        horizons: np.ndarray,
+        keep_actions: bool,
+    ) -> dict[str, Any]:
+        """Walk every match round by round recording only its f; the payoffs, counters
+        and running sums are then read off the recorded f at once."""
+        count = len(horizons)
+        longest = int(horizons.max())
+        if longest > _COUNT_MASK:
+            raise ParameterError(
+                "horizon", longest, f"must be at most {_COUNT_MASK} rounds in the batch engine"
+            )
+        ending = _horizon_endings(horizons, longest)
+        g = start_g.copy()
+        recorded = np.empty((longest, count), dtype=np.intp)
+        exit_round = np.zeros(count, dtype=np.int64)
+        left_by = np.zeros(count, dtype=np.int8)
+        alive = count
+        rounds_played = longest
+        for t in range(longest):
+            if t in ending:
+                reaching = ending[t]
+                g[reaching] = ended_g[reaching]
+                alive -= int(np.count_nonzero(left_by[reaching] == 0))
+                if alive <= 0:
+                    rounds_played = t
+                    break
+            f = recorded[t]
+            np.take(self.step, g, out=f)
+            np.take(self.next_g, f, out=g)
+            if self.can_leave:
+                code = np.take(self.leave_code, f)
+                leaving = np.flatnonzero(code)
+                if len(leaving):
+                    exit_round[leaving] = t + 1
+                    left_by[leaving] = code[leaving]
+                    g[leaving] = ended_g[leaving]
+                    alive -= len(leaving)
+                    if alive <= 0:
+                        rounds_played = t + 1
+                        break
+        recorded = recorded[:rounds_played]
+        sums_a = np.cumsum(np.take(self.payoff_a, recorded), axis=0)
+        sums_b = np.cumsum(np.take(self.payoff_b, recorded), axis=0)
+        final_a = sums_a[-1].copy() if rounds_played else np.zeros(count)
+        final_b = sums_b[-1].copy() if rounds_played else np.zeros(count)
+        counters = np.take(self.counts, recorded).sum(axis=0, dtype=np.int64)
+        stake_sum = None
+        if self.stake is not None:
+            stake_sum = (
+                np.cumsum(np.take(self.stake, recorded), axis=0)[-1] if rounds_played else np.zeros(count)
+            )
+        return _figures(
+            game,
+            horizons,
+            left_by,
+            exit_round,
+            (final_a, final_b),
+            counters,
+            stake_sum,
+            (sums_a, sums_b),
+            (recorded & 3).astype(np.int8) if keep_actions else None,
+            self.payoff_bound,
+        )
 
 
 _ARRAY_FIELDS = (
@@ -237,6 +456,10 @@ def _chunks(horizons: np.ndarray, chunk_size: int, max_cells: int) -> list[tuple
 
 _COUNT_BITS = 21  # cooperation counters are packed in one int64: A, B, mutual
 _COUNT_MASK = (1 << _COUNT_BITS) - 1
+# By outcome CC, CD, DC, DD (A's action first): the packed counter increments, and the
+# index of the same outcome as B sees it (B's action first).
+_OUTCOME_COUNTS = np.array([1 + (1 << _COUNT_BITS) + (1 << (2 * _COUNT_BITS)), 1, 1 << _COUNT_BITS, 0])
+_AS_SEEN_BY_B = np.array([0, 2, 1, 3])
 
 
 @dataclass(frozen=True)
@@ -267,40 +490,58 @@ class _JointTables:
     next_cumulative: np.ndarray | None  # by f: cumulative distribution of the next joint state
     payoff_bound: float  # max |u_i - v_i| over outcomes, for the tie tolerance
 
+    @property
+    def draws_nothing(self) -> bool:
+        """Deterministic actions (no noise), leaving and transitions: nothing is random."""
+        return (
+            self.withhold_a is not None
+            and self.withhold_b is not None
+            and self.next_g is not None
+            and not self.leave_is_random
+        )
+
     @classmethod
     def of(cls, game: Game, table_a: StateTable, table_b: StateTable) -> _JointTables:
         n_a, n_b = table_a.n_states, table_b.n_states
         states = n_a * n_b
-        size = 4 * (states + 1)
+        live = 4 * states  # f (and g) below this belong to a live joint state
+        size = live + 4
         noise = game.noise
         v_a, v_b = game.outside_options
+        # Per joint state j = s_a * n_b + s_b (A's index varies slowest).
+        cooperate_a = np.repeat(np.asarray(table_a.cooperate), n_b)
+        cooperate_b = np.tile(np.asarray(table_b.cooperate), n_a)
         played_c_a = np.ones(size)
         played_c_b = np.ones(size)
+        played_c_a[0:live:4] = (
+            cooperate_a * (1.0 - noise) + (1.0 - cooperate_a) * noise if noise else cooperate_a
+        )
+        played_c_b[0:live:4] = (
+            cooperate_b * (1.0 - noise) + (1.0 - cooperate_b) * noise if noise else cooperate_b
+        )
+        # Per f = 4j + o; B sees outcome o as o_b (own action first).
+        stake_j = np.minimum.outer(np.asarray(table_a.stake), np.asarray(table_b.stake)).ravel()
+        stake_f = np.repeat(stake_j, 4)
+        stage_a = np.tile(np.asarray(game.payoff_table(0)), states)
+        stage_b = np.tile(np.asarray(game.payoff_table(1))[_AS_SEEN_BY_B], states)
         payoff_a, payoff_b, stake = np.zeros(size), np.zeros(size), np.zeros(size)
+        payoff_a[:live] = np.where(stake_f == 1.0, stage_a, stake_f * stage_a + (1.0 - stake_f) * v_a)
+        payoff_b[:live] = np.where(stake_f == 1.0, stage_b, stake_f * stage_b + (1.0 - stake_f) * v_b)
+        stake[:live] = stake_f
         counts = np.zeros(size, dtype=np.int64)
+        counts[:live] = np.tile(_OUTCOME_COUNTS, states)
         leave_a, leave_b = np.zeros(size), np.zeros(size)
+        leave_table_a = np.asarray(table_a.leave, dtype=float).reshape(n_a, 4)
+        leave_table_b = np.asarray(table_b.leave, dtype=float).reshape(n_b, 4)[:, _AS_SEEN_BY_B]
+        leave_a[:live] = np.broadcast_to(leave_table_a[:, None, :], (n_a, n_b, 4)).ravel()
+        leave_b[:live] = np.broadcast_to(leave_table_b[None, :, :], (n_a, n_b, 4)).ravel()
+        moves_a = np.asarray(table_a.transition, dtype=float).reshape(n_a, 4, n_a)
+        moves_b = np.asarray(table_b.transition, dtype=float).reshape(n_b, 4, n_b)[:, _AS_SEEN_BY_B, :]
         transition = np.zeros((size, states + 1))
-        transition[4 * states :, states] = 1.0
-        for s_a in range(n_a):
-            for s_b in range(n_b):
-                j = s_a * n_b + s_b
-                p_a, p_b = table_a.cooperate[s_a], table_b.cooperate[s_b]
-                played_c_a[4 * j] = p_a * (1.0 - noise) + (1.0 - p_a) * noise if noise else p_a
-                played_c_b[4 * j] = p_b * (1.0 - noise) + (1.0 - p_b) * noise if noise else p_b
-                x = min(table_a.stake[s_a], table_b.stake[s_b])
-                for o in range(4):
-                    act_a, act_b = divmod(o, 2)
-                    o_b = 2 * act_b + act_a
-                    f = 4 * j + o
-                    payoff_a[f] = _round_payoff(x, game.payoff_table(0)[o], v_a)
-                    payoff_b[f] = _round_payoff(x, game.payoff_table(1)[o_b], v_b)
-                    stake[f] = x
-                    counts[f] = (act_a == 0) + ((act_b == 0) << _COUNT_BITS) + ((o == 0) << (2 * _COUNT_BITS))
-                    leave_a[f] = table_a.leave[s_a][o]
-                    leave_b[f] = table_b.leave[s_b][o_b]
-                    transition[f, :states] = np.outer(
-                        table_a.transition[s_a][o], table_b.transition[s_b][o_b]
-                    ).ravel()
+        transition[live:, states] = 1.0
+        transition[:live, :states] = (moves_a[:, None, :, :, None] * moves_b[None, :, :, None, :]).reshape(
+            live, states
+        )
         point_mass = bool(np.all((transition == 0.0) | (transition == 1.0)))
         deterministic_a = noise == 0.0 and bool(np.all((played_c_a == 0.0) | (played_c_a == 1.0)))
         deterministic_b = noise == 0.0 and bool(np.all((played_c_b == 0.0) | (played_c_b == 1.0)))
@@ -433,6 +674,36 @@ def _play_chunk(
                 rounds_played = t + 1
                 break
 
+    return _figures(
+        game,
+        horizons,
+        left_by,
+        exit_round,
+        (running_a, running_b),
+        counters,
+        stake_sum,
+        (sums_a[:rounds_played], sums_b[:rounds_played]),
+        None if outcomes is None else outcomes[:rounds_played],
+        joint.payoff_bound,
+    )
+
+
+def _figures(
+    game: Game,
+    horizons: np.ndarray,
+    left_by: np.ndarray,
+    exit_round: np.ndarray,
+    running: tuple[np.ndarray, np.ndarray],
+    counters: np.ndarray,
+    stake_sum: np.ndarray | None,
+    sums: tuple[np.ndarray, np.ndarray],
+    outcomes: np.ndarray | None,
+    payoff_bound: float,
+) -> dict[str, Any]:
+    """Every per-match figure from what a simulation recorded: the final and the per-round
+    (rounds x matches, overwritten) payoff sums, the packed cooperation counters, the
+    stake sums (None when every stake is 1) and the outcomes (when actions are kept)."""
+    running_a, running_b = running
     rounds_together = np.where(left_by > 0, exit_round, horizons)
     n = rounds_together.astype(float)
     v_a, v_b = game.outside_options
@@ -441,9 +712,7 @@ def _play_chunk(
     total_b = running_b + after_exit * v_b
     total_a = np.where((left_by & 1) == 1, total_a - game.exit_costs[0], total_a)
     total_b = np.where((left_by & 2) == 2, total_b - game.exit_costs[1], total_b)
-    shifts, share_a, share_b = _power_figures(
-        sums_a[:rounds_played], sums_b[:rounds_played], rounds_together, v_a, v_b, joint.payoff_bound
-    )
+    shifts, share_a, share_b = _power_figures(sums[0], sums[1], rounds_together, v_a, v_b, payoff_bound)
     figures: dict[str, Any] = {
         "horizon": horizons,
         "rounds_together": rounds_together,
@@ -456,7 +725,7 @@ def _play_chunk(
         "cooperation_a": (counters & _COUNT_MASK) / n,
         "cooperation_b": ((counters >> _COUNT_BITS) & _COUNT_MASK) / n,
         "mutual_cooperation": (counters >> (2 * _COUNT_BITS)) / n,
-        "mean_stake": np.ones(count) if stake_sum is None else stake_sum / n,
+        "mean_stake": np.ones(len(horizons)) if stake_sum is None else stake_sum / n,
         "realized_dependence_a": running_a / n - v_a,
         "realized_dependence_b": running_b / n - v_b,
         "power_shifts": shifts,
@@ -464,8 +733,8 @@ def _play_chunk(
         "power_share_b": share_b / n,
     }
     if outcomes is not None:
-        figures["actions_a"] = _action_strings(outcomes[:rounds_played] >> 1, rounds_together)
-        figures["actions_b"] = _action_strings(outcomes[:rounds_played] & 1, rounds_together)
+        figures["actions_a"] = _action_strings(outcomes >> 1, rounds_together)
+        figures["actions_b"] = _action_strings(outcomes & 1, rounds_together)
     return figures
 
 

@@ -26,11 +26,13 @@ from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from powergame.engine import play_match
 from powergame.errors import ParameterError
 from powergame.game import Game
 from powergame.player import Player
+from powergame.state_table import StateTable
 from tournaments import storage
 from tournaments.spec import TournamentSpec
 
@@ -136,13 +138,75 @@ def play_pair(
     strategy and family columns, every ``MatchResult.summary()`` key, the outside options
     and the played actions (everything of the per-match table but match_id/repetition).
 
-    This is the one place matches are played: a faster engine replaces this function.
-    """
-    entry_a, entry_b = registry.get(name_a), registry.get(name_b)
+    Tournaments play whole chunks at once (``play_chunk``); this plays one pair alone with
+    the same figures."""
+    strategies = _ChunkStrategies(registry)
+    table = _play_groups(game, [(name_a, name_b, tuple(seeds))], strategies)
+    return table.drop_columns(["match_id", "repetition"]).to_pylist()
+
+
+class _ChunkStrategies:
+    """What a chunk needs to know of each strategy, looked up once per name: the registry
+    entry, the player's name and its state table (None: it has none)."""
+
+    def __init__(self, registry: RegistryLike) -> None:
+        self.registry = registry
+        self._known: dict[str, tuple[Any, str, StateTable | None]] = {}
+
+    def lookup(self, name: str) -> tuple[Any, str, StateTable | None]:
+        known = self._known.get(name)
+        if known is None:
+            player = self.registry.create(name)
+            known = (self.registry.get(name), player.name, player.state_table())
+            self._known[name] = known
+        return known
+
+
+def _play_groups(
+    game: Game,
+    groups: Sequence[tuple[str, str, tuple[int, ...]]],
+    strategies: _ChunkStrategies,
+    ids: Sequence[tuple[int, int]] | None = None,
+) -> pa.Table:
+    """The per-match table of ``groups`` (name A, name B, seeds), in order: pairs whose two
+    strategies have a state table in one ``play_pairs`` call (same figures as play_match
+    for deterministic tables; stochastic ones agree in distribution), the others through
+    ``play_match``. ``ids`` gives each match's (match_id, repetition) (default: 0, 0)."""
+    tabled = [
+        i
+        for i, (name_a, name_b, _) in enumerate(groups)
+        if strategies.lookup(name_a)[2] is not None and strategies.lookup(name_b)[2] is not None
+    ]
+    tabled_set = set(tabled)
+    blocks: dict[int, pa.Table] = {}
+    if tabled:
+        blocks.update(_play_tabled(game, [groups[i] for i in tabled], strategies, tabled))
+    for i, (name_a, name_b, seeds) in enumerate(groups):
+        if i not in tabled_set:
+            blocks[i] = storage.rows_to_table(
+                _play_python(game, name_a, name_b, seeds, strategies), ids=False
+            )
+    table = pa.concat_tables([blocks[i] for i in range(len(groups))]) if groups else None
+    count = sum(len(seeds) for _, _, seeds in groups)
+    match_ids = (
+        np.zeros(count, dtype=np.int64) if ids is None else np.array([m for m, _ in ids], dtype=np.int64)
+    )
+    repetitions = (
+        np.zeros(count, dtype=np.int64) if ids is None else np.array([r for _, r in ids], dtype=np.int64)
+    )
+    id_columns = [pa.array(match_ids, pa.int64()), pa.array(repetitions, pa.int64())]
+    if table is None:
+        return storage.SCHEMA.empty_table()
+    return pa.Table.from_arrays(id_columns + table.columns, schema=storage.SCHEMA)
+
+
+def _play_python(
+    game: Game, name_a: str, name_b: str, seeds: Sequence[int], strategies: _ChunkStrategies
+) -> list[dict[str, Any]]:
+    """Rows (without match_id/repetition) from the Python engine."""
+    registry = strategies.registry
+    entry_a, entry_b = strategies.lookup(name_a)[0], strategies.lookup(name_b)[0]
     outside_a, outside_b = game.outside_options
-    batched = _play_pair_batched(game, name_a, name_b, seeds, registry)
-    if batched is not None:
-        return batched
     rows = []
     for seed in seeds:
         result = play_match(game, registry.create(name_a), registry.create(name_b), seed)
@@ -160,36 +224,83 @@ def play_pair(
     return rows
 
 
-# --- fast path (powergame.batch): both strategies have a state table ---------------------------
-def _play_pair_batched(
-    game: Game, name_a: str, name_b: str, seeds: Sequence[int], registry: RegistryLike
-) -> list[dict[str, Any]] | None:
-    """The rows of ``play_pair`` from the vectorized engine when both strategies expose a
-    state table (same figures as play_match for deterministic tables; stochastic ones agree
-    in distribution), else None."""
-    player_a, player_b = registry.create(name_a), registry.create(name_b)
-    table_a, table_b = player_a.state_table(), player_b.state_table()
-    if table_a is None or table_b is None:
-        return None
-    from powergame.batch import play_batch
+def _play_tabled(
+    game: Game,
+    groups: Sequence[tuple[str, str, tuple[int, ...]]],
+    strategies: _ChunkStrategies,
+    positions: Sequence[int],
+) -> dict[int, pa.Table]:
+    """The blocks (by position) of pairs that both have a state table, played together
+    by the batch engine; columns built straight from its arrays."""
+    from powergame import power
+    from powergame.batch import LEFT_BY_CODES, play_pairs
 
-    entry_a, entry_b = registry.get(name_a), registry.get(name_b)
-    strategy_columns = {
-        "strategy_a": entry_a.name,
-        "strategy_b": entry_b.name,
-        "family_a": entry_a.classifier["family"],
-        "family_b": entry_b.classifier["family"],
-    }
+    looked_up = [(strategies.lookup(a), strategies.lookup(b)) for a, b, _ in groups]
+    batch = play_pairs(
+        game,
+        [(known_a[2], known_b[2]) for known_a, known_b in looked_up],  # type: ignore[misc]
+        [seeds for _, _, seeds in groups],
+        keep_actions=True,
+    )
+    counts = [len(seeds) for _, _, seeds in groups]
+    total = len(batch)
+
+    def per_pair(values: list[Any]) -> pa.Array:
+        return pa.array(np.repeat(np.array(values, dtype=object), counts), pa.string())
+
+    def constant(value: Any, kind: pa.DataType) -> pa.Array:
+        return pa.array([value] * total, kind)
+
+    left_by = np.array(LEFT_BY_CODES, dtype=object)[batch.left_by]
     outside_a, outside_b = game.outside_options
-    batch = play_batch(game, table_a, table_b, seeds, keep_actions=True)
-    rows = []
-    for summary in batch.rows(player_a.name, player_b.name, with_actions=True):
-        row: dict[str, Any] = dict(strategy_columns)
-        actions = {key: summary.pop(key) for key in ("actions_a", "actions_b")}
-        row.update(summary)
-        row.update(outside_a=outside_a, outside_b=outside_b, **actions)
-        rows.append(row)
-    return rows
+    assert batch.actions_a is not None and batch.actions_b is not None
+    columns = {
+        "strategy_a": per_pair([a[0].name for a, _ in looked_up]),
+        "strategy_b": per_pair([b[0].name for _, b in looked_up]),
+        "family_a": per_pair([a[0].classifier["family"] for a, _ in looked_up]),
+        "family_b": per_pair([b[0].classifier["family"] for _, b in looked_up]),
+        "player_a": per_pair([a[1] for a, _ in looked_up]),
+        "player_b": per_pair([b[1] for _, b in looked_up]),
+        "seed": pa.array(batch.seeds, pa.int64()),
+        "horizon": pa.array(batch.horizon, pa.int64()),
+        "rounds_together": pa.array(batch.rounds_together, pa.int64()),
+        "left_by": pa.array(left_by, pa.string()),
+        "exit_round": pa.array(batch.exit_round, pa.int64(), mask=batch.exit_round == 0),
+        "censored": pa.array(batch.left_by == 0, pa.bool_()),
+        **{
+            name: pa.array(getattr(batch, name), pa.float64())
+            for name in (
+                "total_a",
+                "total_b",
+                "score_a",
+                "score_b",
+                "cooperation_a",
+                "cooperation_b",
+                "mutual_cooperation",
+                "mean_stake",
+            )
+        },
+        "structural_dependence_a": constant(power.structural_dependence(game, 0), pa.float64()),
+        "structural_dependence_b": constant(power.structural_dependence(game, 1), pa.float64()),
+        "power_index": constant(power.power_index(game), pa.float64()),
+        "least_interest": constant(power.least_interest_partner(game), pa.string()),
+        "realized_dependence_a": pa.array(batch.realized_dependence_a, pa.float64()),
+        "realized_dependence_b": pa.array(batch.realized_dependence_b, pa.float64()),
+        "power_shifts": pa.array(batch.power_shifts, pa.int64()),
+        "power_share_a": pa.array(batch.power_share_a, pa.float64()),
+        "power_share_b": pa.array(batch.power_share_b, pa.float64()),
+        "outside_a": constant(outside_a, pa.float64()),
+        "outside_b": constant(outside_b, pa.float64()),
+        "actions_a": pa.array(batch.actions_a, pa.string()),
+        "actions_b": pa.array(batch.actions_b, pa.string()),
+    }
+    whole = pa.Table.from_pydict(columns, schema=storage.MATCH_SCHEMA)
+    blocks = {}
+    start = 0
+    for position, count in zip(positions, counts):
+        blocks[position] = whole.slice(start, count)
+        start += count
+    return blocks
 
 
 # --- exact mode (powergame.exact_batch): every pairing solved as a Markov chain -----------------
@@ -262,35 +373,29 @@ class ChunkJob:
     exact: bool = False
 
 
-def play_chunk(job: ChunkJob) -> tuple[int, int, list[dict[str, Any]] | None]:
-    """Play a chunk: returns (chunk id, number of matches, rows). With an output folder the
-    rows are stored as the chunk's part file and not returned."""
+def play_chunk(job: ChunkJob) -> tuple[int, int, pa.Table | None]:
+    """Play a chunk: returns (chunk id, number of matches, its per-match table). With an
+    output folder the table is stored as the chunk's part file and not returned."""
     registry = _registry(job.registry_loader, job.plugins)
     if job.exact:
-        rows = solve_exact(job.game, job.tasks, registry)
-        if job.out_dir is None:
-            return job.chunk_id, len(rows), rows
-        storage.write_part(Path(job.out_dir), job.chunk_id, rows)
-        return job.chunk_id, len(rows), None
-    rows = []
-    start = 0
-    tasks = job.tasks
-    while start < len(tasks):
-        end = start
-        pair = (tasks[start].strategy_a, tasks[start].strategy_b)
-        while end < len(tasks) and (tasks[end].strategy_a, tasks[end].strategy_b) == pair:
-            end += 1
-        group = tasks[start:end]
-        played = play_pair(job.game, pair[0], pair[1], [t.seed for t in group], registry)
-        for task, row in zip(group, played):
-            row["match_id"] = task.match_id
-            row["repetition"] = task.repetition
-            rows.append(row)
-        start = end
+        table = storage.rows_to_table(solve_exact(job.game, job.tasks, registry))
+    else:
+        groups: list[tuple[str, str, tuple[int, ...]]] = []
+        start = 0
+        tasks = job.tasks
+        while start < len(tasks):
+            end = start
+            pair = (tasks[start].strategy_a, tasks[start].strategy_b)
+            while end < len(tasks) and (tasks[end].strategy_a, tasks[end].strategy_b) == pair:
+                end += 1
+            groups.append((*pair, tuple(t.seed for t in tasks[start:end])))
+            start = end
+        ids = [(t.match_id, t.repetition) for t in tasks]
+        table = _play_groups(job.game, groups, _ChunkStrategies(registry), ids)
     if job.out_dir is None:
-        return job.chunk_id, len(rows), rows
-    storage.write_part(Path(job.out_dir), job.chunk_id, rows)
-    return job.chunk_id, len(rows), None
+        return job.chunk_id, table.num_rows, table
+    storage.write_part(Path(job.out_dir), job.chunk_id, table)
+    return job.chunk_id, table.num_rows, None
 
 
 def _ignore_interrupts() -> None:
@@ -380,7 +485,7 @@ def run_tournament(
     if folder is not None:
         matches = storage.merge_parts(folder, range(len(chunks)), csv=csv)
     else:
-        matches = storage.rows_to_frame([row for i in sorted(rows_by_chunk) for row in rows_by_chunk[i]])
+        matches = storage.tables_to_frame([rows_by_chunk[i] for i in sorted(rows_by_chunk)])
     summary = build_summary(
         spec,
         matches,
@@ -404,14 +509,14 @@ def run_tournament(
 
 def _play_jobs(
     jobs: list[ChunkJob], workers: int, finished: set[int], folder: Path | None, quiet: bool
-) -> dict[int, list[dict[str, Any]]]:
+) -> dict[int, pa.Table]:
     from tqdm import tqdm
 
-    rows_by_chunk: dict[int, list[dict[str, Any]]] = {}
+    rows_by_chunk: dict[int, pa.Table] = {}
     total = sum(len(job.tasks) for job in jobs)
     with tqdm(total=total, unit="match", delay=1.0, disable=quiet, file=sys.stderr) as bar:
 
-        def record(chunk_id: int, count: int, rows: list[dict[str, Any]] | None) -> None:
+        def record(chunk_id: int, count: int, rows: pa.Table | None) -> None:
             if rows is not None:
                 rows_by_chunk[chunk_id] = rows
             if folder is not None:

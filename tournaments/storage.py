@@ -79,6 +79,8 @@ SCHEMA = pa.schema(
     ]
 )
 COLUMNS: tuple[str, ...] = tuple(SCHEMA.names)
+# What playing a match gives: every column but the match's id and repetition.
+MATCH_SCHEMA = pa.schema([field for field in SCHEMA if field.name not in ("match_id", "repetition")])
 NULLABLE_TEXT = ("left_by", "least_interest")
 
 # The per-match table of an exact run: one row per pairing (repetition 0, seed null) with
@@ -111,11 +113,12 @@ def schema_of_file(path: Path) -> pa.Schema:
 
 
 # --- tables -----------------------------------------------------------------------------
-def rows_to_table(rows: Sequence[dict[str, Any]]) -> pa.Table:
+def rows_to_table(rows: Sequence[dict[str, Any]], ids: bool = True) -> pa.Table:
     """Rows (dicts with at least the ``COLUMNS`` keys) as an Arrow table of ``SCHEMA``
-    (``EXACT_SCHEMA`` for the rows of an exact run)."""
-    schema = schema_for_rows(rows)
-    return pa.Table.from_pylist([{name: row[name] for name in schema.names} for row in rows], schema=schema)
+    (``EXACT_SCHEMA`` for the rows of an exact run); with ``ids=False`` rows without
+    match_id and repetition as a table of ``MATCH_SCHEMA``."""
+    schema = schema_for_rows(rows) if ids else MATCH_SCHEMA
+    return pa.Table.from_pydict({name: [row[name] for row in rows] for name in schema.names}, schema=schema)
 
 
 def table_to_frame(table: pa.Table) -> pd.DataFrame:
@@ -131,6 +134,11 @@ def table_to_frame(table: pa.Table) -> pd.DataFrame:
 def rows_to_frame(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
     """Rows as the per-match DataFrame (same types as ``load_matches``)."""
     return table_to_frame(rows_to_table(rows))
+
+
+def tables_to_frame(tables: Sequence[pa.Table]) -> pd.DataFrame:
+    """Per-match tables (of one schema), one after the other, as the per-match DataFrame."""
+    return table_to_frame(pa.concat_tables(tables) if tables else SCHEMA.empty_table())
 
 
 def load_matches(folder: str | os.PathLike[str]) -> pd.DataFrame:
@@ -165,9 +173,10 @@ def part_path(folder: Path, chunk_id: int) -> Path:
     return folder / PARTS_DIR / f"chunk-{chunk_id:05d}.parquet"
 
 
-def write_part(folder: Path, chunk_id: int, rows: Sequence[dict[str, Any]]) -> None:
-    """Store the rows of one finished chunk (atomically)."""
-    _write_parquet_atomic(part_path(folder, chunk_id), rows_to_table(rows))
+def write_part(folder: Path, chunk_id: int, rows: Sequence[dict[str, Any]] | pa.Table) -> None:
+    """Store the rows (or the table) of one finished chunk (atomically)."""
+    table = rows if isinstance(rows, pa.Table) else rows_to_table(rows)
+    _write_parquet_atomic(part_path(folder, chunk_id), table)
 
 
 # --- the run's bookkeeping ------------------------------------------------------------------
