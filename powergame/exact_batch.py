@@ -21,13 +21,17 @@ Other pairs use the full joint chain, stacked by its number of states.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
 
 from powergame import power
+from powergame.errors import ParameterError
 from powergame.exact import (
     MAX_SURVIVAL_LENGTH,
     SURVIVAL_FLOOR,
@@ -64,14 +68,17 @@ class ExactBatch:
 
     Every array in ``figures`` has one entry per pair, with the meaning of the
     ``ExactResult`` field of the same name; ``survival[i, :survival_length[i]]`` is pair
-    i's curve P(T > t), t = 0, 1, ... (zero beyond its length)."""
+    i's curve P(T > t), t = 0, 1, ... (zero beyond its length).
+
+    Survival curves are built when first asked for (``survival_curve``, ``survival``,
+    ``result``): the figures do not need them, and for single-path chains they cost more
+    than everything else together."""
 
     game: Game
     player_a: tuple[str, ...]
     player_b: tuple[str, ...]
     figures: dict[str, np.ndarray]
-    survival: np.ndarray  # (pairs, longest curve)
-    survival_length: np.ndarray  # (pairs,)
+    curve_groups: tuple[_CurveGroup, ...] = ()  # where each pair's survival curve comes from
 
     def __len__(self) -> int:
         return len(self.player_a)
@@ -84,9 +91,44 @@ class ExactBatch:
             return 1.0 - figures["p_left_a"] - figures["p_left_b"] - figures["p_left_both"]
         raise AttributeError(name)
 
+    @cached_property
+    def survival(self) -> np.ndarray:
+        """Every pair's curve, (pairs, longest curve), zero beyond each curve's length."""
+        built = [(group.ids, *group.curves()) for group in self.curve_groups]
+        if len(built) == 1 and len(built[0][0]) == len(self):  # one group in pair order: no copy
+            return built[0][1]
+        survival = np.zeros((len(self), max((curve.shape[1] for _, curve, _ in built), default=0)))
+        for ids, curve, _ in built:
+            survival[ids, : curve.shape[1]] = curve
+        return survival
+
+    @cached_property
+    def survival_length(self) -> np.ndarray:
+        """Each pair's curve length, (pairs,)."""
+        lengths = np.zeros(len(self), dtype=np.intp)
+        for group in self.curve_groups:
+            lengths[group.ids] = group.curves()[1]
+        return lengths
+
+    @cached_property
+    def _curve_place(self) -> tuple[np.ndarray, np.ndarray]:
+        """For each pair, its group in ``curve_groups`` and its row in that group."""
+        group_of = np.zeros(len(self), dtype=np.intp)
+        row_of = np.zeros(len(self), dtype=np.intp)
+        for number, group in enumerate(self.curve_groups):
+            group_of[group.ids] = number
+            row_of[group.ids] = np.arange(len(group.ids))
+        return group_of, row_of
+
     def survival_curve(self, index: int) -> np.ndarray:
-        """Pair ``index``'s survival curve P(T > t), t = 0, 1, ..."""
-        return self.survival[index, : self.survival_length[index]]
+        """Pair ``index``'s survival curve P(T > t), t = 0, 1, ... (building its group's
+        curves on the first call)."""
+        if "survival" in self.__dict__:
+            return self.survival[index, : self.survival_length[index]]
+        group_of, row_of = self._curve_place
+        curve, lengths = self.curve_groups[group_of[index]].curves()
+        row = row_of[index]
+        return curve[row, : lengths[row]]
 
     def result(self, index: int) -> ExactResult:
         """Pair ``index`` as an ``ExactResult`` (what ``exact_match`` returns for it)."""
@@ -138,11 +180,11 @@ def exact_many(
     """``exact_match(game, a, b)`` for every (a, b) in ``pairs`` (a plays role A), as one
     ``ExactBatch``; ``names`` gives the players' names (default "A", "B")."""
     count = len(pairs)
-    if names is None:
-        names = [("A", "B")] * count
     tables = _TableIndex()
-    index_a = tables.add_all([a for a, _ in pairs])
-    index_b = tables.add_all([b for _, b in pairs])
+    both = tables.add_all(list(itertools.chain.from_iterable(pairs)))
+    if len(both) != 2 * count:
+        raise ParameterError("pairs", "an entry that is not two tables", "(table A, table B) for every pair")
+    index_a, index_b = both[0::2], both[1::2]
     arrays = tables.arrays()
     size_a, size_b = arrays.size[index_a], arrays.size[index_b]
     lumpable = arrays.lumpable[index_a] & arrays.lumpable[index_b]
@@ -151,14 +193,16 @@ def exact_many(
     # Groups of pairs whose chains stack: (kind, n_A, n_B); lumped chains of tables that
     # always stake everything are built from per-table parts, whatever the tables' sizes.
     groups: list[tuple[str, np.ndarray, int, int]] = []
-    if simple.any():
+    if simple.all():
+        groups.append(("simple", np.arange(count), 0, 0))
+    elif simple.any():
         groups.append(("simple", np.nonzero(simple)[0], 0, 0))
     for kind, chosen in (("lumped", lumpable & ~simple), ("joint", ~lumpable)):
         for n_a, n_b in sorted(set(zip(size_a[chosen].tolist(), size_b[chosen].tolist()))):
             groups.append((kind, np.nonzero(chosen & (size_a == n_a) & (size_b == n_b))[0], n_a, n_b))
 
     figures = {name: np.empty(count) for name in FIGURES}
-    curves: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (pair ids, curves, lengths)
+    curve_groups: list[_CurveGroup] = []
     step = max(1, MAX_CELLS // max(1, _curve_length(game)))
     parts = arrays.lumped_parts(game.noise) if simple.any() else None
     for kind, members, n_a, n_b in groups:
@@ -166,35 +210,26 @@ def exact_many(
             ids = members[start : start + step]
             if kind == "simple":
                 assert parts is not None
-                chain = _simple_lumped_chain(game, parts, index_a[ids], index_b[ids])
+                built = _simple_lumped_chain(game, parts, index_a[ids], index_b[ids])
             else:
                 side_a = arrays.side(index_a[ids], n_a)
                 side_b = arrays.side(index_b[ids], n_b, as_partner=True)
-                chain = (
+                built = (
                     _lumped_chain(game, side_a, side_b)
                     if kind == "lumped"
                     else _joint_chain(game, side_a, side_b)
                 )
-            solved, curve, lengths = _solve(game, chain)
+            solved, curves = _solve(game, built, ids)
             for name in FIGURES:
                 figures[name][ids] = solved[name]
-            curves.append((ids, curve, lengths))
+            curve_groups.append(curves)
 
-    if len(curves) == 1 and len(curves[0][0]) == count:  # one group in pair order: no copy
-        survival, survival_length = curves[0][1], curves[0][2]
+    if names is None:
+        player_a, player_b = ("A",) * count, ("B",) * count
     else:
-        survival = np.zeros((count, max((c.shape[1] for _, c, _ in curves), default=0)))
-        survival_length = np.zeros(count, dtype=np.intp)
-        for ids, curve, lengths in curves:
-            survival[ids, : curve.shape[1]] = curve
-            survival_length[ids] = lengths
+        player_a, player_b = tuple(map(itemgetter(0), names)), tuple(map(itemgetter(1), names))
     return ExactBatch(
-        game=game,
-        player_a=tuple(a for a, _ in names),
-        player_b=tuple(b for _, b in names),
-        figures=figures,
-        survival=survival,
-        survival_length=survival_length,
+        game=game, player_a=player_a, player_b=player_b, figures=figures, curve_groups=tuple(curve_groups)
     )
 
 
@@ -260,11 +295,11 @@ class _TableIndex:
 
     def add_all(self, tables: list[StateTable]) -> np.ndarray:
         keys = list(map(id, tables))
-        for key, table in zip(keys, tables):
+        for key, table in dict(zip(keys, tables)).items():  # each distinct table once
             if key not in self.by_id:
                 self.by_id[key] = len(self.tables)
                 self.tables.append(table)
-        return np.array(list(map(self.by_id.__getitem__, keys)), dtype=np.intp)
+        return np.fromiter(map(self.by_id.__getitem__, keys), dtype=np.intp, count=len(keys))
 
     def arrays(self) -> _TableArrays:
         size = np.array([t.n_states for t in self.tables], dtype=np.intp)
@@ -417,53 +452,71 @@ def _curve_length(game: Game) -> int:
     return _series_length(game.continuation)
 
 
-def _solve(game: Game, chain: _Chain) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
-    """The figures of every pair of a group, its survival curves and their lengths."""
-    count, states, _ = chain.Q.shape
-    length = _curve_length(game)
-    w = game.continuation
-    weights = None if w is None else _per_round_weights(w, length)
-    single_path = bool((np.count_nonzero(chain.Q, axis=2) <= 1).all())
-    walk = _walk_single_path if single_path else _walk_distribution
-    visits, weighted, mass = walk(chain, length, weights)  # (N, S), (N, S) or None, (length, N)
+def _solve(game: Game, chain: _Chain, ids: np.ndarray) -> tuple[dict[str, np.ndarray], _CurveGroup]:
+    """The figures of every pair of a group (pairs ``ids``) and its survival curves.
 
+    Per-state visits come in closed form: from the path's prefix and cycle for single-path
+    chains, by matrix doubling or a linear solve otherwise. Under continuation E[total / n]
+    needs every round's distribution, so those curves are built at once; under a fixed
+    horizon they are built when first asked for."""
+    w = game.continuation
+    length = _curve_length(game)
+    single_path = bool((np.count_nonzero(chain.Q, axis=2) <= 1).all())
+    weighted = None
     if w is None:
         assert game.rounds is not None
-        if game.rounds > length:
+        if single_path:
+            paths = _trace(chain)
+            visits = _path_visits_fixed(paths, game.rounds)
+            curves = _CurveGroup(ids, length, paths=paths)
+        else:
             visits = _visits_fixed(chain, game.rounds)
-        curve = mass.T
+            curves = _CurveGroup(ids, length, chain=chain)
     else:
-        visits = _visits_discounted(chain, w)
-        curve = mass.T * w ** np.arange(length)
-    lengths = _curve_lengths(curve, w is not None)
+        weights = _per_round_weights(w, length)
+        discount = w ** np.arange(length)
+        if single_path:
+            paths = _trace(chain)
+            visits = _path_visits_discounted(paths, w)
+            weighted, mass = _path_series(paths, length, weights)
+        else:
+            visits = _visits_discounted(chain, w)
+            _, weighted, by_round = _walk_distribution(chain, length, weights)
+            mass = by_round.T
+        curves = _CurveGroup(ids, length, curve=mass * discount, trim=True)
+    return _figures(game, chain.figures, visits, weighted), curves
 
-    fig = chain.figures
+
+def _figures(
+    game: Game, per_state: dict[str, np.ndarray], visits: np.ndarray, weighted: np.ndarray | None
+) -> dict[str, np.ndarray]:
+    """Every figure of ``FIGURES`` from the expected visits to each state (N, S) and, under
+    continuation, the visits weighted by ``_per_round_weights``."""
     v_a, v_b = game.outside_options
     k_a, k_b = game.exit_costs
     horizon = game.expected_horizon
 
-    def expect(values: np.ndarray, over: np.ndarray | None = None) -> np.ndarray:
-        return np.einsum("ns,ns->n", visits if over is None else over, values)
+    def expect(values: np.ndarray, over: np.ndarray = visits) -> np.ndarray:
+        return np.einsum("ns,ns->n", over, values)
 
-    together = expect(np.ones((count, states)))
+    together = visits.sum(axis=1)
     ends_a, ends_b, ends_both = (
-        expect(fig["ends_by_a"]),
-        expect(fig["ends_by_b"]),
-        expect(fig["ends_by_both"]),
+        expect(per_state["ends_by_a"]),
+        expect(per_state["ends_by_b"]),
+        expect(per_state["ends_by_both"]),
     )
-    excess_a = fig["payoff_a"] - v_a - k_a * (fig["ends_by_a"] + fig["ends_by_both"])
-    excess_b = fig["payoff_b"] - v_b - k_b * (fig["ends_by_b"] + fig["ends_by_both"])
+    excess_a = per_state["payoff_a"] - v_a - k_a * (per_state["ends_by_a"] + per_state["ends_by_both"])
+    excess_b = per_state["payoff_b"] - v_b - k_b * (per_state["ends_by_b"] + per_state["ends_by_both"])
     total_a = horizon * v_a + expect(excess_a)
     total_b = horizon * v_b + expect(excess_b)
-    if w is None:
+    if weighted is None:
         score_a, score_b = total_a / horizon, total_b / horizon
     else:
-        assert weighted is not None
         score_a = v_a + expect(excess_a, weighted)
         score_b = v_b + expect(excess_b, weighted)
-    in_relationship_a = expect(fig["payoff_a"])
-    in_relationship_b = expect(fig["payoff_b"])
-    solved = {
+    in_relationship_a = expect(per_state["payoff_a"])
+    in_relationship_b = expect(per_state["payoff_b"])
+    return {
         "rounds_together": together,
         "p_left_a": ends_a,
         "p_left_b": ends_b,
@@ -472,14 +525,48 @@ def _solve(game: Game, chain: _Chain) -> tuple[dict[str, np.ndarray], np.ndarray
         "total_b": total_b,
         "score_a": score_a,
         "score_b": score_b,
-        "cooperation_a": expect(fig["cooperates_a"]) / together,
-        "cooperation_b": expect(fig["cooperates_b"]) / together,
-        "mutual_cooperation": expect(fig["mutual"]) / together,
-        "mean_stake": expect(fig["stake"]) / together,
+        "cooperation_a": expect(per_state["cooperates_a"]) / together,
+        "cooperation_b": expect(per_state["cooperates_b"]) / together,
+        "mutual_cooperation": expect(per_state["mutual"]) / together,
+        "mean_stake": expect(per_state["stake"]) / together,
         "realized_dependence_a": in_relationship_a / together - v_a,
         "realized_dependence_b": in_relationship_b / together - v_b,
     }
-    return solved, curve, lengths
+
+
+class _CurveGroup:
+    """The survival curves of the pairs ``ids`` (curves of ``length`` rounds), built once on
+    first use from given curves, from single paths or from chains (fixed horizons)."""
+
+    def __init__(
+        self,
+        ids: np.ndarray,
+        length: int,
+        *,
+        curve: np.ndarray | None = None,
+        paths: _Paths | None = None,
+        chain: _Chain | None = None,
+        trim: bool = False,
+    ) -> None:
+        self.ids = ids
+        self.length = length
+        self.trim = trim
+        self._sources = (curve, paths, chain)
+        self._built: tuple[np.ndarray, np.ndarray] | None = None
+
+    def curves(self) -> tuple[np.ndarray, np.ndarray]:
+        """(len(ids), length) curves P(T > t) and each curve's length."""
+        if self._built is None:
+            curve, paths, chain = self._sources
+            if curve is None:
+                if paths is not None:
+                    curve = _path_curves(paths, self.length)
+                else:
+                    assert chain is not None
+                    curve = _walk_distribution(chain, self.length, None)[2].T
+            self._built = (curve, _curve_lengths(curve, self.trim))
+            self._sources = (None, None, None)
+        return self._built
 
 
 def _curve_lengths(curve: np.ndarray, trim: bool) -> np.ndarray:
@@ -492,6 +579,122 @@ def _curve_lengths(curve: np.ndarray, trim: bool) -> np.ndarray:
     return np.where(above.any(axis=1), last + 1, 0).astype(np.intp)
 
 
+# --- single paths in closed form -----------------------------------------------------------
+@dataclass(frozen=True)
+class _Paths:
+    """Chains in which every state has at most one successor (deterministic tables, no
+    noise; leave chances may be anything), one per pair.
+
+    With S states the path x_0, x_1, ... (x_t: the state of round t + 1) repeats within S
+    steps: x_{t + L} = x_t for t >= M, with M + L <= S. Staying together through round t + 1
+    has chance c(x_t), so the chance to reach round t + 1 is m_t = c(x_0) ... c(x_{t-1});
+    past the prefix, m_{M + r + kL} = m_{M + r} rho^k, rho being the chance to stay
+    through one turn of the cycle. Every sum over rounds is then a sum over the first
+    M + L positions with geometric weights."""
+
+    state: np.ndarray  # (S, N) x_p for positions p < S, as pair * S + state
+    mass: np.ndarray  # (S, N) m_p
+    cycle_start: np.ndarray  # (N,) M
+    cycle_length: np.ndarray  # (N,) L
+    cycle_chance: np.ndarray  # (N,) rho
+
+
+def _trace(chain: _Chain) -> _Paths:
+    """Each pair's path, prefix and cycle (2S gathers over all pairs)."""
+    count, states, _ = chain.Q.shape
+    offset = np.arange(count) * states
+    successor = (np.argmax(chain.Q, axis=2) + offset[:, None]).ravel()
+    chance = chain.Q.max(axis=2).ravel()
+    visited = np.empty((2 * states + 1, count), dtype=np.intp)
+    visited[0] = chain.start + offset
+    for t in range(2 * states):
+        np.take(successor, visited[t], out=visited[t + 1])
+    # x_S lies on the cycle (S + 1 positions in S states hold a repeat), so its first
+    # return is the cycle length; the cycle starts at the first t with x_t = x_{t + L}.
+    cycle_length = 1 + np.argmax(visited[states + 1 :] == visited[states], axis=0)
+    position = np.arange(states)[:, None]
+    ahead = np.take_along_axis(visited, position + cycle_length, axis=0)
+    cycle_start = np.argmax(visited[:states] == ahead, axis=0)
+    stay = chance[visited[: 2 * states - 1]]  # c(x_t), t < 2S - 1
+    mass = np.ones((states, count))
+    mass[1:] = np.cumprod(stay[: states - 1], axis=0)
+    in_cycle = np.take_along_axis(stay, position + cycle_start, axis=0)
+    cycle_chance = np.where(position < cycle_length, in_cycle, 1.0).prod(axis=0)
+    return _Paths(visited[:states], mass, cycle_start, cycle_length, cycle_chance)
+
+
+def _by_state(paths: _Paths, weight: np.ndarray) -> np.ndarray:
+    """Per-position weights (S, N) summed by state: (N, S)."""
+    states, count = paths.state.shape
+    return np.bincount(paths.state.ravel(), weight.ravel(), minlength=count * states).reshape(count, states)
+
+
+def _path_visits_fixed(paths: _Paths, rounds: int) -> np.ndarray:
+    """Expected rounds in each state over ``rounds`` rounds: position p of the cycle is
+    the round t = p + kL for every k with t < rounds."""
+    states = len(paths.state)
+    position = np.arange(states)[:, None]
+    start, length = paths.cycle_start, paths.cycle_length
+    in_prefix = (position < start) & (position < rounds)
+    in_cycle = (position >= start) & (position < start + length) & (position < rounds)
+    turns = np.where(in_cycle, (rounds - position + length - 1) // length, 0)
+    factor = np.where(in_prefix, 1.0, _geometric_sum(paths.cycle_chance, turns))
+    return _by_state(paths, paths.mass * factor)
+
+
+def _path_visits_discounted(paths: _Paths, w: float) -> np.ndarray:
+    """Expected discounted rounds in each state: sum over t of w^t m_t."""
+    states = len(paths.state)
+    position = np.arange(states)[:, None]
+    start, length = paths.cycle_start, paths.cycle_length
+    per_turn = 1.0 / (1.0 - w**length * paths.cycle_chance)
+    factor = np.where(position < start, 1.0, np.where(position < start + length, per_turn, 0.0))
+    return _by_state(paths, paths.mass * w**position * factor)
+
+
+def _geometric_sum(ratio: np.ndarray, terms: np.ndarray) -> np.ndarray:
+    """1 + ratio + ... + ratio^(terms - 1), accurate when ratio is close to 1."""
+    gap = 1.0 - ratio
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = -np.expm1(terms * np.log1p(-gap)) / gap
+    return np.where(terms == 0, 0.0, np.where(gap == 0.0, terms, value))
+
+
+def _path_positions(paths: _Paths, length: int) -> tuple[np.ndarray, np.ndarray]:
+    """For rounds t < length, (N, length): the path position of round t + 1 and the
+    number of completed turns of the cycle."""
+    t = np.arange(length)
+    start, cycle = paths.cycle_start[:, None], paths.cycle_length[:, None]
+    turns = np.maximum(t - start, 0) // cycle
+    return t - turns * cycle, turns
+
+
+def _path_curves(paths: _Paths, length: int) -> np.ndarray:
+    """m_t for t < length, (N, length)."""
+    chance = paths.cycle_chance
+    if np.isin(paths.mass, (0.0, 1.0)).all() and np.isin(chance, (0.0, 1.0)).all():
+        # Together for the first T rounds, then never: a step at T (or none).
+        start, cycle = paths.cycle_start, paths.cycle_length
+        reached = np.where(np.arange(len(paths.mass))[:, None] < start + cycle, paths.mass, 0.0)
+        exit_round = np.where(
+            (chance == 1.0) & (reached.sum(axis=0) == start + cycle), length, reached.sum(axis=0)
+        )
+        return (np.arange(length) < exit_round[:, None]).astype(float)
+    position, turns = _path_positions(paths, length)
+    return np.take_along_axis(paths.mass.T, position, axis=1) * chance[:, None] ** turns
+
+
+def _path_series(paths: _Paths, length: int, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Visits weighted by ``weights`` per round (N, S) and m_t for t < length (N, length)."""
+    states, count = paths.state.shape
+    position, _ = _path_positions(paths, length)
+    mass = _path_curves(paths, length)
+    state = np.take_along_axis(paths.state.T, position, axis=1)
+    weighted = np.bincount(state.ravel(), (mass * weights).ravel(), minlength=count * states)
+    return weighted.reshape(count, states), mass
+
+
+# --- distributions, round by round or by doubling ------------------------------------------
 def _walk_distribution(
     chain: _Chain, length: int, weights: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
@@ -514,33 +717,6 @@ def _walk_distribution(
             following += mu[j] * q_by_state[j]
         mu = following
     return visits.T, None if weighted is None else weighted.T, mass
-
-
-def _walk_single_path(
-    chain: _Chain, length: int, weights: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-    """The same as ``_walk_distribution`` when each state has at most one successor: the
-    distribution is the chance to be together times a point mass on one state."""
-    count, states, _ = chain.Q.shape
-    offset = np.arange(count) * states
-    successor = (np.argmax(chain.Q, axis=2) + offset[:, None]).ravel()
-    chance = chain.Q.max(axis=2).ravel()
-    mass = np.empty((length, count))
-    visited = np.empty((length, count), dtype=np.intp)
-    mass[0] = 1.0
-    visited[0] = chain.start + offset
-    chance_now = np.empty(count)
-    for t in range(1, length):
-        np.take(chance, visited[t - 1], out=chance_now)
-        np.multiply(mass[t - 1], chance_now, out=mass[t])
-        np.take(successor, visited[t - 1], out=visited[t])
-    flat_states, flat_mass = visited.ravel(), mass.ravel()
-    visits = np.bincount(flat_states, weights=flat_mass, minlength=count * states).reshape(count, states)
-    weighted = None
-    if weights is not None:
-        by_round = (mass * weights[:, None]).ravel()
-        weighted = np.bincount(flat_states, weights=by_round, minlength=count * states).reshape(count, states)
-    return visits, weighted, mass
 
 
 def _visits_fixed(chain: _Chain, rounds: int) -> np.ndarray:
