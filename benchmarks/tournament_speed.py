@@ -1,22 +1,29 @@
 """End-to-end tournament speed: powergame vs axelrod.Tournament on the same tournament.
 
 The tournament: axelrod's 10 basic strategies, 200 turns, R repetitions, self-play, no
-noise, nobody can leave. Timed per side (median of --repeats runs):
+noise, nobody can leave. Timed per group (median of --repeats runs), each from the
+players to the analysis:
 
-- powergame: ``run_tournament`` (in memory, so no files) with native players that play
-  exactly the basic strategies, plus the analysis (``analysis.ranking`` and
-  ``analysis.summary_table``);
+- powergame, library strategies: the tabled strategies a user would name for the basic
+  ones (Loyal, Parasite, Voice and memory-one codes such as ``M1(code=CDDCC)``), played
+  by the batch engine; ``run_tournament`` in memory (its summary includes the headline
+  analysis) plus ``analysis.ranking`` and ``analysis.summary_table``;
+- powergame, ad-hoc native players (no state table): the same through the Python engine,
+  with 1 and 2 processes;
+- powergame via the ``axelrod:`` bridge names (axelrod's own strategy code each round);
 - axelrod: ``Tournament(...).play(progress_bar=False)``, which also writes the
   interactions to a temporary file and builds the ResultSet (its analysis), with
   processes=1 and with its own multiprocessing (``processes=2``).
 
-Also times powergame with ``--processes 2`` and the same tournament via the ``axelrod:``
-bridge names. Usage: ``python benchmarks/tournament_speed.py [--repetitions R] [--repeats K]``.
+Before timing, every pairing of the library strategies and of the native players is
+checked against ``axelrod.Match``: the same moves and the same score per turn.
+Usage: ``python benchmarks/tournament_speed.py [--repetitions R] [--repeats K]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import time
 from collections.abc import Callable
@@ -30,6 +37,20 @@ from tournaments.round_robin import run_tournament
 from tournaments.spec import TournamentSpec
 
 C, D = Action.C, Action.D
+# axelrod's basic strategies and the library strategy that plays each of them (memory-one
+# code: first move, then the move after CC, CD, DC, DD, own action first).
+LIBRARY = {
+    "Alternator": "M1(code=CDDCC)",
+    "Anti Tit For Tat": "M1(code=CDCDC)",
+    "Bully": "M1(code=DDCDC)",
+    "Cooperator": "Loyal",
+    "Cycler DC": "M1(code=DDDCC)",
+    "Defector": "Parasite",
+    "Suspicious Tit For Tat": "M1(code=DCDCD)",
+    "Tit For Tat": "Voice",
+    "Win-Shift Lose-Stay": "M1(code=DDCCD)",
+    "Win-Stay Lose-Shift": "M1(code=CCDDC)",
+}
 BASIC = [
     "Alternator",
     "Anti Tit For Tat",
@@ -128,6 +149,48 @@ def axelrod_once(repetitions: int, processes: int) -> float:
     return time.perf_counter() - start
 
 
+def axelrod_matches() -> dict[tuple[str, str], tuple[str, str, float, float]]:
+    """Per pairing of the basic strategies (self-play included): both move strings and
+    the score per turn of each side, from ``axelrod.Match``."""
+    import axelrod as axl
+
+    by_name = {s.name: s for s in axl.basic_strategies}
+    found = {}
+    for i, name_a in enumerate(BASIC):
+        for name_b in BASIC[i:]:
+            match = axl.Match((by_name[name_a](), by_name[name_b]()), turns=200)
+            moves = match.play()
+            score_a, score_b = match.final_score_per_turn()
+            found[(name_a, name_b)] = (
+                "".join(str(a) for a, _ in moves),
+                "".join(str(b) for _, b in moves),
+                score_a,
+                score_b,
+            )
+    return found
+
+
+def check_against_axelrod(names: dict[str, str], loader: Any = None) -> tuple[int, list[str]]:
+    """Play each pairing once with powergame (``names`` maps a basic strategy to the
+    powergame name) and compare moves and scores per turn with axelrod's; returns the
+    number of pairings checked and the ones that differ."""
+    spec = TournamentSpec(
+        name="check", strategies=tuple(names[n] for n in BASIC), game=Game(rounds=200), repetitions=1
+    )
+    kwargs = {"registry_loader": loader} if loader is not None else {}
+    table = run_tournament(spec, None, **kwargs).matches
+    basic_of = {powergame: basic for basic, powergame in names.items()}
+    expected = axelrod_matches()
+    differing = []
+    for row in table.itertuples():
+        key = (basic_of[row.strategy_a], basic_of[row.strategy_b])
+        moves_a, moves_b, score_a, score_b = expected[key]
+        same = (row.actions_a, row.actions_b) == (moves_a, moves_b)
+        if not (same and math.isclose(row.score_a, score_a) and math.isclose(row.score_b, score_b)):
+            differing.append(f"{key[0]} vs {key[1]}")
+    return len(table), differing
+
+
 def median_time(run: Callable[[], float], repeats: int) -> float:
     return statistics.median(run() for _ in range(repeats))
 
@@ -140,23 +203,34 @@ def main() -> None:
     reps, repeats = args.repetitions, args.repeats
     import axelrod  # noqa: F401  (imported before timing: the import alone takes seconds)
 
-    assert sorted(NATIVE) == sorted(BASIC)
-    native = median_time(lambda: powergame_once(reps, 1, BASIC, native_loader), repeats)
-    native_2 = median_time(lambda: powergame_once(reps, 2, BASIC, native_loader), repeats)
-    bridged = median_time(lambda: powergame_once(reps, 1, [f"axelrod:{n}" for n in BASIC]), repeats)
-    axl_1 = median_time(lambda: axelrod_once(reps, 1), repeats)
-    axl_2 = median_time(lambda: axelrod_once(reps, 2), repeats)
+    assert sorted(NATIVE) == sorted(BASIC) == sorted(LIBRARY)
+    print("check against axelrod.Match (200 turns, every pairing once):")
+    for label, names, loader in (
+        ("library strategies", LIBRARY, None),
+        ("native players", {n: n for n in BASIC}, native_loader),
+    ):
+        checked, differing = check_against_axelrod(names, loader)
+        verdict = "same moves and scores" if not differing else "DIFFER: " + ", ".join(differing)
+        print(f"  {label:<20} {checked} pairings: {verdict}")
+    library = [LIBRARY[n] for n in BASIC]
+    timed = [
+        ("powergame library strategies, 1 process", lambda: powergame_once(reps, 1, library)),
+        ("powergame library strategies, 2 processes", lambda: powergame_once(reps, 2, library)),
+        ("powergame native players, 1 process", lambda: powergame_once(reps, 1, BASIC, native_loader)),
+        ("powergame native players, 2 processes", lambda: powergame_once(reps, 2, BASIC, native_loader)),
+        (
+            "powergame axelrod: bridge, 1 process",
+            lambda: powergame_once(reps, 1, [f"axelrod:{n}" for n in BASIC]),
+        ),
+        ("axelrod.Tournament, 1 process", lambda: axelrod_once(reps, 1)),
+        ("axelrod.Tournament, 2 processes", lambda: axelrod_once(reps, 2)),
+    ]
+    rows = [(label, median_time(run, repeats)) for label, run in timed]
+    axelrod_1 = dict(rows)["axelrod.Tournament, 1 process"]
     matches = 55 * reps
     print(f"basic strategies, 200 turns, {reps} repetitions ({matches} matches); medians of {repeats} runs")
-    rows = [
-        ("powergame native players, 1 process", native),
-        ("powergame native players, 2 processes", native_2),
-        ("powergame axelrod: bridge, 1 process", bridged),
-        ("axelrod.Tournament, 1 process", axl_1),
-        ("axelrod.Tournament, 2 processes", axl_2),
-    ]
     for label, seconds in rows:
-        print(f"  {label:<40} {seconds:7.3f} s   axelrod(1)/this = {axl_1 / seconds:5.2f}x")
+        print(f"  {label:<44} {seconds:7.3f} s   axelrod(1)/this = {axelrod_1 / seconds:6.2f}x")
 
 
 if __name__ == "__main__":
