@@ -9,27 +9,18 @@ from typing import Any
 
 import click
 
+from powergame.cli.common import plugin_option
 from powergame.cli.options import game_from_options, game_options
 from powergame.errors import ParameterError
 
 
-def _plugin_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    try:
-        from powergame.cli.common import plugin_option
-    except ImportError:
-        return click.option(
-            "--plugin",
-            "plugins",
-            multiple=True,
-            metavar="PATH",
-            help="A Python file of extra strategies (repeatable).",
-        )(command)
-    decorated: Callable[..., Any] = plugin_option(command)
-    return decorated
-
-
 def _run_options(command: Callable[..., Any]) -> Callable[..., Any]:
     options = [
+        click.option("--resume", is_flag=True, help="Continue an interrupted run in the output folder."),
+        click.option(
+            "--force", is_flag=True, help="Overwrite the results of an earlier run in the output folder."
+        ),
+        click.option("--csv", is_flag=True, help="Also write matches.csv."),
         click.option(
             "--processes",
             "-p",
@@ -49,7 +40,27 @@ def _run_options(command: Callable[..., Any]) -> Callable[..., Any]:
     ]
     for option in reversed(options):
         command = option(command)
-    return _plugin_option(command)
+    decorated: Callable[..., Any] = plugin_option(command)
+    return decorated
+
+
+def _play(spec: Any, out_dir: Path | None, **options: Any) -> None:
+    """Run the tournament and print its summary; on Ctrl-C say how to continue."""
+    from tournaments.round_robin import run_tournament
+
+    try:
+        result = run_tournament(spec, out_dir, **options)
+    except KeyboardInterrupt:
+        if out_dir is None:
+            click.echo("Interrupted; nothing was stored (use --out DIR to keep partial results).", err=True)
+        else:
+            click.echo(
+                f"Interrupted; every finished chunk is stored in {out_dir}: "
+                "run the same command with --resume to continue.",
+                err=True,
+            )
+        raise SystemExit(130) from None
+    _report(result)
 
 
 def _report(result: Any) -> None:
@@ -78,9 +89,6 @@ def _report(result: Any) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Output folder [default: results/<spec name>/].",
 )
-@click.option("--resume", is_flag=True, help="Continue an interrupted run in the output folder.")
-@click.option("--force", is_flag=True, help="Overwrite the results of an earlier run in the output folder.")
-@click.option("--csv", is_flag=True, help="Also write matches.csv.")
 @_run_options
 def run(
     spec_file: Path,
@@ -104,7 +112,6 @@ def run(
     Example:
       powergame run tournaments/specs/default.toml --processes 0
     """
-    from tournaments.round_robin import run_tournament
     from tournaments.spec import load_spec
 
     spec = load_spec(spec_file)
@@ -113,17 +120,9 @@ def run(
     if exact is not None:
         spec = spec.with_exact(exact)
     out_dir = out if out is not None else Path("results") / spec.name
-    result = run_tournament(
-        spec,
-        out_dir,
-        processes=processes,
-        resume=resume,
-        force=force,
-        csv=csv,
-        quiet=quiet,
-        plugins=plugins,
+    _play(
+        spec, out_dir, processes=processes, resume=resume, force=force, csv=csv, quiet=quiet, plugins=plugins
     )
-    _report(result)
 
 
 @click.command()
@@ -146,6 +145,9 @@ def tournament(
     repetitions: int,
     no_self_play: bool,
     out: Path | None,
+    resume: bool,
+    force: bool,
+    csv: bool,
     processes: int,
     seed: int | None,
     quiet: bool,
@@ -159,9 +161,11 @@ def tournament(
       powergame tournament "Out-for-Tat" "Hit and Run" Loyal --outside 2,1 -r 5
       powergame tournament "Out-for-Tat" "Hit and Run" Loyal --outside 2,1 --exact
     """
-    from tournaments.round_robin import run_tournament
     from tournaments.spec import TournamentSpec
 
+    if out is None and (resume or force or csv):
+        flag = "--resume" if resume else "--force" if force else "--csv"
+        raise ParameterError(flag, True, "needs an output folder: add --out DIR")
     game = game_from_options(rounds, continuation, payoffs, outside, exit_cost, noise)
     try:
         spec = TournamentSpec(
@@ -177,5 +181,4 @@ def tournament(
         key = exc.name.removeprefix("spec: ")
         option = {"strategies": "NAME", "self_play": "--no-self-play"}.get(key, f"--{key}")
         raise ParameterError(option, exc.value, exc.allowed) from None
-    result = run_tournament(spec, out, processes=processes, quiet=quiet, plugins=plugins)
-    _report(result)
+    _play(spec, out, processes=processes, resume=resume, force=force, csv=csv, quiet=quiet, plugins=plugins)
