@@ -180,23 +180,27 @@ def exact_many(
     """``exact_match(game, a, b)`` for every (a, b) in ``pairs`` (a plays role A), as one
     ``ExactBatch``; ``names`` gives the players' names (default "A", "B")."""
     count = len(pairs)
-    tables = _TableIndex()
-    both = tables.add_all(list(itertools.chain.from_iterable(pairs)))
-    if len(both) != 2 * count:
-        raise ParameterError("pairs", "an entry that is not two tables", "(table A, table B) for every pair")
-    index_a, index_b = both[0::2], both[1::2]
-    arrays = tables.arrays()
+    arrays, index_a, index_b = _table_arrays(pairs)
     size_a, size_b = arrays.size[index_a], arrays.size[index_b]
     lumpable = arrays.lumpable[index_a] & arrays.lumpable[index_b]
     simple = lumpable & arrays.full_stake[index_a] & arrays.full_stake[index_b]
 
+    parts = arrays.lumped_parts(game.noise) if simple.any() else None
+    certain = simple.copy()  # both sides' actions are certain in every lumped state
+    if parts is not None:
+        plays_a, plays_b = parts[0][:, :, 0], parts[2][:, :, 0]  # P(C) per table and lumped state
+        certain_a = ((plays_a == 0.0) | (plays_a == 1.0)).all(axis=1)
+        certain_b = ((plays_b == 0.0) | (plays_b == 1.0)).all(axis=1)
+        certain &= certain_a[index_a] & certain_b[index_b]
+
     # Groups of pairs whose chains stack: (kind, n_A, n_B); lumped chains of tables that
     # always stake everything are built from per-table parts, whatever the tables' sizes.
     groups: list[tuple[str, np.ndarray, int, int]] = []
-    if simple.all():
-        groups.append(("simple", np.arange(count), 0, 0))
-    elif simple.any():
-        groups.append(("simple", np.nonzero(simple)[0], 0, 0))
+    for kind, chosen in (("outcome", certain), ("simple", simple & ~certain)):
+        if chosen.all():
+            groups.append((kind, np.arange(count), 0, 0))
+        elif chosen.any():
+            groups.append((kind, np.nonzero(chosen)[0], 0, 0))
     for kind, chosen in (("lumped", lumpable & ~simple), ("joint", ~lumpable)):
         for n_a, n_b in sorted(set(zip(size_a[chosen].tolist(), size_b[chosen].tolist()))):
             groups.append((kind, np.nonzero(chosen & (size_a == n_a) & (size_b == n_b))[0], n_a, n_b))
@@ -204,11 +208,13 @@ def exact_many(
     figures = {name: np.empty(count) for name in FIGURES}
     curve_groups: list[_CurveGroup] = []
     step = max(1, MAX_CELLS // max(1, _curve_length(game)))
-    parts = arrays.lumped_parts(game.noise) if simple.any() else None
     for kind, members, n_a, n_b in groups:
         for start in range(0, len(members), step):
             ids = members[start : start + step]
-            if kind == "simple":
+            if kind == "outcome":
+                assert parts is not None
+                built = _outcome_path_chain(game, parts, index_a[ids], index_b[ids])
+            elif kind == "simple":
                 assert parts is not None
                 built = _simple_lumped_chain(game, parts, index_a[ids], index_b[ids])
             else:
@@ -286,39 +292,51 @@ class _TableArrays:
         return self.cache[index]
 
 
-class _TableIndex:
-    """Distinct tables (by identity) of a call, numbered in order of appearance."""
-
-    def __init__(self) -> None:
-        self.by_id: dict[int, int] = {}
-        self.tables: list[StateTable] = []
-
-    def add_all(self, tables: list[StateTable]) -> np.ndarray:
-        keys = list(map(id, tables))
-        for key, table in dict(zip(keys, tables)).items():  # each distinct table once
-            if key not in self.by_id:
-                self.by_id[key] = len(self.tables)
-                self.tables.append(table)
-        return np.fromiter(map(self.by_id.__getitem__, keys), dtype=np.intp, count=len(keys))
-
-    def arrays(self) -> _TableArrays:
-        size = np.array([t.n_states for t in self.tables], dtype=np.intp)
-        # Lumpable: the next-state distribution after each outcome is the same in every state.
-        lumpable = np.array(
-            [all(row == t.transition[0] for row in t.transition) for t in self.tables], dtype=bool
-        )
-        full_stake = np.array([all(x == 1.0 for x in t.stake) for t in self.tables], dtype=bool)
-        return _TableArrays(size=size, lumpable=lumpable, full_stake=full_stake, tables=self.tables, cache={})
+def _table_arrays(
+    pairs: Sequence[tuple[StateTable, StateTable]],
+) -> tuple[_TableArrays, np.ndarray, np.ndarray]:
+    """The distinct tables (by identity) of ``pairs`` as arrays, and the number of each
+    pair's table A and table B among them."""
+    count = len(pairs)
+    keys = np.fromiter(map(id, itertools.chain.from_iterable(pairs)), dtype=np.int64)
+    if len(keys) != 2 * count:
+        raise ParameterError("pairs", "an entry that is not two tables", "(table A, table B) for every pair")
+    _, first, number = np.unique(keys, return_index=True, return_inverse=True)
+    tables = [pairs[i // 2][i % 2] for i in first.tolist()]
+    size = np.array([t.n_states for t in tables], dtype=np.intp)
+    # Lumpable: the next-state distribution after each outcome is the same in every state.
+    lumpable = np.array([all(row == t.transition[0] for row in t.transition) for t in tables], dtype=bool)
+    full_stake = np.array([all(x == 1.0 for x in t.stake) for t in tables], dtype=bool)
+    arrays = _TableArrays(size=size, lumpable=lumpable, full_stake=full_stake, tables=tables, cache={})
+    number = number.reshape(-1).astype(np.intp)
+    return arrays, number[0::2], number[1::2]
 
 
 # --- the chain -----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class _Chain:
-    """Stacked chains of one group: Q (N, S, S), the start state (N,), per-state figures (N, S)."""
+    """Stacked chains of one group: Q (N, S, S), the start state (N,), per-state figures
+    (N, S). Single-path chains may give, instead of Q, each state's only successor and the
+    chance to go there (N, S)."""
 
-    Q: np.ndarray
+    Q: np.ndarray | None
     start: np.ndarray
     figures: dict[str, np.ndarray]
+    successor: np.ndarray | None = None
+    chance: np.ndarray | None = None
+
+    @property
+    def states(self) -> int:
+        return self.figures["payoff_a"].shape[1]
+
+    @property
+    def single_path(self) -> bool:
+        """Every state has at most one successor."""
+        return self.Q is None or bool((np.count_nonzero(self.Q, axis=2) <= 1).all())
+
+    def transitions(self) -> np.ndarray:
+        assert self.Q is not None, "a chain given by successors has no distribution to walk"
+        return self.Q
 
 
 def _chain(game: Game, a: _Side, b: _Side, lumped: bool) -> _Chain:
@@ -394,6 +412,36 @@ def _simple_lumped_chain(
     return _assemble_lumped(game, acts_a[index_a], leaves_a[index_a], acts_b[index_b], leaves_b[index_b])
 
 
+def _outcome_path_chain(
+    game: Game, parts: tuple[np.ndarray, ...], index_a: np.ndarray, index_b: np.ndarray
+) -> _Chain:
+    """``_simple_lumped_chain`` when both sides' actions are certain in every lumped state
+    (after noise): each state has one outcome, so every figure is a gather by that
+    outcome, and the only next state is "after that outcome"."""
+    acts_a, leaves_a, acts_b, leaves_b = parts
+    count = len(index_a)
+    cooperates_a, cooperates_b = acts_a[index_a, :, 0], acts_b[index_b, :, 0]  # (N, 5) of 0 or 1
+    outcome = (2 * (1 - cooperates_a) + (1 - cooperates_b)).astype(np.intp)
+    state = np.arange(5) * 4
+    leave_a = leaves_a.reshape(-1)[(index_a * 20)[:, None] + state + outcome]
+    leave_b = leaves_b.reshape(-1)[(index_b * 20)[:, None] + state + outcome]
+    stays_a, stays_b = 1.0 - leave_a, 1.0 - leave_b
+    stage_a, stage_b = _stages(game)
+    figures = {
+        "payoff_a": stage_a[outcome],
+        "payoff_b": stage_b[outcome],
+        "ends_by_a": leave_a * stays_b,
+        "ends_by_b": stays_a * leave_b,
+        "ends_by_both": leave_a * leave_b,
+        "cooperates_a": cooperates_a,
+        "cooperates_b": cooperates_b,
+        "mutual": cooperates_a * cooperates_b,
+        "stake": np.ones((count, 5)),
+    }
+    start = np.zeros(count, dtype=np.intp)
+    return _Chain(Q=None, start=start, figures=figures, successor=outcome + 1, chance=stays_a * stays_b)
+
+
 def _assemble_lumped(
     game: Game,
     acts_a: np.ndarray,
@@ -461,7 +509,7 @@ def _solve(game: Game, chain: _Chain, ids: np.ndarray) -> tuple[dict[str, np.nda
     horizon they are built when first asked for."""
     w = game.continuation
     length = _curve_length(game)
-    single_path = bool((np.count_nonzero(chain.Q, axis=2) <= 1).all())
+    single_path = chain.single_path
     weighted = None
     if w is None:
         assert game.rounds is not None
@@ -601,10 +649,13 @@ class _Paths:
 
 def _trace(chain: _Chain) -> _Paths:
     """Each pair's path, prefix and cycle (2S gathers over all pairs)."""
-    count, states, _ = chain.Q.shape
+    count, states = len(chain.start), chain.states
     offset = np.arange(count) * states
-    successor = (np.argmax(chain.Q, axis=2) + offset[:, None]).ravel()
-    chance = chain.Q.max(axis=2).ravel()
+    if chain.successor is None or chain.chance is None:
+        Q = chain.transitions()
+        successor, chance = (np.argmax(Q, axis=2) + offset[:, None]).ravel(), Q.max(axis=2).ravel()
+    else:
+        successor, chance = (chain.successor + offset[:, None]).ravel(), chain.chance.ravel()
     visited = np.empty((2 * states + 1, count), dtype=np.intp)
     visited[0] = chain.start + offset
     for t in range(2 * states):
@@ -699,8 +750,9 @@ def _walk_distribution(
     chain: _Chain, length: int, weights: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     """mu_t = v0 Q^(t-1) round by round: sum of mu_t, sum of weights_t mu_t and mu_t . 1."""
-    count, states, _ = chain.Q.shape
-    q_by_state = np.ascontiguousarray(chain.Q.transpose(1, 2, 0))  # (S, S, N)
+    Q = chain.transitions()
+    count, states, _ = Q.shape
+    q_by_state = np.ascontiguousarray(Q.transpose(1, 2, 0))  # (S, S, N)
     mu = np.zeros((states, count))
     mu[chain.start, np.arange(count)] = 1.0
     visits = np.zeros((states, count))
@@ -721,10 +773,11 @@ def _walk_distribution(
 
 def _visits_fixed(chain: _Chain, rounds: int) -> np.ndarray:
     """v0 (I + Q + ... + Q^(rounds-1)) by binary doubling of (Q^k, sum_{t<k} Q^t)."""
-    count, states, _ = chain.Q.shape
-    identity = np.broadcast_to(np.eye(states), chain.Q.shape)
-    power_k, sum_k = chain.Q.copy(), identity.copy()  # k = 1
-    total_power, total_sum = identity.copy(), np.zeros_like(chain.Q)  # k = 0
+    Q = chain.transitions()
+    count, states, _ = Q.shape
+    identity = np.broadcast_to(np.eye(states), Q.shape)
+    power_k, sum_k = Q.copy(), identity.copy()  # k = 1
+    total_power, total_sum = identity.copy(), np.zeros_like(Q)  # k = 0
     remaining = rounds
     while remaining:
         if remaining & 1:
@@ -739,8 +792,9 @@ def _visits_fixed(chain: _Chain, rounds: int) -> np.ndarray:
 
 def _visits_discounted(chain: _Chain, w: float) -> np.ndarray:
     """v0 (I - wQ)^(-1) for every chain."""
-    count, states, _ = chain.Q.shape
+    Q = chain.transitions()
+    count, states, _ = Q.shape
     start = np.zeros((count, states, 1))
     start[np.arange(count), chain.start, 0] = 1.0
-    system = np.eye(states) - w * chain.Q
+    system = np.eye(states) - w * Q
     return np.linalg.solve(system.transpose(0, 2, 1), start)[..., 0]
