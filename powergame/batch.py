@@ -237,28 +237,32 @@ def play_pairs(
     a few per pair. The others are played pair by pair with ``play_batch``."""
     if len(pairs) != len(seeds):
         raise ParameterError("seeds", f"{len(seeds)} seed lists", f"one per pair ({len(pairs)} pairs)")
-    joints = [_JointTables.of(game, table_a, table_b) for table_a, table_b in pairs]
     seed_lists = [tuple(group) for group in seeds]
-    merged = [i for i, joint in enumerate(joints) if joint.draws_nothing]
+    forms: dict[int, _DeterministicTable | None] = {}  # by id(): each table converted once
+    for pair in pairs:
+        for table in pair:
+            if id(table) not in forms:
+                forms[id(table)] = _DeterministicTable.of(table) if game.noise == 0.0 else None
+    merged = [i for i, (a, b) in enumerate(pairs) if forms[id(a)] is not None and forms[id(b)] is not None]
+    merged_set = set(merged)
     parts: dict[int, BatchResult] = {}
-    for i, joint in enumerate(joints):
-        if not joint.draws_nothing:
+    for i, (table_a, table_b) in enumerate(pairs):
+        if i not in merged_set:
             parts[i] = play_batch(
                 game,
-                *pairs[i],
+                table_a,
+                table_b,
                 seed_lists[i],
                 chunk_size=chunk_size,
                 max_cells=max_cells,
                 keep_actions=keep_actions,
             )
     if merged:
+        joints = [
+            _DeterministicJoint.of(game, forms[id(pairs[i][0])], forms[id(pairs[i][1])]) for i in merged
+        ]
         together = _play_merged(
-            game,
-            [joints[i] for i in merged],
-            [seed_lists[i] for i in merged],
-            chunk_size,
-            max_cells,
-            keep_actions,
+            game, joints, [seed_lists[i] for i in merged], chunk_size, max_cells, keep_actions
         )
         start = 0
         for i in merged:
@@ -268,9 +272,105 @@ def play_pairs(
     return BatchResult.concatenate(game, [parts[i] for i in range(len(pairs))], keep_actions)
 
 
+@dataclass(frozen=True)
+class _DeterministicTable:
+    """A state table that draws nothing at random, as arrays: by state s whether it
+    withholds (1) or cooperates (0) and its stake; by (s, outcome) whether it leaves and
+    the next state."""
+
+    withhold: np.ndarray
+    stake: np.ndarray
+    leave: np.ndarray
+    next_state: np.ndarray
+    initial_state: int
+
+    @classmethod
+    def of(cls, table: StateTable) -> _DeterministicTable | None:
+        """The arrays of ``table``, or None when any of its choices is random."""
+        cooperate = np.asarray(table.cooperate)
+        leave = np.asarray(table.leave, dtype=float).reshape(-1, 4)
+        moves = np.asarray(table.transition, dtype=float).reshape(len(cooperate), 4, len(cooperate))
+        point_mass = np.all((moves == 0.0) | (moves == 1.0)) and np.all(moves.sum(axis=2) == 1.0)
+        if not (
+            point_mass
+            and np.all((cooperate == 0.0) | (cooperate == 1.0))
+            and np.all((leave == 0.0) | (leave == 1.0))
+        ):
+            return None
+        return cls(
+            withhold=(cooperate == 0.0).astype(np.intp),
+            stake=np.asarray(table.stake),
+            leave=(leave == 1.0).astype(np.int8),
+            next_state=np.argmax(moves, axis=2).astype(np.intp),
+            initial_state=table.initial_state,
+        )
+
+
+@dataclass(frozen=True)
+class _DeterministicJoint:
+    """What ``_MergedProgram`` needs of one deterministic pair, indexed by g and f as in
+    ``_JointTables`` (an extra ended state at g = ``ended`` earns and counts nothing)."""
+
+    start: int
+    ended: int
+    step: np.ndarray  # by g: the f the round ends in
+    next_g: np.ndarray  # by f
+    leave_code: np.ndarray  # by f: 1 A leaves, 2 B leaves, 3 both
+    payoff_a: np.ndarray  # by f
+    payoff_b: np.ndarray
+    counts: np.ndarray
+    stake: np.ndarray  # by f (0 in the ended state)
+    payoff_bound: float
+
+    @classmethod
+    def of(
+        cls, game: Game, side_a: _DeterministicTable | None, side_b: _DeterministicTable | None
+    ) -> _DeterministicJoint:
+        assert side_a is not None and side_b is not None
+        n_a, n_b = len(side_a.withhold), len(side_b.withhold)
+        states = n_a * n_b
+        live = 4 * states
+        size = live + 4
+        v_a, v_b = game.outside_options
+        step = np.arange(size, dtype=np.intp)
+        step[0:live:4] += (2 * side_a.withhold[:, None] + side_b.withhold[None, :]).ravel()
+        next_b = side_b.next_state[:, _AS_SEEN_BY_B]
+        next_g = np.full(size, live, dtype=np.intp)
+        next_g[:live] = (4 * (side_a.next_state[:, None, :] * n_b + next_b[None, :, :])).ravel()
+        leave_code = np.zeros(size, dtype=np.int8)
+        leave_code[:live] = (
+            side_a.leave[:, None, :] + 2 * side_b.leave[:, _AS_SEEN_BY_B][None, :, :]
+        ).ravel()
+        stake = np.zeros(size)
+        stake[:live] = np.repeat(np.minimum.outer(side_a.stake, side_b.stake).ravel(), 4)
+        stake_f = stake[:live]
+        stage_a = np.tile(np.asarray(game.payoff_table(0)), states)
+        stage_b = np.tile(np.asarray(game.payoff_table(1))[_AS_SEEN_BY_B], states)
+        payoff_a, payoff_b = np.zeros(size), np.zeros(size)
+        payoff_a[:live] = np.where(stake_f == 1.0, stage_a, stake_f * stage_a + (1.0 - stake_f) * v_a)
+        payoff_b[:live] = np.where(stake_f == 1.0, stage_b, stake_f * stage_b + (1.0 - stake_f) * v_b)
+        counts = np.zeros(size, dtype=np.int64)
+        counts[:live] = np.tile(_OUTCOME_COUNTS, states)
+        bound = max(
+            float(np.max(np.abs(payoff_a[:live] - v_a))), float(np.max(np.abs(payoff_b[:live] - v_b)))
+        )
+        return cls(
+            start=4 * (side_a.initial_state * n_b + side_b.initial_state),
+            ended=live,
+            step=step,
+            next_g=next_g,
+            leave_code=leave_code,
+            payoff_a=payoff_a,
+            payoff_b=payoff_b,
+            counts=counts,
+            stake=stake,
+            payoff_bound=bound,
+        )
+
+
 def _play_merged(
     game: Game,
-    joints: Sequence[_JointTables],
+    joints: Sequence[_DeterministicJoint],
     seeds: Sequence[tuple[int, ...]],
     chunk_size: int,
     max_cells: int,
@@ -286,21 +386,16 @@ def _play_merged(
     offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
     counts = [len(group) for group in seeds]
     offset_of_match = np.repeat(offsets, counts)
+    stakes = np.concatenate([joint.stake for joint in joints])
     program = _MergedProgram(
-        step=np.concatenate([_intended_f(joint) + offset for joint, offset in zip(joints, offsets)]),
-        next_g=np.concatenate(
-            [joint.next_g + offset for joint, offset in zip(joints, offsets)]  # type: ignore[operator]
-        ),
-        leave_code=np.concatenate(
-            [((joint.leave_a == 1.0) + 2 * (joint.leave_b == 1.0)).astype(np.int8) for joint in joints]
-        ),
+        step=np.concatenate([joint.step + offset for joint, offset in zip(joints, offsets)]),
+        next_g=np.concatenate([joint.next_g + offset for joint, offset in zip(joints, offsets)]),
+        leave_code=np.concatenate([joint.leave_code for joint in joints]),
         payoff_a=np.concatenate([joint.payoff_a for joint in joints]),
         payoff_b=np.concatenate([joint.payoff_b for joint in joints]),
         counts=np.concatenate([joint.counts for joint in joints]),
-        stake=None
-        if all(joint.stake is None for joint in joints)
-        else np.concatenate([_stakes(joint) for joint in joints]),
-        can_leave=any(joint.can_leave for joint in joints),
+        stake=None if all(np.all(joint.stake[: joint.ended] == 1.0) for joint in joints) else stakes,
+        can_leave=bool(any(joint.leave_code.any() for joint in joints)),
         payoff_bound=max(joint.payoff_bound for joint in joints),
     )
     all_seeds = tuple(seed for group in seeds for seed in group)
@@ -312,20 +407,6 @@ def _play_merged(
         for start, stop in _chunks(horizons, chunk_size, max_cells)
     ]
     return _result_of_parts(game, all_seeds, parts, keep_actions)
-
-
-def _intended_f(joint: _JointTables) -> np.ndarray:
-    """By g: the f of the round's outcome (deterministic tables, no noise)."""
-    assert joint.withhold_a is not None and joint.withhold_b is not None
-    return np.arange(len(joint.withhold_a), dtype=np.intp) + joint.withhold_a + joint.withhold_b
-
-
-def _stakes(joint: _JointTables) -> np.ndarray:
-    if joint.stake is not None:
-        return joint.stake
-    stakes = np.ones(joint.ended + 4)
-    stakes[joint.ended :] = 0.0
-    return stakes
 
 
 @dataclass(frozen=True)
@@ -489,16 +570,6 @@ class _JointTables:
     next_g: np.ndarray | None  # by f, when every transition is a point mass
     next_cumulative: np.ndarray | None  # by f: cumulative distribution of the next joint state
     payoff_bound: float  # max |u_i - v_i| over outcomes, for the tie tolerance
-
-    @property
-    def draws_nothing(self) -> bool:
-        """Deterministic actions (no noise), leaving and transitions: nothing is random."""
-        return (
-            self.withhold_a is not None
-            and self.withhold_b is not None
-            and self.next_g is not None
-            and not self.leave_is_random
-        )
 
     @classmethod
     def of(cls, game: Game, table_a: StateTable, table_b: StateTable) -> _JointTables:

@@ -69,6 +69,13 @@ def _letter(value: object) -> str | None:
     return str(value)
 
 
+def _letters(values: pd.Series) -> list[str | None]:
+    """``_letter`` of every value (a string column's values are read at once)."""
+    if isinstance(values.dtype, pd.StringDtype):
+        return values.to_numpy(dtype=object, na_value=None).tolist()
+    return [_letter(v) for v in values]
+
+
 def _optional_float(values: pd.Series) -> pd.Series:
     return pd.to_numeric(values, errors="coerce").astype(float)
 
@@ -147,8 +154,10 @@ def to_long(matches: pd.DataFrame) -> pd.DataFrame:
     table = matches.reset_index(drop=True)
     exact = is_exact(table)
     numbers = float if exact else int  # exact rows hold expected horizons and durations
-    left_by = [_letter(v) for v in table["left_by"]]
-    least = [_letter(v) for v in table["least_interest"]]
+    left_by = _letters(table["left_by"])
+    least = _letters(table["least_interest"])
+    left_by_array = np.array(left_by, dtype=object)
+    least_array = np.array(least, dtype=object)
     sides = []
     for role, own, other in (("A", "a", "b"), ("B", "b", "a")):
         side = pd.DataFrame(
@@ -184,14 +193,13 @@ def to_long(matches: pd.DataFrame) -> pd.DataFrame:
         if exact:
             _exact_sides(table, side, own, other)
         else:
-            side["left_alone"] = [who == role for who in left_by]
-            side["left_jointly"] = [who == "both" for who in left_by]
+            side["left_alone"] = left_by_array == role
+            side["left_jointly"] = left_by_array == "both"
             side["left"] = side["left_alone"] | side["left_jointly"]
-            side["was_left"] = [who == partner for who in left_by]
-        side["power_position"] = [
-            "equal" if holder is None else ("more powerful" if holder == role else "less powerful")
-            for holder in least
-        ]
+            side["was_left"] = left_by_array == partner
+        side["power_position"] = np.where(
+            least_array == role, "more powerful", np.where(least_array == None, "equal", "less powerful")  # noqa: E711
+        ).astype(object)
         for name in ("outside", "structural_dependence", "realized_dependence"):
             if f"{name}_{own}" in table.columns:
                 side[name] = _optional_float(table[f"{name}_{own}"]).to_numpy()
@@ -315,7 +323,11 @@ def strategy_relationships(matches: pd.DataFrame) -> pd.DataFrame:
 
 def _relationships_of(long: pd.DataFrame, column: str, value: str) -> pd.DataFrame:
     """The relationships in which some side has ``column == value``, each counted once."""
-    return long[long[column] == value].drop_duplicates("match_id")
+    # The first row of each match among the matching rows, in table order (what
+    # drop_duplicates keeps), found with numpy rather than by hashing rows.
+    positions = np.flatnonzero((long[column] == value).to_numpy(dtype=bool, na_value=False))
+    _, first = np.unique(long["match_id"].to_numpy()[positions], return_index=True)
+    return long.iloc[positions[np.sort(first)]]
 
 
 def survival_curves(

@@ -597,5 +597,6 @@ def headline_tables(matches: pd.DataFrame) -> dict[str, Any]:
     ``tournaments.analysis.headline``."""
     from tournaments import analysis
 
-    ranked = json.loads(analysis.ranking(matches).to_json(orient="records"))
-    return {"ranking": ranked, **analysis.headline(matches)}
+    long = analysis.to_long(matches)  # once for both
+    ranked = json.loads(analysis.ranking(long).to_json(orient="records"))
+    return {"ranking": ranked, **analysis.headline(long)}
