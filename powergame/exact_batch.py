@@ -257,16 +257,16 @@ class _TableArrays:
     lumpable: np.ndarray
     full_stake: np.ndarray
     tables: list[StateTable]
-    cache: dict[int, tuple[np.ndarray, ...]]
+    cache: dict[int, tuple[np.ndarray, tuple[np.ndarray, ...]]]  # by number of states
 
     def side(self, indices: np.ndarray, n: int, as_partner: bool = False) -> _Side:
-        unique, inverse = np.unique(indices, return_inverse=True)
-        parts = [self._arrays(int(u)) for u in unique]
-        stacked = [np.stack([p[k] for p in parts])[inverse] for k in range(5)]
-        cooperate, stake, leave, transition, initial = stacked
+        """The tables ``indices`` (all of ``n`` states), stacked."""
+        row_of, fields = self._of_size(n)
+        rows = row_of[indices]
+        cooperate, stake, leave, transition, initial = (field[rows] for field in fields)
         if as_partner:  # index outcomes by A's view
             leave, transition = leave[:, :, _SWAP], transition[:, :, _SWAP, :]
-        return _Side(cooperate, stake, leave, transition, initial.astype(np.intp))
+        return _Side(cooperate, stake, leave, transition, initial)
 
     def lumped_parts(self, noise: float) -> tuple[np.ndarray, ...]:
         """Per lumpable table, (tables, 5, 4) arrays of ``_side_by_outcome`` in role A and in
@@ -279,17 +279,32 @@ class _TableArrays:
                 acts[members], leaves[members] = own_acts, own_leaves
         return tuple(found)
 
-    def _arrays(self, index: int) -> tuple[np.ndarray, ...]:
-        if index not in self.cache:
-            table = self.tables[index]
-            self.cache[index] = (
-                np.array(table.cooperate),
-                np.array(table.stake),
-                np.array(table.leave),
-                np.array(table.transition),
-                np.array(table.initial_state),
+    def _of_size(self, n: int) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+        """Every table of ``n`` states as arrays (cooperate, stake, leave, transition,
+        initial state), converted together once, and each table's row in them."""
+        if n not in self.cache:
+            members = np.nonzero(self.size == n)[0]
+            tables = [self.tables[i] for i in members.tolist()]
+            lumpable = self.lumpable[members]
+            transition = np.empty((len(tables), n, 4, n))
+            for same, chosen in ((True, lumpable), (False, ~lumpable)):
+                if chosen.any():  # a lumpable table's transitions are its first state's
+                    picked = [
+                        tables[i].transition[0] if same else tables[i].transition
+                        for i in np.nonzero(chosen)[0]
+                    ]
+                    transition[chosen] = np.array(picked).reshape(-1, 1 if same else n, 4, n)
+            row_of = np.zeros(len(self.tables), dtype=np.intp)
+            row_of[members] = np.arange(len(members))
+            fields = (
+                np.array([t.cooperate for t in tables]).reshape(-1, n),
+                np.array([t.stake for t in tables]).reshape(-1, n),
+                np.array([t.leave for t in tables]).reshape(-1, n, 4),
+                transition,
+                np.array([t.initial_state for t in tables], dtype=np.intp),
             )
-        return self.cache[index]
+            self.cache[n] = (row_of, fields)
+        return self.cache[n]
 
 
 def _table_arrays(
@@ -305,8 +320,8 @@ def _table_arrays(
     tables = [pairs[i // 2][i % 2] for i in first.tolist()]
     size = np.array([t.n_states for t in tables], dtype=np.intp)
     # Lumpable: the next-state distribution after each outcome is the same in every state.
-    lumpable = np.array([all(row == t.transition[0] for row in t.transition) for t in tables], dtype=bool)
-    full_stake = np.array([all(x == 1.0 for x in t.stake) for t in tables], dtype=bool)
+    lumpable = np.fromiter((t.transition.count(t.transition[0]) == t.n_states for t in tables), dtype=bool)
+    full_stake = np.fromiter((t.stake.count(1.0) == t.n_states for t in tables), dtype=bool)
     arrays = _TableArrays(size=size, lumpable=lumpable, full_stake=full_stake, tables=tables, cache={})
     number = number.reshape(-1).astype(np.intp)
     return arrays, number[0::2], number[1::2]
@@ -420,16 +435,17 @@ def _outcome_path_chain(
     outcome, and the only next state is "after that outcome"."""
     acts_a, leaves_a, acts_b, leaves_b = parts
     count = len(index_a)
-    cooperates_a, cooperates_b = acts_a[index_a, :, 0], acts_b[index_b, :, 0]  # (N, 5) of 0 or 1
-    outcome = (2 * (1 - cooperates_a) + (1 - cooperates_b)).astype(np.intp)
-    state = np.arange(5) * 4
-    leave_a = leaves_a.reshape(-1)[(index_a * 20)[:, None] + state + outcome]
-    leave_b = leaves_b.reshape(-1)[(index_b * 20)[:, None] + state + outcome]
+    cooperates_a = np.ascontiguousarray(acts_a[:, :, 0]).take(index_a, axis=0)  # (N, 5) of 0 or 1
+    cooperates_b = np.ascontiguousarray(acts_b[:, :, 0]).take(index_b, axis=0)
+    outcome = (3.0 - 2.0 * cooperates_a - cooperates_b).astype(np.intp)
+    where = outcome + np.arange(0, 20, 4)  # in a table's (5, 4) block
+    leave_a = leaves_a.reshape(-1).take(where + (index_a * 20)[:, None])
+    leave_b = leaves_b.reshape(-1).take(where + (index_b * 20)[:, None])
     stays_a, stays_b = 1.0 - leave_a, 1.0 - leave_b
     stage_a, stage_b = _stages(game)
     figures = {
-        "payoff_a": stage_a[outcome],
-        "payoff_b": stage_b[outcome],
+        "payoff_a": stage_a.take(outcome),
+        "payoff_b": stage_b.take(outcome),
         "ends_by_a": leave_a * stays_b,
         "ends_by_b": stays_a * leave_b,
         "ends_by_both": leave_a * leave_b,
