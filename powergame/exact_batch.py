@@ -788,22 +788,24 @@ def _walk_distribution(
 
 
 def _visits_fixed(chain: _Chain, rounds: int) -> np.ndarray:
-    """v0 (I + Q + ... + Q^(rounds-1)) by binary doubling of (Q^k, sum_{t<k} Q^t)."""
+    """v0 (I + Q + ... + Q^(rounds-1)) by binary doubling of (Q^k, sum_{t<k} Q^t); the
+    rounds already summed are carried as row vectors (v0 Q^m, v0 sum_{t<m} Q^t)."""
     Q = chain.transitions()
     count, states, _ = Q.shape
-    identity = np.broadcast_to(np.eye(states), Q.shape)
-    power_k, sum_k = Q.copy(), identity.copy()  # k = 1
-    total_power, total_sum = identity.copy(), np.zeros_like(Q)  # k = 0
+    power_k, sum_k = Q, np.broadcast_to(np.eye(states), Q.shape)  # k = 1
+    reached = np.zeros((count, 1, states))  # v0 Q^m, m = rounds summed so far
+    reached[np.arange(count), 0, chain.start] = 1.0
+    summed = np.zeros((count, 1, states))  # v0 sum_{t<m} Q^t
     remaining = rounds
     while remaining:
         if remaining & 1:
-            total_sum = total_sum + total_power @ sum_k
-            total_power = total_power @ power_k
+            summed = summed + reached @ sum_k
+            reached = reached @ power_k
         remaining >>= 1
         if remaining:
             sum_k = sum_k + power_k @ sum_k
             power_k = power_k @ power_k
-    return total_sum[np.arange(count), chain.start]
+    return summed[:, 0, :]
 
 
 def _visits_discounted(chain: _Chain, w: float) -> np.ndarray:
