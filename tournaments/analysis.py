@@ -153,53 +153,98 @@ def to_long(matches: pd.DataFrame) -> pd.DataFrame:
     check_matches(matches)
     table = matches.reset_index(drop=True)
     exact = is_exact(table)
-    numbers = float if exact else int  # exact rows hold expected horizons and durations
     left_by = _letters(table["left_by"])
     least = _letters(table["least_interest"])
     left_by_array = np.array(left_by, dtype=object)
     least_array = np.array(least, dtype=object)
+    if exact:
+        return _to_long_exact(table, left_by, least_array)
+    # Both sides' columns as arrays, joined into one frame at the end (far fewer pandas
+    # calls than a frame per side; the same table).
+    sides: list[dict[str, Any]] = []
+    for role, own, other in (("A", "a", "b"), ("B", "b", "a")):
+        side = _side_columns(table, role, own, other, left_by, exact=False)
+        side["role"] = np.full(len(table), role, dtype=object)
+        partner = "B" if role == "A" else "A"
+        side["left_alone"] = left_by_array == role
+        side["left_jointly"] = left_by_array == "both"
+        side["left"] = side["left_alone"] | side["left_jointly"]
+        side["was_left"] = left_by_array == partner
+        side["power_position"] = _power_positions(least_array, role)
+        for name in ("outside", "structural_dependence", "realized_dependence"):
+            if f"{name}_{own}" in table.columns:
+                side[name] = _optional_float(table[f"{name}_{own}"]).to_numpy()
+        horizon = side["horizon"]
+        side["duration_share"] = side["duration"] / np.where(horizon > 0, horizon, np.nan)
+        sides.append(side)
+    order = ["match_id", "repetition", "role"] + [
+        k for k in sides[0] if k not in ("match_id", "repetition", "role")
+    ]
+    return pd.DataFrame(
+        {
+            name: (sides[0][name] + sides[1][name])
+            if isinstance(sides[0][name], list)
+            else np.concatenate([sides[0][name], sides[1][name]])
+            for name in order
+        }
+    )
+
+
+def _power_positions(least: np.ndarray, role: str) -> np.ndarray:
+    return np.where(
+        least == role,
+        "more powerful",
+        np.where(least == None, "equal", "less powerful"),  # noqa: E711
+    ).astype(object)
+
+
+def _side_columns(
+    table: pd.DataFrame, role: str, own: str, other: str, left_by: list[str | None], exact: bool
+) -> dict[str, Any]:
+    """The columns of one side that come straight from the per-match table."""
+    numbers = float if exact else int  # exact rows hold expected horizons and durations
+    return {
+        "match_id": table["match_id"].to_numpy(),
+        "repetition": table["repetition"].to_numpy(),
+        "strategy": table[f"strategy_{own}"].astype(str).to_numpy(),
+        "opponent": table[f"strategy_{other}"].astype(str).to_numpy(),
+        "family": table[f"family_{own}"].astype(str).to_numpy(),
+        "opponent_family": table[f"family_{other}"].astype(str).to_numpy(),
+        "self_play": (table["strategy_a"].astype(str) == table["strategy_b"].astype(str)).to_numpy(),
+        "horizon": table["horizon"].astype(numbers).to_numpy(),
+        "score": table[f"score_{own}"].astype(float).to_numpy(),
+        "total": table[f"total_{own}"].astype(float).to_numpy(),
+        "opponent_score": table[f"score_{other}"].astype(float).to_numpy(),
+        "duration": table["rounds_together"].astype(numbers).to_numpy(),
+        "censored": table["censored"].astype(float if exact else bool).to_numpy(),
+        "exit_round": _optional_float(table["exit_round"]).to_numpy(),
+        "left_by": left_by,
+        "cooperation": table[f"cooperation_{own}"].astype(float).to_numpy(),
+        "opponent_cooperation": table[f"cooperation_{other}"].astype(float).to_numpy(),
+        "mutual_cooperation": table["mutual_cooperation"].astype(float).to_numpy(),
+        "mean_stake": table["mean_stake"].astype(float).to_numpy(),
+        "power_index": (table["power_index"].astype(float) * (1 if role == "A" else -1)).to_numpy(),
+        "power_share": table[f"power_share_{own}"].astype(float).to_numpy(),
+        "power_shifts": _optional_float(table["power_shifts"]).to_numpy()
+        if exact
+        else table["power_shifts"].astype(int).to_numpy(),
+    }
+
+
+def _to_long_exact(table: pd.DataFrame, left_by: list[str | None], least_array: np.ndarray) -> pd.DataFrame:
+    """``to_long`` of an exact per-match table (one small frame per side)."""
     sides = []
     for role, own, other in (("A", "a", "b"), ("B", "b", "a")):
-        side = pd.DataFrame(
-            {
-                "match_id": table["match_id"].to_numpy(),
-                "repetition": table["repetition"].to_numpy(),
-                "role": role,
-                "strategy": table[f"strategy_{own}"].astype(str).to_numpy(),
-                "opponent": table[f"strategy_{other}"].astype(str).to_numpy(),
-                "family": table[f"family_{own}"].astype(str).to_numpy(),
-                "opponent_family": table[f"family_{other}"].astype(str).to_numpy(),
-                "self_play": (table["strategy_a"].astype(str) == table["strategy_b"].astype(str)).to_numpy(),
-                "horizon": table["horizon"].astype(numbers).to_numpy(),
-                "score": table[f"score_{own}"].astype(float).to_numpy(),
-                "total": table[f"total_{own}"].astype(float).to_numpy(),
-                "opponent_score": table[f"score_{other}"].astype(float).to_numpy(),
-                "duration": table["rounds_together"].astype(numbers).to_numpy(),
-                "censored": table["censored"].astype(float if exact else bool).to_numpy(),
-                "exit_round": _optional_float(table["exit_round"]).to_numpy(),
-                "left_by": left_by,
-                "cooperation": table[f"cooperation_{own}"].astype(float).to_numpy(),
-                "opponent_cooperation": table[f"cooperation_{other}"].astype(float).to_numpy(),
-                "mutual_cooperation": table["mutual_cooperation"].astype(float).to_numpy(),
-                "mean_stake": table["mean_stake"].astype(float).to_numpy(),
-                "power_index": (table["power_index"].astype(float) * (1 if role == "A" else -1)).to_numpy(),
-                "power_share": table[f"power_share_{own}"].astype(float).to_numpy(),
-                "power_shifts": _optional_float(table["power_shifts"]).to_numpy()
-                if exact
-                else table["power_shifts"].astype(int).to_numpy(),
-            }
-        )
-        partner = "B" if role == "A" else "A"
-        if exact:
-            _exact_sides(table, side, own, other)
-        else:
-            side["left_alone"] = left_by_array == role
-            side["left_jointly"] = left_by_array == "both"
-            side["left"] = side["left_alone"] | side["left_jointly"]
-            side["was_left"] = left_by_array == partner
-        side["power_position"] = np.where(
-            least_array == role, "more powerful", np.where(least_array == None, "equal", "less powerful")  # noqa: E711
-        ).astype(object)
+        columns = _side_columns(table, role, own, other, left_by, True)
+        columns = {
+            "match_id": columns.pop("match_id"),
+            "repetition": columns.pop("repetition"),
+            "role": role,
+            **columns,
+        }
+        side = pd.DataFrame(columns)
+        _exact_sides(table, side, own, other)
+        side["power_position"] = _power_positions(least_array, role)
         for name in ("outside", "structural_dependence", "realized_dependence"):
             if f"{name}_{own}" in table.columns:
                 side[name] = _optional_float(table[f"{name}_{own}"]).to_numpy()
