@@ -9,6 +9,7 @@ Everything starts from the per-match table (one row per match, the columns of
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
 from typing import Any
@@ -261,15 +262,22 @@ def _long(table: pd.DataFrame) -> pd.DataFrame:
 # --- ranking -----------------------------------------------------------------------------
 def _interval(values: np.ndarray, confidence: float) -> tuple[float, float, float, float]:
     """mean, std (ddof 1) and a t-based confidence interval; NaN spread for one value."""
-    from scipy import stats
-
     n = values.size
     mean = float(values.mean())
     if n < 2:
         return mean, math.nan, math.nan, math.nan
     std = float(values.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * std / math.sqrt(n)
+    half = _t_quantile(0.5 + confidence / 2, n - 1) * std / math.sqrt(n)
     return mean, std, mean - half, mean + half
+
+
+@functools.lru_cache(maxsize=64)
+def _t_quantile(probability: float, dof: int) -> float:
+    # Every strategy of a tournament usually has the same number of repetitions: one
+    # scipy call per ranking instead of one per strategy.
+    from scipy import stats
+
+    return float(stats.t.ppf(probability, dof))
 
 
 def ranking(matches: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
@@ -283,21 +291,31 @@ def ranking(matches: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     """
     long = _long(matches)
     per_repetition = long.groupby(["strategy", "repetition"])["score"].mean()
-    families = long.groupby("strategy")["family"].first()
-    sides = long.groupby("strategy").size()
+    # Groups are sorted by strategy: cut the per-repetition means where the strategy changes.
+    codes = np.asarray(per_repetition.index.codes[0])
+    names = per_repetition.index.levels[0]
+    means = per_repetition.to_numpy(dtype=float)
+    bounds = [0, *(np.flatnonzero(codes[1:] != codes[:-1]) + 1).tolist(), len(codes)]
+    strategy_column = long["strategy"].to_numpy(dtype=object)
+    found, first, sides = np.unique(strategy_column, return_index=True, return_counts=True)
+    position = {name: i for i, name in enumerate(found.tolist())}
+    families = long["family"].to_numpy(dtype=object)
     rows = []
-    for strategy, values in per_repetition.groupby(level="strategy"):
-        mean, std, low, high = _interval(values.to_numpy(dtype=float), confidence)
+    for start, stop in zip(bounds[:-1], bounds[1:]):
+        strategy = names[codes[start]]
+        values = means[start:stop]
+        mean, std, low, high = _interval(values, confidence)
+        where = position[strategy]
         rows.append(
             {
                 "strategy": strategy,
-                "family": families[strategy],
+                "family": families[first[where]],
                 "score": mean,
                 "score_std": std,
                 "ci_low": low,
                 "ci_high": high,
                 "repetitions": int(values.size),
-                "sides": int(sides[strategy]),
+                "sides": int(sides[where]),
             }
         )
     table = pd.DataFrame(rows).sort_values(["score", "strategy"], ascending=[False, True])
@@ -349,7 +367,8 @@ def strategy_relationships(matches: pd.DataFrame) -> pd.DataFrame:
     median rounds together and the mean exit round of the ones that ended."""
     long = _long(matches)
     ended = long["censored"] < 1 if is_exact(long) else ~long["censored"]
-    long = long.assign(exit_if_ended=long["exit_round"].where(ended))
+    used = ["strategy", "family", "score", "censored", "left", "left_alone", "was_left", "duration"]
+    long = long[used].assign(exit_if_ended=long["exit_round"].where(ended))  # not a copy of every column
     result = long.groupby("strategy").agg(
         family=("family", "first"),
         sides=("score", "size"),
