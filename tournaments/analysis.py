@@ -366,6 +366,8 @@ def strategy_relationships(matches: pd.DataFrame) -> pd.DataFrame:
     it left (alone or jointly), that it left alone, that it was left in, the mean and
     median rounds together and the mean exit round of the ones that ended."""
     long = _long(matches)
+    if not is_exact(long) and long["censored"].dtype == bool and len(long):
+        return _strategy_relationships_simulated(long)
     ended = long["censored"] < 1 if is_exact(long) else ~long["censored"]
     used = ["strategy", "family", "score", "censored", "left", "left_alone", "was_left", "duration"]
     long = long[used].assign(exit_if_ended=long["exit_round"].where(ended))  # not a copy of every column
@@ -383,6 +385,43 @@ def strategy_relationships(matches: pd.DataFrame) -> pd.DataFrame:
     for column in ("share_lasted", "share_left", "share_left_alone", "share_was_left"):
         result[column] = result[column].astype(float)
     return result.reset_index()
+
+
+def _strategy_relationships_simulated(long: pd.DataFrame) -> pd.DataFrame:
+    """``strategy_relationships`` of a simulated tournament with numpy: its flags and
+    durations are whole numbers, so every sum is exact and the means equal pandas'."""
+    strategies, first, group, sides = np.unique(
+        long["strategy"].to_numpy(dtype=object), return_index=True, return_inverse=True, return_counts=True
+    )
+    count = len(strategies)
+
+    def share(column: str) -> np.ndarray:
+        return np.bincount(group, weights=long[column].to_numpy(dtype=float), minlength=count) / sides
+
+    duration = long["duration"].to_numpy()
+    exits = long["exit_round"].to_numpy(dtype=float)
+    ended = ~long["censored"].to_numpy(dtype=bool) & ~np.isnan(exits)
+    ended_count = np.bincount(group[ended], minlength=count)
+    exit_sum = np.bincount(group[ended], weights=exits[ended], minlength=count)
+    order = np.argsort(group, kind="stable")
+    cuts = np.cumsum(sides)[:-1]
+    medians = [float(np.median(part)) for part in np.split(duration[order], cuts)]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_exit = np.where(ended_count > 0, exit_sum / np.maximum(ended_count, 1), np.nan)
+    return pd.DataFrame(
+        {
+            "strategy": strategies,
+            "family": long["family"].to_numpy(dtype=object)[first],
+            "sides": sides.astype(np.int64),
+            "share_lasted": share("censored"),
+            "share_left": share("left"),
+            "share_left_alone": share("left_alone"),
+            "share_was_left": share("was_left"),
+            "mean_duration": np.bincount(group, weights=duration.astype(float), minlength=count) / sides,
+            "median_duration": np.array(medians, dtype=float),
+            "mean_exit_round": mean_exit,
+        }
+    )
 
 
 def _relationships_of(long: pd.DataFrame, column: str, value: str) -> pd.DataFrame:
