@@ -3,8 +3,12 @@
 Prints medians over repeats of: rounds/s of axelrod.Match against the batch engine
 (same memory-one pairs, nobody leaves), and matches/s of axelrod.Match against
 exact_match; then matches/s of exact_many (many pairs per call) on the full 162 x 162
-deterministic memory-one space and on random stochastic memory-one pairs, against the
-median axelrod.Match rate. Run: .venv/bin/python benchmarks/fast_paths.py [--repeats 5]
+deterministic memory-one space and on stochastic memory-one pairs (2,000 pairs of random
+tables, and a round robin of 60 random tables), against the median axelrod.Match rate of
+the deterministic and of the stochastic pairs. exact_many is timed twice: the figures
+alone (survival curves are built only when asked for) and with every pair's survival
+curve built, as a tournament stores them. Run:
+.venv/bin/python benchmarks/fast_paths.py [--repeats 5]
 """
 
 from __future__ import annotations
@@ -19,9 +23,10 @@ from powergame.exact import exact_match
 from powergame.exact_batch import exact_many
 
 ROUNDS = 200
-# (first move, P(C) after CC, CD, DC, DD): a stochastic pair and three classic ones.
+# (first move, P(C) after CC, CD, DC, DD): two stochastic pairs and two classic deterministic ones.
 PAIRS = [
     ((1.0, (0.9, 0.1, 0.8, 0.2)), (1.0, (1.0, 0.3, 0.9, 0.1))),
+    ((1.0, (0.7, 0.2, 0.6, 0.3)), (0.0, (0.95, 0.05, 0.5, 0.5))),
     ((1.0, (1.0, 0.0, 1.0, 0.0)), (1.0, (1.0, 0.0, 0.0, 1.0))),  # TFT vs WSLS
     ((1.0, (1.0, 0.0, 0.0, 0.0)), (1.0, (1.0, 0.0, 1.0, 0.0))),  # Grudger vs TFT
 ]
@@ -66,14 +71,17 @@ def exact_rate(table_a, table_b, seconds: float) -> float:
     return count / (time.perf_counter() - start)
 
 
-def exact_many_rate(pairs: list[tuple[StateTable, StateTable]], repeats: int) -> float:
-    """Median pairs per second of one exact_many call over ``pairs`` (200 rounds)."""
+def exact_many_rate(pairs: list[tuple[StateTable, StateTable]], repeats: int, curves: bool) -> float:
+    """Median pairs per second of one exact_many call over ``pairs`` (200 rounds), with
+    every survival curve built when ``curves``."""
     game = Game(rounds=ROUNDS)
     exact_many(game, pairs[:100])  # first-call set-up is not part of the measurement
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        exact_many(game, pairs)
+        batch = exact_many(game, pairs)
+        if curves:
+            batch.survival  # noqa: B018  (builds every curve)
         times.append(time.perf_counter() - start)
     return len(pairs) / statistics.median(times)
 
@@ -85,21 +93,31 @@ def memory_one_space() -> list[tuple[StateTable, StateTable]]:
     return [(a, b) for a in tables for b in tables]
 
 
+def random_table(rng) -> StateTable:
+    """A memory-one table with P(C) and P(leave) drawn uniformly (leave scaled to 0.05)."""
+    first, *cooperate = rng.random(5).tolist()
+    leave = tuple((0.05 * rng.random(4)).tolist())
+    after = tuple(tuple(1.0 if k == 1 + o else 0.0 for k in range(5)) for o in range(4))
+    return StateTable(
+        cooperate=(first, *cooperate), stake=(1.0,) * 5, leave=(leave,) * 5, transition=(after,) * 5
+    )
+
+
 def stochastic_pairs(count: int, seed: int = 1) -> list[tuple[StateTable, StateTable]]:
-    """Random memory-one pairs with P(C) and P(leave) drawn uniformly (leave scaled to 0.05)."""
+    """``count`` pairs of distinct random memory-one tables."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
+    return [(random_table(rng), random_table(rng)) for _ in range(count)]
 
-    def table() -> StateTable:
-        first, *cooperate = rng.random(5).tolist()
-        leave = tuple((0.05 * rng.random(4)).tolist())
-        after = tuple(tuple(1.0 if k == 1 + o else 0.0 for k in range(5)) for o in range(4))
-        return StateTable(
-            cooperate=(first, *cooperate), stake=(1.0,) * 5, leave=(leave,) * 5, transition=(after,) * 5
-        )
 
-    return [(table(), table()) for _ in range(count)]
+def stochastic_round_robin(strategies: int, seed: int = 2) -> list[tuple[StateTable, StateTable]]:
+    """Every ordered pair (self-play included) of ``strategies`` random memory-one tables."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    tables = [random_table(rng) for _ in range(strategies)]
+    return [(a, b) for a in tables for b in tables]
 
 
 def main() -> None:
@@ -110,7 +128,7 @@ def main() -> None:
     args = parser.parse_args()
     import axelrod  # noqa: F401  (import time is not part of any measurement)
 
-    axelrod_rates = []
+    axelrod_rates: dict[bool, list[float]] = {True: [], False: []}  # by "the pair is stochastic"
     for spec_a, spec_b in PAIRS:
         table_a, table_b = memory_one_table(*spec_a), memory_one_table(*spec_b)
         ax, batch, exact = [], [], []
@@ -119,7 +137,7 @@ def main() -> None:
             batch.append(batch_rate(table_a, table_b, args.matches))
             exact.append(exact_rate(table_a, table_b, args.seconds))
         ax_m, batch_m, exact_m = (statistics.median(x) for x in (ax, batch, exact))
-        axelrod_rates.append(ax_m)
+        axelrod_rates[not table_a.is_deterministic or not table_b.is_deterministic].append(ax_m)
         print(f"pair {spec_a} vs {spec_b}, {ROUNDS} rounds, median of {args.repeats}:")
         print(f"  axelrod.Match   {ax_m * ROUNDS:14,.0f} rounds/s  {ax_m:10,.0f} matches/s")
         print(
@@ -127,14 +145,19 @@ def main() -> None:
         )
         print(f"  exact_match     {exact_m:14,.0f} matches/s ratio {exact_m / ax_m:8.1f}x (target 1000x)")
 
-    ax_all = statistics.median(axelrod_rates)
-    print(f"exact_many, {ROUNDS} rounds, median of {args.repeats} (axelrod.Match: {ax_all:,.0f} matches/s):")
-    for label, pairs in (
-        ("162 x 162 deterministic memory-one space", memory_one_space()),
-        ("2,000 stochastic memory-one pairs", stochastic_pairs(2000)),
+    print(f"exact_many, {ROUNDS} rounds, median of {args.repeats}:")
+    for stochastic, label, pairs in (
+        (False, "162 x 162 deterministic memory-one space", memory_one_space()),
+        (True, "2,000 pairs of random stochastic tables", stochastic_pairs(2000)),
+        (True, "round robin of 60 random stochastic tables", stochastic_round_robin(60)),
     ):
-        rate = exact_many_rate(pairs, args.repeats)
-        print(f"  {label:42} {rate:12,.0f} matches/s ratio {rate / ax_all:8.1f}x (target 1000x)")
+        reference = statistics.median(axelrod_rates[stochastic])
+        kind = "stochastic" if stochastic else "deterministic"
+        print(f"  {label} ({len(pairs):,} pairs; axelrod.Match on {kind} pairs: {reference:,.0f} matches/s)")
+        for curves in (False, True):
+            rate = exact_many_rate(pairs, args.repeats, curves)
+            what = "figures + all survival curves" if curves else "figures (curves lazy)"
+            print(f"    {what:32} {rate:12,.0f} matches/s ratio {rate / reference:8.1f}x (target 1000x)")
 
 
 if __name__ == "__main__":
