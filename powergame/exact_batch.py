@@ -788,23 +788,25 @@ def _walk_distribution(
 
 
 def _visits_fixed(chain: _Chain, rounds: int) -> np.ndarray:
-    """v0 (I + Q + ... + Q^(rounds-1)) by binary doubling of (Q^k, sum_{t<k} Q^t); the
-    rounds already summed are carried as row vectors (v0 Q^m, v0 sum_{t<m} Q^t)."""
+    """v0 (I + Q + ... + Q^(rounds-1)), from the powers Q^(2^i) alone: the rounds split
+    into blocks of 2^b (b a set bit of ``rounds``), and a block starting at m sums to
+    v0 Q^m (I + Q)(I + Q^2)...(I + Q^(2^(b-1))), row vectors times matrices."""
     Q = chain.transitions()
     count, states, _ = Q.shape
-    power_k, sum_k = Q, np.broadcast_to(np.eye(states), Q.shape)  # k = 1
+    powers = [Q]  # Q^(2^i)
+    while len(powers) < rounds.bit_length() - 1:
+        powers.append(powers[-1] @ powers[-1])
     reached = np.zeros((count, 1, states))  # v0 Q^m, m = rounds summed so far
     reached[np.arange(count), 0, chain.start] = 1.0
-    summed = np.zeros((count, 1, states))  # v0 sum_{t<m} Q^t
-    remaining = rounds
-    while remaining:
-        if remaining & 1:
-            summed = summed + reached @ sum_k
-            reached = reached @ power_k
-        remaining >>= 1
-        if remaining:
-            sum_k = sum_k + power_k @ sum_k
-            power_k = power_k @ power_k
+    summed = np.zeros((count, 1, states))
+    for bit in range(rounds.bit_length()):
+        if rounds >> bit & 1:
+            block = reached
+            for power in powers[:bit]:
+                block = block + block @ power
+            summed += block
+            if rounds >> (bit + 1):
+                reached = reached @ powers[bit]
     return summed[:, 0, :]
 
 
