@@ -430,7 +430,22 @@ def _relationships_of(long: pd.DataFrame, column: str, value: str) -> pd.DataFra
     # drop_duplicates keeps), found with numpy rather than by hashing rows.
     positions = np.flatnonzero((long[column] == value).to_numpy(dtype=bool, na_value=False))
     _, first = np.unique(long["match_id"].to_numpy()[positions], return_index=True)
-    return long.iloc[positions[np.sort(first)]]
+    # Only the columns the survival and log-rank views read: taking rows of every column
+    # of the long table cost more than the rest of those views.
+    columns = [c for c in _RELATIONSHIP_COLUMNS if c in long.columns]
+    return long[columns].iloc[positions[np.sort(first)]]
+
+
+_RELATIONSHIP_COLUMNS = (
+    "match_id",
+    "strategy",
+    "family",
+    "opponent_family",
+    "duration",
+    "censored",
+    "exact",
+    "survival",
+)
 
 
 def survival_curves(
@@ -443,23 +458,30 @@ def survival_curves(
     strategy; a trust-building vs withholding match counts once in each family). For exact
     results the curve is the mean of the group's exact curves (``exact_curve``).
     """
+    return {group: curve for group, (curve, _) in _curves_and_members(_long(matches), by, confidence).items()}
+
+
+def _curves_and_members(
+    long: pd.DataFrame, by: str, confidence: float = 0.95
+) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
+    """Per group of ``survival_curves``: its curve and its relationships."""
     if by not in ("family", "strategy"):
         raise ParameterError("by", by, "one of family, strategy")
-    long = _long(matches)
     groups: Iterable[str] = (
         [f for f in FAMILY_ORDER if f in set(long["family"].unique())]
         if by == "family"
         else sorted(set(long["strategy"].unique()))
     )
     exact = is_exact(long)
-    curves = {}
+    found = {}
     for group in groups:
         rows = _relationships_of(long, by, group)
         if exact:
-            curves[group] = exact_curve(rows["survival"])
+            curve = exact_curve(rows["survival"])
         else:
-            curves[group] = kaplan_meier(rows["duration"].to_numpy(), rows["censored"].to_numpy(), confidence)
-    return curves
+            curve = kaplan_meier(rows["duration"].to_numpy(), rows["censored"].to_numpy(), confidence)
+        found[group] = (curve, rows)
+    return found
 
 
 def survival_summary(matches: pd.DataFrame, by: str = "family") -> pd.DataFrame:
@@ -468,8 +490,7 @@ def survival_summary(matches: pd.DataFrame, by: str = "family") -> pd.DataFrame:
     horizon."""
     long = _long(matches)
     rows = []
-    for group, curve in survival_curves(long, by).items():
-        members = _relationships_of(long, by, group)
+    for group, (curve, members) in _curves_and_members(long, by).items():
         median = median_survival(curve)
         rows.append(
             {
@@ -506,9 +527,16 @@ def family_log_rank(
         raise ParameterError(
             "matches", "exact results", "a simulated tournament (a log-rank test needs a sample)"
         )
+    return _family_log_rank(groups, membership, {f: _relationships_of(long, "family", f) for f in groups})
+
+
+def _family_log_rank(
+    groups: tuple[str, str], membership: str, relationships: dict[str, pd.DataFrame]
+) -> LogRankResult:
+    """``family_log_rank`` from each family's relationships (``_relationships_of``)."""
     samples = []
     for family in groups:
-        rows = _relationships_of(long, "family", family)
+        rows = relationships[family]
         if membership == "both":
             rows = rows[rows["opponent_family"] == family]
         samples.append((rows["duration"].to_numpy(), rows["censored"].to_numpy()))
@@ -647,9 +675,13 @@ def _log_ranks(long: pd.DataFrame) -> dict[str, Any]:
             "log_rank_trust_vs_withholding": LOG_RANK_NOT_APPLICABLE,
             "log_rank_trust_pairs_vs_withholding_pairs": LOG_RANK_NOT_APPLICABLE,
         }
+    groups = ("trust-building", "withholding")  # family_log_rank's default
+    relationships = {f: _relationships_of(long, "family", f) for f in groups}  # once for both tests
     return {
-        "log_rank_trust_vs_withholding": family_log_rank(long).to_dict(),
-        "log_rank_trust_pairs_vs_withholding_pairs": family_log_rank(long, membership="both").to_dict(),
+        "log_rank_trust_vs_withholding": _family_log_rank(groups, "any", relationships).to_dict(),
+        "log_rank_trust_pairs_vs_withholding_pairs": _family_log_rank(
+            groups, "both", relationships
+        ).to_dict(),
     }
 
 

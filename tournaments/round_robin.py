@@ -574,11 +574,17 @@ def build_summary(
         "seed": spec.seed,
         "fingerprint": spec.fingerprint(),
         "plugins": list(plugins),
-        "versions": _versions(),
+        "versions": dict(_installed_versions()),
         "counts": counts,
         "timing": timing,
         "headline": headline_tables(matches),
     }
+
+
+@functools.lru_cache(maxsize=1)
+def _installed_versions() -> tuple[tuple[str, str], ...]:
+    # Reading package metadata takes about a millisecond; it cannot change during a run.
+    return tuple(_versions().items())
 
 
 def _versions() -> dict[str, str]:
