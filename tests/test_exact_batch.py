@@ -41,6 +41,7 @@ def walk_the_space(game: Game, codes_a: list[str], codes_b: list[str]) -> dict[s
     v_a, v_b = game.outside_options
     k_a, k_b = game.exit_costs
     if game.continuation is None:
+        assert game.rounds is not None
         rounds, w = game.rounds, 1.0
     else:
         w = game.continuation
