@@ -163,8 +163,9 @@ def to_long(matches: pd.DataFrame) -> pd.DataFrame:
     # Both sides' columns as arrays, joined into one frame at the end (far fewer pandas
     # calls than a frame per side; the same table).
     sides: list[dict[str, Any]] = []
+    converted: dict[tuple[str, Any], np.ndarray] = {}
     for role, own, other in (("A", "a", "b"), ("B", "b", "a")):
-        side = _side_columns(table, role, own, other, left_by, exact=False)
+        side = _side_columns(table, role, own, other, left_by, exact=False, converted=converted)
         side["role"] = np.full(len(table), role, dtype=object)
         partner = "B" if role == "A" else "A"
         side["left_alone"] = left_by_array == role
@@ -200,35 +201,49 @@ def _power_positions(least: np.ndarray, role: str) -> np.ndarray:
 
 
 def _side_columns(
-    table: pd.DataFrame, role: str, own: str, other: str, left_by: list[str | None], exact: bool
+    table: pd.DataFrame,
+    role: str,
+    own: str,
+    other: str,
+    left_by: list[str | None],
+    exact: bool,
+    converted: dict[tuple[str, Any], np.ndarray] | None = None,
 ) -> dict[str, Any]:
-    """The columns of one side that come straight from the per-match table."""
+    """The columns of one side that come straight from the per-match table; ``converted``
+    keeps each column's conversion for the other side (most columns serve both)."""
     numbers = float if exact else int  # exact rows hold expected horizons and durations
+    cache = {} if converted is None else converted
+
+    def column(name: str, kind: Any) -> np.ndarray:
+        if (name, kind) not in cache:
+            cache[(name, kind)] = table[name].astype(kind).to_numpy()
+        return cache[(name, kind)]
+
     return {
         "match_id": table["match_id"].to_numpy(),
         "repetition": table["repetition"].to_numpy(),
-        "strategy": table[f"strategy_{own}"].astype(str).to_numpy(),
-        "opponent": table[f"strategy_{other}"].astype(str).to_numpy(),
-        "family": table[f"family_{own}"].astype(str).to_numpy(),
-        "opponent_family": table[f"family_{other}"].astype(str).to_numpy(),
-        "self_play": (table["strategy_a"].astype(str) == table["strategy_b"].astype(str)).to_numpy(),
-        "horizon": table["horizon"].astype(numbers).to_numpy(),
-        "score": table[f"score_{own}"].astype(float).to_numpy(),
-        "total": table[f"total_{own}"].astype(float).to_numpy(),
-        "opponent_score": table[f"score_{other}"].astype(float).to_numpy(),
-        "duration": table["rounds_together"].astype(numbers).to_numpy(),
-        "censored": table["censored"].astype(float if exact else bool).to_numpy(),
+        "strategy": column(f"strategy_{own}", str),
+        "opponent": column(f"strategy_{other}", str),
+        "family": column(f"family_{own}", str),
+        "opponent_family": column(f"family_{other}", str),
+        "self_play": column("strategy_a", str) == column("strategy_b", str),
+        "horizon": column("horizon", numbers),
+        "score": column(f"score_{own}", float),
+        "total": column(f"total_{own}", float),
+        "opponent_score": column(f"score_{other}", float),
+        "duration": column("rounds_together", numbers),
+        "censored": column("censored", float if exact else bool),
         "exit_round": _optional_float(table["exit_round"]).to_numpy(),
         "left_by": left_by,
-        "cooperation": table[f"cooperation_{own}"].astype(float).to_numpy(),
-        "opponent_cooperation": table[f"cooperation_{other}"].astype(float).to_numpy(),
-        "mutual_cooperation": table["mutual_cooperation"].astype(float).to_numpy(),
-        "mean_stake": table["mean_stake"].astype(float).to_numpy(),
-        "power_index": (table["power_index"].astype(float) * (1 if role == "A" else -1)).to_numpy(),
-        "power_share": table[f"power_share_{own}"].astype(float).to_numpy(),
+        "cooperation": column(f"cooperation_{own}", float),
+        "opponent_cooperation": column(f"cooperation_{other}", float),
+        "mutual_cooperation": column("mutual_cooperation", float),
+        "mean_stake": column("mean_stake", float),
+        "power_index": column("power_index", float) * (1 if role == "A" else -1),
+        "power_share": column(f"power_share_{own}", float),
         "power_shifts": _optional_float(table["power_shifts"]).to_numpy()
         if exact
-        else table["power_shifts"].astype(int).to_numpy(),
+        else column("power_shifts", int),
     }
 
 
