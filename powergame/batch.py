@@ -258,12 +258,15 @@ def play_pairs(
                 keep_actions=keep_actions,
             )
     if merged:
-        joints = [
-            _DeterministicJoint.of(game, forms[id(pairs[i][0])], forms[id(pairs[i][1])]) for i in merged
-        ]
+        joints = _deterministic_joints(
+            game,
+            [(forms[id(pairs[i][0])], forms[id(pairs[i][1])]) for i in merged],  # type: ignore[misc]
+        )
         together = _play_merged(
             game, joints, [seed_lists[i] for i in merged], chunk_size, max_cells, keep_actions
         )
+        if len(merged) == len(pairs):
+            return together
         start = 0
         for i in merged:
             stop = start + len(seed_lists[i])
@@ -322,50 +325,69 @@ class _DeterministicJoint:
     stake: np.ndarray  # by f (0 in the ended state)
     payoff_bound: float
 
-    @classmethod
-    def of(
-        cls, game: Game, side_a: _DeterministicTable | None, side_b: _DeterministicTable | None
-    ) -> _DeterministicJoint:
-        assert side_a is not None and side_b is not None
-        n_a, n_b = len(side_a.withhold), len(side_b.withhold)
+
+def _deterministic_joints(
+    game: Game, sides: Sequence[tuple[_DeterministicTable, _DeterministicTable]]
+) -> list[_DeterministicJoint]:
+    """The joint form of each deterministic pair; pairs of the same table sizes are built
+    together, as rows of one array each."""
+    by_shape: dict[tuple[int, int], list[int]] = {}
+    for index, (side_a, side_b) in enumerate(sides):
+        by_shape.setdefault((len(side_a.withhold), len(side_b.withhold)), []).append(index)
+    v_a, v_b = game.outside_options
+    stage_payoffs_a = np.asarray(game.payoff_table(0), dtype=float)
+    stage_payoffs_b = np.asarray(game.payoff_table(1), dtype=float)[_AS_SEEN_BY_B]
+    joints: dict[int, _DeterministicJoint] = {}
+    for (n_a, n_b), members in by_shape.items():
+        group_a = [sides[i][0] for i in members]
+        group_b = [sides[i][1] for i in members]
+        pairs = len(members)
         states = n_a * n_b
         live = 4 * states
         size = live + 4
-        v_a, v_b = game.outside_options
-        step = np.arange(size, dtype=np.intp)
-        step[0:live:4] += (2 * side_a.withhold[:, None] + side_b.withhold[None, :]).ravel()
-        next_b = side_b.next_state[:, _AS_SEEN_BY_B]
-        next_g = np.full(size, live, dtype=np.intp)
-        next_g[:live] = (4 * (side_a.next_state[:, None, :] * n_b + next_b[None, :, :])).ravel()
-        leave_code = np.zeros(size, dtype=np.int8)
-        leave_code[:live] = (
-            side_a.leave[:, None, :] + 2 * side_b.leave[:, _AS_SEEN_BY_B][None, :, :]
-        ).ravel()
-        stake = np.zeros(size)
-        stake[:live] = np.repeat(np.minimum.outer(side_a.stake, side_b.stake).ravel(), 4)
-        stake_f = stake[:live]
-        stage_a = np.tile(np.asarray(game.payoff_table(0)), states)
-        stage_b = np.tile(np.asarray(game.payoff_table(1))[_AS_SEEN_BY_B], states)
-        payoff_a, payoff_b = np.zeros(size), np.zeros(size)
-        payoff_a[:live] = np.where(stake_f == 1.0, stage_a, stake_f * stage_a + (1.0 - stake_f) * v_a)
-        payoff_b[:live] = np.where(stake_f == 1.0, stage_b, stake_f * stage_b + (1.0 - stake_f) * v_b)
+        step = np.tile(np.arange(size, dtype=np.intp), (pairs, 1))
+        withhold_a = np.stack([side.withhold for side in group_a])
+        withhold_b = np.stack([side.withhold for side in group_b])
+        step[:, 0:live:4] += (2 * withhold_a[:, :, None] + withhold_b[:, None, :]).reshape(pairs, states)
+        next_a = np.stack([side.next_state for side in group_a])
+        next_b = np.stack([side.next_state for side in group_b])[:, :, _AS_SEEN_BY_B]
+        next_g = np.full((pairs, size), live, dtype=np.intp)
+        next_g[:, :live] = (4 * (next_a[:, :, None, :] * n_b + next_b[:, None, :, :])).reshape(pairs, live)
+        leave_a = np.stack([side.leave for side in group_a])
+        leave_b = np.stack([side.leave for side in group_b])[:, :, _AS_SEEN_BY_B]
+        leave_code = np.zeros((pairs, size), dtype=np.int8)
+        leave_code[:, :live] = (leave_a[:, :, None, :] + 2 * leave_b[:, None, :, :]).reshape(pairs, live)
+        stake_a = np.stack([side.stake for side in group_a])
+        stake_b = np.stack([side.stake for side in group_b])
+        stake_f = np.repeat(
+            np.minimum(stake_a[:, :, None], stake_b[:, None, :]).reshape(pairs, states), 4, axis=1
+        )
+        stake = np.zeros((pairs, size))
+        stake[:, :live] = stake_f
+        stage_a = np.tile(stage_payoffs_a, states)
+        stage_b = np.tile(stage_payoffs_b, states)
+        payoff_a, payoff_b = np.zeros((pairs, size)), np.zeros((pairs, size))
+        payoff_a[:, :live] = np.where(stake_f == 1.0, stage_a, stake_f * stage_a + (1.0 - stake_f) * v_a)
+        payoff_b[:, :live] = np.where(stake_f == 1.0, stage_b, stake_f * stage_b + (1.0 - stake_f) * v_b)
         counts = np.zeros(size, dtype=np.int64)
         counts[:live] = np.tile(_OUTCOME_COUNTS, states)
-        bound = max(
-            float(np.max(np.abs(payoff_a[:live] - v_a))), float(np.max(np.abs(payoff_b[:live] - v_b)))
+        bounds = np.maximum(
+            np.max(np.abs(payoff_a[:, :live] - v_a), axis=1), np.max(np.abs(payoff_b[:, :live] - v_b), axis=1)
         )
-        return cls(
-            start=4 * (side_a.initial_state * n_b + side_b.initial_state),
-            ended=live,
-            step=step,
-            next_g=next_g,
-            leave_code=leave_code,
-            payoff_a=payoff_a,
-            payoff_b=payoff_b,
-            counts=counts,
-            stake=stake,
-            payoff_bound=bound,
-        )
+        for row, index in enumerate(members):
+            joints[index] = _DeterministicJoint(
+                start=4 * (group_a[row].initial_state * n_b + group_b[row].initial_state),
+                ended=live,
+                step=step[row],
+                next_g=next_g[row],
+                leave_code=leave_code[row],
+                payoff_a=payoff_a[row],
+                payoff_b=payoff_b[row],
+                counts=counts,
+                stake=stake[row],
+                payoff_bound=float(bounds[row]),
+            )
+    return [joints[i] for i in range(len(sides))]
 
 
 def _play_merged(
