@@ -226,8 +226,11 @@ def exact_many(
                     else _joint_chain(game, side_a, side_b)
                 )
             solved, curves = _solve(game, built, ids)
-            for name in FIGURES:
-                figures[name][ids] = solved[name]
+            if len(ids) == count:  # one group of every pair, in order
+                figures = solved
+            else:
+                for name in FIGURES:
+                    figures[name][ids] = solved[name]
             curve_groups.append(curves)
 
     if names is None:
@@ -722,6 +725,8 @@ def _path_visits_discounted(paths: _Paths, w: float) -> np.ndarray:
 def _geometric_sum(ratio: np.ndarray, terms: np.ndarray) -> np.ndarray:
     """1 + ratio + ... + ratio^(terms - 1), accurate when ratio is close to 1."""
     gap = 1.0 - ratio
+    if ((gap == 0.0) | (gap == 1.0)).all():  # certain stays and leaves: 1 + 1 + ... or 1 + 0 + ...
+        return np.where(gap == 0.0, terms, np.minimum(terms, 1)).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         value = -np.expm1(terms * np.log1p(-gap)) / gap
     return np.where(terms == 0, 0.0, np.where(gap == 0.0, terms, value))
