@@ -43,6 +43,7 @@ from powergame.game import Game
 from powergame.state_table import StateTable
 
 _SWAP = np.array([0, 2, 1, 3])  # outcome seen by A -> the same outcome seen by B
+MAX_STAIRCASE = 4096  # longest step-function curve built by gathering rows of a table
 MAX_CELLS = 1 << 23  # pairs x rounds of survival curve held at once (64 MB of floats)
 FIGURES = (
     "rounds_together",
@@ -751,7 +752,10 @@ def _path_curves(paths: _Paths, length: int) -> np.ndarray:
         exit_round = np.where(
             (chance == 1.0) & (reached.sum(axis=0) == start + cycle), length, reached.sum(axis=0)
         )
-        return (np.arange(length) < exit_round[:, None]).astype(float)
+        if length > MAX_STAIRCASE:
+            return (np.arange(length) < exit_round[:, None]).astype(float)
+        staircase = np.tri(length + 1, length, -1)  # row k: 1 for t < k (a gather beats comparing)
+        return staircase.take(np.minimum(exit_round, length).astype(np.intp), axis=0)
     position, turns = _path_positions(paths, length)
     return np.take_along_axis(paths.mass.T, position, axis=1) * chance[:, None] ** turns
 
