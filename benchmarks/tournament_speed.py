@@ -1,8 +1,8 @@
 """End-to-end tournament speed: powergame vs axelrod.Tournament on the same tournament.
 
 The tournament: axelrod's 10 basic strategies, 200 turns, R repetitions, self-play, no
-noise, nobody can leave. Timed per group (median of --repeats runs), each from the
-players to the analysis:
+noise, nobody can leave. Timed per group (median of --repeats runs, interleaved), each
+from the players to the analysis:
 
 - powergame, library strategies: the tabled strategies a user would name for the basic
   ones (Loyal, Parasite, Voice and memory-one codes such as ``M1(code=CDDCC)``), played
@@ -191,10 +191,6 @@ def check_against_axelrod(names: dict[str, str], loader: Any = None) -> tuple[in
     return len(table), differing
 
 
-def median_time(run: Callable[[], float], repeats: int) -> float:
-    return statistics.median(run() for _ in range(repeats))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repetitions", type=int, default=10)
@@ -225,7 +221,13 @@ def main() -> None:
         ("axelrod.Tournament, 1 process", lambda: axelrod_once(reps, 1)),
         ("axelrod.Tournament, 2 processes", lambda: axelrod_once(reps, 2)),
     ]
-    rows = [(label, median_time(run, repeats)) for label, run in timed]
+    # Repeats are interleaved (every group once per round), so that a change in the load of
+    # the machine during the run falls on every group alike.
+    samples: dict[str, list[float]] = {label: [] for label, _ in timed}
+    for _ in range(repeats):
+        for label, run in timed:
+            samples[label].append(run())
+    rows = [(label, statistics.median(samples[label])) for label, _ in timed]
     axelrod_1 = dict(rows)["axelrod.Tournament, 1 process"]
     matches = 55 * reps
     print(f"basic strategies, 200 turns, {reps} repetitions ({matches} matches); medians of {repeats} runs")
