@@ -9,6 +9,8 @@ from typing import Any
 from powergame import power
 from powergame.game import Game
 
+_C_AS_ONE = str.maketrans("CD", "10")
+
 
 @dataclass(frozen=True)
 class MatchResult:
@@ -88,12 +90,18 @@ class MatchResult:
         n = self.rounds_together
         if n == 0:
             return 0.0
-        return sum(a == "C" == b for a, b in zip(self.actions_a, self.actions_b)) / n
+        # Rounds where both played C, counted on bit masks (C = 1) rather than letter by letter.
+        both = int(self.actions_a.translate(_C_AS_ONE), 2) & int(self.actions_b.translate(_C_AS_ONE), 2)
+        return both.bit_count() / n
 
     @property
     def mean_stake(self) -> float:
+        if not self.stakes_a:
+            return 0.0
+        if min(self.stakes_a) == 1.0 and min(self.stakes_b) == 1.0:
+            return 1.0  # every stake is 1 (the sum of n ones over n is exactly 1)
         stakes = self.stakes
-        return sum(stakes) / len(stakes) if stakes else 0.0
+        return sum(stakes) / len(stakes)
 
     # --- power ------------------------------------------------------------------------
     @property
@@ -135,10 +143,11 @@ class MatchResult:
         """The outcome figures (no per-round lists): one flat dict for tables."""
         holders = self.power_holders
         ta, tb = self.totals
-        sa, sb = self.scores_per_round
+        sa, sb = ta / self.horizon, tb / self.horizon  # scores_per_round without summing again
         ca, cb = self.cooperation_rates
         da, db = self.realized_dependence
         ha, hb = power.power_shares(holders)
+        dependence_a, dependence_b = self.structural_dependence
         return {
             "player_a": self.player_a,
             "player_b": self.player_b,
@@ -156,8 +165,8 @@ class MatchResult:
             "cooperation_b": cb,
             "mutual_cooperation": self.mutual_cooperation_rate,
             "mean_stake": self.mean_stake,
-            "structural_dependence_a": self.structural_dependence[0],
-            "structural_dependence_b": self.structural_dependence[1],
+            "structural_dependence_a": dependence_a,
+            "structural_dependence_b": dependence_b,
             "power_index": self.power_index,
             "least_interest": self.least_interest_partner,
             "realized_dependence_a": da,
