@@ -613,10 +613,13 @@ def family_table(matches: pd.DataFrame) -> pd.DataFrame:
     left over all relationships, mean rounds together, mean duration as a share of the
     horizon, cooperation and mutual cooperation while together."""
     long = _long(matches)
-    rows = []
-    for family in [f for f in FAMILY_ORDER if f in set(long["family"].unique())] + sorted(
+    families = [f for f in FAMILY_ORDER if f in set(long["family"].unique())] + sorted(
         set(long["family"].unique()) - set(FAMILY_ORDER)
-    ):
+    )
+    if not is_exact(long) and long["censored"].dtype == bool:
+        return _family_table_simulated(long, families)
+    rows = []
+    for family in families:
         sides = long[long["family"] == family]
         if is_exact(sides):  # expected exits it initiated over expected exits
             ended_share = float((1 - sides["censored"]).sum())
@@ -638,6 +641,57 @@ def family_table(matches: pd.DataFrame) -> pd.DataFrame:
                 "mean_duration_share": float(sides["duration_share"].mean()),
                 "cooperation": float(sides["cooperation"].mean()),
                 "mutual_cooperation": float(sides["mutual_cooperation"].mean()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _mean_like_pandas(values: np.ndarray) -> float:
+    """``Series.mean()``: NaN skipped, the rest summed by numpy and divided by their count."""
+    values = values.astype(float)
+    missing = np.isnan(values)
+    count = values.size - int(missing.sum())
+    if count == 0:
+        return math.nan
+    return float(np.where(missing, 0.0, values).sum() / count)
+
+
+def _family_table_simulated(long: pd.DataFrame, families: list[str]) -> pd.DataFrame:
+    """``family_table`` of a simulated tournament on numpy arrays (same figures)."""
+    family_column = long["family"].to_numpy(dtype=object)
+    strategies = long["strategy"].to_numpy(dtype=object)
+    columns = {
+        name: long[name].to_numpy()
+        for name in (
+            "score",
+            "censored",
+            "left",
+            "was_left",
+            "duration",
+            "duration_share",
+            "cooperation",
+            "mutual_cooperation",
+        )
+    }
+    rows = []
+    for family in families:
+        mask = family_column == family
+        side = {name: values[mask] for name, values in columns.items()}
+        ended_left = side["left"][~side["censored"].astype(bool)]
+        rows.append(
+            {
+                "family": family,
+                "strategies": len(set(strategies[mask].tolist())),
+                "sides": int(mask.sum()),
+                "score": _mean_like_pandas(side["score"]),
+                "share_lasted": _mean_like_pandas(side["censored"]),
+                "share_exits_initiated": _mean_like_pandas(ended_left) if len(ended_left) else math.nan,
+                "share_left": _mean_like_pandas(side["left"]),
+                "share_was_left": _mean_like_pandas(side["was_left"]),
+                "mean_duration": _mean_like_pandas(side["duration"]),
+                "mean_duration_share": _mean_like_pandas(side["duration_share"]),
+                "cooperation": _mean_like_pandas(side["cooperation"]),
+                "mutual_cooperation": _mean_like_pandas(side["mutual_cooperation"]),
             }
         )
     return pd.DataFrame(rows)
