@@ -463,34 +463,39 @@ class _MergedProgram:
                 "horizon", longest, f"must be at most {_COUNT_MASK} rounds in the batch engine"
             )
         ending = _horizon_endings(horizons, longest)
-        g = start_g.copy()
+        # Walk in f: a round's f follows from the last one through step[next_g[f]], one
+        # lookup per round; the ended state's f is its g (step leaves it in place).
+        compose = np.take(self.step, self.next_g)
         recorded = np.empty((longest, count), dtype=np.intp)
+        np.take(self.step, start_g, out=recorded[0])
         exit_round = np.zeros(count, dtype=np.int64)
         left_by = np.zeros(count, dtype=np.int8)
         alive = count
         rounds_played = longest
         for t in range(longest):
+            f = recorded[t]
             if t in ending:
                 reaching = ending[t]
-                g[reaching] = ended_g[reaching]
+                f[reaching] = ended_g[reaching]
                 alive -= int(np.count_nonzero(left_by[reaching] == 0))
                 if alive <= 0:
                     rounds_played = t
                     break
-            f = recorded[t]
-            np.take(self.step, g, out=f)
-            np.take(self.next_g, f, out=g)
+            leaving = None
             if self.can_leave:
                 code = np.take(self.leave_code, f)
                 leaving = np.flatnonzero(code)
                 if len(leaving):
                     exit_round[leaving] = t + 1
                     left_by[leaving] = code[leaving]
-                    g[leaving] = ended_g[leaving]
                     alive -= len(leaving)
                     if alive <= 0:
                         rounds_played = t + 1
                         break
+            if t + 1 < longest:
+                np.take(compose, f, out=recorded[t + 1])
+                if leaving is not None and len(leaving):
+                    recorded[t + 1][leaving] = ended_g[leaving]
         recorded = recorded[:rounds_played]
         sums_a = np.cumsum(np.take(self.payoff_a, recorded), axis=0)
         sums_b = np.cumsum(np.take(self.payoff_b, recorded), axis=0)
