@@ -333,9 +333,22 @@ def ranking(matches: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
                 "sides": int(sides[where]),
             }
         )
-    table = pd.DataFrame(rows).sort_values(["score", "strategy"], ascending=[False, True])
-    table.insert(0, "rank", table["score"].rank(method="min", ascending=False).astype(int))
-    return table.reset_index(drop=True)
+    scores = [row["score"] for row in rows]
+    if any(math.isnan(score) for score in scores):
+        table = pd.DataFrame(rows).sort_values(["score", "strategy"], ascending=[False, True])
+        table.insert(0, "rank", table["score"].rank(method="min", ascending=False).astype(int))
+        return table.reset_index(drop=True)
+    # Best first, ties by name; rank = 1 + how many score higher (what the pandas sort and
+    # rank(method="min") above give, without building and sorting a frame first).
+    ordered = sorted(rows, key=lambda row: (-row["score"], row["strategy"]))
+    columns: dict[str, Any] = {
+        "rank": np.array(
+            [1 + sum(other > row["score"] for other in scores) for row in ordered], dtype=np.int64
+        )
+    }
+    for name in rows[0]:
+        columns[name] = [row[name] for row in ordered]
+    return pd.DataFrame(columns)
 
 
 # --- which relationships last ------------------------------------------------------------
