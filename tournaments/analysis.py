@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Iterable
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -781,15 +782,19 @@ def summary_table(matches: pd.DataFrame) -> str:
     its standard deviation over repetitions, and the share of its relationships that
     lasted, that it left (alone or jointly) and in which it was left."""
     long = _long(matches)
-    ranked = ranking(long).merge(strategy_relationships(long).drop(columns="family"), on="strategy")
-    name_width = max(8, *(len(s) for s in ranked["strategy"]))
-    family_width = max(6, *(len(s) for s in ranked["family"]))
+    # Each ranked row with its strategy's relationship shares (a lookup, not a frame merge).
+    shares = {row["strategy"]: row for row in strategy_relationships(long).to_dict("records")}
+    ranked = [
+        SimpleNamespace(**{**shares[row["strategy"]], **row}) for row in ranking(long).to_dict("records")
+    ]
+    name_width = max(8, *(len(row.strategy) for row in ranked))
+    family_width = max(6, *(len(row.family) for row in ranked))
     header = (
         f"{'rank':>4}  {'strategy':<{name_width}}  {'family':<{family_width}}  "
         f"{'score/round':>15}  {'lasted':>6}  {'left':>5}  {'was left':>8}"
     )
     lines = [header, "-" * len(header)]
-    for row in ranked.itertuples():
+    for row in ranked:
         spread = "" if math.isnan(row.score_std) else f" ± {row.score_std:.2f}"
         lines.append(
             f"{row.rank:>4}  {row.strategy:<{name_width}}  {row.family:<{family_width}}  "
