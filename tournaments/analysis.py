@@ -459,22 +459,16 @@ def _relationships_of(long: pd.DataFrame, column: str, value: str) -> pd.DataFra
     # drop_duplicates keeps), found with numpy rather than by hashing rows.
     positions = np.flatnonzero((long[column] == value).to_numpy(dtype=bool, na_value=False))
     _, first = np.unique(long["match_id"].to_numpy()[positions], return_index=True)
-    # Only the columns the survival and log-rank views read: taking rows of every column
-    # of the long table cost more than the rest of those views.
-    columns = [c for c in _RELATIONSHIP_COLUMNS if c in long.columns]
-    return long[columns].iloc[positions[np.sort(first)]]
+    rows = positions[np.sort(first)]
+    # Only the columns the survival and log-rank views read, taken row-wise from each
+    # column's array: selecting and taking rows of frames cost more than those views.
+    return pd.DataFrame(
+        {column: long[column].array.take(rows) for column in _RELATIONSHIP_COLUMNS if column in long.columns},
+        index=long.index.take(rows),
+    )
 
 
-_RELATIONSHIP_COLUMNS = (
-    "match_id",
-    "strategy",
-    "family",
-    "opponent_family",
-    "duration",
-    "censored",
-    "exact",
-    "survival",
-)
+_RELATIONSHIP_COLUMNS = ("match_id", "opponent_family", "duration", "censored", "exact", "survival")
 
 
 def survival_curves(
