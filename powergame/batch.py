@@ -84,6 +84,18 @@ class BatchResult:
             actions = {"actions_a": self.actions_a[start:stop], "actions_b": self.actions_b[start:stop]}
         return BatchResult(game=self.game, seeds=self.seeds[start:stop], **fields, **actions)
 
+    def repeated(self, counts: np.ndarray, seeds: tuple[int, ...]) -> BatchResult:
+        """Match i repeated ``counts[i]`` times, with ``seeds`` (one per resulting match)."""
+        index = np.repeat(np.arange(len(counts)), counts)
+        fields = {name: getattr(self, name)[index] for name in _ARRAY_FIELDS}
+        actions: dict[str, Any] = {"actions_a": None, "actions_b": None}
+        if self.actions_a is not None and self.actions_b is not None:
+            actions = {
+                "actions_a": tuple(self.actions_a[i] for i in index.tolist()),
+                "actions_b": tuple(self.actions_b[i] for i in index.tolist()),
+            }
+        return BatchResult(game=self.game, seeds=seeds, **fields, **actions)
+
     @staticmethod
     def concatenate(game: Game, parts: Sequence[BatchResult], keep_actions: bool) -> BatchResult:
         """The matches of ``parts``, one after the other."""
@@ -407,7 +419,6 @@ def _play_merged(
     sizes = [joint.ended + 4 for joint in joints]
     offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
     counts = [len(group) for group in seeds]
-    offset_of_match = np.repeat(offsets, counts)
     stakes = np.concatenate([joint.stake for joint in joints])
     program = _MergedProgram(
         step=np.concatenate([joint.step + offset for joint, offset in zip(joints, offsets)]),
@@ -421,9 +432,19 @@ def _play_merged(
         payoff_bound=max(joint.payoff_bound for joint in joints),
     )
     all_seeds = tuple(seed for group in seeds for seed in group)
+    starts = offsets + np.array([joint.start for joint in joints], dtype=np.intp)
+    ends = offsets + np.array([joint.ended for joint in joints], dtype=np.intp)
+    if game.continuation is None:
+        # A fixed horizon and nothing random: every match of a pair is the same match.
+        # Play one per pair and repeat its figures for the pair's seeds.
+        horizons = draw_horizons(game, [0] * len(joints))
+        parts = [
+            program.play(game, starts[start:stop], ends[start:stop], horizons[start:stop], keep_actions)
+            for start, stop in _chunks(horizons, chunk_size, max_cells)
+        ]
+        return _result_of_parts(game, (), parts, keep_actions).repeated(np.asarray(counts), all_seeds)
     horizons = draw_horizons(game, all_seeds)
-    start_g = offset_of_match + np.repeat([joint.start for joint in joints], counts)
-    ended_g = offset_of_match + np.repeat([joint.ended for joint in joints], counts)
+    start_g, ended_g = np.repeat(starts, counts), np.repeat(ends, counts)
     parts = [
         program.play(game, start_g[start:stop], ended_g[start:stop], horizons[start:stop], keep_actions)
         for start, stop in _chunks(horizons, chunk_size, max_cells)
