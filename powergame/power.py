@@ -9,6 +9,7 @@ rounds together minus v_i.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import accumulate, count
 
 from powergame.game import Game
 
@@ -51,18 +52,22 @@ def power_holders(
     """One letter per round together: who holds power after that round, i.e. the partner
     with the smaller realized dependence d_i(t) ("A", "B", or "=" on a tie)."""
     holders = []
-    sum_a = sum_b = 0.0
-    for t, (u_a, u_b) in enumerate(zip(payoffs_a, payoffs_b), start=1):
-        sum_a += u_a
-        sum_b += u_b
-        # d_A(t) < d_B(t)  <=>  sum_a - t*v_A < sum_b - t*v_B (t > 0); compared on sums to
-        # avoid rounding ties apart.
+    append = holders.append
+    for t, sum_a, sum_b in zip(count(1), accumulate(payoffs_a), accumulate(payoffs_b)):
+        # d_A(t) < d_B(t)  <=>  sum_a - t*v_A < sum_b - t*v_B (t > 0): compared on sums, and a
+        # tie within a relative 1e-9 so that rounding does not split one. This runs once per
+        # round of every match, hence the inlined abs and max.
         lhs = sum_a - t * outside_a
         rhs = sum_b - t * outside_b
-        if abs(lhs - rhs) <= 1e-9 * max(1.0, abs(lhs), abs(rhs)):
-            holders.append(TIE)
+        gap = lhs - rhs if lhs > rhs else rhs - lhs
+        scale = lhs if lhs > -lhs else -lhs
+        max_abs = rhs if rhs > -rhs else -rhs
+        if max_abs > scale:
+            scale = max_abs
+        if gap <= 1e-9 * (scale if scale > 1.0 else 1.0):
+            append(TIE)
         else:
-            holders.append("A" if lhs < rhs else "B")
+            append("A" if lhs < rhs else "B")
     return "".join(holders)
 
 
