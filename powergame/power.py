@@ -51,7 +51,7 @@ def power_holders(
 ) -> str:
     """One letter per round together: who holds power after that round, i.e. the partner
     with the smaller realized dependence d_i(t) ("A", "B", or "=" on a tie)."""
-    holders = []
+    holders: list[str] = []
     append = holders.append
     for t, sum_a, sum_b in zip(count(1), accumulate(payoffs_a), accumulate(payoffs_b)):
         # d_A(t) < d_B(t)  <=>  sum_a - t*v_A < sum_b - t*v_B (t > 0): compared on sums, and a
