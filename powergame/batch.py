@@ -115,28 +115,7 @@ class BatchResult:
             "power_index": power.power_index(game),
             "least_interest": power.least_interest_partner(game),
         }
-        columns = {
-            name: getattr(self, name).tolist()
-            for name in (
-                "horizon",
-                "rounds_together",
-                "left_by",
-                "exit_round",
-                "total_a",
-                "total_b",
-                "score_a",
-                "score_b",
-                "cooperation_a",
-                "cooperation_b",
-                "mutual_cooperation",
-                "mean_stake",
-                "realized_dependence_a",
-                "realized_dependence_b",
-                "power_shifts",
-                "power_share_a",
-                "power_share_b",
-            )
-        }
+        columns = {name: getattr(self, name).tolist() for name in _ARRAY_FIELDS}
         rows = []
         for i, seed in enumerate(self.seeds):
             code = columns["left_by"][i]
