@@ -104,9 +104,16 @@ def run(
 ) -> None:
     """Run the tournament a TOML spec describes and store every match.
 
+    A spec is data only: the strategies, repetitions, master seed, self_play,
+    exact, and a [game] table (rounds or continuation, payoffs, outside_options,
+    exit_costs, noise); every bad or unknown key is a one-line error. Bundled
+    specs, each a question, are in tournaments/specs/: default,
+    loyalty_voice_exit, stakes, axelrod_basic, memory_one_space.
+
     \b
     Writes matches.parquet (one row per match), summary.json and, with --csv,
-    matches.csv to the output folder; an interrupted run continues with --resume.
+    matches.csv to the output folder, chunk by chunk; an interrupted run
+    continues with --resume. Then `powergame report DIR` draws the plots.
 
     \b
     Example:
