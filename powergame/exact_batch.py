@@ -343,6 +343,7 @@ class _Chain:
     figures: dict[str, np.ndarray]
     successor: np.ndarray | None = None
     chance: np.ndarray | None = None
+    first_round_apart: bool = False  # state 0 is the start and is never entered again
 
     @property
     def states(self) -> int:
@@ -495,7 +496,7 @@ def _assemble_lumped(
         "mutual": cooperates_a * cooperates_b,
         "stake": stake,
     }
-    return _Chain(Q=Q, start=np.zeros(count, dtype=np.intp), figures=figures)
+    return _Chain(Q=Q, start=np.zeros(count, dtype=np.intp), figures=figures, first_round_apart=True)
 
 
 def _side_by_outcome(side: _Side, noise: float, partner: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -538,8 +539,9 @@ def _solve(game: Game, chain: _Chain, ids: np.ndarray) -> tuple[dict[str, np.nda
             visits = _path_visits_fixed(paths, game.rounds)
             curves = _CurveGroup(ids, length, paths=paths)
         else:
-            visits = _visits_fixed(chain, game.rounds)
-            curves = _CurveGroup(ids, length, chain=chain)
+            walk = _PowerWalk(chain)
+            visits = walk.visits(game.rounds)
+            curves = _CurveGroup(ids, length, walk=walk)
     else:
         weights = _per_round_weights(w, length)
         discount = w ** np.arange(length)
@@ -604,7 +606,7 @@ def _figures(
 
 class _CurveGroup:
     """The survival curves of the pairs ``ids`` (curves of ``length`` rounds), built once on
-    first use from given curves, from single paths or from chains (fixed horizons)."""
+    first use from given curves, from single paths or from powers of Q (fixed horizons)."""
 
     def __init__(
         self,
@@ -613,25 +615,25 @@ class _CurveGroup:
         *,
         curve: np.ndarray | None = None,
         paths: _Paths | None = None,
-        chain: _Chain | None = None,
+        walk: _PowerWalk | None = None,
         trim: bool = False,
     ) -> None:
         self.ids = ids
         self.length = length
         self.trim = trim
-        self._sources = (curve, paths, chain)
+        self._sources = (curve, paths, walk)
         self._built: tuple[np.ndarray, np.ndarray] | None = None
 
     def curves(self) -> tuple[np.ndarray, np.ndarray]:
         """(len(ids), length) curves P(T > t) and each curve's length."""
         if self._built is None:
-            curve, paths, chain = self._sources
+            curve, paths, walk = self._sources
             if curve is None:
                 if paths is not None:
                     curve = _path_curves(paths, self.length)
                 else:
-                    assert chain is not None
-                    curve = _walk_distribution(chain, self.length, None)[2].T
+                    assert walk is not None
+                    curve = walk.survival(self.length)
             self._built = (curve, _curve_lengths(curve, self.trim))
             self._sources = (None, None, None)
         return self._built
@@ -796,27 +798,85 @@ def _walk_distribution(
     return visits.T, None if weighted is None else weighted.T, mass
 
 
-def _visits_fixed(chain: _Chain, rounds: int) -> np.ndarray:
-    """v0 (I + Q + ... + Q^(rounds-1)), from the powers Q^(2^i) alone: the rounds split
-    into blocks of 2^b (b a set bit of ``rounds``), and a block starting at m sums to
-    v0 Q^m (I + Q)(I + Q^2)...(I + Q^(2^(b-1))), row vectors times matrices."""
-    Q = chain.transitions()
-    count, states, _ = Q.shape
-    powers = [Q]  # Q^(2^i)
-    while len(powers) < rounds.bit_length() - 1:
-        powers.append(powers[-1] @ powers[-1])
-    reached = np.zeros((count, 1, states))  # v0 Q^m, m = rounds summed so far
-    reached[np.arange(count), 0, chain.start] = 1.0
-    summed = np.zeros((count, 1, states))
-    for bit in range(rounds.bit_length()):
-        if rounds >> bit & 1:
-            block = reached
-            for power in powers[:bit]:
-                block = block + block @ power
-            summed += block
-            if rounds >> (bit + 1):
-                reached = reached @ powers[bit]
-    return summed[:, 0, :]
+class _PowerWalk:
+    """Row vectors x R^t of stacked chains, for sums over a fixed horizon and survival curves.
+
+    Arrays are laid out state-major, (S, S, N) and (S, N), so that every product of the
+    stacked small matrices is one ``einsum`` over contiguous runs of pairs (several times
+    faster than a batched ``matmul`` of 5 x 5 matrices). When the chain's first state is
+    only the start (lumped chains), round 1 is taken apart and R is Q without that state:
+    mu_1 = v0, mu_(t+2) = x R^t with x = Q[0, 1:]. Otherwise x = v0 and R = Q."""
+
+    def __init__(self, chain: _Chain) -> None:
+        Q = chain.transitions()
+        count, states, _ = Q.shape
+        self.count, self.states = count, states
+        self.skip = 1 if chain.first_round_apart else 0
+        if self.skip:
+            self.x = np.ascontiguousarray(Q[:, 0, 1:].T)
+            R = Q[:, 1:, 1:]
+        else:
+            self.x = np.zeros((states, count))
+            self.x[chain.start, np.arange(count)] = 1.0
+            R = Q
+        self.powers = [np.ascontiguousarray(R.transpose(1, 2, 0))]  # R^(2^i)
+
+    def power(self, i: int) -> np.ndarray:
+        """R^(2^i), (S, S, N)."""
+        while len(self.powers) <= i:
+            last = self.powers[-1]
+            self.powers.append(np.einsum("ikn,kjn->ijn", last, last))
+        return self.powers[i]
+
+    def visits(self, rounds: int) -> np.ndarray:
+        """Expected rounds in each state over ``rounds`` rounds, (N, S)."""
+        summed = self._summed(rounds - self.skip) if rounds > self.skip else np.zeros_like(self.x)
+        if self.skip:
+            summed = np.concatenate([np.ones((1, self.count)), summed])
+        return summed.T
+
+    def _summed(self, terms: int) -> np.ndarray:
+        """x (I + R + ... + R^(terms-1)), (S, N): the terms split into blocks of 2^b (b a
+        set bit of ``terms``); a block starting at m sums to x R^m (I + R)(I + R^2)...
+        (I + R^(2^(b-1))). The blocks' starts come first, then every block takes its
+        factors together, one stacked product per factor."""
+        bits = [bit for bit in range(terms.bit_length()) if terms >> bit & 1]
+        starts = [self.x]  # x R^m of each block, in the order of ``bits``
+        for bit in bits[:-1]:
+            starts.append(np.einsum("in,ijn->jn", starts[-1], self.power(bit)))
+        blocks = np.stack(starts, axis=1)  # (S, blocks, N)
+        sizes = np.array(bits)
+        for i in range(bits[-1]):
+            growing = np.nonzero(sizes > i)[0]
+            first = int(growing[0])  # blocks are in increasing size: the growing ones are a tail
+            tail = blocks[:, first:]
+            tail += np.einsum("ibn,ijn->jbn", tail, self.power(i))
+        return blocks.sum(axis=1)
+
+    def survival(self, length: int) -> np.ndarray:
+        """P(T > t) = mu_(t+1) . 1 for t < length, (N, length), in blocks of B = 2^b
+        rounds: x R^(kB + j) 1 = (x R^(kB)) . (R^j 1), from B columns R^j 1 and
+        K = ceil(length / B) rows x R^(kB), each set doubled from the powers R^(2^i); the
+        K x B values of a pair are then one small matrix product. The curve is a view into
+        the products' array, shifted by one round when round 1 is apart."""
+        terms = max(1, length - self.skip)
+        b = ((terms - 1).bit_length() + 1) // 2
+        size = 1 << b
+        turns = -(-terms // size)
+        columns = np.ones((self.x.shape[0], 1, self.count))  # R^j 1, (S, j, N)
+        for i in range(b):
+            columns = np.concatenate([columns, np.einsum("ijn,jbn->ibn", self.power(i), columns)], axis=1)
+        rows = self.x[None]  # x R^(kB), (k, S, N)
+        i = 0
+        while len(rows) < turns:
+            rows = np.concatenate([rows, np.einsum("kin,ijn->kjn", rows, self.power(b + i))])
+            i += 1
+        # Batched matmul of (K, S) by (S, B) per pair, pairs first: written in curve order.
+        products = np.empty((self.count, turns + 1, size))
+        np.matmul(rows[:turns].transpose(2, 0, 1), columns.transpose(2, 0, 1), out=products[:, 1:])
+        products[:, 0, -1] = 1.0  # P(T > 0), just before the first product when round 1 is apart
+        first = size - self.skip
+        return products.reshape(self.count, -1)[:, first : first + length]
 
 
 def _visits_discounted(chain: _Chain, w: float) -> np.ndarray:

@@ -4,6 +4,7 @@ exact_match, and against hand results."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import pickle
 
@@ -190,3 +191,27 @@ def test_a_pair_that_is_not_two_tables_is_a_clear_error():
 
     with pytest.raises(ParameterError, match="pairs"):
         exact_many(Game(rounds=5), [(ALWAYS_COOPERATE,)])  # type: ignore[list-item]
+
+
+def random_memory_one(rng: np.random.Generator, stake: float = 1.0) -> StateTable:
+    """A memory-one table with random chances to cooperate and to leave."""
+    first, *cooperate = rng.random(5).tolist()
+    leave = tuple((0.1 * rng.random(4)).tolist())
+    table = memory_one(first, tuple(cooperate), leave=leave)
+    return dataclasses.replace(table, stake=(stake,) * 5)
+
+
+@pytest.mark.parametrize("rounds", [3, 64, 129, 200, 1000])
+@pytest.mark.parametrize("noise", [0.0, 0.05])
+def test_stochastic_memory_one_pairs_over_long_horizons_equal_exact_match(rounds, noise):
+    # Horizons on both sides of powers of two exercise every block split of the sums and curves.
+    rng = np.random.default_rng(rounds)
+    tables = [random_memory_one(rng) for _ in range(3)] + [random_memory_one(rng, stake=0.5)]
+    pairs = [(a, b) for a in tables for b in tables] + [(ALTERNATOR, tables[0])]
+    game = Game(rounds=rounds, noise=noise, outside_options=(0.5, 1.5), exit_costs=(0.2, 0.0))
+    batch = exact_many(game, pairs)
+    for index, (table_a, table_b) in enumerate(pairs):
+        one, many = exact_match(game, table_a, table_b), batch.result(index)
+        for name in FIGURES + ("p_censored",):
+            assert getattr(many, name) == pytest.approx(getattr(one, name), rel=1e-12, abs=1e-9), name
+        assert many.survival == pytest.approx(one.survival, rel=1e-9, abs=1e-12)
