@@ -25,7 +25,7 @@ import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import numpy as np
@@ -293,22 +293,37 @@ class _TableArrays:
             transition = np.empty((len(tables), n, 4, n))
             for same, chosen in ((True, lumpable), (False, ~lumpable)):
                 if chosen.any():  # a lumpable table's transitions are its first state's
-                    picked = [
-                        tables[i].transition[0] if same else tables[i].transition
-                        for i in np.nonzero(chosen)[0]
-                    ]
-                    transition[chosen] = np.array(picked).reshape(-1, 1 if same else n, 4, n)
+                    picked = [tables[i] for i in np.nonzero(chosen)[0].tolist()]
+                    rows = map(itemgetter(0), map(_TRANSITION, picked)) if same else map(_TRANSITION, picked)
+                    depth = 2 if same else 3
+                    transition[chosen] = _floats(
+                        rows, depth, len(picked) * (1 if same else n) * 4 * n
+                    ).reshape(-1, 1 if same else n, 4, n)
             row_of = np.zeros(len(self.tables), dtype=np.intp)
             row_of[members] = np.arange(len(members))
+            count = len(tables)
             fields = (
-                np.array([t.cooperate for t in tables]).reshape(-1, n),
-                np.array([t.stake for t in tables]).reshape(-1, n),
-                np.array([t.leave for t in tables]).reshape(-1, n, 4),
+                _floats(map(_COOPERATE, tables), 1, count * n).reshape(-1, n),
+                _floats(map(_STAKE, tables), 1, count * n).reshape(-1, n),
+                _floats(map(_LEAVE, tables), 2, count * n * 4).reshape(-1, n, 4),
                 transition,
-                np.array([t.initial_state for t in tables], dtype=np.intp),
+                np.fromiter(map(_INITIAL, tables), dtype=np.intp, count=count),
             )
             self.cache[n] = (row_of, fields)
         return self.cache[n]
+
+
+_COOPERATE, _STAKE, _LEAVE = attrgetter("cooperate"), attrgetter("stake"), attrgetter("leave")
+_TRANSITION, _INITIAL = attrgetter("transition"), attrgetter("initial_state")
+
+
+def _floats(nested: Iterator[Any], depth: int, count: int) -> np.ndarray:
+    """The floats of tuples nested ``depth`` levels deep, flat, read by C iterators (about
+    twice as fast as ``np.array`` on nested tuples)."""
+    flat: Iterator[Any] = nested
+    for _ in range(depth):
+        flat = itertools.chain.from_iterable(flat)
+    return np.fromiter(flat, dtype=float, count=count)
 
 
 def _table_arrays(
@@ -322,10 +337,16 @@ def _table_arrays(
         raise ParameterError("pairs", "an entry that is not two tables", "(table A, table B) for every pair")
     _, first, number = np.unique(keys, return_index=True, return_inverse=True)
     tables = [pairs[i // 2][i % 2] for i in first.tolist()]
-    size = np.array([t.n_states for t in tables], dtype=np.intp)
+    size = np.fromiter(map(len, map(_COOPERATE, tables)), dtype=np.intp, count=len(tables))
     # Lumpable: the next-state distribution after each outcome is the same in every state.
-    lumpable = np.fromiter((t.transition.count(t.transition[0]) == t.n_states for t in tables), dtype=bool)
-    full_stake = np.fromiter((t.stake.count(1.0) == t.n_states for t in tables), dtype=bool)
+    transitions = list(map(_TRANSITION, tables))
+    firsts = map(itemgetter(0), transitions)
+    lumpable = np.fromiter(map(tuple.count, transitions, firsts), dtype=np.intp, count=len(tables)) == size
+    stakes = map(_STAKE, tables)
+    full_stake = np.fromiter(
+        map(tuple.count, stakes, itertools.repeat(1.0)), dtype=np.intp, count=len(tables)
+    )
+    full_stake = full_stake == size
     arrays = _TableArrays(size=size, lumpable=lumpable, full_stake=full_stake, tables=tables, cache={})
     number = number.reshape(-1).astype(np.intp)
     return arrays, number[0::2], number[1::2]
