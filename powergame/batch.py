@@ -15,6 +15,7 @@ stays under ``max_cells`` (a single match longer than that is its own chunk).
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -684,106 +685,225 @@ def _round_payoff(stake: float, stage_payoff: float, outside: float) -> float:
     return stake * stage_payoff + (1.0 - stake) * outside
 
 
+_UNIFORM_BITS = 32  # one 64-bit draw gives a 32-bit uniform to each partner
+_UNIFORM_SCALE = float(1 << _UNIFORM_BITS)
+_DRAW_BLOCK = 16  # rounds of random draws made at once
+
+
+def _thresholds(probability: np.ndarray) -> np.ndarray:
+    """A probability as a count of the 2^32 values of a 32-bit uniform: the event happens
+    when the uniform is below it (0 never, 2^32 always)."""
+    return np.rint(np.asarray(probability, dtype=float) * _UNIFORM_SCALE).astype(np.uint64)
+
+
+@dataclass(frozen=True)
+class _Walk:
+    """How a round's f follows from an index (g of the round, or f of the round before):
+    ``base`` holds the f of the sure choices, ``withhold_a``/``withhold_b`` the thresholds
+    at or above which a partner's uniform makes it withhold (None when that partner's
+    choice is sure)."""
+
+    base: np.ndarray
+    withhold_a: np.ndarray | None
+    withhold_b: np.ndarray | None
+
+    @classmethod
+    def by_g(cls, joint: _JointTables) -> _Walk:
+        g = np.arange(len(joint.played_c_a), dtype=np.intp)
+        base = g.copy()
+        if joint.withhold_a is not None:
+            base += joint.withhold_a
+        if joint.withhold_b is not None:
+            base += joint.withhold_b
+        return cls(
+            base=base,
+            withhold_a=None if joint.withhold_a is not None else _thresholds(joint.played_c_a),
+            withhold_b=None if joint.withhold_b is not None else _thresholds(joint.played_c_b),
+        )
+
+    def after(self, next_g: np.ndarray) -> _Walk:
+        """The same walk indexed by the f of the round before (point-mass transitions)."""
+        return _Walk(
+            base=self.base[next_g],
+            withhold_a=None if self.withhold_a is None else self.withhold_a[next_g],
+            withhold_b=None if self.withhold_b is None else self.withhold_b[next_g],
+        )
+
+    def step(
+        self, index: np.ndarray, out: np.ndarray, choices: np.ndarray | None, scratch: np.ndarray
+    ) -> None:
+        """Write into ``out`` the f reached from ``index`` with the round's uniforms
+        ``choices`` (A's in column 0, B's in column 1)."""
+        np.take(self.base, index, out=out)
+        if self.withhold_a is not None:
+            assert choices is not None
+            np.greater_equal(choices[:, 0], np.take(self.withhold_a, index), out=scratch)
+            out += scratch
+            out += scratch
+        if self.withhold_b is not None:
+            assert choices is not None
+            np.greater_equal(choices[:, 1], np.take(self.withhold_b, index), out=scratch)
+            out += scratch
+
+
+def _chunk_entropy(seeds: Sequence[int]) -> int:
+    """One 256-bit number from a chunk's seeds (in order), to seed its Generator; hashing
+    the seeds' bytes is far faster than SeedSequence over thousands of entropy words."""
+    digest = hashlib.sha256()
+    if all(seed < 1 << 64 for seed in seeds):
+        digest.update(np.asarray(seeds, dtype=np.uint64).astype("<u8").tobytes())
+    else:
+        digest.update(b",".join(str(seed).encode("ascii") for seed in seeds))
+    return int.from_bytes(digest.digest(), "little")
+
+
+class _Uniforms:
+    """The random numbers of a chunk, drawn ``_DRAW_BLOCK`` rounds at a time from one
+    Generator: per round, a 32-bit uniform for each partner's choice and for each
+    partner's leave (when random), and a float for a random transition."""
+
+    def __init__(self, seeds: Sequence[int], count: int, choices: bool, leaves: bool, moves: bool) -> None:
+        self._rng = np.random.default_rng(_chunk_entropy(seeds))
+        self._count = count
+        self._streams = (choices, leaves, moves)
+        self._block: list[np.ndarray | None] = [None, None, None]
+        self._row = _DRAW_BLOCK
+
+    def next_round(self) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+        """(choices, leaves, move) of the next round: count x 2 uint32 uniforms (A's in column
+        0, B's in column 1), or count floats."""
+        if self._row == _DRAW_BLOCK:
+            for stream, needed in enumerate(self._streams):
+                if not needed:
+                    continue
+                if stream == 2:
+                    self._block[stream] = self._rng.random((_DRAW_BLOCK, self._count))
+                else:
+                    # Each 64-bit draw is two 32-bit uniforms: A's, then B's (as laid out in memory).
+                    raw = self._rng.bit_generator.random_raw((_DRAW_BLOCK, self._count))
+                    self._block[stream] = raw.view(np.uint32).reshape(_DRAW_BLOCK, self._count, 2)
+            self._row = 0
+        row = self._row
+        self._row += 1
+        return tuple(None if block is None else block[row] for block in self._block)  # type: ignore[return-value]
+
+
 def _play_chunk(
     game: Game, joint: _JointTables, seeds: Sequence[int], horizons: np.ndarray, keep_actions: bool
 ) -> dict[str, Any]:
-    """Simulate one chunk round by round, keeping the running payoff sums of every round."""
+    """Simulate one chunk round by round recording each match's f; payoffs, counters and
+    running sums are then read off the recorded f at once."""
     count = len(seeds)
     longest = int(horizons.max())
     if longest > _COUNT_MASK:
         raise ParameterError("horizon", longest, f"must be at most {_COUNT_MASK} rounds in the batch engine")
-    rng = np.random.default_rng(np.random.SeedSequence(list(seeds)))
-    draws = {
-        "choice_a": joint.withhold_a is None,
-        "choice_b": joint.withhold_b is None,
-        "leave_a": joint.leave_is_random,
-        "leave_b": joint.leave_is_random,
-        "next": joint.next_cumulative is not None,
-    }
-    streams = [name for name, needed in draws.items() if needed]
+    first = _Walk.by_g(joint)
+    following = None if joint.next_g is None else first.after(joint.next_g)
+    uniforms = _Uniforms(
+        seeds,
+        count,
+        choices=first.withhold_a is not None or first.withhold_b is not None,
+        leaves=joint.leave_is_random,
+        moves=joint.next_cumulative is not None,
+    )
+    leave_a = _thresholds(joint.leave_a) if joint.leave_is_random else None
+    leave_b = _thresholds(joint.leave_b) if joint.leave_is_random else None
+    leave_code = None
+    if joint.can_leave and not joint.leave_is_random:
+        leave_code = ((joint.leave_a == 1.0) + 2 * (joint.leave_b == 1.0).astype(np.int8)).astype(np.int8)
     ending = _horizon_endings(horizons, longest)
+    ended = np.intp(joint.ended)
 
-    g = np.full(count, joint.start, dtype=np.intp)
-    f = np.empty(count, dtype=np.intp)
+    recorded = np.empty((longest, count), dtype=np.intp)
     sums_a = np.empty((longest, count))  # running sum of u_A after each round
     sums_b = np.empty((longest, count))
-    running_a, running_b = np.zeros(count), np.zeros(count)
     counters = np.zeros(count, dtype=np.int64)
-    stake_sum = np.zeros(count) if joint.stake is not None else None
-    outcomes = np.empty((longest, count), dtype=np.int8) if keep_actions else None
+    stake_sums = np.empty((longest, count)) if joint.stake is not None else None
+    scratch = np.empty(count, dtype=bool)
+    g = np.full(count, joint.start, dtype=np.intp)
     exit_round = np.zeros(count, dtype=np.int64)
     left_by = np.zeros(count, dtype=np.int8)
+    leaving: np.ndarray | None = None
+    codes: np.ndarray | None = None
     alive = count
     rounds_played = longest
-
     for t in range(longest):
+        choices, leaves, move = uniforms.next_round()
+        f = recorded[t]
+        if t == 0 or following is None:
+            if t and move is not None:
+                assert joint.next_cumulative is not None
+                previous = recorded[t - 1]
+                below = move[:, None] >= joint.next_cumulative[previous]
+                g = 4 * np.minimum(np.count_nonzero(below, axis=1), joint.ended // 4)
+                if leaving is not None:
+                    g[leaving] = ended
+            first.step(g, f, choices, scratch)
+        else:
+            following.step(recorded[t - 1], f, choices, scratch)
+            if leaving is not None:
+                f[leaving] = ended
+        leaving = None
         if t in ending:
             reaching = ending[t]
-            g[reaching] = joint.ended
+            f[reaching] = ended
             alive -= int(np.count_nonzero(left_by[reaching] == 0))  # the others left already
             if alive <= 0:
                 rounds_played = t
                 break
-        uniform = dict(zip(streams, rng.random((len(streams), count)))) if streams else {}
-        if joint.withhold_a is not None:
-            np.add(g, np.take(joint.withhold_a, g), out=f)
-        else:
-            withheld = uniform["choice_a"] >= np.take(joint.played_c_a, g)
-            np.add(g, withheld, out=f)
-            np.add(f, withheld, out=f)
-        if joint.withhold_b is not None:
-            np.add(f, np.take(joint.withhold_b, g), out=f)
-        else:
-            np.add(f, uniform["choice_b"] >= np.take(joint.played_c_b, g), out=f)
-        np.add(running_a, np.take(joint.payoff_a, f), out=running_a)
-        np.add(running_b, np.take(joint.payoff_b, f), out=running_b)
-        sums_a[t] = running_a
-        sums_b[t] = running_b
-        counters += np.take(joint.counts, f)
-        if stake_sum is not None:
+        _add_round(sums_a, t, joint.payoff_a, f)
+        _add_round(sums_b, t, joint.payoff_b, f)
+        if stake_sums is not None:
             assert joint.stake is not None
-            stake_sum += np.take(joint.stake, f)
-        if outcomes is not None:
-            outcomes[t] = f & 3
-        leaving = None
-        if joint.can_leave:
-            if joint.leave_is_random:
-                quit_a = uniform["leave_a"] < np.take(joint.leave_a, f)
-                quit_b = uniform["leave_b"] < np.take(joint.leave_b, f)
-            else:
-                quit_a = np.take(joint.leave_a, f) == 1.0
-                quit_b = np.take(joint.leave_b, f) == 1.0
-            leaving = quit_a | quit_b
-            if leaving.any():
-                exit_round[leaving] = t + 1
-                left_by[leaving] = quit_a[leaving] + 2 * quit_b[leaving].astype(np.int8)
-                alive -= int(np.count_nonzero(leaving))
-            else:
-                leaving = None
-        if joint.next_g is not None:
-            np.take(joint.next_g, f, out=g)
-        else:
-            assert joint.next_cumulative is not None
-            below = uniform["next"][:, None] >= joint.next_cumulative[f]
-            g = 4 * np.minimum(np.count_nonzero(below, axis=1), joint.ended // 4)
+            _add_round(stake_sums, t, joint.stake, f)
+        counters += np.take(joint.counts, f)
+        if leave_code is not None:
+            code = np.take(leave_code, f)
+            leaving = np.flatnonzero(code)
+            codes = code[leaving] if len(leaving) else None
+        elif leave_a is not None and leave_b is not None:
+            assert leaves is not None
+            quit_a = leaves[:, 0] < np.take(leave_a, f)
+            quit_b = leaves[:, 1] < np.take(leave_b, f)
+            leaving = np.flatnonzero(quit_a | quit_b)
+            codes = quit_a[leaving] + 2 * quit_b[leaving].astype(np.int8) if len(leaving) else None
         if leaving is not None:
-            g[leaving] = joint.ended
-            if alive <= 0:
-                rounds_played = t + 1
-                break
+            if codes is None:
+                leaving = None
+            else:
+                exit_round[leaving] = t + 1
+                left_by[leaving] = codes
+                alive -= len(leaving)
+                if alive <= 0:
+                    rounds_played = t + 1
+                    break
 
+    recorded = recorded[:rounds_played]
+    sums_a, sums_b = sums_a[:rounds_played], sums_b[:rounds_played]
+    final_a = sums_a[-1].copy() if rounds_played else np.zeros(count)
+    final_b = sums_b[-1].copy() if rounds_played else np.zeros(count)
+    stake_sum = None
+    if stake_sums is not None:
+        stake_sum = stake_sums[rounds_played - 1] if rounds_played else np.zeros(count)
     return _figures(
         game,
         horizons,
         left_by,
         exit_round,
-        (running_a, running_b),
+        (final_a, final_b),
         counters,
         stake_sum,
-        (sums_a[:rounds_played], sums_b[:rounds_played]),
-        None if outcomes is None else outcomes[:rounds_played],
+        (sums_a, sums_b),
+        (recorded & 3).astype(np.int8) if keep_actions else None,
         joint.payoff_bound,
     )
+
+
+def _add_round(sums: np.ndarray, t: int, table: np.ndarray, f: np.ndarray) -> None:
+    """Row t of the running sums: row t - 1 plus ``table`` at each match's f."""
+    np.take(table, f, out=sums[t])
+    if t:
+        np.add(sums[t - 1], sums[t], out=sums[t])
 
 
 def _figures(
