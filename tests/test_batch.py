@@ -185,3 +185,15 @@ def test_bad_arguments_name_the_value():
         play_batch(Game(), TIT_FOR_TAT, TIT_FOR_TAT, [-1])
     with pytest.raises(ParameterError, match="with_actions"):
         play_batch(Game(), TIT_FOR_TAT, TIT_FOR_TAT, [1]).rows("a", "b", with_actions=True)
+
+
+def test_counters_stay_exact_when_a_chunk_ends_early():
+    # Both always cooperate and leave at random: every round together is mutual
+    # cooperation, however a chunk's matches end (left, or reached their horizon first).
+    game = Game(rounds=None, continuation=0.93)
+    fickle = memory_one(1.0, (1, 1, 1, 1), (0.2, 0.2, 0.2, 0.2))
+    for chunk_size in (1, 2, 3, 64):
+        batch = play_batch(game, fickle, ALWAYS_COOPERATE, range(300), chunk_size=chunk_size)
+        assert batch.cooperation_a.tolist() == [1.0] * 300
+        assert batch.mutual_cooperation.tolist() == [1.0] * 300
+        assert batch.mean_stake.tolist() == [1.0] * 300
