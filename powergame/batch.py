@@ -752,9 +752,9 @@ def _chunk_entropy(seeds: Sequence[int]) -> int:
     """One 256-bit number from a chunk's seeds (in order), to seed its Generator; hashing
     the seeds' bytes is far faster than SeedSequence over thousands of entropy words."""
     digest = hashlib.sha256()
-    if all(seed < 1 << 64 for seed in seeds):
-        digest.update(np.asarray(seeds, dtype=np.uint64).astype("<u8").tobytes())
-    else:
+    try:
+        digest.update(np.array(seeds, dtype="<u8").tobytes())
+    except OverflowError:  # a seed of 2^64 or more
         digest.update(b",".join(str(seed).encode("ascii") for seed in seeds))
     return int.from_bytes(digest.digest(), "little")
 
@@ -786,10 +786,13 @@ def _play_chunk(
         leave_code = ((joint.leave_a == 1.0) + 2 * (joint.leave_b == 1.0).astype(np.int8)).astype(np.int8)
     ending = _horizon_endings(horizons, longest)
     ended = np.intp(joint.ended)
-    payoffs = np.stack([joint.payoff_a, joint.payoff_b])
+    # u_A + i u_B: one lookup and one addition a round for both running sums (complex
+    # addition adds the parts separately, so each sum is exactly the float one).
+    payoffs = np.empty(len(joint.payoff_a), dtype=complex)
+    payoffs.real, payoffs.imag = joint.payoff_a, joint.payoff_b
 
     recorded = np.empty((longest, count), dtype=np.intp)
-    sums = np.empty((longest, 2, count))  # running sums of u_A and u_B after each round
+    sums = np.empty((longest, count), dtype=complex)  # running sums of u_A + i u_B after each round
     stake_sums = np.empty((longest, count)) if joint.stake is not None else None
     counters = np.zeros(count, dtype=np.int64)
     scratch = np.empty((count, 2), dtype=bool)
@@ -834,7 +837,7 @@ def _play_chunk(
             if alive <= 0:
                 rounds_played = t
                 break
-        np.take(payoffs, f, axis=1, out=sums[t])
+        np.take(payoffs, f, out=sums[t])
         if t:
             np.add(sums[t - 1], sums[t], out=sums[t])
         if stake_sums is not None:
@@ -865,7 +868,7 @@ def _play_chunk(
     counters += np.take(joint.counts, recorded[counted : max(counted, rounds_played)]).sum(axis=0)
     recorded = recorded[:rounds_played]
     sums = sums[:rounds_played]
-    final = sums[-1].copy() if rounds_played else np.zeros((2, count))
+    final = sums[-1] if rounds_played else np.zeros(count, dtype=complex)
     stake_sum = None
     if stake_sums is not None:
         stake_sum = stake_sums[rounds_played - 1] if rounds_played else np.zeros(count)
@@ -874,10 +877,10 @@ def _play_chunk(
         horizons,
         left_by,
         exit_round,
-        (final[0], final[1]),
+        (final.real.copy(), final.imag.copy()),
         counters,
         stake_sum,
-        (sums[:, 0], sums[:, 1]),
+        (sums.real, sums.imag),
         (recorded & 3).astype(np.int8) if keep_actions else None,
         joint.payoff_bound,
     )
@@ -995,13 +998,15 @@ def _power_figures(
     # A tie keeps the previous holder in office: carry it forward row by row, holders
     # coded +1 (A), -1 (B), 0 (none yet), so that a shift is a negative product.
     code = a_holds.view(np.int8) - b_holds.view(np.int8)
+    keep = held.view(np.int8) - np.int8(1)  # all bits set where the round has no holder
     current = code[0].copy()
     product = np.empty(count, dtype=np.int8)
     shifted = np.empty((rounds - 1, count), dtype=bool)
     for t in range(1, rounds):
         np.multiply(code[t], current, out=product)
         np.less(product, 0, out=shifted[t - 1])
-        np.copyto(current, code[t], where=held[t])
+        np.bitwise_and(current, keep[t], out=current)
+        np.bitwise_or(current, code[t], out=current)
     return _count_rows(shifted), held_a, held_b
 
 
