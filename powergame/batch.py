@@ -6,8 +6,10 @@ the model of ``powergame.engine.play_match`` exactly (stakes, actions, noise, pa
 leaving, then the state transition), and draws each match's horizon from its seed the
 same way, so deterministic pairs give the very same figures as the Python engine. The
 random choices of stochastic tables and the noise come from one numpy Generator per chunk,
-seeded from that chunk's seeds: a pure function of the seeds (and the chunk size), equal
-to the Python engine in distribution, not draw by draw.
+seeded from a hash of that chunk's seeds: a pure function of the seeds (and the chunk
+size), equal to the Python engine in distribution, not draw by draw. Each random choice
+compares a 32-bit uniform with its probability rounded to a multiple of 2^-32 (a choice of
+probability 0 or 1 stays sure); one 64-bit draw serves both partners.
 
 Memory is bounded: matches are processed in chunks whose (matches x rounds) cell count
 stays under ``max_cells`` (a single match longer than that is its own chunk).
@@ -31,7 +33,7 @@ from powergame.state_table import StateTable
 
 LEFT_BY_CODES: tuple[str | None, ...] = (None, "A", "B", "both")  # index = code in BatchResult.left_by
 
-DEFAULT_CHUNK_SIZE = 8192
+DEFAULT_CHUNK_SIZE = 4096  # fastest of 2048-16384 on 200-round pairs (benchmarks/batch_speed.py --chunk-size)
 DEFAULT_MAX_CELLS = 1 << 21
 
 
