@@ -470,7 +470,7 @@ class _MergedProgram:
         # lookup per round; the ended state's f is its g (step leaves it in place).
         compose = np.take(self.step, self.next_g)
         recorded = np.empty((longest, count), dtype=np.intp)
-        np.take(self.step, start_g, out=recorded[0])
+        np.take(self.step, start_g, out=recorded[0], mode="wrap")
         exit_round = np.zeros(count, dtype=np.int64)
         left_by = np.zeros(count, dtype=np.int8)
         alive = count
@@ -496,7 +496,7 @@ class _MergedProgram:
                         rounds_played = t + 1
                         break
             if t + 1 < longest:
-                np.take(compose, f, out=recorded[t + 1])
+                np.take(compose, f, out=recorded[t + 1], mode="wrap")
                 if leaving is not None and len(leaving):
                     recorded[t + 1][leaving] = ended_g[leaving]
         recorded = recorded[:rounds_played]
@@ -729,8 +729,11 @@ class _Walk:
         self, index: np.ndarray, out: np.ndarray, choices: np.ndarray | None, scratch: np.ndarray
     ) -> None:
         """Write into ``out`` the f reached from ``index`` with the round's uniforms
-        ``choices`` (count x 2: A's, B's); ``scratch`` is a count x 2 bool buffer."""
-        np.take(self.base, index, out=out)
+        ``choices`` (count x 2: A's, B's); ``scratch`` is a count x 2 bool buffer.
+
+        Every take into ``out`` here and in the round loops uses mode="wrap": the indices
+        are always in range, and the default mode copies ``out`` through a buffer."""
+        np.take(self.base, index, out=out, mode="wrap")
         if self.random_a and self.random_b:
             assert choices is not None
             np.greater_equal(choices, np.take(self.withhold, index, axis=0), out=scratch)
@@ -839,12 +842,12 @@ def _play_chunk(
             if alive <= 0:
                 rounds_played = t
                 break
-        np.take(payoffs, f, out=sums[t])
+        np.take(payoffs, f, out=sums[t], mode="wrap")
         if t:
             np.add(sums[t - 1], sums[t], out=sums[t])
         if stake_sums is not None:
             assert joint.stake is not None
-            np.take(joint.stake, f, out=stake_sums[t])
+            np.take(joint.stake, f, out=stake_sums[t], mode="wrap")
             if t:
                 np.add(stake_sums[t - 1], stake_sums[t], out=stake_sums[t])
         if not joint.can_leave:
