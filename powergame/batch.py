@@ -500,28 +500,34 @@ class _MergedProgram:
                 if leaving is not None and len(leaving):
                     recorded[t + 1][leaving] = ended_g[leaving]
         recorded = recorded[:rounds_played]
-        sums_a = np.cumsum(np.take(self.payoff_a, recorded), axis=0)
-        sums_b = np.cumsum(np.take(self.payoff_b, recorded), axis=0)
-        final_a = sums_a[-1].copy() if rounds_played else np.zeros(count)
-        final_b = sums_b[-1].copy() if rounds_played else np.zeros(count)
+        payoffs = np.empty(len(self.payoff_a), dtype=complex)  # u_A + i u_B, as in _play_chunk
+        payoffs.real, payoffs.imag = self.payoff_a, self.payoff_b
+        sums = _running_sums(np.take(payoffs, recorded))
+        final = sums[-1] if rounds_played else np.zeros(count, dtype=complex)
         counters = np.take(self.counts, recorded).sum(axis=0, dtype=np.int64)
         stake_sum = None
         if self.stake is not None:
-            stake_sum = (
-                np.cumsum(np.take(self.stake, recorded), axis=0)[-1] if rounds_played else np.zeros(count)
-            )
+            stake_sum = _running_sums(np.take(self.stake, recorded))[-1] if rounds_played else np.zeros(count)
         return _figures(
             game,
             horizons,
             left_by,
             exit_round,
-            (final_a, final_b),
+            (final.real.copy(), final.imag.copy()),
             counters,
             stake_sum,
-            (sums_a, sums_b),
+            (sums.real, sums.imag),
             (recorded & 3).astype(np.int8) if keep_actions else None,
             self.payoff_bound,
         )
+
+
+def _running_sums(values: np.ndarray) -> np.ndarray:
+    """Running sums down the rows of ``values``, in place and in round order (row by row
+    is some 20 times faster than cumsum along axis 0, with the same additions)."""
+    for t in range(1, len(values)):
+        np.add(values[t - 1], values[t], out=values[t])
+    return values
 
 
 _ARRAY_FIELDS = (
@@ -736,14 +742,14 @@ class _Walk:
         np.take(self.base, index, out=out, mode="wrap")
         if self.random_a and self.random_b:
             assert choices is not None
-            np.greater_equal(choices, np.take(self.withhold, index, axis=0), out=scratch)
+            np.greater_equal(choices, np.take(self.withhold, index, axis=0, mode="wrap"), out=scratch)
             # Both flags of a match read as one little-endian uint16: A's + 256 * B's.
-            out += np.take(_WITHHELD_PAIR, scratch.view("<u2")[:, 0])
+            out += np.take(_WITHHELD_PAIR, scratch.view("<u2")[:, 0], mode="wrap")
         elif self.random_a or self.random_b:
             assert choices is not None
             side = 0 if self.random_a else 1
             flag = scratch[:, side]
-            np.greater_equal(choices[:, side], np.take(self.withhold[:, side], index), out=flag)
+            np.greater_equal(choices[:, side], np.take(self.withhold[:, side], index, mode="wrap"), out=flag)
             out += flag
             if side == 0:
                 out += flag
@@ -856,7 +862,7 @@ def _play_chunk(
             code = np.take(leave_code, f)
         else:
             assert leave_block is not None
-            np.less(leave_block[row], np.take(leave_thresholds, f, axis=0), out=scratch)
+            np.less(leave_block[row], np.take(leave_thresholds, f, axis=0, mode="wrap"), out=scratch)
             code = scratch.view("<u2")[:, 0]
         leaving = np.flatnonzero(code)
         if not len(leaving):
