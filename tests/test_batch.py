@@ -197,3 +197,22 @@ def test_counters_stay_exact_when_a_chunk_ends_early():
         assert batch.cooperation_a.tolist() == [1.0] * 300
         assert batch.mutual_cooperation.tolist() == [1.0] * 300
         assert batch.mean_stake.tolist() == [1.0] * 300
+
+
+@pytest.mark.parametrize("stochastic_side", [0, 1])
+def test_one_random_partner_agrees_with_the_exact_chain(stochastic_side):
+    # Without noise a deterministic partner draws nothing: only the other one's choices
+    # and leaves are random.
+    game = Game(rounds=20, outside_options=(1.0, 0.5))
+    pair = (STOCHASTIC_A, TIT_FOR_TAT) if stochastic_side == 0 else (TIT_FOR_TAT, STOCHASTIC_B)
+    exact = exact_match(game, *pair)
+    batch = play_batch(game, *pair, range(20_000))
+    for key in ("score_a", "score_b", "rounds_together"):
+        assert within_sampling_error(getattr(batch, key), getattr(exact, key)), key
+    assert within_sampling_error(batch.censored.astype(float), exact.p_censored)
+    # The chain's cooperation is expected C rounds over expected rounds together.
+    rounds = batch.rounds_together
+    for side in ("a", "b"):
+        played_c = getattr(batch, f"cooperation_{side}") * rounds
+        ratio = played_c.sum() / rounds.sum()
+        assert abs(ratio - getattr(exact, f"cooperation_{side}")) < 0.01, side
