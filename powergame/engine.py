@@ -48,6 +48,7 @@ def play_match(game: Game, player_a: Player, player_b: Player, seed: int | None 
     horizon = game.draw_horizon(0.0 if fixed else random.Random(horizon_seed).random())
     player_a.join_match(game, 0, seed_a)
     player_b.join_match(game, 1, seed_b)
+    declined_by = _who_declines(player_a, player_b)
 
     hist_a, hist_b = player_a.history, player_b.history
     strategy_a, strategy_b = player_a.strategy, player_b.strategy
@@ -74,8 +75,12 @@ def play_match(game: Game, player_a: Player, player_b: Player, seed: int | None 
     exit_round: int | None = None
     who = player_a
     t = 0
+    if declined_by is not None:
+        left_by, exit_round, horizon_together = declined_by, 0, 0
+    else:
+        horizon_together = horizon
     try:
-        for t in range(1, horizon + 1):
+        for t in range(1, horizon_together + 1):
             x_a = x_b = 1.0
             if stake_a is not None:
                 who = player_a
@@ -149,6 +154,24 @@ def play_match(game: Game, player_a: Player, player_b: Player, seed: int | None 
 def _letters(actions: list[Action]) -> str:
     """[C, D, C] -> "CDC"."""
     return "".join(["C" if a is C else "D" for a in actions])
+
+
+def _who_declines(player_a: Player, player_b: Player) -> str | None:
+    """ "A", "B" or "both" when a player declines to enter (see ``Player.enters``), else None."""
+    out_a = out_b = False
+    for role, player, partner in ((0, player_a, player_b), (1, player_b, player_a)):
+        if _overrides(player, "enters"):
+            try:
+                enters = player.enters(partner)
+            except Exception as exc:
+                raise StrategyError(player.name, 0, f"enters raised {type(exc).__name__}: {exc}") from exc
+            if enters is not True and enters is not False:
+                raise StrategyError(player.name, 0, f"enters returned {enters!r}, allowed: True or False")
+            if not enters:
+                out_a, out_b = (True, out_b) if role == 0 else (out_a, True)
+    if out_a or out_b:
+        return "both" if out_a and out_b else ("A" if out_a else "B")
+    return None
 
 
 def _checked_stake(value: object, player: Player, t: int) -> float:

@@ -85,6 +85,12 @@ class Player:
         """This round's action, ``C`` or ``D``."""
         raise NotImplementedError(f"{type(self).__name__} must define strategy(self, opponent)")
 
+    def enters(self, opponent: Player) -> bool:
+        """Before round 1: False declines the relationship (a loner). Then nobody plays a
+        round, each partner earns its outside option for the whole horizon and nobody pays
+        an exit cost. A strategy that overrides this has no state table."""
+        return True
+
     def leave(self, opponent: Player) -> bool:
         """After both actions of this round are seen: True ends the relationship."""
         return False

@@ -19,7 +19,8 @@ class MatchResult:
     ``actions_a``/``actions_b`` are the played actions (after noise) as strings of C and
     D, one letter per round together; ``intended_*`` are the actions chosen before noise.
     ``payoffs_*`` are u_i for the rounds together. ``left_by`` is "A", "B", "both" or
-    None, and ``exit_round`` the round after which the relationship ended.
+    None, and ``exit_round`` the round after which the relationship ended (0 when a partner
+    declined to enter: nobody played, and nobody pays an exit cost).
     """
 
     player_a: str
@@ -66,7 +67,7 @@ class MatchResult:
         payoffs = self.payoffs_a if role == 0 else self.payoffs_b
         outside = self.game.outside_options[role]
         total = sum(payoffs) + (self.horizon - self.rounds_together) * outside
-        if self.left_by in ("AB"[role], "both"):
+        if self.left_by in ("AB"[role], "both") and self.exit_round:  # declining to enter is free
             total -= self.game.exit_costs[role]
         return total
 

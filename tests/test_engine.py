@@ -164,3 +164,34 @@ def test_the_same_instance_cannot_play_both_roles():
     player = Scripted("C")
     with pytest.raises(ValueError, match="distinct"):
         play_match(Game(rounds=3), player, player, seed=0)
+
+
+class Declines(Player):
+    name = "Declines"
+
+    def __init__(self, answer=False):
+        super().__init__()
+        self.answer = answer
+
+    def enters(self, opponent):
+        return self.answer
+
+    def strategy(self, opponent):
+        raise AssertionError("a player who declined is never asked to play")
+
+
+def test_a_partner_who_declines_to_enter_leaves_both_with_their_outside_options_and_no_cost():
+    game = Game(rounds=10, outside_options=(2.0, 0.5), exit_costs=(3.0, 4.0))
+    partner = Scripted("C")
+    result = play_match(game, partner, Declines(), seed=0)
+    assert (result.left_by, result.exit_round, result.rounds_together) == ("B", 0, 0)
+    assert partner.calls == 0
+    assert result.totals == (20.0, 5.0)  # n * v_i, no exit cost for declining
+    assert not result.censored
+    both = play_match(game, Declines(), Declines(), seed=0)
+    assert both.left_by == "both" and both.totals == (20.0, 5.0)
+
+
+def test_enters_must_answer_true_or_false():
+    with pytest.raises(StrategyError, match=r"'Declines' in round 0: enters returned 'no'"):
+        play_match(Game(rounds=3), Scripted("C"), Declines(answer="no"), seed=0)

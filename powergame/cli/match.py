@@ -171,6 +171,9 @@ def outcome_lines(result: MatchResult) -> list[str]:
 def _exit_text(result: MatchResult) -> str:
     if result.left_by is None:
         return f"lasted to the horizon ({result.horizon} rounds)"
+    if result.exit_round == 0:
+        who = {"A": "A", "B": "B", "both": "both"}[result.left_by]
+        return f"{who} declined to enter: no round played, outside options for all {result.horizon} rounds"
     who = {"A": "A left", "B": "B left", "both": "both left"}[result.left_by]
     return f"{who} after round {result.exit_round} of {result.horizon}"
 
@@ -181,7 +184,7 @@ def _left_note(result: MatchResult) -> str:
 
 def _cost_note(result: MatchResult, role: int) -> str:
     cost = result.game.exit_costs[role]
-    if cost and result.left_by in ("AB"[role], "both"):
+    if cost and result.exit_round and result.left_by in ("AB"[role], "both"):
         return f" (after paying exit cost {_num(cost)})"
     return ""
 

@@ -36,7 +36,8 @@ def expected_totals(result: MatchResult) -> tuple[float, float]:
             pi = game.stage_payoff(role, Action[own[t]], Action[other[t]])
             together += s * pi + (1 - s) * v
         total = together + (result.horizon - result.rounds_together) * v
-        if result.left_by in ("AB"[role], "both"):
+        left = result.left_by in ("AB"[role], "both")
+        if left and result.rounds_together > 0:  # a partner who declined to enter pays nothing
             total -= game.exit_costs[role]
         totals.append(total)
     return totals[0], totals[1]
