@@ -15,6 +15,7 @@ from strategies.exit_rules import (
     LeaveBelowOutsideOption,
 )
 from strategies.hirschman import Loyal, Voice
+from strategies.loner import Loner
 from strategies.memory_one import MemoryOne, memory_one_codes, memory_one_players
 from strategies.trust import (
     GenerousOutForTat,
@@ -51,6 +52,8 @@ STRATEGIES: list[type[Player]] = [
     # Hirschman's loyalty and voice (exit is Out For Tat)
     Loyal,
     Voice,
+    # opting out
+    Loner,
     # memory-one with leave
     MemoryOne,
     # exit rules (wrappers)
@@ -67,6 +70,7 @@ __all__ = [
     "ALIASES",
     "STRATEGIES",
     "ExploitThenLeave",
+    "Loner",
     "GenerousOutForTat",
     "HitAndRun",
     "HotAndCold",
