@@ -99,6 +99,12 @@ class RaiseTheStakes(Player):
     Roberts & Sherratt 1998, "Development of cooperative relationships through increasing
     investment", Nature 394:175. The round's stake is the smaller offer, so a partner who
     raises more slowly keeps the risk at its own level. Never leaves.
+
+    Adapted to a game with separate actions and stakes: here the partner's cooperation is
+    what counts as "matching", and a withholding resets the offer. In the original (with
+    investment as the only move) the investor raises only when the partner's last investment
+    matched its own and otherwise copies the partner's last investment; Reciprocal Stakes
+    follows the partner's offer in that spirit.
     """
 
     name = "Raise The Stakes"
