@@ -110,14 +110,23 @@ def _exact_sides(table: pd.DataFrame, side: pd.DataFrame, own: str, other: str) 
     side["survival"] = list(table["survival"])
 
 
-def exact_curve(curves: Iterable[Any]) -> pd.DataFrame:
+def exact_curve(curves: Iterable[Any], lasted: Iterable[float] | None = None) -> pd.DataFrame:
     """The mean of exact survival curves (each P(T > t), t = 0, 1, ..., zero beyond its
     end) in the table form of ``kaplan_meier``: the bounds equal the estimate, ``at_risk``
-    and ``events`` are the expected numbers still together and ending at ``time``."""
+    and ``events`` are the expected numbers still together and ending at ``time``.
+
+    ``lasted`` (one per curve, for a fixed horizon n whose curve holds t = 0..n-1) is the
+    chance that nobody left by the horizon: the curve then ends at t = n with that value,
+    right-censored as Kaplan-Meier treats relationships that reached the horizon, instead
+    of dropping to 0."""
     arrays = [np.asarray(c, dtype=float) for c in curves]
     if not arrays:
         return pd.DataFrame(columns=["time", "survival", "ci_low", "ci_high", "at_risk", "events"])
-    length = max(len(a) for a in arrays) + 1  # one step past the longest: where it drops
+    if lasted is not None:
+        arrays = [np.append(a, p) for a, p in zip(arrays, lasted)]
+        length = max(len(a) for a in arrays)
+    else:
+        length = max(len(a) for a in arrays) + 1  # one step past the longest: where it drops
     grid = np.zeros((len(arrays), length))
     for row, values in zip(grid, arrays):
         row[: len(values)] = values
@@ -133,6 +142,15 @@ def exact_curve(curves: Iterable[Any]) -> pd.DataFrame:
             "events": np.concatenate([[0.0], expected[:-1] - expected[1:]]),
         }
     )
+
+
+def _lasted_at_horizon(rows: pd.DataFrame) -> list[float] | None:
+    """For exact rows of a fixed horizon (each curve holds t = 0..n-1): the chance that
+    nobody left, where the curve ends; None under continuation (no fixed end)."""
+    curves, horizons = rows["survival"], rows["horizon"]
+    if all(len(c) == h for c, h in zip(curves, horizons)):
+        return [float(p) for p in rows["censored"]]
+    return None
 
 
 def to_long(matches: pd.DataFrame) -> pd.DataFrame:
@@ -365,7 +383,10 @@ def pair_table(matches: pd.DataFrame) -> pd.DataFrame:
         table["_by_a"], table["_by_b"] = table["p_left_a"], table["p_left_b"]
         table["_by_both"] = table["p_left_both"]
         table["_exit"] = math.nan
-        table["rounds_together"] = [_median_or_nan(exact_curve([c])) for c in table["survival"]]
+        table["rounds_together"] = [
+            _median_or_nan(exact_curve([c], _lasted_at_horizon(table.iloc[[i]])))
+            for i, c in enumerate(table["survival"])
+        ]
         table["censored"] = table["censored"].astype(float)
     else:
         who = [_letter(v) for v in table["left_by"]]
@@ -468,7 +489,15 @@ def _relationships_of(long: pd.DataFrame, column: str, value: str) -> pd.DataFra
     )
 
 
-_RELATIONSHIP_COLUMNS = ("match_id", "opponent_family", "duration", "censored", "exact", "survival")
+_RELATIONSHIP_COLUMNS = (
+    "match_id",
+    "opponent_family",
+    "duration",
+    "censored",
+    "exact",
+    "survival",
+    "horizon",
+)
 
 
 def survival_curves(
@@ -500,7 +529,7 @@ def _curves_and_members(
     for group in groups:
         rows = _relationships_of(long, by, group)
         if exact:
-            curve = exact_curve(rows["survival"])
+            curve = exact_curve(rows["survival"], _lasted_at_horizon(rows))
         else:
             curve = kaplan_meier(rows["duration"].to_numpy(), rows["censored"].to_numpy(), confidence)
         found[group] = (curve, rows)

@@ -117,7 +117,8 @@ def plot_survival_by_family(matches: pd.DataFrame) -> Figure:
             alpha=0.18,
             linewidth=0,
         )
-    _survival_axes(ax, horizon, "Which relationships last, by family (95% bands)")
+    bands = "exact expectations" if analysis.is_exact(matches) else "95% bands"
+    _survival_axes(ax, horizon, f"Which relationships last, by family ({bands})")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, title="family")
     return fig
 
