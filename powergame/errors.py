@@ -4,7 +4,15 @@ from __future__ import annotations
 
 
 class PowerGameError(Exception):
-    """Base class of every error powergame raises on purpose."""
+    """Base class of every error powergame raises on purpose.
+
+    Subclasses keep their constructor's arguments in ``init_args`` so that an error raised
+    in a worker process pickles back to the parent intact."""
+
+    init_args: tuple[object, ...] = ()
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        return (type(self), self.init_args or self.args)
 
 
 class ParameterError(PowerGameError, ValueError):
@@ -14,6 +22,7 @@ class ParameterError(PowerGameError, ValueError):
         self.name = name
         self.value = value
         self.allowed = allowed
+        self.init_args = (name, value, allowed)
         super().__init__(f"{name} = {value!r} is not allowed: {allowed}")
 
 
@@ -24,6 +33,7 @@ class StrategyError(PowerGameError):
         self.strategy = strategy
         self.round_number = round_number
         self.what = what
+        self.init_args = (strategy, round_number, what)
         super().__init__(f"strategy {strategy!r} in round {round_number}: {what}")
 
 
@@ -33,6 +43,7 @@ class UnknownStrategyError(PowerGameError, LookupError):
     def __init__(self, name: str, suggestions: list[str]) -> None:
         self.name = name
         self.suggestions = suggestions
+        self.init_args = (name, suggestions)
         hint = f"; did you mean {', '.join(repr(s) for s in suggestions)}?" if suggestions else ""
         super().__init__(f"unknown strategy {name!r}{hint} (`powergame strategies` lists them all)")
 
@@ -43,4 +54,5 @@ class PluginError(PowerGameError):
     def __init__(self, plugin: str, reason: str) -> None:
         self.plugin = plugin
         self.reason = reason
+        self.init_args = (plugin, reason)
         super().__init__(f"plugin {plugin!r}: {reason}")

@@ -47,3 +47,12 @@ def test_help_lists_every_command_without_importing_heavy_packages():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split("\n")[:2] == ["True", "[]"]
+
+
+def test_a_filesystem_error_is_one_line_naming_the_path(monkeypatch, capsys):
+    def fail(**kwargs):
+        raise NotADirectoryError(20, "Not a directory", "/dev/null/x")
+
+    monkeypatch.setattr(cli_module.cli, "main", fail)
+    assert run_main(monkeypatch, []) == 2
+    assert capsys.readouterr().err == "Error: /dev/null/x: Not a directory\n"
