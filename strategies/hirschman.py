@@ -38,6 +38,7 @@ class Voice(Player):
     """
 
     name = "Voice"
+    aliases = ("Tit For Tat", "TFT")
     classifier = classifier("trust-building", 1)
 
     def strategy(self, opponent: Player) -> Action:

@@ -814,14 +814,14 @@ def summary_table(matches: pd.DataFrame) -> str:
     family_width = max(6, *(len(row.family) for row in ranked))
     header = (
         f"{'rank':>4}  {'strategy':<{name_width}}  {'family':<{family_width}}  "
-        f"{'score/round':>15}  {'lasted':>6}  {'left':>5}  {'was left':>8}"
+        f"{'score/round ± sd':>16}  {'lasted':>6}  {'left':>5}  {'was left':>8}"
     )
     lines = [header, "-" * len(header)]
     for row in ranked:
         spread = "" if math.isnan(row.score_std) else f" ± {row.score_std:.2f}"
         lines.append(
             f"{row.rank:>4}  {row.strategy:<{name_width}}  {row.family:<{family_width}}  "
-            f"{f'{row.score:.3f}{spread}':>15}  {_percent(row.share_lasted):>6}  "
+            f"{f'{row.score:.3f}{spread}':>16}  {_percent(row.share_lasted):>6}  "
             f"{_percent(row.share_left):>5}  {_percent(row.share_was_left):>8}"
         )
     return "\n".join(lines)

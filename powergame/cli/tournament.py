@@ -63,6 +63,11 @@ def _play(spec: Any, out_dir: Path | None, **options: Any) -> None:
     _report(result)
 
 
+def _count(number: int, singular: str, plural: str) -> str:
+    """``1 match``, ``2 matches``."""
+    return f"{number} {singular if number == 1 else plural}"
+
+
 def _report(result: Any) -> None:
     from tournaments.analysis import summary_table
 
@@ -74,9 +79,10 @@ def _report(result: Any) -> None:
         if counts["chunks_resumed"]
         else ""
     )
-    unit = "pairings solved exactly" if result.summary.get("mode") == "exact" else "matches"
+    exact = result.summary.get("mode") == "exact"
+    units = ("pairing solved exactly", "pairings solved exactly") if exact else ("match", "matches")
     click.echo(
-        f"\n{counts['matches']} {unit}, {counts['strategies']} strategies, "
+        f"\n{_count(counts['matches'], *units)}, {_count(counts['strategies'], 'strategy', 'strategies')}, "
         f"{timing['total_seconds']:.1f} s{resumed}{where}"
     )
 
