@@ -128,3 +128,15 @@ def test_bundled_specs_load_and_say_what_they_ask(path: Path) -> None:
 def test_the_four_bundled_questions_exist() -> None:
     names = {p.stem for p in SPECS.glob("*.toml")}
     assert {"default", "loyalty_voice_exit", "stakes", "axelrod_basic"} <= names
+
+
+def test_a_bad_strategy_name_in_a_spec_file_names_the_file_and_the_entry(tmp_path):
+    from tournaments.round_robin import run_tournament
+    from tournaments.spec import load_spec
+
+    path = tmp_path / "mine.toml"
+    path.write_text('strategies = ["Loyal", "Voicee"]\n[game]\nrounds = 3\n', encoding="utf-8")
+    with pytest.raises(ParameterError) as info:
+        run_tournament(load_spec(path))
+    assert str(info.value).startswith("mine.toml: strategies[1] = 'Voicee' is not allowed: no strategy")
+    assert "did you mean 'Voice'?" in str(info.value)

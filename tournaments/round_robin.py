@@ -29,7 +29,7 @@ import pandas as pd
 import pyarrow as pa
 
 from powergame.engine import play_match
-from powergame.errors import ParameterError
+from powergame.errors import ParameterError, UnknownStrategyError
 from powergame.game import Game
 from powergame.player import Player
 from powergame.state_table import StateTable
@@ -304,6 +304,35 @@ def _play_tabled(
     return blocks
 
 
+def check_strategy_names(spec: TournamentSpec, registry: RegistryLike) -> None:
+    """Every name is known and names a different strategy; the error of a spec read from a
+    file names the file and the list entry (before anything is written)."""
+    resolved: dict[str, str] = {}
+    for index, name in enumerate(spec.strategies):
+        try:
+            display = registry.get(name).name
+            if display in resolved:
+                raise ParameterError(
+                    "strategies", name, f"names the same strategy as {resolved[display]!r}; list each once"
+                )
+        except (UnknownStrategyError, ParameterError) as exc:
+            if not spec.source:
+                raise
+            if isinstance(exc, UnknownStrategyError):
+                reason = _unknown_reason(exc)
+            elif exc.name == "strategies":
+                reason = exc.allowed
+            else:  # a bad parameter of the strategy
+                reason = f"{exc.name} = {exc.value!r} {exc.allowed}"
+            raise ParameterError(f"{spec.source}: strategies[{index}]", name, reason) from None
+        resolved[display] = name
+
+
+def _unknown_reason(error: UnknownStrategyError) -> str:
+    hint = f"; did you mean {', '.join(repr(s) for s in error.suggestions)}?" if error.suggestions else ""
+    return f"no strategy has this name{hint} (`powergame strategies` lists them)"
+
+
 # --- exact mode (powergame.exact_batch): every pairing solved as a Markov chain -----------------
 def check_exact_strategies(names: Sequence[str], registry: RegistryLike) -> None:
     """ParameterError naming every strategy that has no state table (exact mode needs one)."""
@@ -449,14 +478,7 @@ def run_tournament(
     for error in getattr(registry, "errors", ()):
         if getattr(error, "plugin", None) in plugins:
             raise error  # a plugin the user asked for did not load
-    resolved: dict[str, str] = {}
-    for name in spec.strategies:
-        display = registry.get(name).name  # unknown names fail here, before anything is written
-        if display in resolved:
-            raise ParameterError(
-                "strategies", name, f"names the same strategy as {resolved[display]!r}; list each once"
-            )
-        resolved[display] = name
+    check_strategy_names(spec, registry)
     if spec.exact:  # fail before anything is written
         check_exact_strategies(spec.strategies, registry)
     tasks = enumerate_matches(spec)

@@ -52,6 +52,8 @@ class TournamentSpec:
     description: str = ""
     # Exact mode: each pairing solved once as a Markov chain (repetitions do not apply).
     exact: bool = False
+    # The file it came from, for error messages; not part of what decides the results.
+    source: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "strategies", tuple(self.strategies))
@@ -81,16 +83,7 @@ class TournamentSpec:
 
     def with_seed(self, seed: int) -> TournamentSpec:
         """The same spec with another master seed."""
-        return TournamentSpec(
-            name=self.name,
-            strategies=self.strategies,
-            game=self.game,
-            repetitions=self.repetitions,
-            seed=seed,
-            self_play=self.self_play,
-            description=self.description,
-            exact=self.exact,
-        )
+        return dataclasses.replace(self, seed=seed)
 
     def with_exact(self, exact: bool) -> TournamentSpec:
         """The same spec in exact mode (``True``) or simulated (``False``)."""
@@ -135,6 +128,7 @@ def spec_from_dict(data: dict[str, Any], where: str = "spec") -> TournamentSpec:
             self_play=data.get("self_play", True),
             description=data.get("description", ""),
             exact=data.get("exact", False),
+            source="" if where == "spec" else where,
         )
     except ParameterError as exc:
         if exc.name.startswith("spec: "):
