@@ -143,3 +143,15 @@ def test_resume_in_a_fresh_folder_just_runs(tmp_path: Path) -> None:
 def test_load_matches_needs_a_finished_run(tmp_path: Path) -> None:
     with pytest.raises(ParameterError, match="matches.parquet"):
         storage.load_matches(tmp_path)
+
+
+def test_force_also_removes_the_report_of_the_old_results(tmp_path):
+    from tournaments.storage import REPORT_DIR, prepare_folder
+
+    folder = tmp_path / "out"
+    (folder / REPORT_DIR).mkdir(parents=True)
+    (folder / REPORT_DIR / "report.html").write_text("old", encoding="utf-8")
+    (folder / "notes.txt").write_text("mine", encoding="utf-8")
+    prepare_folder(folder, {"fingerprint": "x"}, resume=False, force=True)
+    assert not (folder / REPORT_DIR).exists()
+    assert (folder / "notes.txt").read_text(encoding="utf-8") == "mine"

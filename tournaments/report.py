@@ -20,12 +20,12 @@ import pandas as pd
 
 from powergame.errors import ParameterError, PowerGameError
 from tournaments import analysis
+from tournaments.storage import REPORT_DIR
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 MATCHES_FILE = "matches.parquet"
-REPORT_DIR = "report"
 FAMILY_COLOURS = {"trust-building": "#1b9e77", "withholding": "#d95f02", "neutral": "#7570b3"}
 OTHER_COLOUR = "#666666"
 # One line per strategy: colour tells strategies apart, line style and marker the family.

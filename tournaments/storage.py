@@ -36,7 +36,8 @@ PARTS_DIR = "parts"
 MATCHES_FILE = "matches.parquet"
 CSV_FILE = "matches.csv"
 SUMMARY_FILE = "summary.json"
-OWN_FILES = (RUN_FILE, MANIFEST_FILE, PARTS_DIR, MATCHES_FILE, CSV_FILE, SUMMARY_FILE)
+REPORT_DIR = "report"  # written by `powergame report` (tournaments.report); stale once results change
+OWN_FILES = (RUN_FILE, MANIFEST_FILE, PARTS_DIR, MATCHES_FILE, CSV_FILE, SUMMARY_FILE, REPORT_DIR)
 
 # The per-match table: one row per match, these columns in this order.
 SCHEMA = pa.schema(
