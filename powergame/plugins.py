@@ -117,7 +117,13 @@ def contents_of(obj: object, source: str) -> PluginContents:
         namespace = _namespace(obj, source)
         listed = getattr(obj, "STRATEGIES", None)
         if listed is None:
-            return PluginContents(source, tuple(_defined_players(obj)), namespace)
+            defined = _defined_players(obj)
+            if not defined:
+                raise PluginError(
+                    source,
+                    "defines no strategy: no Player subclass with a `name` of its own, and no STRATEGIES list",
+                )
+            return PluginContents(source, tuple(defined), namespace)
         if not isinstance(listed, (list, tuple)):
             raise PluginError(
                 source, f"STRATEGIES must be a list of Player classes, got {type(listed).__name__}"

@@ -222,3 +222,15 @@ def test_entry_point_and_file_with_the_same_name_clash(tmp_path, monkeypatch):
     reg = load_registry([clash], env=False)
     [error] = [e for e in reg.errors if e.plugin == str(clash)]
     assert "'Entry Defector' is already registered by plugin 'zz_fixture_list'" in error.reason
+
+
+def test_a_plugin_file_without_strategies_is_reported(tmp_path):
+    from powergame.registry import load_registry
+
+    empty = tmp_path / "empty.py"
+    empty.write_text("x = 1\n", encoding="utf-8")
+    registry = load_registry([str(empty)], entry_points=False, env=False)
+    assert [str(e) for e in registry.errors] == [
+        f"plugin {str(empty)!r}: defines no strategy: no Player subclass with a `name` of its own, "
+        "and no STRATEGIES list"
+    ]

@@ -140,3 +140,11 @@ def test_a_bad_strategy_name_in_a_spec_file_names_the_file_and_the_entry(tmp_pat
         run_tournament(load_spec(path))
     assert str(info.value).startswith("mine.toml: strategies[1] = 'Voicee' is not allowed: no strategy")
     assert "did you mean 'Voice'?" in str(info.value)
+
+
+def test_a_spec_saved_with_a_byte_order_mark_loads(tmp_path):
+    from tournaments.spec import load_spec
+
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbfstrategies = ['Loyal', 'Voice']\n")
+    assert load_spec(path).strategies == ("Loyal", "Voice")

@@ -97,7 +97,7 @@ def load_spec(path: str | Path) -> TournamentSpec:
     if not path.is_file():
         raise ParameterError("spec", str(path), "must be an existing TOML file")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # a BOM (Notepad) is fine
     except tomllib.TOMLDecodeError as exc:
         raise ParameterError(where, "TOML", f"must be valid TOML ({exc})") from None
     except UnicodeDecodeError:
