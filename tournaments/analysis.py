@@ -383,9 +383,9 @@ def pair_table(matches: pd.DataFrame) -> pd.DataFrame:
         table["_by_a"], table["_by_b"] = table["p_left_a"], table["p_left_b"]
         table["_by_both"] = table["p_left_both"]
         table["_exit"] = math.nan
+        lasted = _lasted_at_horizon(table)
         table["rounds_together"] = [
-            _median_or_nan(exact_curve([c], _lasted_at_horizon(table.iloc[[i]])))
-            for i, c in enumerate(table["survival"])
+            _exact_median(c, None if lasted is None else lasted[i]) for i, c in enumerate(table["survival"])
         ]
         table["censored"] = table["censored"].astype(float)
     else:
@@ -789,6 +789,15 @@ def _log_ranks(long: pd.DataFrame) -> dict[str, Any]:
             groups, "both", relationships
         ).to_dict(),
     }
+
+
+def _exact_median(curve: Any, lasted: float | None) -> float:
+    """The median of one exact curve as ``median_survival(exact_curve([curve], [lasted]))``
+    gives it (the first t with S(t) <= 0.5), without building the table."""
+    # at a fixed horizon the curve ends with the chance of lasting; otherwise it drops to 0
+    values = np.append(np.asarray(curve, dtype=float), 0.0 if lasted is None else lasted)
+    below = np.flatnonzero(values <= 0.5)
+    return float(below[0]) if len(below) else math.nan
 
 
 def _median_or_nan(curve: pd.DataFrame) -> float:

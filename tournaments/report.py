@@ -123,11 +123,25 @@ def plot_survival_by_family(matches: pd.DataFrame) -> Figure:
     return fig
 
 
+# Above this many strategies the per-strategy views show only the best and the worst.
+MANY_STRATEGIES = 30
+SHOWN_AT_EACH_END = 10
+# Above this many pairs the page links the pair table as CSV instead of inlining it.
+MAX_INLINE_PAIRS = 1000
+
+
 def plot_survival_by_strategy(matches: pd.DataFrame) -> Figure:
-    """Kaplan-Meier curves of rounds together, one per strategy (line style: family)."""
+    """Kaplan-Meier curves of rounds together, one per strategy (line style: family); with
+    more than ``MANY_STRATEGIES`` strategies only the 10 best and 10 worst by score."""
     long = analysis.to_long(matches)
     horizon = float(long["horizon"].max())
     curves = analysis.survival_curves(long, by="strategy")
+    title = "Which relationships last, by strategy"
+    if len(curves) > MANY_STRATEGIES:
+        order = list(analysis.ranking(long)["strategy"])
+        kept = order[:SHOWN_AT_EACH_END] + order[-SHOWN_AT_EACH_END:]
+        curves = {name: curves[name] for name in kept}
+        title += f" (best and worst {SHOWN_AT_EACH_END} of {len(order)} by score)"
     families = dict(zip(long["strategy"], long["family"]))
     fig = _figure(10.0, max(4.5, 0.3 * len(curves) + 1.5))
     ax = fig.add_subplot()
@@ -143,7 +157,7 @@ def plot_survival_by_strategy(matches: pd.DataFrame) -> Figure:
             alpha=0.9,
             label=_wrap(f"{strategy} ({family})", 36),
         )
-    _survival_axes(ax, horizon, "Which relationships last, by strategy")
+    _survival_axes(ax, horizon, title)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize="small")
     return fig
 
@@ -202,17 +216,25 @@ def plot_pair_heatmap(matches: pd.DataFrame) -> Figure:
     grid = pairs.pivot(index="strategy_a", columns="strategy_b", values="share_lasted").reindex(
         index=names, columns=names
     )
-    size = max(5.0, 0.5 * len(names) + 3.0)
+    size = min(max(5.0, 0.5 * len(names) + 3.0), 14.0)
     fig = _figure(size + 1.0, size)
     ax = fig.add_subplot()
     image = ax.imshow(grid.to_numpy(dtype=float), cmap="viridis", vmin=0, vmax=1, aspect="auto")
-    labels = [_wrap(name) for name in names]
-    ax.set_xticks(range(len(names)), labels, rotation=45, ha="right", rotation_mode="anchor")
-    ax.set_yticks(range(len(names)), labels)
-    ax.set_xlabel("strategy in role B")
-    ax.set_ylabel("strategy in role A")
+    if len(names) <= 2 * MANY_STRATEGIES:
+        labels = [_wrap(name) for name in names]
+        font = "medium" if len(names) <= MANY_STRATEGIES else "xx-small"
+        ax.set_xticks(
+            range(len(names)), labels, rotation=45, ha="right", rotation_mode="anchor", fontsize=font
+        )
+        ax.set_yticks(range(len(names)), labels, fontsize=font)
+    else:  # too many to label: the order is alphabetical, as in the pair table
+        ax.set_xticks([])
+        ax.set_yticks([])
+    unlabelled = "" if len(names) <= 2 * MANY_STRATEGIES else f" ({len(names)}, alphabetical)"
+    ax.set_xlabel(f"strategy in role B{unlabelled}")
+    ax.set_ylabel(f"strategy in role A{unlabelled}")
     ax.set_title("Share of relationships that lasted")
-    if len(names) <= 30:
+    if len(names) <= MANY_STRATEGIES:
         for i, a in enumerate(names):
             for j, b in enumerate(names):
                 value = grid.loc[a, b]
@@ -338,8 +360,11 @@ p.note { color: #555; font-size: 0.9em; }
 """
 
 
-def render_html(matches: pd.DataFrame, images: dict[str, bytes], title: str) -> str:
-    """The self-contained report page for a per-match table and its rendered PNGs."""
+def render_html(
+    matches: pd.DataFrame, images: dict[str, bytes], title: str, pairs_csv: str | None = None
+) -> str:
+    """The self-contained report page for a per-match table and its rendered PNGs; with
+    ``pairs_csv`` (a file name beside the page) a long pair table is linked, not inlined."""
     long = analysis.to_long(matches)
     head = analysis.headline(long)
     ranked = analysis.ranking(long).merge(
@@ -383,9 +408,14 @@ def render_html(matches: pd.DataFrame, images: dict[str, bytes], title: str) -> 
         '<p class="note">median duration: the Kaplan-Meier median rounds together; – when more than half '
         "of the relationships lasted to the horizon.</p>",
         _image(images["pair_survival_heatmap.png"], "share lasted per pair"),
-        "<details><summary>Every pair (strategy in role A vs role B)</summary>",
-        html_table(pairs),
-        "</details>",
+        (
+            f'<p>Every pair (strategy in role A vs role B): <a href="{html.escape(pairs_csv)}">'
+            f"{html.escape(pairs_csv)}</a> ({len(pairs)} rows, beside this page).</p>"
+            if pairs_csv
+            else "<details><summary>Every pair (strategy in role A vs role B)</summary>"
+            + html_table(pairs)
+            + "</details>"
+        ),
         "<h2>Power</h2>",
         _image(images["power_vs_score.png"], "power index and score"),
         html_table(analysis.power_summary(long)),
@@ -417,5 +447,10 @@ def render_report(folder: str | os.PathLike[str], out: str | os.PathLike[str] | 
         images[name] = path.read_bytes()
     page = target / "report.html"
     title = f"powergame report: {Path(folder).resolve().name}"
-    page.write_text(render_html(matches, images, title), encoding="utf-8")
+    pairs_csv = None
+    pairs = analysis.pair_table(matches)
+    if len(pairs) > MAX_INLINE_PAIRS:
+        pairs_csv = "pairs.csv"
+        pairs.to_csv(target / pairs_csv, index=False)
+    page.write_text(render_html(matches, images, title, pairs_csv), encoding="utf-8")
     return page
