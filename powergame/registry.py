@@ -45,6 +45,7 @@ class StrategyEntry:
     source: str
     doc: str
     is_wrapper: bool = False
+    aliases: tuple[str, ...] = ()  # other names it answers to
 
 
 @dataclass(frozen=True)
@@ -432,6 +433,7 @@ def _entry_for(candidate: object, source: str, namespace: str | None) -> Strateg
         source=source,
         doc=first_paragraph(candidate.__doc__),
         is_wrapper=bool(getattr(candidate, "is_wrapper", False)),
+        aliases=tuple(getattr(candidate, "aliases", ())),
     )
 
 

@@ -75,6 +75,7 @@ def test_json_document(monkeypatch, capsys):
         "uses_outside_options": False,
         "source": GOOD,
         "is_wrapper": False,
+        "aliases": [],
         "doc": "Withholds for the first T rounds, then cooperates.",
     }
     assert "Fixture Leave After Withholdings" in [w["name"] for w in data["wrappers"]]
@@ -114,3 +115,9 @@ def test_builtin_library_is_listed_from_its_entry_point(monkeypatch, capsys):
     if not builtin:
         pytest.skip("the built-in library registers no strategies yet")
     assert any(r["name"].casefold().replace("-", " ") == "out for tat" for r in builtin)
+
+
+def test_aliases_are_listed(monkeypatch, capsys):
+    code, out, _ = run(monkeypatch, capsys)
+    assert code == 0
+    assert "Voice: Tit For Tat, TFT" in out and "Hit And Run: d0" in out

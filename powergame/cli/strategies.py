@@ -49,6 +49,9 @@ def strategies(family: str | None, as_json: bool, plugins: tuple[str, ...]) -> N
         click.echo(json.dumps(document, indent=2))
         return
     click.echo(render_table(entries) if entries else "No strategies registered" + _family_note(family) + ".")
+    known_as = [f"{e.name}: {', '.join(e.aliases)}" for e in entries if e.aliases]
+    if known_as:
+        click.echo("\nAlso known as (these names work too): " + "; ".join(known_as) + ".")
     if wrappers:
         click.echo("\nExit wrappers (use as 'Strategy | Wrapper(params)'):")
         click.echo(render_table(wrappers))
@@ -68,6 +71,7 @@ def entry_record(entry: StrategyEntry) -> dict[str, Any]:
         "uses_outside_options": classifier.get("uses_outside_options"),
         "source": entry.source,
         "is_wrapper": entry.is_wrapper,
+        "aliases": list(entry.aliases),
         "doc": entry.doc,
     }
 
