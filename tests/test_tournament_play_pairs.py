@@ -116,3 +116,26 @@ def test_tabled_tournament_equals_the_python_engine(game: Game) -> None:
     slow = run_tournament(spec, registry_loader=_python_only_loader).matches
     pd.testing.assert_frame_equal(fast, slow)
     assert len(fast) == (5 + 2 * 10) * 3  # asymmetric: 5 self-plays, 10 pairs in both roles
+
+
+def test_matches_longer_than_the_batch_engine_takes_are_played_by_the_python_engine(monkeypatch):
+    import powergame.batch as batch
+    import tournaments.round_robin as round_robin
+    from powergame import Game
+    from tournaments.spec import TournamentSpec
+
+    python_calls = []
+    original = round_robin._play_python
+
+    def spy(*args, **kwargs):
+        python_calls.append(args[1:3])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(round_robin, "_play_python", spy)
+    spec = TournamentSpec(name="long", strategies=("Loyal", "Out For Tat"), game=Game(rounds=12))
+    batched = round_robin.run_tournament(spec).matches
+    assert python_calls == []  # both have tables and 12 rounds fit: the batch engine plays
+    monkeypatch.setattr(batch, "MAX_HORIZON", 10)
+    played = round_robin.run_tournament(spec).matches
+    assert len(python_calls) == 3
+    assert list(played["total_a"]) == list(batched["total_a"]) == [36.0, 36.0, 36.0]

@@ -175,8 +175,10 @@ def _play_groups(
     ``play_match``. ``ids`` gives each match's (match_id, repetition) (default: 0, 0)."""
     tabled = [
         i
-        for i, (name_a, name_b, _) in enumerate(groups)
-        if strategies.lookup(name_a)[2] is not None and strategies.lookup(name_b)[2] is not None
+        for i, (name_a, name_b, seeds) in enumerate(groups)
+        if strategies.lookup(name_a)[2] is not None
+        and strategies.lookup(name_b)[2] is not None
+        and _batch_can_play(game, seeds)
     ]
     tabled_set = set(tabled)
     blocks: dict[int, pa.Table] = {}
@@ -199,6 +201,18 @@ def _play_groups(
     if table is None:
         return storage.SCHEMA.empty_table()
     return pa.Table.from_arrays(id_columns + table.columns, schema=storage.SCHEMA)
+
+
+def _batch_can_play(game: Game, seeds: Sequence[int]) -> bool:
+    """Whether every match of these seeds fits the batch engine's longest horizon (longer
+    ones are played by ``play_match``)."""
+    from powergame.batch import MAX_HORIZON, draw_horizons
+
+    if game.continuation is None:
+        return game.rounds is not None and game.rounds <= MAX_HORIZON
+    if game.continuation**MAX_HORIZON < 1e-12:  # P(n > MAX_HORIZON) = w^MAX_HORIZON
+        return True
+    return bool(draw_horizons(game, seeds).max() <= MAX_HORIZON)
 
 
 def _play_python(
