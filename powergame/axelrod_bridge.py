@@ -159,7 +159,11 @@ def find_axelrod_strategy(name: str) -> type:
         label = PREFIX + display[match]
         if label not in suggestions:
             suggestions.append(label)
-    raise UnknownStrategyError(name, suggestions[:3])
+    raise UnknownStrategyError(
+        name,
+        suggestions[:3],
+        "axelrod's ordinary strategies: powergame.axelrod_bridge.axelrod_strategy_names()",
+    )
 
 
 def axelrod_strategy_names() -> list[str]:

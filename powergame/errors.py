@@ -40,12 +40,14 @@ class StrategyError(PowerGameError):
 class UnknownStrategyError(PowerGameError, LookupError):
     """No registered strategy has this name."""
 
-    def __init__(self, name: str, suggestions: list[str]) -> None:
+    def __init__(
+        self, name: str, suggestions: list[str], listing: str = "`powergame strategies` lists them all"
+    ) -> None:
         self.name = name
         self.suggestions = suggestions
-        self.init_args = (name, suggestions)
+        self.init_args = (name, suggestions, listing)
         hint = f"; did you mean {', '.join(repr(s) for s in suggestions)}?" if suggestions else ""
-        super().__init__(f"unknown strategy {name!r}{hint} (`powergame strategies` lists them all)")
+        super().__init__(f"unknown strategy {name!r}{hint} ({listing})")
 
 
 class PluginError(PowerGameError):
