@@ -197,7 +197,7 @@ def _horizon(result: MatchResult) -> str:
     game = result.game
     if game.continuation is None:
         return f"{result.horizon} rounds"
-    return f"{result.horizon} rounds (drawn with continuation w = {_num(game.continuation)})"
+    return f"{result.horizon} rounds (drawn with continuation w = {game.continuation:.12g})"
 
 
 def _stage(game: Game, role: int) -> str:

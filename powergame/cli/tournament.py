@@ -29,13 +29,18 @@ def _run_options(command: Callable[..., Any]) -> Callable[..., Any]:
             show_default=True,
             help="Worker processes (0 = all cores); results do not depend on it.",
         ),
-        click.option("--seed", type=int, default=None, help="Master seed (overrides the spec's)."),
+        click.option(
+            "--seed",
+            type=int,
+            default=None,
+            help="Master seed [default: the spec's seed; 0 for `tournament`].",
+        ),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
         click.option(
             "--exact/--no-exact",
             default=None,
             help="Solve each pairing once as a Markov chain (expected figures; strategies need a "
-            "state table; repetitions and the seed do not apply). Overrides the spec's `exact`.",
+            "state table; repetitions and the seed do not apply). For `run`, overrides the spec's `exact`.",
         ),
     ]
     for option in reversed(options):

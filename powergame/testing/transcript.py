@@ -13,7 +13,7 @@ def describe_game(game: Game) -> str:
     pay = [",".join(f"{x:g}" for x in p.as_tuple()) for p in game.payoffs]
     payoffs = pay[0] if pay[0] == pay[1] else f"A {pay[0]} / B {pay[1]}"
     horizon = (
-        f"{game.rounds} rounds" if game.continuation is None else f"continuation w = {game.continuation:g}"
+        f"{game.rounds} rounds" if game.continuation is None else f"continuation w = {game.continuation:.12g}"
     )
     va, vb = game.outside_options
     ka, kb = game.exit_costs
