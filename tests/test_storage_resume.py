@@ -155,3 +155,16 @@ def test_force_also_removes_the_report_of_the_old_results(tmp_path):
     prepare_folder(folder, {"fingerprint": "x"}, resume=False, force=True)
     assert not (folder / REPORT_DIR).exists()
     assert (folder / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_a_folder_in_use_by_a_run_is_refused_and_free_again_after(tmp_path):
+    from tournaments.storage import LOCK_FILE, folder_lock, prepare_folder
+
+    folder = tmp_path / "out"
+    with folder_lock(folder):
+        with pytest.raises(ParameterError, match="is in use by another run right now"), folder_lock(folder):
+            pass
+        # the lock file itself does not make the folder "not empty"
+        assert prepare_folder(folder, {"fingerprint": "x"}, resume=False, force=False) == set()
+    with folder_lock(folder):
+        assert (folder / LOCK_FILE).exists()

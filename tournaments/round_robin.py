@@ -10,6 +10,7 @@ consecutive ids; with an output folder each finished chunk is stored at once (se
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import functools
 import json
 import math
@@ -499,49 +500,57 @@ def run_tournament(
     size = max(1, len(tasks)) if spec.exact else chunk_size(spec.game)  # exact: one chunk
     chunks = chunk_tasks(tasks, size)
     folder = Path(out_dir) if out_dir is not None else None
-    finished: set[int] = set()
-    if folder is not None:
-        run_record = {
-            "fingerprint": spec.fingerprint(),
-            "spec": spec.to_dict(),
-            "plugins": list(plugins),
-            "chunk_size": size,
-        }
-        finished = storage.prepare_folder(folder, run_record, resume=resume, force=force)
-    jobs = [
-        ChunkJob(
-            i, tuple(chunk), spec.game, plugins, registry_loader, str(folder) if folder else None, spec.exact
-        )
-        for i, chunk in enumerate(chunks)
-        if i not in finished
-    ]
-    resumed = len(finished)
-    rows_by_chunk = _play_jobs(jobs, workers, finished, folder, quiet)
-    play_seconds = time.perf_counter() - started
+    # One run at a time per folder: a second run or --resume into it is refused meanwhile.
+    with storage.folder_lock(folder) if folder is not None else contextlib.nullcontext():
+        finished: set[int] = set()
+        if folder is not None:
+            run_record = {
+                "fingerprint": spec.fingerprint(),
+                "spec": spec.to_dict(),
+                "plugins": list(plugins),
+                "chunk_size": size,
+            }
+            finished = storage.prepare_folder(folder, run_record, resume=resume, force=force)
+        jobs = [
+            ChunkJob(
+                i,
+                tuple(chunk),
+                spec.game,
+                plugins,
+                registry_loader,
+                str(folder) if folder else None,
+                spec.exact,
+            )
+            for i, chunk in enumerate(chunks)
+            if i not in finished
+        ]
+        resumed = len(finished)
+        rows_by_chunk = _play_jobs(jobs, workers, finished, folder, quiet)
+        play_seconds = time.perf_counter() - started
 
-    if folder is not None:
-        matches = storage.merge_parts(folder, range(len(chunks)), csv=csv)
-    else:
-        matches = storage.tables_to_frame([rows_by_chunk[i] for i in sorted(rows_by_chunk)])
-    summary = build_summary(
-        spec,
-        matches,
-        plugins=plugins,
-        counts={
-            "strategies": len(spec.strategies),
-            "pairings": len(role_assignments(spec)),
-            "matches": len(tasks),
-            "chunks": len(chunks),
-            "chunks_resumed": resumed,
-            "processes": workers,
-        },
-        exact=spec.exact,
-        timing={"play_seconds": round(play_seconds, 3)},
-    )
-    summary["timing"]["total_seconds"] = round(time.perf_counter() - started, 3)
-    if folder is not None:
-        storage.write_json_atomic(folder / storage.SUMMARY_FILE, summary)
-    return TournamentResult(spec=spec, matches=matches, summary=summary, out_dir=folder)
+        if folder is not None:
+            matches = storage.merge_parts(folder, range(len(chunks)), csv=csv)
+        else:
+            matches = storage.tables_to_frame([rows_by_chunk[i] for i in sorted(rows_by_chunk)])
+        summary = build_summary(
+            spec,
+            matches,
+            plugins=plugins,
+            counts={
+                "strategies": len(spec.strategies),
+                "pairings": len(role_assignments(spec)),
+                "matches": len(tasks),
+                "chunks": len(chunks),
+                "chunks_resumed": resumed,
+                "processes": workers,
+            },
+            exact=spec.exact,
+            timing={"play_seconds": round(play_seconds, 3)},
+        )
+        summary["timing"]["total_seconds"] = round(time.perf_counter() - started, 3)
+        if folder is not None:
+            storage.write_json_atomic(folder / storage.SUMMARY_FILE, summary)
+        return TournamentResult(spec=spec, matches=matches, summary=summary, out_dir=folder)
 
 
 def _play_jobs(

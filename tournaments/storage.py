@@ -17,10 +17,12 @@ one, never half of one.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -194,6 +196,30 @@ def write_manifest(folder: Path, finished: Iterable[int]) -> None:
     write_json_atomic(folder / MANIFEST_FILE, {"finished_chunks": sorted(finished)})
 
 
+LOCK_FILE = ".lock"
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` while a run writes to it: another run (or a
+    ``--resume``) into the same folder is refused until this one ends. The operating
+    system drops the lock when the process dies, kill -9 included."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / LOCK_FILE, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ParameterError(
+                "--out",
+                str(folder),
+                "is in use by another run right now; wait for it or choose another folder",
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def prepare_folder(folder: Path, run_record: dict[str, Any], resume: bool, force: bool) -> set[int]:
     """Make ``folder`` ready for the run described by ``run_record`` (which must hold a
     ``fingerprint``) and return the chunks already finished (empty unless resuming).
@@ -203,7 +229,7 @@ def prepare_folder(folder: Path, run_record: dict[str, Any], resume: bool, force
     """
     if folder.exists() and not folder.is_dir():
         raise ParameterError("--out", str(folder), "must be a folder, not a file")
-    existing = [p for p in folder.iterdir()] if folder.is_dir() else []
+    existing = [p for p in folder.iterdir() if p.name != LOCK_FILE] if folder.is_dir() else []
     if existing and resume:
         return _resume_state(folder, run_record)
     if existing and not force:
