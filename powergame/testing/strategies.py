@@ -87,7 +87,8 @@ def games_for_script(draw: Any, length: int, noise: bool | None = None) -> Game:
     more (the strategy may read ``match_length``), or a continuation probability."""
     game = draw(games(1, 1, noise=noise))
     if game.rounds is None:
-        return game
+        # with w = 0 every match lasts one round: a longer script could not happen
+        return game if game.continuation or length <= 1 else dataclasses.replace(game, continuation=0.5)
     return dataclasses.replace(game, rounds=length + draw(st.integers(1, 5)))
 
 
