@@ -47,8 +47,8 @@ def _key(name: str) -> str:
 
 
 # --- names, docs, classifiers -------------------------------------------------------------
-def test_library_has_every_strategy_of_the_brief() -> None:
-    assert len(PLAIN) == 16 and len(WRAPPERS) == 4  # the brief's 15 and the Loner of MODEL.md
+def test_library_has_every_strategy_the_issue_and_the_model_name() -> None:
+    assert len(PLAIN) == 16 and len(WRAPPERS) == 4  # the 15 of the library issue and the Loner
 
 
 def test_names_and_aliases_are_unique() -> None:
