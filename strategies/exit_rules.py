@@ -5,19 +5,73 @@ strategy bridged by ``powergame.axelrod_bridge.AxelrodPlayer``) a way to leave.
 the partner's k-th withholding in a row. The wrapper shares its History with the inner
 player, so the inner player sees every action the engine records; it leaves when its rule
 or the inner player says so (the inner player is asked every round, as the engine would).
+
+A wrapper whose rule only counts (withholdings in a row, withholdings in all, rounds)
+has a state table when its inner player has one: the product of the inner player's
+states and the rule's counter (see ``counter_product``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from powergame.actions import Action
 from powergame.errors import ParameterError
 from powergame.game import Game
 from powergame.player import History, Player
+from powergame.state_table import StateTable
 from strategies._common import classifier, instance_name, whole_number
 
 D = Action.D
+
+# The rule's counter after one more round: (count so far, outcome 0..3 seen by the wrapped
+# player) -> the new count, or None when the rule leaves after that round.
+CounterStep = Callable[[int, int], "int | None"]
+
+
+def partner_withheld(outcome: int) -> bool:
+    """Whether the partner's (played) action in ``outcome`` = 2*own + partner was D."""
+    return outcome % 2 == D.value
+
+
+def counter_product(inner: StateTable, counts: int, step: CounterStep) -> StateTable:
+    """The table of ``inner`` run together with a counter 0..counts-1 that starts at 0.
+
+    State ``s * counts + c`` is inner state ``s`` with count ``c``. The action and the
+    stake come from the inner state; after outcome ``o`` the player leaves with
+    probability 1 if the rule fires (``step(c, o)`` is None), else with the inner
+    probability; the next inner state is drawn as the inner table draws it and the count
+    moves to ``step(c, o)``. Laid out this way, one uniform number picks the same inner
+    state in both tables, so a player of the product uses its random numbers exactly as
+    the wrapper's inner player does.
+    """
+    n = inner.n_states * counts
+    cooperate, stake, leave, transition = [], [], [], []
+    for s in range(inner.n_states):
+        for c in range(counts):
+            cooperate.append(inner.cooperate[s])
+            stake.append(inner.stake[s])
+            leave_row, transition_row = [], []
+            for o in range(4):
+                next_count = step(c, o)
+                # 1.0 rather than 1 - (1 - l)(1 - 1): the same number, without rounding,
+                # and the inner probability itself when the rule does not fire.
+                leave_row.append(1.0 if next_count is None else inner.leave[s][o])
+                target = c if next_count is None else next_count  # unused once the rule fires
+                dist = [0.0] * n
+                for k, p in enumerate(inner.transition[s][o]):
+                    dist[k * counts + target] = p
+                transition_row.append(tuple(dist))
+            leave.append(tuple(leave_row))
+            transition.append(tuple(transition_row))
+    return StateTable(
+        cooperate=tuple(cooperate),
+        stake=tuple(stake),
+        leave=tuple(leave),  # type: ignore[arg-type]
+        transition=tuple(transition),
+        initial_state=inner.initial_state * counts,
+    )
 
 
 class ExitRule(Player):
@@ -62,6 +116,11 @@ class ExitRule(Player):
         """After both actions of the round are in the histories: does the rule end it?"""
         raise NotImplementedError
 
+    def rule_counter(self) -> tuple[int, CounterStep] | None:
+        """The rule as a counter for ``counter_product`` (how many counts, and the step),
+        or None if the rule is not a small finite counter."""
+        return None
+
     def _derived_classifier(self, inner: dict[str, Any]) -> dict[str, Any]:
         family = inner["family"]
         if family == "withholding" and self.rule_may_preempt_withholding:
@@ -94,8 +153,14 @@ class ExitRule(Player):
         inner_leaves = self.inner.leave(opponent)  # always asked: it may update its state
         return self.rule_says_leave(opponent) or inner_leaves
 
-    def state_table(self) -> None:
-        return None
+    def state_table(self) -> StateTable | None:
+        """The product of the inner player's table and the rule's counter; None when
+        either has no finite form."""
+        counter = self.rule_counter()
+        inner = self.inner.state_table()
+        if counter is None or inner is None:
+            return None
+        return counter_product(inner, *counter)
 
 
 class LeaveAfterWithholdings(ExitRule):
@@ -115,6 +180,17 @@ class LeaveAfterWithholdings(ExitRule):
         tail = opponent.history[-self.k :]
         return len(tail) == self.k and all(a is D for a in tail)
 
+    def rule_counter(self) -> tuple[int, CounterStep]:
+        """Counts the partner's current run of withholdings."""
+        k = self.k
+
+        def step(run: int, outcome: int) -> int | None:
+            if not partner_withheld(outcome):
+                return 0
+            return run + 1 if run + 1 < k else None
+
+        return k, step
+
 
 class LeaveAfterTotalWithholdings(ExitRule):
     """Leave after the partner's ``k``-th withholding in all, in a row or not: a
@@ -133,13 +209,28 @@ class LeaveAfterTotalWithholdings(ExitRule):
     def rule_memory_depth(self) -> float:
         return float("inf")
 
+    def rule_counter(self) -> tuple[int, CounterStep]:
+        """Counts the partner's withholdings so far."""
+        k = self.k
+
+        def step(total: int, outcome: int) -> int | None:
+            if not partner_withheld(outcome):
+                return total
+            return total + 1 if total + 1 < k else None
+
+        return k, step
+
 
 class LeaveBelowOutsideOption(ExitRule):
     """Leave when the mean payoff of the last ``window`` rounds (counted once that many
     have been played) falls below the own outside option: stay only while the
     relationship beats the comparison level for alternatives (Thibaut & Kelley 1959, The
     Social Psychology of Groups). Payoffs are computed as the engine does, from the
-    played actions and the smaller of the two stakes. Defined here."""
+    played actions and the smaller of the two stakes. Defined here.
+
+    No state table: the rule reads the partner's stakes, which a table does not see (its
+    outcomes are the two actions only), and remembers a window of payoffs, not a small
+    finite counter."""
 
     name = "Leave Below Outside Option"
     rule_uses_outside_options = True
@@ -178,3 +269,12 @@ class LeaveAfterRounds(ExitRule):
 
     def rule_says_leave(self, opponent: Player) -> bool:
         return len(self.history) >= self.rounds
+
+    def rule_counter(self) -> tuple[int, CounterStep]:
+        """Counts the rounds played."""
+        rounds = self.rounds
+
+        def step(played: int, outcome: int) -> int | None:
+            return played + 1 if played + 1 < rounds else None
+
+        return rounds, step
