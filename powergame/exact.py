@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from powergame import power
+from powergame.errors import ParameterError
 from powergame.game import Game
 from powergame.state_table import StateTable
 
@@ -121,8 +122,18 @@ class MarkovChain:
 _SWAP = np.array([0, 2, 1, 3])  # outcome seen by A -> the same outcome seen by B
 
 
+MAX_JOINT_STATES = 4096  # a pair's joint chain beyond this is refused: its dense matrix alone is 128 MB
+
+
 def markov_chain(game: Game, table_a: StateTable, table_b: StateTable) -> MarkovChain:
     """Build Q, v0 and the per-state expectations for one pair of tables."""
+    if table_a.n_states * table_b.n_states > MAX_JOINT_STATES:
+        raise ParameterError(
+            "exact mode",
+            f"{table_a.n_states} x {table_b.n_states} joint states",
+            f"the joint chain may have at most {MAX_JOINT_STATES} states (its matrix is dense); "
+            "simulate these strategies instead",
+        )
     e = game.noise
     played_c_a = _played_cooperation(np.array(table_a.cooperate), e)  # (nA,)
     played_c_b = _played_cooperation(np.array(table_b.cooperate), e)  # (nB,)

@@ -33,6 +33,7 @@ import numpy as np
 from powergame import power
 from powergame.errors import ParameterError
 from powergame.exact import (
+    MAX_JOINT_STATES,
     MAX_SURVIVAL_LENGTH,
     SURVIVAL_FLOOR,
     ExactResult,
@@ -44,6 +45,7 @@ from powergame.state_table import StateTable
 
 _SWAP = np.array([0, 2, 1, 3])  # outcome seen by A -> the same outcome seen by B
 MAX_STAIRCASE = 4096  # longest step-function curve built by gathering rows of a table
+MAX_MATRIX_CELLS = 1 << 24  # pairs x S x S of joint matrices held at once (128 MB of floats)
 MAX_CELLS = 1 << 23  # pairs x rounds of survival curve held at once (64 MB of floats)
 FIGURES = (
     "rounds_together",
@@ -206,10 +208,24 @@ def exact_many(
         for n_a, n_b in sorted(set(zip(size_a[chosen].tolist(), size_b[chosen].tolist()))):
             groups.append((kind, np.nonzero(chosen & (size_a == n_a) & (size_b == n_b))[0], n_a, n_b))
 
+    for kind, members, n_a, n_b in groups:
+        if kind == "joint" and n_a * n_b > MAX_JOINT_STATES:
+            first = int(members[0])
+            who = f" ({names[first][0]} vs {names[first][1]})" if names is not None else ""
+            raise ParameterError(
+                "exact mode",
+                f"{n_a} x {n_b} joint states{who}",
+                f"the joint chain may have at most {MAX_JOINT_STATES} states (its matrix is dense); "
+                "simulate these strategies instead",
+            )
+
     figures = {name: np.empty(count) for name in FIGURES}
     curve_groups: list[_CurveGroup] = []
-    step = max(1, MAX_CELLS // max(1, _curve_length(game)))
+    curve_step = max(1, MAX_CELLS // max(1, _curve_length(game)))
     for kind, members, n_a, n_b in groups:
+        step = curve_step
+        if kind == "joint":  # dense (S x S) matrices per pair: keep a stack under MAX_MATRIX_CELLS
+            step = min(step, max(1, MAX_MATRIX_CELLS // (n_a * n_b) ** 2))
         for start in range(0, len(members), step):
             ids = members[start : start + step]
             if kind == "outcome":
