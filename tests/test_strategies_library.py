@@ -6,7 +6,7 @@ import importlib.util
 import pickle
 
 import pytest
-from strategy_helpers import Scripted, TablePlayer, play
+from strategy_helpers import TABLE_PARTNERS, Scripted, TablePlayer, play, transcript
 
 from powergame import Action, Game, Player
 from powergame.errors import ParameterError
@@ -215,24 +215,6 @@ TABLED = [
     lambda: MemoryOne(code="DCLLC"),
     lambda: MemoryOne(first=0.5, cc=0.9, cd=0.2, dc=0.7, dd=0.4, leave_cd=0.3, leave_dd=0.6),
 ]
-TABLE_PARTNERS = [
-    lambda: Scripted("CCDCDDCC", stakes=(1.0, 0.5)),
-    Voice,
-    lambda: HotAndCold(hot=2, cold=2),
-    lambda: MemoryOne(first=0.7, cc=0.8, cd=0.5, dc=0.6, dd=0.2),
-    RaiseTheStakes,
-]
-
-
-def _transcript(result):  # type: ignore[no-untyped-def]
-    return (
-        result.intended_a,
-        result.actions_a,
-        result.actions_b,
-        result.stakes_a,
-        result.exit_round,
-        result.left_by,
-    )
 
 
 @pytest.mark.parametrize("make", TABLED, ids=lambda m: m().name)
@@ -244,7 +226,7 @@ def test_strategy_plays_like_its_state_table(make) -> None:  # type: ignore[no-u
             game = Game(rounds=40, noise=0.1)
             native = play(make(), partner(), game=game, seed=seed)
             tabled = play(TablePlayer(table), partner(), game=game, seed=seed)
-            assert _transcript(native) == _transcript(tabled)
+            assert transcript(native) == transcript(tabled)
 
 
 def test_least_interest_table_follows_the_game() -> None:
@@ -256,7 +238,7 @@ def test_least_interest_table_follows_the_game() -> None:
         assert table is not None
         native = play(LeastInterest(), Voice(), game=game, seed=3)
         tabled = play(TablePlayer(table), Voice(), game=game, seed=3)
-        assert _transcript(native) == _transcript(tabled)
+        assert transcript(native) == transcript(tabled)
 
 
 # --- wrappers -------------------------------------------------------------------------------

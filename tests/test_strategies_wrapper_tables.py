@@ -8,7 +8,7 @@ import math
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategy_helpers import Scripted, TablePlayer, play
+from strategy_helpers import TABLE_PARTNERS, Scripted, TablePlayer, play, transcript
 
 from powergame import Game, Player, play_match
 from powergame.batch import play_batch
@@ -23,7 +23,6 @@ from strategies import (
     Loyal,
     MemoryOne,
     OutForTat,
-    RaiseTheStakes,
     ReciprocalStakes,
     StartSmall,
     Voice,
@@ -50,24 +49,6 @@ RULES = {
         LeaveAfterRounds(LeaveAfterWithholdings(p, k=2), rounds=9), k=1
     ),
 }
-PARTNERS = [
-    lambda: Scripted("CCDCDDCC", stakes=(1.0, 0.5)),
-    Voice,
-    lambda: HotAndCold(hot=2, cold=2),
-    lambda: MemoryOne(first=0.7, cc=0.8, cd=0.5, dc=0.6, dd=0.2),
-    RaiseTheStakes,
-]
-
-
-def _transcript(result):  # type: ignore[no-untyped-def]
-    return (
-        result.intended_a,
-        result.actions_a,
-        result.actions_b,
-        result.stakes_a,
-        result.exit_round,
-        result.left_by,
-    )
 
 
 @pytest.mark.parametrize("rule", RULES.values(), ids=list(RULES))
@@ -77,10 +58,10 @@ def test_wrapper_plays_like_its_table(inner, rule) -> None:  # type: ignore[no-u
     assert table is not None
     game = Game(rounds=30, noise=0.1)
     for seed in range(3):
-        for partner in PARTNERS:
+        for partner in TABLE_PARTNERS:
             native = play(rule(inner()), partner(), game=game, seed=seed)
             tabled = play(TablePlayer(table), partner(), game=game, seed=seed)
-            assert _transcript(native) == _transcript(tabled)
+            assert transcript(native) == transcript(tabled)
 
 
 def test_table_as_role_b_under_continuation() -> None:
@@ -113,7 +94,7 @@ def test_counters_follow_any_partner(script: str, k: int) -> None:
         assert table is not None
         native = play(make(), Scripted(script), game=game)
         tabled = play(TablePlayer(table), Scripted(script), game=game)
-        assert _transcript(native) == _transcript(tabled)
+        assert transcript(native) == transcript(tabled)
 
 
 def test_product_sizes_and_counts_by_hand() -> None:
@@ -159,7 +140,7 @@ def test_no_table_without_a_finite_form() -> None:
     assert table is not None
     native = play(LeaveAfterRounds(LeastInterest(), rounds=4), Voice(), game=game, seed=3)
     tabled = play(TablePlayer(table), Voice(), game=game, seed=3)
-    assert _transcript(native) == _transcript(tabled)
+    assert transcript(native) == transcript(tabled)
 
 
 def test_batch_equals_play_match_for_a_wrapped_pair() -> None:
