@@ -17,6 +17,7 @@ by its table works in every engine.
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -118,12 +119,15 @@ def _probability(name: str, p: float) -> None:
         raise ParameterError(name, p, "must be a probability in [0, 1]")
 
 
-def _draw(rng_random: Any, p: float) -> bool:
+def chance(rng: random.Random, p: float) -> bool:
+    """True with probability ``p``; draws no random number when p is 0 or 1. A strategy
+    that decides with this consumes the same random numbers as its table run by
+    ``StateTablePlayer``, so the two play identical transcripts."""
     if p >= 1.0:
         return True
     if p <= 0.0:
         return False
-    return bool(rng_random() < p)
+    return rng.random() < p
 
 
 class StateTablePlayer(Player):
@@ -150,12 +154,12 @@ class StateTablePlayer(Player):
 
     def strategy(self, opponent: Player) -> Action:
         p = self.table.cooperate[self.current_state]
-        return Action.C if _draw(self.rng.random, p) else Action.D
+        return Action.C if chance(self.rng, p) else Action.D
 
     def leave(self, opponent: Player) -> bool:
         s = self.current_state
         o = outcome_index(self.history[-1], opponent.history[-1])
-        if _draw(self.rng.random, self.table.leave[s][o]):
+        if chance(self.rng, self.table.leave[s][o]):
             return True
         self.current_state = _next_state(self.table.transition[s][o], self.rng.random)
         return False

@@ -1,8 +1,7 @@
-"""Helpers shared by the strategies: parameter checks, instance names, chance draws, stake ladders."""
+"""Helpers shared by the strategies: parameter checks, instance names, stake ladders."""
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
 from powergame.errors import ParameterError
@@ -57,16 +56,6 @@ def number_in(name: str, value: object, low: float, high: float, low_open: bool,
     if not (low < x <= high if low_open else low <= x <= high):
         raise ParameterError(name, value, allowed)
     return x
-
-
-def chance(rng: random.Random, p: float) -> bool:
-    """True with probability ``p``; draws no random number when p is 0 or 1 (as
-    ``StateTablePlayer`` does, so a strategy and its table consume the same numbers)."""
-    if p >= 1.0:
-        return True
-    if p <= 0.0:
-        return False
-    return rng.random() < p
 
 
 def stake_ladder(start: float, step: float) -> tuple[float, ...]:

@@ -16,8 +16,8 @@ from typing import Any
 from powergame.actions import Action
 from powergame.errors import ParameterError
 from powergame.player import Player
-from powergame.state_table import StateTable, outcome_index
-from strategies._common import chance, classifier, instance_name, number_in
+from powergame.state_table import StateTable, chance, outcome_index
+from strategies._common import classifier, instance_name, number_in
 
 C, D = Action.C, Action.D
 OUTCOME_NAMES = ("cc", "cd", "dc", "dd")

@@ -7,9 +7,8 @@ from typing import Any
 
 from powergame.actions import Action
 from powergame.player import Player
-from powergame.state_table import StateTable
+from powergame.state_table import StateTable, chance
 from strategies._common import (
-    chance,
     classifier,
     instance_name,
     number_in,
