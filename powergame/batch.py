@@ -503,7 +503,6 @@ class _MergedProgram:
         payoffs = np.empty(len(self.payoff_a), dtype=complex)  # u_A + i u_B, as in _play_chunk
         payoffs.real, payoffs.imag = self.payoff_a, self.payoff_b
         sums = _running_sums(np.take(payoffs, recorded))
-        final = sums[-1] if rounds_played else np.zeros(count, dtype=complex)
         counters = np.take(self.counts, recorded).sum(axis=0, dtype=np.int64)
         stake_sum = None
         if self.stake is not None:
@@ -513,11 +512,11 @@ class _MergedProgram:
             horizons,
             left_by,
             exit_round,
-            (final.real.copy(), final.imag.copy()),
+            sums,
             counters,
             stake_sum,
-            (sums.real, sums.imag),
-            (recorded & 3).astype(np.int8) if keep_actions else None,
+            recorded,
+            keep_actions,
             self.payoff_bound,
         )
 
@@ -879,8 +878,6 @@ def _play_chunk(
 
     counters += np.take(joint.counts, recorded[counted : max(counted, rounds_played)]).sum(axis=0)
     recorded = recorded[:rounds_played]
-    sums = sums[:rounds_played]
-    final = sums[-1] if rounds_played else np.zeros(count, dtype=complex)
     stake_sum = None
     if stake_sums is not None:
         stake_sum = stake_sums[rounds_played - 1] if rounds_played else np.zeros(count)
@@ -889,11 +886,11 @@ def _play_chunk(
         horizons,
         left_by,
         exit_round,
-        (final.real.copy(), final.imag.copy()),
+        sums[:rounds_played],
         counters,
         stake_sum,
-        (sums.real, sums.imag),
-        (recorded & 3).astype(np.int8) if keep_actions else None,
+        recorded,
+        keep_actions,
         joint.payoff_bound,
     )
 
@@ -907,17 +904,20 @@ def _figures(
     horizons: np.ndarray,
     left_by: np.ndarray,
     exit_round: np.ndarray,
-    running: tuple[np.ndarray, np.ndarray],
+    sums: np.ndarray,
     counters: np.ndarray,
     stake_sum: np.ndarray | None,
-    sums: tuple[np.ndarray, np.ndarray],
-    outcomes: np.ndarray | None,
+    recorded: np.ndarray,
+    keep_actions: bool,
     payoff_bound: float,
 ) -> dict[str, Any]:
-    """Every per-match figure from what a simulation recorded: the final and the per-round
-    (rounds x matches, overwritten) payoff sums, the packed cooperation counters, the
-    stake sums (None when every stake is 1) and the outcomes (when actions are kept)."""
-    running_a, running_b = running
+    """Every per-match figure from what a simulation recorded: the per-round payoff sums
+    u_A + i u_B (rounds x matches, overwritten), the packed cooperation counters, the
+    stake sums (None when every stake is 1) and the recorded states (their low two bits
+    are the outcome, read when actions are kept)."""
+    final = sums[-1] if len(sums) else np.zeros(len(horizons), dtype=complex)
+    running_a, running_b = final.real.copy(), final.imag.copy()
+    outcomes = (recorded & 3).astype(np.int8) if keep_actions else None
     rounds_together = np.where(left_by > 0, exit_round, horizons)
     n = rounds_together.astype(float)
     v_a, v_b = game.outside_options
@@ -926,7 +926,7 @@ def _figures(
     total_b = running_b + after_exit * v_b
     total_a = np.where((left_by & 1) == 1, total_a - game.exit_costs[0], total_a)
     total_b = np.where((left_by & 2) == 2, total_b - game.exit_costs[1], total_b)
-    shifts, share_a, share_b = _power_figures(sums[0], sums[1], rounds_together, v_a, v_b, payoff_bound)
+    shifts, share_a, share_b = _power_figures(sums.real, sums.imag, rounds_together, v_a, v_b, payoff_bound)
     figures: dict[str, Any] = {
         "horizon": horizons,
         "rounds_together": rounds_together,
