@@ -46,8 +46,8 @@ class UnknownStrategyError(PowerGameError, LookupError):
         self.name = name
         self.suggestions = suggestions
         self.init_args = (name, suggestions, listing)
-        hint = f"; did you mean {', '.join(repr(s) for s in suggestions)}?" if suggestions else ""
-        super().__init__(f"unknown strategy {name!r}{hint} ({listing})")
+        self.hint = f"; did you mean {', '.join(repr(s) for s in suggestions)}?" if suggestions else ""
+        super().__init__(f"unknown strategy {name!r}{self.hint} ({listing})")
 
 
 class PluginError(PowerGameError):

@@ -344,8 +344,7 @@ def check_strategy_names(spec: TournamentSpec, registry: RegistryLike) -> None:
 
 
 def _unknown_reason(error: UnknownStrategyError) -> str:
-    hint = f"; did you mean {', '.join(repr(s) for s in error.suggestions)}?" if error.suggestions else ""
-    return f"no strategy has this name{hint} (`powergame strategies` lists them)"
+    return f"no strategy has this name{error.hint} (`powergame strategies` lists them)"
 
 
 # --- exact mode (powergame.exact_batch): every pairing solved as a Markov chain -----------------
