@@ -118,10 +118,10 @@ def play_match(game: Game, player_a: Player, player_b: Player, seed: int | None 
             quit_a = quit_b = False
             if leave_a is not None:
                 who = player_a
-                quit_a = _checked_leave(leave_a(player_b), player_a, t)
+                quit_a = _checked_bool(leave_a(player_b), player_a, t)
             if leave_b is not None:
                 who = player_b
-                quit_b = _checked_leave(leave_b(player_a), player_b, t)
+                quit_b = _checked_bool(leave_b(player_a), player_b, t)
             if quit_a or quit_b:
                 left_by = "both" if quit_a and quit_b else ("A" if quit_a else "B")
                 exit_round = t
@@ -158,20 +158,20 @@ def _letters(actions: list[Action]) -> str:
 
 def _who_declines(player_a: Player, player_b: Player) -> str | None:
     """ "A", "B" or "both" when a player declines to enter (see ``Player.enters``), else None."""
-    out_a = out_b = False
-    for role, player, partner in ((0, player_a, player_b), (1, player_b, player_a)):
-        if _overrides(player, "enters"):
-            try:
-                enters = player.enters(partner)
-            except Exception as exc:
-                raise StrategyError(player.name, 0, f"enters raised {type(exc).__name__}: {exc}") from exc
-            if enters is not True and enters is not False:
-                raise StrategyError(player.name, 0, f"enters returned {enters!r}, allowed: True or False")
-            if not enters:
-                out_a, out_b = (True, out_b) if role == 0 else (out_a, True)
+    out_a, out_b = _declines(player_a, player_b), _declines(player_b, player_a)
     if out_a or out_b:
         return "both" if out_a and out_b else ("A" if out_a else "B")
     return None
+
+
+def _declines(player: Player, partner: Player) -> bool:
+    if not _overrides(player, "enters"):
+        return False
+    try:
+        enters = player.enters(partner)
+    except Exception as exc:
+        raise StrategyError(player.name, 0, f"enters raised {type(exc).__name__}: {exc}") from exc
+    return not _checked_bool(enters, player, 0, "enters")
 
 
 def _checked_stake(value: object, player: Player, t: int) -> float:
@@ -182,7 +182,7 @@ def _checked_stake(value: object, player: Player, t: int) -> float:
     return float(value)
 
 
-def _checked_leave(value: object, player: Player, t: int) -> bool:
+def _checked_bool(value: object, player: Player, t: int, method: str = "leave") -> bool:
     if value is True or value is False:
         return value
-    raise StrategyError(player.name, t, f"leave returned {value!r}, allowed: True or False")
+    raise StrategyError(player.name, t, f"{method} returned {value!r}, allowed: True or False")
