@@ -87,7 +87,7 @@ def exact_many_rate(pairs: list[tuple[StateTable, StateTable]], repeats: int, cu
 
 
 def memory_one_space() -> list[tuple[StateTable, StateTable]]:
-    from strategies.memory_one import memory_one_players
+    from powergame.strategies.memory_one import memory_one_players
 
     tables = [player.state_table() for player in memory_one_players()]
     return [(a, b) for a in tables for b in tables]

@@ -33,8 +33,8 @@ from typing import Any
 from powergame.actions import Action
 from powergame.game import Game
 from powergame.player import Player
-from tournaments.round_robin import run_tournament
-from tournaments.spec import TournamentSpec
+from powergame.tournaments.round_robin import run_tournament
+from powergame.tournaments.spec import TournamentSpec
 
 C, D = Action.C, Action.D
 # axelrod's basic strategies and the library strategy that plays each of them (memory-one
@@ -126,7 +126,7 @@ def native_loader(plugins: tuple[str, ...]) -> NativeRegistry:
 
 
 def powergame_once(repetitions: int, processes: int, names: list[str], loader: Any = None) -> float:
-    from tournaments import analysis
+    from powergame.tournaments import analysis
 
     spec = TournamentSpec(
         name="bench", strategies=tuple(names), game=Game(rounds=200), repetitions=repetitions

@@ -8,16 +8,17 @@ once and lists the other names in its ``aliases`` attribute (see ``ALIASES``).
 from __future__ import annotations
 
 from powergame.player import Player
-from strategies.exit_rules import (
+
+from .exit_rules import (
     LeaveAfterRounds,
     LeaveAfterTotalWithholdings,
     LeaveAfterWithholdings,
     LeaveBelowOutsideOption,
 )
-from strategies.hirschman import Loyal, Voice
-from strategies.loner import Loner
-from strategies.memory_one import MemoryOne, memory_one_codes, memory_one_players
-from strategies.trust import (
+from .hirschman import Loyal, Voice
+from .loner import Loner
+from .memory_one import MemoryOne, memory_one_codes, memory_one_players
+from .trust import (
     GenerousOutForTat,
     OutForTat,
     RaiseTheStakes,
@@ -25,7 +26,7 @@ from strategies.trust import (
     StartSmall,
     TitForTatWithExitThreat,
 )
-from strategies.withholding import (
+from .withholding import (
     ExploitThenLeave,
     HitAndRun,
     HotAndCold,

@@ -21,7 +21,8 @@ from powergame.errors import ParameterError
 from powergame.game import Game
 from powergame.player import History, Player
 from powergame.state_table import StateTable
-from strategies._common import classifier, instance_name, whole_number
+
+from ._common import classifier, instance_name, whole_number
 
 D = Action.D
 

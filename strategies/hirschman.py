@@ -6,7 +6,8 @@ from __future__ import annotations
 from powergame.actions import Action
 from powergame.player import Player
 from powergame.state_table import StateTable
-from strategies._common import classifier
+
+from ._common import classifier
 
 C, D = Action.C, Action.D
 

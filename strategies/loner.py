@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from powergame.actions import Action
 from powergame.player import Player
-from strategies._common import classifier
+
+from ._common import classifier
 
 
 class Loner(Player):

@@ -17,7 +17,8 @@ from powergame.actions import Action
 from powergame.errors import ParameterError
 from powergame.player import Player
 from powergame.state_table import StateTable, chance, outcome_index
-from strategies._common import classifier, instance_name, number_in
+
+from ._common import classifier, instance_name, number_in
 
 C, D = Action.C, Action.D
 OUTCOME_NAMES = ("cc", "cd", "dc", "dd")

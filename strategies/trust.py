@@ -8,14 +8,15 @@ from typing import Any
 from powergame.actions import Action
 from powergame.player import Player
 from powergame.state_table import StateTable, chance
-from strategies._common import (
+
+from ._common import (
     classifier,
     instance_name,
     number_in,
     stake_ladder,
     whole_number,
 )
-from strategies._ladder import LadderClimber, next_rung
+from ._ladder import LadderClimber, next_rung
 
 C, D = Action.C, Action.D
 OUTCOMES = ((C, C), (C, D), (D, C), (D, D))  # own action first: the state-table order

@@ -9,8 +9,9 @@ from powergame.actions import Action
 from powergame.player import Player
 from powergame.power import structural_dependence
 from powergame.state_table import StateTable
-from strategies._common import classifier, instance_name, number_in, stake_ladder, whole_number
-from strategies._ladder import LadderClimber, next_rung
+
+from ._common import classifier, instance_name, number_in, stake_ladder, whole_number
+from ._ladder import LadderClimber, next_rung
 
 C, D = Action.C, Action.D
 OUTCOMES = ((C, C), (C, D), (D, C), (D, D))

@@ -9,8 +9,8 @@ from powergame import Game, Player, play_match
 from powergame.actions import actions_from_string
 from powergame.result import MatchResult
 from powergame.state_table import StateTable, StateTablePlayer
+from powergame.strategies import HotAndCold, MemoryOne, RaiseTheStakes, Voice
 from powergame.testing.partners import ScriptedPartner
-from strategies import HotAndCold, MemoryOne, RaiseTheStakes, Voice
 
 
 class Scripted(ScriptedPartner):

@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from powergame.errors import ParameterError
-from tournaments import analysis
-from tournaments.survival import kaplan_meier, log_rank, median_survival, survival_at
+from powergame.tournaments import analysis
+from powergame.tournaments.survival import kaplan_meier, log_rank, median_survival, survival_at
 
 
 def row(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tournaments.analysis import exact_curve
+from powergame.tournaments.analysis import exact_curve
 
 
 def test_a_fixed_horizon_curve_ends_with_the_chance_nobody_left():

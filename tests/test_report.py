@@ -14,8 +14,8 @@ import pytest
 from powergame import C, D, Game, Player, play_match
 from powergame.cli import main
 from powergame.errors import ParameterError
-from tournaments import analysis
-from tournaments.report import PLOTS, html_table, render_report
+from powergame.tournaments import analysis
+from powergame.tournaments.report import PLOTS, html_table, render_report
 
 # --- a realistic per-match table from a few small players -------------------------------------
 

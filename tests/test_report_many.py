@@ -1,9 +1,9 @@
 """Large tournaments: the report keeps its plots readable and links the long pair table."""
 
 from powergame import Game
-from tournaments import report
-from tournaments.round_robin import run_tournament
-from tournaments.spec import TournamentSpec
+from powergame.tournaments import report
+from powergame.tournaments.round_robin import run_tournament
+from powergame.tournaments.spec import TournamentSpec
 
 
 def test_many_strategies_keep_the_best_and_worst_and_link_the_pairs(tmp_path, monkeypatch):

@@ -8,7 +8,7 @@ import pytest
 
 from powergame.errors import ParameterError
 from powergame.game import Game, StagePayoffs
-from tournaments.spec import TournamentSpec, load_spec, spec_from_dict
+from powergame.tournaments.spec import TournamentSpec, load_spec, spec_from_dict
 
 SPECS = Path(__file__).resolve().parents[1] / "tournaments" / "specs"
 
@@ -131,8 +131,8 @@ def test_the_four_bundled_questions_exist() -> None:
 
 
 def test_a_bad_strategy_name_in_a_spec_file_names_the_file_and_the_entry(tmp_path):
-    from tournaments.round_robin import run_tournament
-    from tournaments.spec import load_spec
+    from powergame.tournaments.round_robin import run_tournament
+    from powergame.tournaments.spec import load_spec
 
     path = tmp_path / "mine.toml"
     path.write_text('strategies = ["Loyal", "Voicee"]\n[game]\nrounds = 3\n', encoding="utf-8")
@@ -143,7 +143,7 @@ def test_a_bad_strategy_name_in_a_spec_file_names_the_file_and_the_entry(tmp_pat
 
 
 def test_a_spec_saved_with_a_byte_order_mark_loads(tmp_path):
-    from tournaments.spec import load_spec
+    from powergame.tournaments.spec import load_spec
 
     path = tmp_path / "bom.toml"
     path.write_bytes(b"\xef\xbb\xbfstrategies = ['Loyal', 'Voice']\n")

@@ -17,9 +17,9 @@ from test_tournament_fakes import fake_loader
 
 from powergame.errors import ParameterError
 from powergame.game import Game
-from tournaments import round_robin, storage
-from tournaments.round_robin import run_tournament
-from tournaments.spec import TournamentSpec
+from powergame.tournaments import round_robin, storage
+from powergame.tournaments.round_robin import run_tournament
+from powergame.tournaments.spec import TournamentSpec
 
 TESTS = Path(__file__).resolve().parent
 SPEC = TournamentSpec(
@@ -37,7 +37,7 @@ import sys
 sys.path.insert(0, {str(TESTS)!r})
 from test_tournament_fakes import fake_loader
 from test_storage_resume import SPEC, ROUNDS_PER_CHUNK
-from tournaments import round_robin
+from powergame.tournaments import round_robin
 round_robin.ROUNDS_PER_CHUNK = ROUNDS_PER_CHUNK
 round_robin.run_tournament(SPEC, sys.argv[1], processes=int(sys.argv[2]), registry_loader=fake_loader)
 """
@@ -146,7 +146,7 @@ def test_load_matches_needs_a_finished_run(tmp_path: Path) -> None:
 
 
 def test_force_also_removes_the_report_of_the_old_results(tmp_path):
-    from tournaments.storage import REPORT_DIR, prepare_folder
+    from powergame.tournaments.storage import REPORT_DIR, prepare_folder
 
     folder = tmp_path / "out"
     (folder / REPORT_DIR).mkdir(parents=True)
@@ -158,7 +158,7 @@ def test_force_also_removes_the_report_of_the_old_results(tmp_path):
 
 
 def test_a_folder_in_use_by_a_run_is_refused_and_free_again_after(tmp_path):
-    from tournaments.storage import LOCK_FILE, folder_lock, prepare_folder
+    from powergame.tournaments.storage import LOCK_FILE, folder_lock, prepare_folder
 
     folder = tmp_path / "out"
     with folder_lock(folder):

@@ -7,7 +7,7 @@ import pytest
 from strategy_helpers import Scripted, play
 
 from powergame import Game, StagePayoffs
-from strategies import (
+from powergame.strategies import (
     ExploitThenLeave,
     GenerousOutForTat,
     HitAndRun,

@@ -11,7 +11,7 @@ from strategy_helpers import TABLE_PARTNERS, Scripted, TablePlayer, play, transc
 from powergame import Action, Game, Player
 from powergame.errors import ParameterError
 from powergame.player import check_classifier
-from strategies import (
+from powergame.strategies import (
     ALIASES,
     STRATEGIES,
     ExploitThenLeave,
@@ -36,7 +36,7 @@ from strategies import (
     memory_one_codes,
     memory_one_players,
 )
-from strategies._common import stake_ladder
+from powergame.strategies._common import stake_ladder
 
 PLAIN = [cls for cls in STRATEGIES if not getattr(cls, "is_wrapper", False)]
 WRAPPERS = [cls for cls in STRATEGIES if getattr(cls, "is_wrapper", False)]

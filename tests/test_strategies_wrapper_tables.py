@@ -13,7 +13,7 @@ from strategy_helpers import TABLE_PARTNERS, Scripted, TablePlayer, play, transc
 from powergame import Game, Player, play_match
 from powergame.batch import play_batch
 from powergame.exact import exact_match
-from strategies import (
+from powergame.strategies import (
     HotAndCold,
     LeastInterest,
     LeaveAfterRounds,

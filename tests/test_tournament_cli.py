@@ -10,8 +10,8 @@ import pytest
 
 from powergame.cli import main
 from powergame.game import Game
-from tournaments import storage
-from tournaments.spec import TournamentSpec
+from powergame.tournaments import storage
+from powergame.tournaments.spec import TournamentSpec
 
 FAKES = str(Path(__file__).resolve().parent / "test_tournament_fakes.py")
 
@@ -98,7 +98,7 @@ def test_bad_input_is_one_error_line(tmp_path: Path, powergame: Callable[..., Do
 def test_library_and_cli_agree(tmp_path: Path, powergame: Callable[..., Done]) -> None:
     from test_tournament_fakes import fake_loader
 
-    from tournaments.round_robin import run_tournament
+    from powergame.tournaments.round_robin import run_tournament
 
     spec = TournamentSpec(name="t", strategies=("Coin", "Walk Away"), game=Game(rounds=10, noise=0.2), seed=9)
     direct = run_tournament(spec, registry_loader=fake_loader).matches

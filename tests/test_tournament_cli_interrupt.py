@@ -3,7 +3,7 @@
 import pytest
 from click.testing import CliRunner
 
-import tournaments.round_robin as round_robin
+import powergame.tournaments.round_robin as round_robin
 from powergame.cli.tournament import tournament
 
 NAMES = ["Out For Tat", "Loyal", "Parasite"]

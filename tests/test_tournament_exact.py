@@ -11,10 +11,10 @@ import pytest
 from powergame.cli import main
 from powergame.errors import ParameterError
 from powergame.game import Game
-from tournaments import analysis, storage
-from tournaments.report import render_report
-from tournaments.round_robin import run_tournament
-from tournaments.spec import TournamentSpec, load_spec, spec_from_dict
+from powergame.tournaments import analysis, storage
+from powergame.tournaments.report import render_report
+from powergame.tournaments.round_robin import run_tournament
+from powergame.tournaments.spec import TournamentSpec, load_spec, spec_from_dict
 
 NAMED = ("Out For Tat", "Loyal", "Parasite", "Hit And Run", "Voice")
 SPECS = Path(__file__).resolve().parent.parent / "tournaments" / "specs"

@@ -14,8 +14,8 @@ from test_batch import CODES, STAKED_TFT, TIT_FOR_TAT, games, memory_one, memory
 from powergame import Game, ParameterError
 from powergame.batch import play_batch, play_pairs
 from powergame.player import Player
-from tournaments.round_robin import default_registry_loader, run_tournament
-from tournaments.spec import TournamentSpec
+from powergame.tournaments.round_robin import default_registry_loader, run_tournament
+from powergame.tournaments.spec import TournamentSpec
 
 GENEROUS = memory_one(1.0, (1.0, 0.3, 1.0, 0.3), leave=(0.0, 0.1, 0.0, 0.0))  # draws at random
 tables = st.one_of(st.sampled_from(CODES).map(memory_one_code), st.just(STAKED_TFT), st.just(GENEROUS))
@@ -120,9 +120,9 @@ def test_tabled_tournament_equals_the_python_engine(game: Game) -> None:
 
 def test_matches_longer_than_the_batch_engine_takes_are_played_by_the_python_engine(monkeypatch):
     import powergame.batch as batch
-    import tournaments.round_robin as round_robin
+    import powergame.tournaments.round_robin as round_robin
     from powergame import Game
-    from tournaments.spec import TournamentSpec
+    from powergame.tournaments.spec import TournamentSpec
 
     python_calls = []
     original = round_robin._play_python

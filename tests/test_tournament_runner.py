@@ -15,9 +15,9 @@ from test_tournament_fakes import NAMES, fake_loader
 
 from powergame.errors import UnknownStrategyError
 from powergame.game import Game
-from tournaments import round_robin, storage
-from tournaments.round_robin import enumerate_matches, role_assignments, run_tournament
-from tournaments.spec import TournamentSpec
+from powergame.tournaments import round_robin, storage
+from powergame.tournaments.round_robin import enumerate_matches, role_assignments, run_tournament
+from powergame.tournaments.spec import TournamentSpec
 
 SYMMETRIC = Game(rounds=10)
 ASYMMETRIC = Game(rounds=10, outside_options=(2.0, 1.0))

@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from powergame.errors import ParameterError
-from tournaments.survival import LogRankResult, kaplan_meier, log_rank, median_survival
+
+from .survival import LogRankResult, kaplan_meier, log_rank, median_survival
 
 FAMILY_ORDER = ("trust-building", "withholding", "neutral")
 POSITIONS = ("more powerful", "equal", "less powerful")

@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from powergame.errors import ParameterError, PowerGameError
-from tournaments import analysis
-from tournaments.storage import REPORT_DIR
+
+from . import analysis
+from .storage import REPORT_DIR
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -42,7 +43,7 @@ def load_match_table(folder: str | os.PathLike[str]) -> pd.DataFrame:
             "results folder", str(folder), "must be an existing folder written by `powergame run`"
         )
     try:
-        from tournaments.storage import load_matches
+        from .storage import load_matches
     except ImportError:  # the storage layer is optional here: fall back to the file itself
         load_matches = _read_matches_file
     try:

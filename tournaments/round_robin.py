@@ -34,8 +34,9 @@ from powergame.errors import ParameterError, UnknownStrategyError
 from powergame.game import Game
 from powergame.player import Player
 from powergame.state_table import StateTable
-from tournaments import storage
-from tournaments.spec import TournamentSpec
+
+from . import storage
+from .spec import TournamentSpec
 
 # A chunk holds about this many expected rounds: big enough that storing it costs little
 # next to playing it (the batch engine plays 200k rounds of tabled pairs in a few ms), small
@@ -646,7 +647,7 @@ def _versions() -> dict[str, str]:
 def headline_tables(matches: pd.DataFrame) -> dict[str, Any]:
     """JSON-ready headline figures: the ranking per strategy and the family-level figures of
     ``tournaments.analysis.headline``."""
-    from tournaments import analysis
+    from . import analysis
 
     long = analysis.to_long(matches)  # once for both
     ranked = json.loads(analysis.ranking(long).to_json(orient="records"))

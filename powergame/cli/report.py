@@ -22,7 +22,7 @@ def report(folder: Path, out: Path | None) -> None:
     Example:
       powergame report results/ --out results/report
     """
-    from tournaments.report import render_report
+    from powergame.tournaments.report import render_report
 
     page = render_report(folder, out)
     click.echo(f"Report: {page}")

@@ -51,7 +51,7 @@ def _run_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def _play(spec: Any, out_dir: Path | None, **options: Any) -> None:
     """Run the tournament and print its summary; on Ctrl-C say how to continue."""
-    from tournaments.round_robin import run_tournament
+    from powergame.tournaments.round_robin import run_tournament
 
     try:
         result = run_tournament(spec, out_dir, **options)
@@ -74,7 +74,7 @@ def _count(number: int, singular: str, plural: str) -> str:
 
 
 def _report(result: Any) -> None:
-    from tournaments.analysis import summary_table
+    from powergame.tournaments.analysis import summary_table
 
     counts, timing = result.summary["counts"], result.summary["timing"]
     click.echo(summary_table(result.matches))
@@ -130,7 +130,7 @@ def run(
     Example:
       powergame run tournaments/specs/default.toml --processes 0
     """
-    from tournaments.spec import load_spec
+    from powergame.tournaments.spec import load_spec
 
     spec = load_spec(spec_file)
     if seed is not None:
@@ -179,7 +179,7 @@ def tournament(
       powergame tournament "Out-for-Tat" "Hit and Run" Loyal --outside 2,1 -r 5
       powergame tournament "Out-for-Tat" "Hit and Run" Loyal --outside 2,1 --exact
     """
-    from tournaments.spec import TournamentSpec
+    from powergame.tournaments.spec import TournamentSpec
 
     if out is None and (resume or force or csv):
         flag = "--resume" if resume else "--force" if force else "--csv"
