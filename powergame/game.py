@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from powergame import kernel
 from powergame.actions import Action
 from powergame.errors import ParameterError
 
@@ -131,7 +132,7 @@ class Game:
 
     def round_payoff(self, role: int, stake: float, own: Action, partner: Action) -> float:
         """u_i = s * pi_i(a_i, a_j) + (1 - s) * v_i."""
-        return stake * self.stage_payoff(role, own, partner) + (1.0 - stake) * self.outside_options[role]
+        return kernel.round_payoff(stake, self.stage_payoff(role, own, partner), self.outside_options[role])
 
     def payoff_table(self, role: int) -> tuple[float, float, float, float]:
         """pi_i indexed by outcome CC, CD, DC, DD (own action first)."""
