@@ -10,12 +10,13 @@ is ``2 * (A withholds) + (B withholds)``.
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import numpy as np
+if TYPE_CHECKING:  # the core is imported at CLI start, where numpy is not
+    import numpy as np
 
 #: A number, or an array of numbers computed element by element.
-Number = TypeVar("Number", float, np.ndarray)
+Number = TypeVar("Number", float, "np.ndarray")
 
 OUTCOMES = ("CC", "CD", "DC", "DD")
 
