@@ -26,20 +26,6 @@ def classifier(
     }
 
 
-def format_value(value: Any) -> str:
-    """How a parameter value is written in a strategy name (as the registry parses it back)."""
-    return value if isinstance(value, str) else repr(value)
-
-
-def instance_name(base: str, params: dict[str, Any], defaults: dict[str, Any] | None = None) -> str:
-    """``"Start Small(T=3)"``: the base name plus every parameter that differs from its
-    default (all of them when ``defaults`` is None); the base name alone if none does."""
-    shown = {k: v for k, v in params.items() if defaults is None or defaults.get(k) != v}
-    if not shown:
-        return base
-    return f"{base}({', '.join(f'{k}={format_value(v)}' for k, v in shown.items())})"
-
-
 def whole_number(name: str, value: object, minimum: int) -> int:
     """``value`` if it is an int >= ``minimum``, else ParameterError."""
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:

@@ -19,10 +19,11 @@ from typing import Any
 from powergame.actions import Action
 from powergame.errors import ParameterError
 from powergame.game import Game
+from powergame.names import instance_name
 from powergame.player import History, Player
 from powergame.state_table import StateTable
 
-from ._common import classifier, instance_name, whole_number
+from ._common import classifier, whole_number
 
 D = Action.D
 
