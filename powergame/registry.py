@@ -413,7 +413,7 @@ def _entry_for(candidate: object, source: str, namespace: str | None) -> Strateg
         classifier=dict(candidate.classifier),
         source=source,
         doc=first_paragraph(candidate.__doc__),
-        is_wrapper=bool(getattr(candidate, "is_wrapper", False)),
+        is_wrapper=bool(candidate.is_wrapper),
         aliases=tuple(getattr(candidate, "aliases", ())),
     )
 

@@ -2,28 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from powergame.errors import ParameterError
+from powergame.player import classifier as classifier  # re-exported: the library's modules use it
 
 INF = float("inf")
-
-
-def classifier(
-    family: str,
-    memory_depth: float,
-    stochastic: bool = False,
-    can_leave: bool = False,
-    uses_outside_options: bool = False,
-) -> dict[str, Any]:
-    """A classifier dict with every key ``powergame.player.check_classifier`` asks for."""
-    return {
-        "family": family,
-        "memory_depth": memory_depth,
-        "stochastic": stochastic,
-        "can_leave": can_leave,
-        "uses_outside_options": uses_outside_options,
-    }
 
 
 def whole_number(name: str, value: object, minimum: int) -> int:
