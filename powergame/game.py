@@ -74,6 +74,7 @@ class StagePayoffs:
 
 
 DEFAULT_PAYOFFS = StagePayoffs()
+DEFAULT_ROUNDS = 200
 
 
 @dataclass(frozen=True)
@@ -83,14 +84,15 @@ class Game:
     ``payoffs``, ``outside_options`` and ``exit_costs`` are pairs (partner A, partner B);
     asymmetric values are first class. The horizon is either a fixed number of
     ``rounds`` or a ``continuation`` probability w (the match then lasts a geometric
-    number of rounds with mean 1 / (1 - w), drawn once per match). ``noise`` is the
+    number of rounds with mean 1 / (1 - w), drawn once per match); give one of the two
+    (neither: ``DEFAULT_ROUNDS`` rounds). ``noise`` is the
     probability that each action is flipped on execution.
     """
 
     payoffs: tuple[StagePayoffs, StagePayoffs] = (DEFAULT_PAYOFFS, DEFAULT_PAYOFFS)
     outside_options: tuple[float, float] = (0.0, 0.0)
     exit_costs: tuple[float, float] = (0.0, 0.0)
-    rounds: int | None = 200
+    rounds: int | None = None  # None: DEFAULT_ROUNDS, unless a continuation is given
     continuation: float | None = None
     noise: float = 0.0
 
@@ -114,14 +116,14 @@ class Game:
         object.__setattr__(self, "noise", noise)
         if self.continuation is not None:
             if self.rounds is not None:
-                raise ParameterError(
-                    "rounds", self.rounds, "must be None when a continuation probability is given"
-                )
+                raise ParameterError("rounds", self.rounds, "give rounds or continuation, not both")
             w = _finite("continuation", self.continuation)
             if not 0.0 <= w < 1.0:
                 raise ParameterError("continuation", self.continuation, "must be in [0, 1)")
             object.__setattr__(self, "continuation", w)
         else:
+            if self.rounds is None:
+                object.__setattr__(self, "rounds", DEFAULT_ROUNDS)
             if isinstance(self.rounds, bool) or not isinstance(self.rounds, int) or self.rounds < 1:
                 raise ParameterError("rounds", self.rounds, "must be a whole number >= 1")
 
@@ -205,8 +207,6 @@ class Game:
         for key in ("outside_options", "exit_costs"):
             if key in kwargs:
                 kwargs[key] = tuple(_pair(key, kwargs[key]))
-        if kwargs.get("continuation") is not None and "rounds" not in kwargs:
-            kwargs["rounds"] = None
         return cls(**kwargs)
 
 
