@@ -1,0 +1,451 @@
+"""Evolutionary dynamics on tournament results: who survives when strategies reproduce by
+success (docs/dynamics.md).
+
+``analyse(payoffs, DynamicsSettings(...))`` runs everything on a payoff matrix: the
+replicator of one population (and, with ``roles``, of the A-role and B-role populations),
+fixation probabilities in a finite population under the Fermi and Moran processes, the
+rare-mutation stationary distribution, stability read-outs and, for simulated results, how
+much of it survives the sampling error. ``analyse_folder`` does it from a results folder and
+``dynamics_winner`` gives just the winner.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from powergame.errors import ParameterError
+
+from . import fixation, replicator, stability
+from .payoff_matrix import Payoffs, load_payoffs
+from .replicator import Trajectory
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+ORDER_CONFIDENCE = 0.95  # a ranking step holds "beyond noise" in at least this share of draws
+METHODS = ("stationary", "replicator")
+
+
+@dataclass(frozen=True)
+class DynamicsSettings:
+    """The knobs of ``analyse`` (all plain data)."""
+
+    population_size: int = 100
+    beta: float = 1.0
+    moran_w: float | None = None  # None: 1 when every payoff is positive (fitness = payoff)
+    generations: int = 1000
+    continuous: bool = False
+    roles: bool = False
+    shares: tuple[float, ...] | None = None  # starting shares (both roles); None: equal
+    draws: int = 100  # resampled payoff matrices for simulated results (0: none)
+    seed: int = 0
+
+    def check(self, size: int) -> None:
+        fixation.check_population_size(self.population_size)
+        fixation.check_beta(self.beta)
+        replicator.check_generations(self.generations)
+        if self.shares is not None:
+            replicator.check_shares(self.shares, size, "--shares")
+        if isinstance(self.draws, bool) or not isinstance(self.draws, int) or self.draws < 0:
+            raise ParameterError("--draws", self.draws, "must be a whole number >= 0")
+
+
+@dataclass
+class Dynamics:
+    """Everything ``analyse`` found (arrays indexed like ``payoffs.strategies``)."""
+
+    payoffs: Payoffs
+    settings: DynamicsSettings
+    matrix: np.ndarray  # the one-population game m[i, j]
+    matrix_se: np.ndarray
+    replicator: Trajectory
+    roles: tuple[Trajectory, Trajectory] | None
+    moran_w: float
+    rho_fermi: np.ndarray
+    rho_moran: np.ndarray
+    stationary_fermi: np.ndarray
+    stationary_moran: np.ndarray
+    stability: pd.DataFrame  # per strategy
+    strict_pairs: list[tuple[str, str]]
+    noise: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def strategies(self) -> tuple[str, ...]:
+        return self.payoffs.strategies
+
+    def ranking(self, process: str = "fermi") -> list[tuple[str, float]]:
+        """(strategy, stationary share), largest first."""
+        shares = self.stationary_fermi if process == "fermi" else self.stationary_moran
+        order = np.argsort(-shares, kind="stable")
+        return [(self.strategies[i], float(shares[i])) for i in order]
+
+    def winner(self, method: str = "stationary") -> str:
+        """The most frequent strategy under rare mutations (Fermi process), or the largest
+        share at the end of the one-population replicator."""
+        if method == "stationary":
+            return self.ranking("fermi")[0][0]
+        if method == "replicator":
+            return self.replicator.winner()
+        raise ParameterError("method", method, f"must be one of {', '.join(METHODS)}")
+
+    def graph(self, process: str = "fermi") -> nx.DiGraph:
+        """The invasion graph under ``process``."""
+        from .invasion import invasion_graph
+
+        rho = self.rho_fermi if process == "fermi" else self.rho_moran
+        shares = self.stationary_fermi if process == "fermi" else self.stationary_moran
+        return invasion_graph(
+            self.strategies, rho, self.settings.population_size, shares, self.payoffs.families
+        )
+
+    def to_dict(self, top: int = 10) -> dict[str, Any]:
+        """A JSON-ready summary (``top`` strategies per ranking)."""
+        names = self.strategies
+        table = self.stability
+        rep = self.replicator
+        out: dict[str, Any] = {
+            "strategies": len(names),
+            "exact": self.payoffs.exact,
+            "settings": {**asdict(self.settings), "moran_w": self.moran_w},
+            "replicator": _trajectory_dict(rep),
+        }
+        if self.roles is not None:
+            out["roles"] = {"A": _trajectory_dict(self.roles[0]), "B": _trajectory_dict(self.roles[1])}
+            out["bimatrix_strict_nash"] = {
+                "count": len(self.strict_pairs),
+                "pairs": [{"A": a, "B": b} for a, b in self.strict_pairs[:top]],
+            }
+        for process, rho in (("fermi", self.rho_fermi), ("moran", self.rho_moran)):
+            edges = (rho > 1.0 / self.settings.population_size) & ~np.eye(len(names), dtype=bool)
+            out[process] = {
+                "stationary_top": [{"strategy": s, "share": v} for s, v in self.ranking(process)[:top]],
+                "unbeatable": [names[i] for i in np.flatnonzero(table[f"unbeatable_{process}"])],
+                "invasion_edges": int(edges.sum()),
+            }
+        out["stability"] = {
+            kind: [names[i] for i in np.flatnonzero(table[kind])] for kind in ("strict_nash", "ess", "nash")
+        }
+        out["noise"] = self.noise
+        out["winner"] = {"stationary": self.winner("stationary"), "replicator": self.winner("replicator")}
+        return out
+
+    def text(self, top: int = 10) -> str:
+        """The summary ``powergame dynamics`` prints."""
+        return summary_text(self, top)
+
+
+def _trajectory_dict(trajectory: Trajectory) -> dict[str, Any]:
+    return {
+        "generations": len(trajectory.shares) - 1,
+        "continuous": trajectory.continuous,
+        "fitness_shift": trajectory.shift,
+        "winner": trajectory.winner(),
+        "converged_to": trajectory.converged_to(),
+        "survivors": [{"strategy": s, "share": v} for s, v in trajectory.survivors()],
+    }
+
+
+def _start(settings: DynamicsSettings) -> np.ndarray | None:
+    return None if settings.shares is None else np.asarray(settings.shares, dtype=float)
+
+
+def analyse(payoffs: Payoffs, settings: DynamicsSettings | None = None) -> Dynamics:
+    """Run every part of the dynamics on ``payoffs``."""
+    settings = settings or DynamicsSettings()
+    n = payoffs.size
+    settings.check(n)
+    m = payoffs.symmetric()
+    start = _start(settings)
+    trajectory = replicator.one_population(
+        m, settings.generations, start, payoffs.strategies, settings.continuous
+    )
+    roles = None
+    strict_pairs: list[tuple[str, str]] = []
+    if settings.roles:
+        roles = replicator.two_populations(
+            payoffs.a, payoffs.b, settings.generations, start, start, payoffs.strategies, settings.continuous
+        )
+        strict_pairs = [
+            (payoffs.strategies[i], payoffs.strategies[j])
+            for i, j in stability.strict_nash_pairs(payoffs.a, payoffs.b)
+        ]
+    w = settings.moran_w if settings.moran_w is not None else fixation.default_moran_w(m)
+    size = settings.population_size
+    rho_fermi = fixation.fixation_probabilities(m, size, "fermi", beta=settings.beta)
+    rho_moran = fixation.fixation_probabilities(m, size, "moran", w=w)
+    stationary_fermi = fixation.stationary_distribution(rho_fermi)
+    stationary_moran = fixation.stationary_distribution(rho_moran)
+    table = stability.symmetric_stability(m)
+    table["unbeatable_fermi"] = stability.unbeatable(rho_fermi, size)
+    table["unbeatable_moran"] = stability.unbeatable(rho_moran, size)
+    mutant_worse = fixation.single_mutant_disadvantaged(m, size)
+    np.fill_diagonal(mutant_worse, True)
+    table["mutants_disadvantaged"] = mutant_worse.all(axis=1)
+    table.insert(0, "strategy", list(payoffs.strategies))
+    result = Dynamics(
+        payoffs=payoffs,
+        settings=settings,
+        matrix=m,
+        matrix_se=payoffs.symmetric_se(),
+        replicator=trajectory,
+        roles=roles,
+        moran_w=w,
+        rho_fermi=rho_fermi,
+        rho_moran=rho_moran,
+        stationary_fermi=stationary_fermi,
+        stationary_moran=stationary_moran,
+        stability=table,
+        strict_pairs=strict_pairs,
+    )
+    result.noise = sampling_noise(result)
+    return result
+
+
+def analyse_folder(folder: str | os.PathLike[str], settings: DynamicsSettings | None = None) -> Dynamics:
+    """``analyse`` on the results of ``powergame run`` in ``folder``."""
+    return analyse(load_payoffs(folder), settings)
+
+
+def dynamics_winner(
+    folder: str | os.PathLike[str],
+    method: str = "stationary",
+    population_size: int = 100,
+    beta: float = 1.0,
+    generations: int = 1000,
+) -> str:
+    """The winner of the dynamics on the results in ``folder``: the strategy most frequent
+    under rare mutations (``method="stationary"``, Fermi process, population
+    ``population_size``, intensity ``beta``) or with the largest share after ``generations``
+    of the discrete replicator (``method="replicator"``)."""
+    if method not in METHODS:
+        raise ParameterError("method", method, f"must be one of {', '.join(METHODS)}")
+    payoffs = load_payoffs(folder)
+    settings = DynamicsSettings(population_size=population_size, beta=beta, generations=generations)
+    settings.check(payoffs.size)
+    if method == "replicator":
+        return replicator.discrete(payoffs.symmetric(), generations, strategies=payoffs.strategies).winner()
+    rho = fixation.fixation_probabilities(payoffs.symmetric(), population_size, "fermi", beta=beta)
+    shares = fixation.stationary_distribution(rho)
+    return payoffs.strategies[int(np.argmax(shares))]
+
+
+# --- sampling error ---------------------------------------------------------------------
+def sampling_noise(result: Dynamics) -> dict[str, Any]:
+    """How far the read-outs move when the payoffs are redrawn within their standard errors
+    (``settings.draws`` parametric draws): 95% intervals of the stationary shares (Fermi) and
+    the replicator's final shares, how often the winners stay, and which steps of the
+    stationary ranking are within noise (kept in fewer than 95% of the draws)."""
+    payoffs, settings = result.payoffs, result.settings
+    if payoffs.exact:
+        return {"exact": True, "note": "exact payoffs: no sampling error"}
+    if not payoffs.noise_known:
+        return {
+            "exact": False,
+            "note": "standard errors unknown (one match per pairing): rankings are not checked against noise; "
+            "run more repetitions",
+        }
+    if settings.draws == 0:
+        return {"exact": False, "note": "not resampled (draws = 0)"}
+    rng = np.random.default_rng(settings.seed)
+    n = payoffs.size
+    stationary = np.empty((settings.draws, n))
+    final = np.empty((settings.draws, n))
+    start = _start(settings)
+    for d in range(settings.draws):
+        m = payoffs.perturbed(rng).symmetric()
+        rho = fixation.fixation_probabilities(m, settings.population_size, "fermi", beta=settings.beta)
+        stationary[d] = fixation.stationary_distribution(rho)
+        final[d] = replicator.one_population(m, settings.generations, start, (), settings.continuous).final
+    names = payoffs.strategies
+    order = np.argsort(-result.stationary_fermi, kind="stable")
+    steps = []
+    for upper, lower in zip(order[:-1][:10], order[1:][:10]):
+        kept = float(np.mean(stationary[:, upper] > stationary[:, lower]))
+        steps.append(
+            {
+                "above": names[upper],
+                "below": names[lower],
+                "kept": kept,
+                "within_noise": kept < ORDER_CONFIDENCE,
+            }
+        )
+    low_s, high_s = np.quantile(stationary, [0.025, 0.975], axis=0)
+    low_r, high_r = np.quantile(final, [0.025, 0.975], axis=0)
+    top = order[:10]
+    return {
+        "exact": False,
+        "draws": settings.draws,
+        "stationary_interval": {names[i]: [float(low_s[i]), float(high_s[i])] for i in top},
+        "replicator_interval": {
+            names[i]: [float(low_r[i]), float(high_r[i])] for i in np.argsort(-result.replicator.final)[:10]
+        },
+        "stationary_winner_kept": float(np.mean(np.argmax(stationary, axis=1) == order[0])),
+        "replicator_winner_kept": float(
+            np.mean(np.argmax(final, axis=1) == int(np.argmax(result.replicator.final)))
+        ),
+        "ranking_steps": steps,
+    }
+
+
+# --- text -------------------------------------------------------------------------------
+def _percent(value: float) -> str:
+    return f"{100 * value:.1f}%"
+
+
+def summary_text(result: Dynamics, top: int = 10) -> str:
+    """A readable summary of ``result``."""
+    s = result.settings
+    names = result.strategies
+    lines = [
+        f"{len(names)} strategies, {'exact' if result.payoffs.exact else 'simulated'} payoffs "
+        "(mean score per round; one population plays both roles equally often)",
+        "",
+    ]
+    rep = result.replicator
+    kind = "continuous" if rep.continuous else "discrete (Axelrod's ecological)"
+    shift = f", payoffs shifted by {rep.shift:.3g} to make fitness positive" if rep.shift else ""
+    lines.append(f"Replicator, {kind}, {s.generations} generations{shift}:")
+    lines.append(_convergence_line("population", rep))
+    lines += [f"  {share:7.2%}  {name}" for name, share in rep.survivors()[:top]]
+    if result.roles is not None:
+        lines += ["", "Two populations (A-role and B-role evolve separately on the bimatrix):"]
+        for role, trajectory in zip("AB", result.roles):
+            lines.append(_convergence_line(f"role {role}", trajectory))
+            lines += [f"    {share:7.2%}  {name}" for name, share in trajectory.survivors()[:3]]
+        pairs = result.strict_pairs
+        shown = ", ".join(f"{a} / {b}" for a, b in pairs[:5])
+        more = f" and {len(pairs) - 5} more" if len(pairs) > 5 else ""
+        lines.append(f"  strict Nash pairs (A / B): {len(pairs)}" + (f": {shown}{more}" if pairs else ""))
+    lines += [
+        "",
+        f"Finite population N = {s.population_size}, rare mutations; stationary share of each strategy:",
+        f"  {'Fermi beta=' + format(s.beta, 'g'):>16}  {'Moran w=' + format(result.moran_w, '.3g'):>14}  strategy",
+    ]
+    moran = dict(zip(names, result.stationary_moran))
+    for name, share in result.ranking("fermi")[:top]:
+        lines.append(f"  {_percent(share):>16}  {_percent(moran[name]):>14}  {name}")
+    table = result.stability
+    lines.append("")
+    for label, column in (
+        ("Strict Nash", "strict_nash"),
+        ("ESS", "ess"),
+        ("Unbeatable by any single mutant (Fermi)", "unbeatable_fermi"),
+        ("Unbeatable by any single mutant (Moran)", "unbeatable_moran"),
+    ):
+        members = [names[i] for i in np.flatnonzero(table[column])]
+        listed = ", ".join(members[:top]) + (f" and {len(members) - top} more" if len(members) > top else "")
+        lines.append(f"{label}: {len(members)}" + (f" ({listed})" if members else ""))
+    lines += ["", _noise_text(result.noise)]
+    return "\n".join(lines)
+
+
+def _convergence_line(label: str, trajectory: Trajectory) -> str:
+    target = trajectory.converged_to()
+    if target is not None:
+        return f"  {label} converges to {target} ({trajectory.final.max():.2%})"
+    return f"  {label} stays mixed; largest share {trajectory.winner()} ({trajectory.final.max():.2%})"
+
+
+def _noise_text(noise: dict[str, Any]) -> str:
+    if "draws" not in noise:
+        return f"Sampling error: {noise.get('note', 'none')}."
+    lines = [
+        f"Sampling error ({noise['draws']} payoff matrices redrawn within their standard errors):",
+        f"  stationary winner kept in {noise['stationary_winner_kept']:.0%} of draws, "
+        f"replicator winner in {noise['replicator_winner_kept']:.0%}",
+    ]
+    shaky = [step for step in noise["ranking_steps"] if step["within_noise"]]
+    if shaky:
+        lines.append(
+            "  within noise: "
+            + "; ".join(f"{st['above']} above {st['below']} ({st['kept']:.0%} of draws)" for st in shaky[:5])
+        )
+    else:
+        lines.append("  the top of the stationary ranking holds beyond noise")
+    return "\n".join(lines)
+
+
+# --- files ------------------------------------------------------------------------------
+def parse_shares(text: str, strategies: Sequence[str]) -> tuple[float, ...]:
+    """``--shares``: numbers in the order of the strategies (``0.5,0.25,0.25``) or
+    ``NAME=SHARE`` items separated by ``;`` (strategies not named start at 0)."""
+    text = text.strip()
+    if "=" not in text or all(_is_number(part) for part in text.split(",")):
+        try:
+            values = [float(part) for part in text.split(",")]
+        except ValueError:
+            raise ParameterError(
+                "--shares", text, "must be numbers separated by ',' or NAME=SHARE items separated by ';'"
+            ) from None
+        return tuple(replicator.check_shares(values, len(strategies), "--shares"))
+    index = {name: i for i, name in enumerate(strategies)}
+    values_by_name = [0.0] * len(strategies)
+    for item in filter(None, (part.strip() for part in text.split(";"))):
+        name, _, number = item.rpartition("=")
+        if name.strip() not in index:
+            raise ParameterError(
+                "--shares", name.strip(), f"must name strategies of the results ({len(strategies)} of them)"
+            )
+        if not _is_number(number):
+            raise ParameterError("--shares", item, "each item must be NAME=SHARE with a number")
+        values_by_name[index[name.strip()]] = float(number)
+    return tuple(replicator.check_shares(values_by_name, len(strategies), "--shares"))
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def write_outputs(result: Dynamics, out: str | os.PathLike[str], top: int = 12) -> list[Path]:
+    """Write the tables (CSV), the summary (JSON), the invasion graph (GraphML) and the
+    plots (PNG) of ``result`` into the folder ``out``; return the paths written."""
+    import json
+
+    from .dynamics_report import PLOTS
+
+    target = Path(out)
+    if target.exists() and not target.is_dir():
+        raise ParameterError("--out", str(target), "must be a folder, not a file")
+    target.mkdir(parents=True, exist_ok=True)
+    names = list(result.strategies)
+    written = []
+
+    def save(name: str, frame: pd.DataFrame, index: bool = False) -> None:
+        frame.to_csv(target / name, index=index)
+        written.append(target / name)
+
+    save("payoffs.csv", result.payoffs.table())
+    save("shares.csv", pd.DataFrame(result.replicator.shares, columns=names).rename_axis("generation"), True)
+    if result.roles is not None:
+        for role, trajectory in zip("AB", result.roles):
+            frame = pd.DataFrame(trajectory.shares, columns=names).rename_axis("generation")
+            save(f"shares_{role}.csv", frame, True)
+    save("fixation_fermi.csv", pd.DataFrame(result.rho_fermi, index=names, columns=names), True)
+    save("fixation_moran.csv", pd.DataFrame(result.rho_moran, index=names, columns=names), True)
+    stationary = pd.DataFrame(
+        {"strategy": names, "fermi": result.stationary_fermi, "moran": result.stationary_moran}
+    )
+    save("stationary.csv", stationary)
+    save("stability.csv", result.stability)
+    from .invasion import write_graphml
+
+    write_graphml(result.graph("fermi"), target / "invasion_graph.graphml")
+    written.append(target / "invasion_graph.graphml")
+    (target / "dynamics.json").write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")
+    written.append(target / "dynamics.json")
+    for name, plot in PLOTS.items():
+        figure = plot(result, top)
+        figure.savefig(target / name, format="png")
+        written.append(target / name)
+    return written
