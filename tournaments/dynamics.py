@@ -39,7 +39,7 @@ class DynamicsSettings:
 
     population_size: int = 100
     beta: float = 1.0
-    moran_w: float | None = None  # None: 1 when every payoff is positive (fitness = payoff)
+    moran_w: float | None = None  # None: 1 (fitness = payoff) when every payoff is positive
     generations: int = 1000
     continuous: bool = False
     roles: bool = False
@@ -122,12 +122,11 @@ class Dynamics:
                 "count": len(self.strict_pairs),
                 "pairs": [{"A": a, "B": b} for a, b in self.strict_pairs[:top]],
             }
-        for process, rho in (("fermi", self.rho_fermi), ("moran", self.rho_moran)):
-            edges = (rho > 1.0 / self.settings.population_size) & ~np.eye(len(names), dtype=bool)
+        for process in ("fermi", "moran"):
             out[process] = {
                 "stationary_top": [{"strategy": s, "share": v} for s, v in self.ranking(process)[:top]],
                 "unbeatable": [names[i] for i in np.flatnonzero(table[f"unbeatable_{process}"])],
-                "invasion_edges": int(edges.sum()),
+                "invasion_edges": self.graph(process).number_of_edges(),
             }
         out["stability"] = {
             kind: [names[i] for i in np.flatnonzero(table[kind])] for kind in ("strict_nash", "ess", "nash")
@@ -310,7 +309,7 @@ def summary_text(result: Dynamics, top: int = 10) -> str:
     ]
     rep = result.replicator
     kind = "continuous" if rep.continuous else "discrete (Axelrod's ecological)"
-    shift = f", payoffs shifted by {rep.shift:.3g} to make fitness positive" if rep.shift else ""
+    shift = f", payoffs shifted up by {rep.shift:.3g} to make fitness non-negative" if rep.shift else ""
     lines.append(f"Replicator, {kind}, {s.generations} generations{shift}:")
     lines.append(_convergence_line("population", rep))
     lines += [f"  {share:7.2%}  {name}" for name, share in rep.survivors()[:top]]

@@ -3,8 +3,8 @@
 - Discrete (Axelrod 1984, the "ecological tournament"): each generation a strategy's share
   is multiplied by its fitness, its mean score against the current population, and the
   shares renormalised: x_i' = x_i f_i / sum_k x_k f_k with f = m x. Fitness must be
-  positive; when some payoff is not, every payoff is shifted by one constant (reported as
-  ``shift``), which moves no rest point.
+  non-negative; when some payoff is negative, every payoff is shifted up by one constant so
+  the smallest is 0 (reported as ``shift``), which moves no rest point.
 - Continuous: dx_i/dt = x_i (f_i - x.f), integrated over ``generations`` time units.
 - Two populations (asymmetric games): the A-role shares x and the B-role shares y evolve
   on the bimatrix, A's fitness a y, B's fitness b^T x.
@@ -75,9 +75,15 @@ def check_generations(generations: int) -> int:
 
 
 def fitness_shift(*matrices: np.ndarray) -> float:
-    """0 when every payoff is positive, else the constant that makes the smallest one 1."""
+    """0 when no payoff is negative, else the constant that makes the smallest one 0."""
     low = min(float(np.min(m)) for m in matrices)
-    return 0.0 if low > 0 else 1.0 - low
+    return 0.0 if low >= 0 else -low
+
+
+def _renormalise(x: np.ndarray, previous: np.ndarray) -> np.ndarray:
+    """x / sum(x); the previous shares when everyone present earns 0 (nothing to select on)."""
+    total = x.sum()
+    return x / total if total > 0 else previous
 
 
 def discrete(
@@ -92,8 +98,7 @@ def discrete(
     out = np.empty((generations + 1, n))
     out[0] = x
     for g in range(1, generations + 1):
-        x = x * (fit @ x)
-        x /= x.sum()
+        x = _renormalise(x * (fit @ x), x)
         out[g] = x
     return Trajectory(_names(strategies, n), out, continuous=False, shift=shift)
 
@@ -169,9 +174,7 @@ def two_populations(
     ys_all = np.empty((generations + 1, n))
     xs_all[0], ys_all[0] = x, y
     for g in range(1, generations + 1):
-        x, y = x * (fa_m @ y), y * (fb_m @ x)
-        x /= x.sum()
-        y /= y.sum()
+        x, y = _renormalise(x * (fa_m @ y), x), _renormalise(y * (fb_m @ x), y)
         xs_all[g], ys_all[g] = x, y
     return Trajectory(names, xs_all, False, shift), Trajectory(names, ys_all, False, shift)
 
