@@ -12,6 +12,7 @@ much of it survives the sampling error. ``analyse_folder`` does it from a result
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ import pandas as pd
 from powergame.errors import ParameterError
 
 from . import fixation, replicator, stability
-from .payoff_matrix import Payoffs, load_payoffs
+from .payoff_matrix import Payoffs, load_payoffs, payoffs_from_matches
 from .replicator import Trajectory
 
 if TYPE_CHECKING:
@@ -147,6 +148,7 @@ def _trajectory_dict(trajectory: Trajectory) -> dict[str, Any]:
         "fitness_shift": trajectory.shift,
         "winner": trajectory.winner(),
         "converged_to": trajectory.converged_to(),
+        "settled": trajectory.settled,
         "survivors": [{"strategy": s, "share": v} for s, v in trajectory.survivors()],
     }
 
@@ -155,8 +157,9 @@ def _start(settings: DynamicsSettings) -> np.ndarray | None:
     return None if settings.shares is None else np.asarray(settings.shares, dtype=float)
 
 
-def analyse(payoffs: Payoffs, settings: DynamicsSettings | None = None) -> Dynamics:
-    """Run every part of the dynamics on ``payoffs``."""
+def analyse(payoffs: Payoffs, settings: DynamicsSettings | None = None, progress: bool = False) -> Dynamics:
+    """Run every part of the dynamics on ``payoffs`` (``progress``: a bar on stderr while the
+    payoffs of simulated results are redrawn)."""
     settings = settings or DynamicsSettings()
     n = payoffs.size
     settings.check(n)
@@ -203,13 +206,27 @@ def analyse(payoffs: Payoffs, settings: DynamicsSettings | None = None) -> Dynam
         stability=table,
         strict_pairs=strict_pairs,
     )
-    result.noise = sampling_noise(result)
+    result.noise = sampling_noise(result, progress)
     return result
 
 
-def analyse_folder(folder: str | os.PathLike[str], settings: DynamicsSettings | None = None) -> Dynamics:
-    """``analyse`` on the results of ``powergame run`` in ``folder``."""
-    return analyse(load_payoffs(folder), settings)
+def load_source(source: str | os.PathLike[str], plugins: Sequence[str] = ()) -> Payoffs:
+    """The payoff matrix of a results folder of ``powergame run``, or of a tournament spec
+    (a ``.toml`` file) run here and now, in memory."""
+    path = Path(source)
+    if path.suffix == ".toml" and path.is_file():
+        from .round_robin import run_tournament
+        from .spec import load_spec
+
+        return payoffs_from_matches(run_tournament(load_spec(path), plugins=plugins).matches)
+    return load_payoffs(path)
+
+
+def analyse_folder(
+    folder: str | os.PathLike[str], settings: DynamicsSettings | None = None, plugins: Sequence[str] = ()
+) -> Dynamics:
+    """``analyse`` on the results of ``powergame run`` in ``folder`` (or of a spec file)."""
+    return analyse(load_source(folder, plugins), settings)
 
 
 def dynamics_winner(
@@ -225,7 +242,7 @@ def dynamics_winner(
     of the discrete replicator (``method="replicator"``)."""
     if method not in METHODS:
         raise ParameterError("method", method, f"must be one of {', '.join(METHODS)}")
-    payoffs = load_payoffs(folder)
+    payoffs = load_source(folder)
     settings = DynamicsSettings(population_size=population_size, beta=beta, generations=generations)
     settings.check(payoffs.size)
     if method == "replicator":
@@ -236,7 +253,7 @@ def dynamics_winner(
 
 
 # --- sampling error ---------------------------------------------------------------------
-def sampling_noise(result: Dynamics) -> dict[str, Any]:
+def sampling_noise(result: Dynamics, progress: bool = False) -> dict[str, Any]:
     """How far the read-outs move when the payoffs are redrawn within their standard errors
     (``settings.draws`` parametric draws): 95% intervals of the stationary shares (Fermi) and
     the replicator's final shares, how often the winners stay, and which steps of the
@@ -257,7 +274,12 @@ def sampling_noise(result: Dynamics) -> dict[str, Any]:
     stationary = np.empty((settings.draws, n))
     final = np.empty((settings.draws, n))
     start = _start(settings)
-    for d in range(settings.draws):
+    draws: Any = range(settings.draws)
+    if progress:
+        from tqdm import tqdm
+
+        draws = tqdm(draws, desc="redrawing payoffs", unit="draw", file=sys.stderr, leave=False)
+    for d in draws:
         m = payoffs.perturbed(rng).symmetric()
         rho = fixation.fixation_probabilities(m, settings.population_size, "fermi", beta=settings.beta)
         stationary[d] = fixation.stationary_distribution(rho)
@@ -347,9 +369,12 @@ def summary_text(result: Dynamics, top: int = 10) -> str:
 
 def _convergence_line(label: str, trajectory: Trajectory) -> str:
     target = trajectory.converged_to()
+    generations = len(trajectory.shares) - 1
+    moving = "" if trajectory.settled else f" (still changing at generation {generations})"
     if target is not None:
-        return f"  {label} converges to {target} ({trajectory.final.max():.2%})"
-    return f"  {label} stays mixed; largest share {trajectory.winner()} ({trajectory.final.max():.2%})"
+        return f"  {label} converges to {target} ({trajectory.final.max():.2%}){moving}"
+    state = "settles in a mix" if trajectory.settled else "is mixed"
+    return f"  {label} {state}; largest share {trajectory.winner()} ({trajectory.final.max():.2%}){moving}"
 
 
 def _noise_text(noise: dict[str, Any]) -> str:

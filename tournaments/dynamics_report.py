@@ -180,7 +180,8 @@ def _lead(result: Dynamics) -> str:
         + (
             f"the population converges to {target}."
             if target
-            else f"the population stays mixed; {rep.winner()} holds the most ({rep.final.max():.0%})."
+            else f"the population {'settles in a mix' if rep.settled else 'is still mixed and changing'}; "
+            f"{rep.winner()} holds the most ({rep.final.max():.0%})."
         )
     ]
     if result.roles is not None:
@@ -190,7 +191,7 @@ def _lead(result: Dynamics) -> str:
             answers.append(
                 f"role {role} converges to {pick}"
                 if pick
-                else f"role {role} stays mixed (most: {trajectory.winner()})"
+                else f"role {role} is mixed (most: {trajectory.winner()})"
             )
         sentences.append("As two populations: " + "; ".join(answers) + ".")
     sentences.append(

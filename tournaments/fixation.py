@@ -125,12 +125,13 @@ def fixation_probabilities(
 
 
 def single_mutant_disadvantaged(m: np.ndarray, population_size: int) -> np.ndarray:
-    """[i, j]: a single j-mutant earns less than the i-residents (pi_j(1) < pi_i(1)),
-    the first condition of ESS_N (Nowak et al. 2004)."""
-    mutant, resident = _payoffs(
-        np.asarray(m, dtype=float), slice(None), check_population_size(population_size)
-    )
-    return np.asarray(mutant[:, :, 0] < resident[:, :, 0])
+    """[i, j]: a single j-mutant earns less than the i-residents (pi_j(1) < pi_i(1), i.e.
+    (N - 1) m[j, i] < m[i, j] + (N - 2) m[i, i]), the first condition of ESS_N (Nowak et al. 2004)."""
+    m = np.asarray(m, dtype=float)
+    n_pop = check_population_size(population_size)
+    mutant = m.T
+    resident = (m + (n_pop - 2) * np.diag(m)[:, None]) / (n_pop - 1)
+    return np.asarray(mutant < resident)
 
 
 def transition_matrix(rho: np.ndarray) -> np.ndarray:

@@ -22,6 +22,7 @@ from powergame.errors import ParameterError
 SHARE_TOLERANCE = 1e-6
 SURVIVOR_SHARE = 0.01  # a strategy "survives" with at least this share at the end
 CONVERGED_SHARE = 0.99  # a population "converges to" a strategy holding this much
+SETTLED_STEP = 1e-6  # no share moved more than this in the last generation
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,13 @@ class Trajectory:
         """The strategy holding at least ``threshold`` of the population at the end, if any."""
         top = int(np.argmax(self.final))
         return self.strategies[top] if self.final[top] >= threshold else None
+
+    @property
+    def settled(self) -> bool:
+        """True when no share moved more than ``SETTLED_STEP`` in the last generation."""
+        if len(self.shares) < 2:
+            return False
+        return bool(np.abs(self.shares[-1] - self.shares[-2]).max() <= SETTLED_STEP)
 
     def winner(self) -> str:
         """The strategy with the largest final share (first in order on a tie)."""

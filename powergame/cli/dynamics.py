@@ -7,9 +7,11 @@ from pathlib import Path
 
 import click
 
+from .common import plugin_option
+
 
 @click.command(name="dynamics")
-@click.argument("folder", type=click.Path(path_type=Path))
+@click.argument("source", metavar="RESULTS_DIR", type=click.Path(path_type=Path))
 @click.option(
     "--population-size",
     "-N",
@@ -56,6 +58,8 @@ import click
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of those draws.")
 @click.option("--top", type=int, default=10, show_default=True, help="Strategies listed per ranking.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@plugin_option
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -63,7 +67,7 @@ import click
     help="Write the tables (CSV), the invasion graph (GraphML), dynamics.json and the plots (PNG) here.",
 )
 def dynamics(
-    folder: Path,
+    source: Path,
     population_size: int,
     beta: float,
     moran_w: float | None,
@@ -75,12 +79,15 @@ def dynamics(
     seed: int,
     top: int,
     as_json: bool,
+    quiet: bool,
+    plugins: tuple[str, ...],
     out: Path | None,
 ) -> None:
-    """Who survives when strategies reproduce by success, from the results in FOLDER.
+    """Who survives when strategies reproduce by success, from the results in RESULTS_DIR.
 
     Builds the payoff matrix (mean score per round for each strategy as A against each as
-    B) from a folder written by `powergame run` (simulated or exact), then: the replicator
+    B) from a folder written by `powergame run` (simulated or exact; a spec file .toml is
+    run first, in memory), then: the replicator
     dynamics (Axelrod's ecological tournament), fixation probabilities of single mutants in
     a population of N under the Fermi and Moran processes, the stationary distribution when
     mutations are rare, the invasion graph and strict Nash / ESS / unbeatable strategies.
@@ -93,11 +100,17 @@ def dynamics(
       powergame dynamics results/m1 --population-size 50 --beta 0.5 --roles
       powergame dynamics results/default --continuous --generations 200 --json
       powergame dynamics results/m1 --out results/m1/dynamics   # CSV, GraphML, PNG
+      powergame dynamics tournaments/specs/default.toml --shares "Loyal=0.5; Parasite=0.5"
     """
-    from powergame.tournaments.dynamics import DynamicsSettings, analyse, parse_shares, write_outputs
-    from powergame.tournaments.payoff_matrix import load_payoffs
+    from powergame.tournaments.dynamics import (
+        DynamicsSettings,
+        analyse,
+        load_source,
+        parse_shares,
+        write_outputs,
+    )
 
-    payoffs = load_payoffs(folder)
+    payoffs = load_source(source, plugins)
     start = parse_shares(shares, payoffs.strategies) if shares is not None else None
     settings = DynamicsSettings(
         population_size=population_size,
@@ -110,7 +123,7 @@ def dynamics(
         draws=draws,
         seed=seed,
     )
-    result = analyse(payoffs, settings)
+    result = analyse(payoffs, settings, progress=not quiet)
     if as_json:
         click.echo(json.dumps(result.to_dict(top), indent=2))
     else:
