@@ -66,7 +66,7 @@ def check_shares(shares: Sequence[float] | np.ndarray, size: int, name: str = "s
     x = np.asarray(shares, dtype=float)
     if x.shape != (size,):
         raise ParameterError(
-            name, list(np.atleast_1d(x)), f"must give one share for each of the {size} strategies"
+            name, np.atleast_1d(x).tolist(), f"must give one share for each of the {size} strategies"
         )
     if not np.isfinite(x).all() or (x < 0).any():
         raise ParameterError(name, x.tolist(), "must be numbers >= 0")
