@@ -296,6 +296,21 @@ def test_sampling_error_flags_a_ranking_within_noise():
     assert "within noise" in result.text()
 
 
+def test_a_strict_nash_margin_smaller_than_the_error_is_within_noise():
+    # m[P, P] = 3 against m[Q, P] = 2.95, each cell two matches at mean -1 and mean +1 (standard
+    # error 1): P is strict Nash on the means but only by 0.05, so about half the draws keep it.
+    means = {("P", "P"): 3.0, ("P", "Q"): 1.0, ("Q", "P"): 2.95, ("Q", "Q"): 2.0}
+    rows = []
+    for (a, b), mean_a in means.items():
+        mean_b = means[(b, a)]
+        rows += _rows(a, b, [(mean_a - 1, mean_b - 1), (mean_a + 1, mean_b + 1)])
+    result = analyse(payoffs_from_matches(pd.DataFrame(rows)), DynamicsSettings(population_size=10, draws=60))
+    assert result.matrix == pytest.approx(np.array([[3.0, 1.0], [2.95, 2.0]]))
+    assert result.stability["strict_nash"].tolist() == [True, True]
+    assert result.noise["stability_kept"]["strict_nash"]["P"] < 0.95
+    assert "strict Nash within noise: P" in result.text()
+
+
 def test_unknown_standard_errors_are_said_not_guessed():
     rows = (
         _rows("X", "X", [(3, 3)])

@@ -15,6 +15,7 @@ from powergame.cli import main
 from powergame.errors import ParameterError
 from powergame.game import Game
 from powergame.tournaments.dynamics import analyse_folder, dynamics_winner
+from powergame.tournaments.dynamics_report import dynamics_section
 from powergame.tournaments.payoff_matrix import load_payoffs
 from powergame.tournaments.report import render_report
 from powergame.tournaments.round_robin import run_tournament
@@ -143,7 +144,7 @@ def test_report_has_a_dynamics_section(exact_folder: Path, tmp_path: Path) -> No
     assert (tmp_path / "report" / "dynamics_invasion_graph.png").is_file()
 
 
-def test_report_without_self_play_says_why_instead_of_failing(tmp_path: Path) -> None:
+def test_report_section_without_self_play_says_why_instead_of_failing(tmp_path: Path) -> None:
     spec = TournamentSpec(
         name="no-self",
         strategies=("Out For Tat", "Parasite"),
@@ -151,9 +152,9 @@ def test_report_without_self_play_says_why_instead_of_failing(tmp_path: Path) ->
         exact=True,
         self_play=False,
     )
-    run_tournament(spec, tmp_path / "res")
-    text = render_report(tmp_path / "res").read_text(encoding="utf-8")
+    text = dynamics_section(run_tournament(spec).matches, tmp_path)
     assert "Not available for these results" in text and "self_play = true" in text
+    assert list(tmp_path.iterdir()) == []  # no plots drawn
 
 
 def test_simulated_folder_carries_standard_errors(tmp_path: Path) -> None:

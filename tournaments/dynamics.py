@@ -256,8 +256,9 @@ def dynamics_winner(
 def sampling_noise(result: Dynamics, progress: bool = False) -> dict[str, Any]:
     """How far the read-outs move when the payoffs are redrawn within their standard errors
     (``settings.draws`` parametric draws): 95% intervals of the stationary shares (Fermi) and
-    the replicator's final shares, how often the winners stay, and which steps of the
-    stationary ranking are within noise (kept in fewer than 95% of the draws)."""
+    the replicator's final shares, how often the winners stay, which steps of the
+    stationary ranking are within noise (kept in fewer than 95% of the draws), and how often
+    each strategy found strict Nash or unbeatable stays so."""
     payoffs, settings = result.payoffs, result.settings
     if payoffs.exact:
         return {"exact": True, "note": "exact payoffs: no sampling error"}
@@ -274,6 +275,8 @@ def sampling_noise(result: Dynamics, progress: bool = False) -> dict[str, Any]:
     stationary = np.empty((settings.draws, n))
     final = np.empty((settings.draws, n))
     start = _start(settings)
+    flagged = ("strict_nash", "unbeatable_fermi")
+    held = {kind: np.zeros(n) for kind in flagged}
     draws: Any = range(settings.draws)
     if progress:
         from tqdm import tqdm
@@ -284,7 +287,15 @@ def sampling_noise(result: Dynamics, progress: bool = False) -> dict[str, Any]:
         rho = fixation.fixation_probabilities(m, settings.population_size, "fermi", beta=settings.beta)
         stationary[d] = fixation.stationary_distribution(rho)
         final[d] = replicator.one_population(m, settings.generations, start, (), settings.continuous).final
+        held["strict_nash"] += stability.symmetric_stability(m)["strict_nash"].to_numpy()
+        held["unbeatable_fermi"] += stability.unbeatable(rho, settings.population_size)
     names = payoffs.strategies
+    stability_kept = {
+        kind: {
+            names[i]: float(held[kind][i] / settings.draws) for i in np.flatnonzero(result.stability[kind])
+        }
+        for kind in flagged
+    }
     order = np.argsort(-result.stationary_fermi, kind="stable")
     steps = []
     for upper, lower in zip(order[:-1][:10], order[1:][:10]):
@@ -312,6 +323,7 @@ def sampling_noise(result: Dynamics, progress: bool = False) -> dict[str, Any]:
             np.mean(np.argmax(final, axis=1) == int(np.argmax(result.replicator.final)))
         ),
         "ranking_steps": steps,
+        "stability_kept": stability_kept,
     }
 
 
@@ -393,6 +405,15 @@ def _noise_text(noise: dict[str, Any]) -> str:
         )
     else:
         lines.append("  the top of the stationary ranking holds beyond noise")
+    for kind, label in (("strict_nash", "strict Nash"), ("unbeatable_fermi", "unbeatable (Fermi)")):
+        shaky_flags = {
+            name: kept for name, kept in noise["stability_kept"][kind].items() if kept < ORDER_CONFIDENCE
+        }
+        if shaky_flags:
+            lines.append(
+                f"  {label} within noise: "
+                + ", ".join(f"{name} ({kept:.0%} of draws)" for name, kept in list(shaky_flags.items())[:5])
+            )
     return "\n".join(lines)
 
 

@@ -160,6 +160,11 @@ def dynamics_section(matches: pd.DataFrame, target: Path, top: int = 12) -> str:
         }
         for name, share in result.ranking("fermi")[:top]
     ]
+    intervals = result.noise.get("stationary_interval", {})
+    if intervals:  # simulated payoffs: the spread over redrawn payoff matrices
+        for row in rows:
+            low, high = intervals.get(row["strategy"], [float("nan"), float("nan")])
+            row["95% interval (Fermi)"] = f"{100 * low:.1f}–{100 * high:.1f}%"
     parts.append(_table(pd.DataFrame(rows)))
     parts.append(
         '<p class="note">One population: each individual plays role A or B with chance 1/2, so its payoff '
@@ -188,10 +193,11 @@ def _lead(result: Dynamics) -> str:
         answers = []
         for role, trajectory in zip("AB", result.roles):
             pick = trajectory.converged_to()
+            state = "settles in a mix" if trajectory.settled else "is still changing"
             answers.append(
                 f"role {role} converges to {pick}"
                 if pick
-                else f"role {role} is mixed (most: {trajectory.winner()})"
+                else f"role {role} {state} (most: {trajectory.winner()})"
             )
         sentences.append("As two populations: " + "; ".join(answers) + ".")
     sentences.append(
