@@ -171,6 +171,14 @@ def test_discrete_replicator_is_axelrods_update():
     assert step == pytest.approx([0.6 * 1.8 / mean, 0.4 * 3.4 / mean])
 
 
+@settings(max_examples=40, deadline=None)
+@given(matrices, st.booleans())
+def test_replicator_stays_on_the_simplex(m, is_continuous):
+    trajectory = replicator.one_population(m - 1.0, 30, is_continuous=is_continuous)  # some payoffs negative
+    assert (trajectory.shares >= 0).all()
+    assert trajectory.shares.sum(axis=1) == pytest.approx(np.ones(31))
+
+
 def test_two_populations_converge_to_different_strategies():
     # A's best answer to anything is strategy 0, B's is strategy 1 (the bimatrix's only strict Nash pair).
     a = np.array([[4.0, 3.0], [1.0, 2.0]])
@@ -350,6 +358,12 @@ def test_bad_settings_are_one_clear_error(changes, message):
     payoffs = from_matrix([[3.0, 0.0], [5.0, 1.0]])
     with pytest.raises(ParameterError, match=message):
         analyse(payoffs, DynamicsSettings(**changes))
+
+
+def test_default_moran_w_is_the_payoff_itself_or_keeps_fitness_at_one_half():
+    assert fixation.default_moran_w(np.array([[0.5, 3.0], [5.0, 1.0]])) == 1.0
+    # smallest payoff -1: w = 1 / (2 * (1 - (-1))) = 1/4, so that fitness 1 - w + w * (-1) = 1/2
+    assert fixation.default_moran_w(np.array([[-1.0, 3.0], [5.0, 1.0]])) == pytest.approx(0.25)
 
 
 def test_moran_w_that_makes_a_fitness_negative_is_refused():
