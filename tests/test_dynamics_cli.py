@@ -98,6 +98,24 @@ def test_dynamics_command_prints_a_readable_summary(
     assert "converges to Out For Tat" in stdout and "continuous" in stdout and "exact payoffs" in stdout
 
 
+@pytest.mark.parametrize(("share", "winner"), [(0.14, "Parasite"), (0.16, "Out For Tat")])
+def test_starting_shares_on_either_side_of_the_unstable_rest_point(
+    exact_folder: Path,
+    share: float,
+    winner: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # m = [[3, 0.675], [1.175, 1]]: equal fitness where 3x + 0.675(1 - x) = 1.175x + (1 - x), x = 0.325/2.15
+    # = 0.1512 Out For Tat; below it Parasite takes over, above it Out For Tat.
+    shares = f"Out For Tat={share}; Parasite={1 - share}"
+    code, stdout, err = run_cli(
+        capsys, monkeypatch, "dynamics", str(exact_folder), "--shares", shares, "--json"
+    )
+    assert code == 0, err
+    assert json.loads(stdout)["replicator"]["converged_to"] == winner
+
+
 @pytest.mark.parametrize(
     ("args", "named"),
     [
