@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from powergame.errors import ParameterError
 from powergame.tournaments import fixation, replicator, stability
-from powergame.tournaments.dynamics import DynamicsSettings, analyse, parse_shares
+from powergame.tournaments.dynamics import DynamicsSettings, analyse
+from powergame.tournaments.dynamics_files import parse_shares
 from powergame.tournaments.invasion import invasion_graph, write_graphml
 from powergame.tournaments.payoff_matrix import from_bimatrix, from_matrix, payoffs_from_matches
 

@@ -102,13 +102,8 @@ def dynamics(
       powergame dynamics results/m1 --out results/m1/dynamics   # CSV, GraphML, PNG
       powergame dynamics tournaments/specs/default.toml --shares "Loyal=0.5; Parasite=0.5"
     """
-    from powergame.tournaments.dynamics import (
-        DynamicsSettings,
-        analyse,
-        load_source,
-        parse_shares,
-        write_outputs,
-    )
+    from powergame.tournaments.dynamics import DynamicsSettings, analyse, load_source
+    from powergame.tournaments.dynamics_files import parse_shares, write_outputs
 
     payoffs = load_source(source, plugins)
     start = parse_shares(shares, payoffs.strategies) if shares is not None else None
