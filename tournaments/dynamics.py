@@ -32,6 +32,13 @@ if TYPE_CHECKING:
 
 ORDER_CONFIDENCE = 0.95  # a ranking step holds "beyond noise" in at least this share of draws
 METHODS = ("stationary", "replicator")
+PROCESSES = ("fermi", "moran")
+
+
+def _check_process(process: str) -> str:
+    if process not in PROCESSES:
+        raise ParameterError("process", process, f"must be one of {', '.join(PROCESSES)}")
+    return process
 
 
 @dataclass(frozen=True)
@@ -83,7 +90,7 @@ class Dynamics:
 
     def ranking(self, process: str = "fermi") -> list[tuple[str, float]]:
         """(strategy, stationary share), largest first."""
-        shares = self.stationary_fermi if process == "fermi" else self.stationary_moran
+        shares = self.stationary_fermi if _check_process(process) == "fermi" else self.stationary_moran
         order = np.argsort(-shares, kind="stable")
         return [(self.strategies[i], float(shares[i])) for i in order]
 
@@ -100,7 +107,7 @@ class Dynamics:
         """The invasion graph under ``process``."""
         from .invasion import invasion_graph
 
-        rho = self.rho_fermi if process == "fermi" else self.rho_moran
+        rho = self.rho_fermi if _check_process(process) == "fermi" else self.rho_moran
         shares = self.stationary_fermi if process == "fermi" else self.stationary_moran
         return invasion_graph(
             self.strategies, rho, self.settings.population_size, shares, self.payoffs.families
@@ -123,7 +130,7 @@ class Dynamics:
                 "count": len(self.strict_pairs),
                 "pairs": [{"A": a, "B": b} for a, b in self.strict_pairs[:top]],
             }
-        for process in ("fermi", "moran"):
+        for process in PROCESSES:
             out[process] = {
                 "stationary_top": [{"strategy": s, "share": v} for s, v in self.ranking(process)[:top]],
                 "unbeatable": [names[i] for i in np.flatnonzero(table[f"unbeatable_{process}"])],
