@@ -22,8 +22,9 @@ import pandas as pd
 
 from powergame.errors import ParameterError
 
+from .storage import MATCHES_FILE
+
 NEEDED_COLUMNS = ("strategy_a", "strategy_b", "score_a", "score_b")
-MATCHES_FILE = "matches.parquet"  # as tournaments.storage writes it
 
 
 @dataclass(frozen=True)
