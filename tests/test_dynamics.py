@@ -90,6 +90,20 @@ def test_two_players_fix_by_the_fermi_rule_itself():
     assert rho[0, 1] == pytest.approx(1 / (1 + math.exp(-0.4 * (3.0 - 2.0))))
 
 
+@pytest.mark.parametrize(("b", "favoured"), [(0.9, False), (1.1, True)])
+def test_weak_selection_follows_the_condition_of_nowak_et_al_2004(b, favoured):
+    # Mutant A in a population of B, payoffs a (A-A), b (A-B), c (B-A), d (B-B). Under weak
+    # selection rho_A > 1/N iff a(N-2) + b(2N-1) > c(N+1) + d(2N-4) (Nowak, Sasaki, Taylor &
+    # Fudenberg 2004, Nature 428:646). With a, c, d = 3, 1, 2 and N = 20 the boundary is b = 1.
+    a, c, d, n_pop = 3.0, 1.0, 2.0, 20
+    assert (a * (n_pop - 2) + b * (2 * n_pop - 1) > c * (n_pop + 1) + d * (2 * n_pop - 4)) == favoured
+    m = np.array([[d, c], [b, a]])  # index 0 is B (resident), 1 is A (mutant)
+    moran = fixation.fixation_probabilities(m, n_pop, "moran", w=1e-3)
+    fermi = fixation.fixation_probabilities(m, n_pop, "fermi", beta=1e-3)
+    assert (moran[0, 1] > 1 / n_pop) == favoured
+    assert (fermi[0, 1] > 1 / n_pop) == favoured
+
+
 @pytest.mark.parametrize("n_pop", [2, 7, 100])
 def test_neutral_drift_fixes_with_one_over_n(n_pop):
     m = np.array([[3.0, 0.0, 2.0], [5.0, 1.0, 0.5], [1.0, 4.0, 2.5]])
