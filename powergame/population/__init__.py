@@ -10,6 +10,7 @@ from powergame.population.engine import (
     TickFigures,
 )
 from powergame.population.graph import Adjacency
+from powergame.population.players import PlayerStrategies
 from powergame.population.tables import StackedTables
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "Adjacency",
     "ChangeRule",
     "Market",
+    "PlayerStrategies",
     "Population",
     "StackedTables",
     "TableStrategies",
