@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from powergame.errors import ParameterError
+from powergame.errors import ParameterError, UnknownStrategyError
 from powergame.population import (
     Adjacency,
     ChangeRule,
@@ -54,7 +54,8 @@ def build_population(spec: PopulationSpec, registry: Registry, engine: str = "au
         raise ParameterError("engine", engine, f"must be one of {', '.join(ENGINES)}")
     rng = setup_rng(spec)
     names = spec.strategies
-    strategies, used = _strategies(names, registry, spec.size, engine)
+    where = Path(spec.source).name if spec.source else "spec"
+    strategies, used = _strategies(names, registry, spec.size, engine, where)
     adjacency, graph = build_graph(spec, rng)
     isolated = int(adjacency.isolated().sum())
     initial = initial_strategies(spec, names, rng)
@@ -91,10 +92,19 @@ def build_population(spec: PopulationSpec, registry: Registry, engine: str = "au
     return Built(population=population, names=names, engine=used, isolated=isolated)
 
 
-def player_factories(names: tuple[str, ...], registry: Registry) -> list[Any]:
-    """One factory of fresh players per strategy name (checked now: unknown names raise)."""
+def player_factories(names: tuple[str, ...], registry: Registry, where: str = "spec") -> list[Any]:
+    """One factory of fresh players per strategy name (checked now: a bad name is a
+    ParameterError naming it)."""
     for name in names:
-        registry.get(name)
+        try:
+            registry.create(name)
+        except UnknownStrategyError as exc:
+            reason = f"no strategy has this name{exc.hint} (`powergame strategies` lists them)"
+            raise ParameterError(f"{where}: population strategy", name, reason) from None
+        except ParameterError as exc:
+            raise ParameterError(
+                f"{where}: population strategy", name, f"{exc.name} = {exc.value!r} {exc.allowed}"
+            ) from None
     return [_Factory(registry, name) for name in names]
 
 
@@ -106,8 +116,10 @@ class _Factory:
         return self.registry.create(self.name)
 
 
-def _strategies(names: tuple[str, ...], registry: Registry, n: int, engine: str) -> tuple[Strategies, str]:
-    factories = player_factories(names, registry)
+def _strategies(
+    names: tuple[str, ...], registry: Registry, n: int, engine: str, where: str
+) -> tuple[Strategies, str]:
+    factories = player_factories(names, registry, where)
     tables = [f().state_table() for f in factories]
     if engine == "table" or (engine == "auto" and all(t is not None for t in tables)):
         missing = [name for name, t in zip(names, tables) if t is None]

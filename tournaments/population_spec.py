@@ -379,8 +379,7 @@ def _graph(table: dict[str, Any], where: str) -> GraphSpec:
     kind = table.get("kind", "complete")
     key = "population.graph.kind"
     if not isinstance(kind, str) or kind not in GRAPH_KINDS:
-        close = difflib.get_close_matches(str(kind), list(GRAPH_KINDS), n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
+        hint = _graph_hint(kind)
         raise ParameterError(
             f"{where}: {key}", kind, f"unknown graph kind; {hint}allowed: {', '.join(GRAPH_KINDS)}"
         )
@@ -416,6 +415,30 @@ def _graph(table: dict[str, Any], where: str) -> GraphSpec:
     if kind == "erdos_renyi" and ("p" in checked) == ("mean_degree" in checked):
         raise ParameterError(f"{where}: {g}p", checked.get("p"), "give exactly one of p and mean_degree")
     return GraphSpec(kind=kind, params=tuple(sorted(checked.items())))
+
+
+# what people call some graph kinds -> our name (only for "did you mean")
+GRAPH_SYNONYMS = {
+    "smallworld": "watts_strogatz",
+    "wattsstrogatz": "watts_strogatz",
+    "scalefree": "barabasi_albert",
+    "preferentialattachment": "barabasi_albert",
+    "random": "erdos_renyi",
+    "gnp": "erdos_renyi",
+    "ring": "cycle",
+    "lattice": "grid",
+    "wellmixed": "complete",
+    "regular": "random_regular",
+    "graphml": "file",
+}
+
+
+def _graph_hint(kind: object) -> str:
+    text = str(kind).lower()
+    squeezed = "".join(ch for ch in text if ch.isalnum())
+    close = [GRAPH_SYNONYMS[squeezed]] if squeezed in GRAPH_SYNONYMS else []
+    close = close or difflib.get_close_matches(text, list(GRAPH_KINDS), n=1)
+    return f"did you mean {close[0]!r}? " if close else ""
 
 
 def _initial(table: dict[str, Any], where: str) -> InitialSpec:
@@ -644,9 +667,13 @@ def _number(
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ParameterError(f"{where}: {key}", value, "must be a finite number")
     if (low is not None and value < low) or (high is not None and value > high):
-        lo = "-inf" if low is None else f"{low:g}"
-        hi = "inf" if high is None else f"{high:g}"
-        raise ParameterError(f"{where}: {key}", value, f"must be in [{lo}, {hi}]")
+        if high is None:
+            allowed = f"must be a number >= {low:g}"
+        elif low is None:
+            allowed = f"must be a number <= {high:g}"
+        else:
+            allowed = f"must be a number in [{low:g}, {high:g}]"
+        raise ParameterError(f"{where}: {key}", value, allowed)
     return float(value)
 
 

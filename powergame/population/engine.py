@@ -157,12 +157,11 @@ class TableStrategies:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
         t = self.tables
         sa, sb = self.state[a], self.state[b]
-        pa, pb = t.cooperate[sa], t.cooperate[sb]
         if t.deterministic_actions:
-            d_a, d_b = pa == 0.0, pb == 0.0
+            d_a, d_b = t.defects[sa], t.defects[sb]
         else:
-            d_a = rng.random(a.size) >= pa
-            d_b = rng.random(b.size) >= pb
+            d_a = rng.random(a.size) >= t.cooperate[sa]
+            d_b = rng.random(b.size) >= t.cooperate[sb]
         if t.full_stakes:
             return d_a, d_b, None, None
         return d_a, d_b, t.stake[sa], t.stake[sb]
@@ -174,14 +173,13 @@ class TableStrategies:
         self, pop: Population, a: np.ndarray, b: np.ndarray, outcome: np.ndarray, rng: np.random.Generator
     ) -> tuple[np.ndarray, np.ndarray]:
         t = self.tables
-        sa, sb = self.state[a], self.state[b]
         ob = SWAP[outcome]
-        qa, qb = t.leave[sa, outcome], t.leave[sb, ob]
+        ia, ib = 4 * self.state[a] + outcome, 4 * self.state[b] + ob
         if t.deterministic_leave:
-            la, lb = qa == 1.0, qb == 1.0
+            la, lb = t.leaves[ia], t.leaves[ib]
         else:
-            la = rng.random(a.size) < qa
-            lb = rng.random(b.size) < qb
+            la = rng.random(a.size) < t.leave[ia]
+            lb = rng.random(b.size) < t.leave[ib]
         stay = ~(la | lb)
         a, b, outcome, ob = a[stay], b[stay], outcome[stay], ob[stay]
         self.state[a] = t.next_states(self.state[a], outcome, pop.strategy[a], rng)

@@ -24,8 +24,10 @@ class StackedTables:
     initial: np.ndarray  # (K,) global initial state of each strategy
     cooperate: np.ndarray  # (G,) P(C)
     stake: np.ndarray  # (G,) stake offered
-    leave: np.ndarray  # (G, 4) P(leave) after each outcome
-    next_state: np.ndarray  # (G, 4) global next state (deterministic transitions)
+    leave: np.ndarray  # (G * 4,) P(leave) after each outcome: index 4 * state + outcome
+    next_state: np.ndarray  # (G * 4,) global next state (deterministic transitions), same index
+    defects: np.ndarray  # (G,) True where P(C) is 0 (what deterministic actions read)
+    leaves: np.ndarray  # (G * 4,) True where P(leave) is 1 (what deterministic leaves read)
     cumulative: np.ndarray | None  # (G, 4, S) cumulative next-state distribution, if any is random
     offset: np.ndarray  # (K,) first global state of each table
     sizes: np.ndarray  # (K,) states of each table
@@ -56,8 +58,10 @@ class StackedTables:
             initial=initial,
             cooperate=cooperate,
             stake=stake,
-            leave=leave,
-            next_state=next_state,
+            leave=leave.reshape(-1),
+            next_state=next_state.reshape(-1),
+            defects=cooperate == 0.0,
+            leaves=leave.reshape(-1) == 1.0,
             cumulative=cumulative if random_moves else None,
             offset=offset,
             sizes=sizes,
@@ -72,7 +76,7 @@ class StackedTables:
         """The global next state after each (state, outcome); ``owner`` is each row's
         strategy (a random move stays within its own table)."""
         if self.cumulative is None:
-            return self.next_state[states, outcomes]
+            return self.next_state[4 * states + outcomes]
         cum = self.cumulative[states, outcomes]  # (n, S)
         u = rng.random(states.size)
         local = np.minimum((cum <= u[:, None]).sum(axis=1), self.sizes[owner] - 1)  # rounding gap below 1
