@@ -175,6 +175,14 @@ class TableStrategies:
         t = self.tables
         ob = SWAP[outcome]
         ia, ib = 4 * self.state[a] + outcome, 4 * self.state[b] + ob
+        if t.deterministic_leave and t.cumulative is None:
+            # one gather gives both: the next state, or -1 for leave
+            na, nb = t.next_or_leave[ia], t.next_or_leave[ib]
+            la, lb = na < 0, nb < 0
+            stay = ~(la | lb)
+            self.state[a[stay]] = na[stay]
+            self.state[b[stay]] = nb[stay]
+            return la, lb
         if t.deterministic_leave:
             la, lb = t.leaves[ia], t.leaves[ib]
         else:
@@ -273,13 +281,24 @@ class Population:
         self._index = np.arange(n)
         self._separated = 0
         self._payoffs = np.asarray(market.payoffs, dtype=float)
+        key = np.random.SeedSequence(seed, spawn_key=(_TICK_STREAM,)).generate_state(4, np.uint64)
+        self._key = [int(x) for x in key]
+        self._bitgen = np.random.PCG64(0)
+        self._rng = np.random.Generator(self._bitgen)
 
     # --- one tick --------------------------------------------------------------------
     def rng_for(self, tick: int) -> np.random.Generator:
-        """The random stream of one tick, a function of (seed, tick) only."""
-        return np.random.Generator(
-            np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=(_TICK_STREAM, tick)))
-        )
+        """The random stream of one tick, a function of (seed, tick) only: a PCG64 whose
+        state is the SplitMix64 hash of the run's key and the tick."""
+        k0, k1, k2, k3 = self._key
+        high, low = _splitmix64(k0 ^ tick), _splitmix64(k1 ^ (tick * _GOLDEN & _MASK64))
+        self._bitgen.state = {
+            "bit_generator": "PCG64",
+            "state": {"state": (high << 64) | low, "inc": ((k2 << 64) | k3) | 1},
+            "has_uint32": 0,
+            "uinteger": 0,
+        }
+        return self._rng
 
     def step(self, record: bool = False) -> TickFigures | None:
         """Play one tick; with ``record`` return its figures."""
@@ -468,6 +487,16 @@ class Population:
 
 
 _EMPTY = np.zeros(0, dtype=np.int64)
+_MASK64 = (1 << 64) - 1
+_GOLDEN = 0x9E3779B97F4A7C15
+
+
+def _splitmix64(x: int) -> int:
+    """SplitMix64's output function of x + golden ratio: a well-mixed 64-bit hash."""
+    z = (x + _GOLDEN) & _MASK64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return z ^ (z >> 31)
 
 
 def _concat(rows: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:

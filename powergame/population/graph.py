@@ -21,6 +21,9 @@ class Adjacency:
     n: int
     indptr: np.ndarray | None = None
     indices: np.ndarray | None = None
+    # every edge once (u < v), for the matching; filled by from_csr
+    edge_u: np.ndarray | None = None
+    edge_v: np.ndarray | None = None
 
     @classmethod
     def complete(cls, n: int) -> Adjacency:
@@ -45,9 +48,11 @@ class Adjacency:
     @classmethod
     def from_csr(cls, n: int, indptr: np.ndarray, indices: np.ndarray) -> Adjacency:
         """From CSR arrays of a symmetric graph without self-loops."""
-        return cls(
-            n=n, indptr=np.asarray(indptr, dtype=np.int64), indices=np.asarray(indices, dtype=np.int64)
-        )
+        indptr = np.asarray(indptr, dtype=np.int64)
+        indices = np.asarray(indices, dtype=np.int64)
+        owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
+        once = owner < indices
+        return cls(n=n, indptr=indptr, indices=indices, edge_u=owner[once], edge_v=indices[once])
 
     @property
     def is_complete(self) -> bool:

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from powergame.population.graph import Adjacency, segments
-
-MAX_PROPOSAL_ROUNDS = 64
+from powergame.population.graph import Adjacency
 
 
 def meet(
@@ -38,39 +36,33 @@ def _pair_at_random(seekers: np.ndarray, rng: np.random.Generator) -> tuple[np.n
 def _pair_on_graph(
     adjacency: Adjacency, seekers: np.ndarray, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Rounds of proposals: each unpaired seeker proposes to a uniformly random unpaired
-    seeking neighbour; a proposal with the smallest random priority at both of its ends is
-    accepted (the accepted ones are disjoint). Repeats until nobody can propose."""
+    """A random greedy maximal matching of the seekers: the edges between seekers are
+    taken in a uniformly random order and each is kept when both its ends are still
+    unpaired. Computed in rounds: an edge whose random rank is the smallest at both of its
+    ends is kept (the kept ones are disjoint, and are the ones the greedy order keeps),
+    then the edges touching a paired node are dropped, until none is left."""
     seeking = np.zeros(adjacency.n, dtype=bool)
     seeking[seekers] = True
+    assert adjacency.edge_u is not None and adjacency.edge_v is not None
+    keep = seeking[adjacency.edge_u] & seeking[adjacency.edge_v]
+    source, target = adjacency.edge_u[keep], adjacency.edge_v[keep]
+    rank = rng.random(source.size)
     best = np.full(adjacency.n, np.inf)
     found_a: list[np.ndarray] = []
     found_b: list[np.ndarray] = []
-    candidates = seekers
-    for _ in range(MAX_PROPOSAL_ROUNDS):
-        candidates = candidates[seeking[candidates]]
-        owner, neighbour = segments(adjacency, candidates)
-        keep = seeking[neighbour]
-        owner, neighbour = owner[keep], neighbour[keep]
-        if neighbour.size == 0:
-            break
-        # one uniformly random kept neighbour per proposer (owner is sorted)
-        counts = np.bincount(owner, minlength=candidates.size)
-        proposers = np.flatnonzero(counts)
-        first = np.cumsum(counts) - counts
-        pick = first[proposers] + (rng.random(proposers.size) * counts[proposers]).astype(np.int64)
-        i, j = candidates[proposers], neighbour[pick]
-        priority = rng.random(i.size)
-        np.minimum.at(best, i, priority)
-        np.minimum.at(best, j, priority)
-        accepted = (best[i] == priority) & (best[j] == priority)
-        best[i] = np.inf
-        best[j] = np.inf
-        i, j = i[accepted], j[accepted]
+    while source.size:
+        np.minimum.at(best, source, rank)
+        np.minimum.at(best, target, rank)
+        kept = (best[source] == rank) & (best[target] == rank)
+        best[source] = np.inf
+        best[target] = np.inf
+        i, j = source[kept], target[kept]
         seeking[i] = False
         seeking[j] = False
-        found_a.append(np.minimum(i, j))
-        found_b.append(np.maximum(i, j))
+        found_a.append(i)
+        found_b.append(j)
+        alive = seeking[source] & seeking[target]
+        source, target, rank = source[alive], target[alive], rank[alive]
     if not found_a:
         return _EMPTY, _EMPTY
     return np.concatenate(found_a), np.concatenate(found_b)

@@ -28,6 +28,7 @@ class StackedTables:
     next_state: np.ndarray  # (G * 4,) global next state (deterministic transitions), same index
     defects: np.ndarray  # (G,) True where P(C) is 0 (what deterministic actions read)
     leaves: np.ndarray  # (G * 4,) True where P(leave) is 1 (what deterministic leaves read)
+    next_or_leave: np.ndarray  # (G * 4,) the next state, or -1 where P(leave) is 1
     cumulative: np.ndarray | None  # (G, 4, S) cumulative next-state distribution, if any is random
     offset: np.ndarray  # (K,) first global state of each table
     sizes: np.ndarray  # (K,) states of each table
@@ -62,6 +63,7 @@ class StackedTables:
             next_state=next_state.reshape(-1),
             defects=cooperate == 0.0,
             leaves=leave.reshape(-1) == 1.0,
+            next_or_leave=np.where(leave.reshape(-1) == 1.0, -1, next_state.reshape(-1)),
             cumulative=cumulative if random_moves else None,
             offset=offset,
             sizes=sizes,
