@@ -182,3 +182,26 @@ def test_evolve_command(
     done = evolve(capsys, monkeypatch, str(bad), "--out", str(tmp_path / "x"))
     assert done.code == 2 and done.err.count("\n") == 1
     assert "population.graph.kind" in done.err and "did you mean 'barabasi_albert'" in done.err
+
+
+def test_report_of_a_population_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from powergame.tournaments.population_report import kaplan_meier_counts, split_by_outside
+
+    spec = load_population_spec(write_spec(tmp_path, kind="cycle"))
+    result = run_population(spec, tmp_path / "res", registry=load_registry(env=False))
+    monkeypatch.setattr(sys, "argv", ["powergame", "report", str(tmp_path / "res")])
+    main()
+    assert "Report:" in capsys.readouterr().out
+    page = (tmp_path / "res" / "report" / "report.html").read_text(encoding="utf-8")
+    for heading in ("Strategies", "The market", "Which relationships last", "Who leaves whom", "The graph"):
+        assert f"<h2>{heading}" in page
+    # the two outside-option classes: one row per pair of options, shares only for unequal pairs
+    assert result.relationships is not None
+    split = split_by_outside(result.relationships)
+    assert split["outside_options"].tolist() == ["0.5 & 0.5", "2 & 0.5", "2 & 2"]
+    assert split["share_to_better"].isna().tolist() == [True, False, True]
+    # Kaplan-Meier by hand: lengths 1, 2, 2 (censored), 3 -> S(1) = 3/4, S(2) = 3/4 * 2/3, S(3) = 0
+    curve = kaplan_meier_counts([1, 2, 2, 3], [True, True, False, True])
+    assert curve["survival"].tolist() == pytest.approx([1.0, 0.75, 0.5, 0.0])

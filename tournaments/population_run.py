@@ -29,6 +29,7 @@ OUR_FILES = (
     "timeseries.parquet",
     "strategies.parquet",
     "relationships.parquet",
+    "agents.parquet",
     "checkpoint.pkl",
     "checkpoint.json",
 )
@@ -107,8 +108,11 @@ def run_population(
     if out is None:
         if spec.record_relationships:
             relationships.append(population.take_relationships())
-        return _in_memory(spec, summary, figures, relationships, censored, names)
+        result = _in_memory(spec, summary, figures, relationships, censored, names)
+        result.agents = storage.agents_table(population, names).to_pandas()
+        return result
     storage.merge_parts(out, censored, names)
+    storage.write_agents(out, population, names)
     storage.write_json(out / "summary.json", summary)
     storage.remove_checkpoint(out)
     return storage.load_population_results(out)
@@ -166,6 +170,7 @@ def _summary(
         "spec": spec.to_dict(),
         "fingerprint": spec.fingerprint(),
         "seed": spec.seed,
+        "source": str(Path(spec.source).resolve()) if spec.source else "",
         "ticks_done": int(population.tick),
         "engine": built.engine,
         "strategies": list(names),

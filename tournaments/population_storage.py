@@ -5,7 +5,8 @@ While a run goes on, every checkpoint writes the rows since the last one as part
 with ``checkpoint.json`` saying which tick and which run). ``--resume`` drops any part
 written after the checkpoint and continues from it. At the end the parts are joined into
 ``timeseries.parquet``, ``strategies.parquet`` and ``relationships.parquet`` (open
-relationships added as censored rows), and ``summary.json`` is written.
+relationships added as censored rows), the final state of every agent is written to
+``agents.parquet``, and ``summary.json`` last.
 """
 
 from __future__ import annotations
@@ -147,6 +148,31 @@ def relationships_table(rows: dict[str, np.ndarray], names: tuple[str, ...], cen
     )
 
 
+def agents_table(population: Any, names: tuple[str, ...]) -> Any:
+    """The agents at the end of the run: node, strategy, outside option, partner (null if single)."""
+    import pyarrow as pa
+
+    partner = population.partner
+    return pa.table(
+        {
+            "node": np.arange(population.n, dtype=np.int64),
+            "strategy": pa.DictionaryArray.from_arrays(
+                pa.array(population.strategy.astype(np.int32)), pa.array(list(names), pa.string())
+            ),
+            "outside": population.outside.astype(float),
+            "partner": pa.array(partner.astype(np.int64), mask=partner < 0),
+        }
+    )
+
+
+def write_agents(out_dir: Path, population: Any, names: tuple[str, ...]) -> None:
+    import pyarrow.parquet as pq
+
+    tmp = out_dir / ".agents.tmp"
+    pq.write_table(agents_table(population, names), tmp)
+    os.replace(tmp, out_dir / "agents.parquet")
+
+
 def drop_parts_after(out_dir: Path, tick: int) -> None:
     """Remove part files of segments that end after ``tick`` (written after the checkpoint)."""
     folder = parts_dir(out_dir)
@@ -233,9 +259,10 @@ class PopulationResults:
     timeseries: Any
     strategies: Any
     relationships: Any | None
+    agents: Any | None = None
 
 
-def load_population_results(out_dir: str | Path) -> PopulationResults:
+def load_population_results(out_dir: str | os.PathLike[str]) -> PopulationResults:
     """Read a population results folder."""
     import pandas as pd
 
@@ -249,10 +276,12 @@ def load_population_results(out_dir: str | Path) -> PopulationResults:
         )
     summary = json.loads(summary_path.read_text())
     rel = out / "relationships.parquet"
+    agents = out / "agents.parquet"
     return PopulationResults(
         out_dir=out,
         summary=summary,
         timeseries=pd.read_parquet(out / "timeseries.parquet"),
         strategies=pd.read_parquet(out / "strategies.parquet"),
         relationships=pd.read_parquet(rel) if rel.is_file() else None,
+        agents=pd.read_parquet(agents) if agents.is_file() else None,
     )

@@ -404,22 +404,23 @@ class Population:
     def _rows(
         self, a: np.ndarray, b: np.ndarray, t: int | None, how: int, by: np.ndarray
     ) -> dict[str, np.ndarray]:
+        # a and b are never views of the engine's arrays, and fancy indexing copies
         m = a.size
         return {
-            "relationship": self.rel_id[a].copy(),
-            "node_a": a.copy(),
-            "node_b": b.copy(),
-            "strategy_a": self.strategy[a].copy(),
-            "strategy_b": self.strategy[b].copy(),
-            "outside_a": self.outside[a].copy(),
-            "outside_b": self.outside[b].copy(),
-            "start": self.rel_start[a].copy(),
+            "relationship": self.rel_id[a],
+            "node_a": a,
+            "node_b": b,
+            "strategy_a": self.strategy[a],
+            "strategy_b": self.strategy[b],
+            "outside_a": self.outside[a],
+            "outside_b": self.outside[b],
+            "start": self.rel_start[a],
             "end": np.full(m, -1 if t is None else t, dtype=np.int64),
             "how": np.full(m, how, dtype=np.int8),
             "ended_by": np.asarray(by, dtype=np.int8),
-            "length": self.rel_len[a].copy(),
-            "payoff_a": self.rel_pay[a].copy(),
-            "payoff_b": self.rel_pay[b].copy(),
+            "length": self.rel_len[a],
+            "payoff_a": self.rel_pay[a],
+            "payoff_b": self.rel_pay[b],
         }
 
     def end_couples_of(self, agents: np.ndarray, how: int, t: int) -> None:
