@@ -272,3 +272,12 @@ def test_bad_engine_input_is_one_line() -> None:
     with pytest.raises(ParameterError, match="breakup"):
         Market(breakup=1.5)
     assert len(memory_one_codes()) == 162
+
+
+def test_death_ends_the_couple_and_names_who_died() -> None:
+    # everyone dies every tick (expected life 1): after tick 1's round both partners die
+    pop = population([LOYAL], [0] * 10, change=ChangeRule(rule="death-birth", expected_life=1.0))
+    pop.step()
+    rows = pop.take_relationships()
+    assert rows["how"].tolist() == [2] * 5 and rows["ended_by"].tolist() == [3] * 5  # death, both
+    assert rows["payoff_a"].tolist() == [3.0] * 5 and not np.any(pop.partner >= 0)

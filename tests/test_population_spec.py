@@ -156,3 +156,10 @@ def test_bundled_population_specs_load_and_say_what_they_ask(path: Path) -> None
     registry = load_registry(env=False)
     for name in spec.strategies:
         registry.get(name)
+
+
+def test_a_population_spec_given_to_run_points_to_evolve() -> None:
+    from powergame.tournaments.spec import load_spec
+
+    with pytest.raises(ParameterError, match="is a population spec: run it with `powergame evolve`"):
+        load_spec(SPECS / "population_least_interest.toml")

@@ -40,11 +40,10 @@ def _death_birth(pop: Population, t: int, rng: np.random.Generator) -> None:
     if dying.size == 0:
         return
     dying.sort()
-    weights = np.maximum(pop.payoff, 0.0)
     if pop.change.pool == "population" or pop.graph.is_complete:
-        parents = _weighted_agents(weights, dying.size, rng)
+        parents = _weighted_agents(pop, dying.size, rng)
     else:
-        parents = _weighted_neighbours(pop, dying, weights, rng)
+        parents = _weighted_neighbours(pop, dying, np.maximum(pop.payoff, 0.0), rng)
     new = _mutate(pop, pop.strategy[parents], rng)
     pop.end_couples_of(dying, DEATH, t)
     pop.set_strategies(dying, new)
@@ -56,7 +55,7 @@ def _revision(pop: Population, rng: np.random.Generator, broken: np.ndarray) -> 
     revisers = broken[rng.random(broken.size) < pop.change.prob_revision]
     if revisers.size == 0:
         return
-    new = pop.strategy[_weighted_agents(np.maximum(pop.payoff, 0.0), revisers.size, rng)]
+    new = pop.strategy[_weighted_agents(pop, revisers.size, rng)]
     experiment = rng.random(revisers.size) < pop.change.prob_experimentation
     if experiment.any():
         new[experiment] = _one_gene(pop, pop.strategy[revisers[experiment]], rng)
@@ -104,15 +103,35 @@ def _generations(pop: Population, t: int, rng: np.random.Generator) -> None:
     pop.set_strategies(everyone, _mutate(pop, new, rng))
 
 
-def _weighted_agents(weights: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
-    """``count`` agents drawn with replacement, with probability proportional to ``weights``."""
-    total = float(weights.sum())
-    if total <= 0.0:
-        return rng.integers(weights.size, size=count)
+def _weighted_agents(pop: Population, count: int, rng: np.random.Generator) -> np.ndarray:
+    """``count`` agents drawn with replacement, with probability proportional to
+    max(payoff, 0). By rejection: a uniform agent is kept with probability weight / bound
+    (``pop.weight_bound`` bounds every weight), so a draw costs O(1), not O(N); if too few
+    are kept (weights far below the bound) the rest come from the cumulative sums."""
+    n = pop.n
+    bound = pop.weight_bound
+    if count == 0 or bound <= 0.0:
+        return rng.integers(n, size=count)
+    found: list[np.ndarray] = []
+    need = count
+    for _ in range(_REJECTION_ROUNDS):
+        candidates = rng.integers(n, size=2 * need + 8)
+        kept = candidates[rng.random(candidates.size) * bound < pop.payoff[candidates]][:need]
+        found.append(kept)
+        need -= kept.size
+        if need == 0:
+            return np.concatenate(found)
+    weights = np.maximum(pop.payoff, 0.0)
     cumulative = np.cumsum(weights)
-    return np.minimum(
-        np.searchsorted(cumulative, rng.random(count) * cumulative[-1], side="right"), weights.size - 1
-    )
+    if cumulative[-1] <= 0.0:
+        found.append(rng.integers(n, size=need))
+    else:
+        drawn = np.searchsorted(cumulative, rng.random(need) * cumulative[-1], side="right")
+        found.append(np.minimum(drawn, n - 1))
+    return np.concatenate(found)
+
+
+_REJECTION_ROUNDS = 8
 
 
 def _weighted_neighbours(

@@ -134,8 +134,8 @@ class Strategies(Protocol):
         """Leave decisions after this round's outcome (seen by a); those who stay move on."""
         ...
 
-    def forget(self, agents: np.ndarray) -> None:
-        """These agents' relationships are over."""
+    def forget(self, a: np.ndarray, b: np.ndarray) -> None:
+        """The relationships of the couples (a[i], b[i]) are over."""
         ...
 
 
@@ -194,7 +194,7 @@ class TableStrategies:
         self.state[b] = t.next_states(self.state[b], ob, pop.strategy[b], rng)
         return la, lb
 
-    def forget(self, agents: np.ndarray) -> None:
+    def forget(self, a: np.ndarray, b: np.ndarray) -> None:
         return None
 
 
@@ -281,6 +281,13 @@ class Population:
         self._index = np.arange(n)
         self._separated = 0
         self._payoffs = np.asarray(market.payoffs, dtype=float)
+        self._payoffs_seen_by_b = self._payoffs[SWAP]
+        # no payoff of a tick exceeds this: a round pays a stake-weighted mix of a stage
+        # payoff and the outside option, a single its outside option
+        options = (
+            self.outside if outside_by_strategy is None else np.asarray(outside_by_strategy, dtype=float)
+        )
+        self.weight_bound = max(0.0, float(self._payoffs.max()), float(options.max()))
         key = np.random.SeedSequence(seed, spawn_key=(_TICK_STREAM,)).generate_state(4, np.uint64)
         self._key = [int(x) for x in key]
         self._bitgen = np.random.PCG64(0)
@@ -352,16 +359,16 @@ class Population:
     def _play(self, a: np.ndarray, b: np.ndarray, payoff: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """One round for every couple; fills ``payoff``; returns each couple's outcome seen by a."""
         if a.size == 0:
-            return np.zeros(0, dtype=np.int8)
+            return np.zeros(0, dtype=np.uint8)
         d_a, d_b, x_a, x_b = self.strategies.act(self, a, b, rng)
         noise = self.market.noise
         if noise:
             d_a = d_a ^ (rng.random(a.size) < noise)
             d_b = d_b ^ (rng.random(b.size) < noise)
         self.strategies.observe(self, a, b, d_a, d_b, x_a, x_b)
-        outcome = 2 * d_a.astype(np.int8) + d_b.astype(np.int8)
+        outcome = (d_a.view(np.uint8) << 1) | d_b.view(np.uint8)  # CC, CD, DC, DD = 0..3
         pay_a = self._payoffs[outcome]
-        pay_b = self._payoffs[SWAP[outcome]]
+        pay_b = self._payoffs_seen_by_b[outcome]
         if x_a is not None and x_b is not None:
             s = np.minimum(x_a, x_b)
             pay_a = s * pay_a + (1.0 - s) * self.outside[a]
@@ -396,10 +403,8 @@ class Population:
             self.ended.append(self._rows(a, b, t, how, by))
         self.partner[a] = -1
         self.partner[b] = -1
-        self.rel_id[a] = -1
-        self.rel_id[b] = -1
         self._separated += 2 * a.size
-        self.strategies.forget(np.concatenate((a, b)))
+        self.strategies.forget(a, b)
 
     def _rows(
         self, a: np.ndarray, b: np.ndarray, t: int | None, how: int, by: np.ndarray
@@ -430,12 +435,18 @@ class Population:
         if coupled.size == 0:
             return
         other = self.partner[coupled]
-        a, b = np.minimum(coupled, other), np.maximum(coupled, other)
-        a, first = np.unique(a, return_index=True)
-        b = b[first]
-        mark = np.zeros(self.n, dtype=bool)
-        mark[coupled] = True
-        by = (mark[a].astype(np.int8) + 2 * mark[b].astype(np.int8)).astype(np.int8)
+        a_side = coupled < other
+        # each couple once, keyed by its a; ended_by adds 1 if a is among ``agents``, 2 if b is
+        keys = np.concatenate((coupled[a_side], other[~a_side]))
+        codes = np.concatenate(
+            (np.ones(int(a_side.sum()), np.int8), np.full(int((~a_side).sum()), 2, np.int8))
+        )
+        order = np.argsort(keys, kind="stable")
+        keys, codes = keys[order], codes[order]
+        first = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+        a = keys[first]
+        b = self.partner[a]
+        by = np.add.reduceat(codes, first).astype(np.int8)
         self._end(a, b, how, by, t)
 
     def set_strategies(self, agents: np.ndarray, new: np.ndarray) -> None:

@@ -119,8 +119,8 @@ class PlayerStrategies:
             lb[i] = _call_leave(py, px)
         return la, lb
 
-    def forget(self, agents: np.ndarray) -> None:
-        for x in agents.tolist():
+    def forget(self, a: np.ndarray, b: np.ndarray) -> None:
+        for x in (*a.tolist(), *b.tolist()):
             self.players.pop(x, None)
 
 
