@@ -94,10 +94,14 @@ def _generations(pop: Population, t: int, rng: np.random.Generator) -> None:
         return
     k = pop.strategies.n_strategies
     totals, pop.generation_payoff = pop.generation_payoff, np.zeros(k)
-    if totals.sum() > 0:
-        new = rng.choice(k, size=pop.n, p=totals / totals.sum())
-    else:
-        new = pop.strategy[rng.integers(pop.n, size=pop.n)]
+    # the replicator step: each strategy's share becomes its share of the generation's total
+    # payoff, as whole numbers of agents (largest remainders), placed at random
+    shares = totals / totals.sum() if totals.sum() > 0 else np.bincount(pop.strategy, minlength=k) / pop.n
+    exact = shares * pop.n
+    counts = np.floor(exact).astype(np.int64)
+    order = np.argsort(-(exact - counts), kind="stable")
+    counts[order[: pop.n - int(counts.sum())]] += 1
+    new = rng.permutation(np.repeat(np.arange(k), counts))
     everyone = np.arange(pop.n)
     pop.end_couples_of(everyone, CHANGE, t)
     pop.set_strategies(everyone, _mutate(pop, new, rng))
