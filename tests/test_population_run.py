@@ -174,6 +174,10 @@ def test_evolve_command(
     assert done.code == 0, done.err
     assert "tiny: 30 ticks, 60 agents, table engine" in done.out and done.err == ""
     assert load_population_results(out).summary["seed"] == 9
+    finished = evolve(capsys, monkeypatch, str(spec), "--out", str(out), "--seed", "9", "--resume", "-q")
+    assert finished.code == 0 and "tiny: 30 ticks" in finished.out  # a finished run is read back
+    other_seed = evolve(capsys, monkeypatch, str(spec), "--out", str(out), "--resume", "-q")
+    assert other_seed.code == 2 and "another spec or seed" in other_seed.err
     again = evolve(capsys, monkeypatch, str(spec), "--out", str(out), "--quiet")
     assert again.code == 2 and again.err.count("\n") == 1
     assert again.err.startswith("Error: --out") and "--resume" in again.err and "--force" in again.err

@@ -138,6 +138,13 @@ def _prepare_folder(
         same = done.summary.get("fingerprint") == spec.fingerprint() and done.summary.get("seed") == spec.seed
         if same and done.summary.get("ticks_done") == spec.ticks:
             return done
+        if same:
+            raise ParameterError(
+                "--resume",
+                str(out),
+                f"holds a finished run of {done.summary.get('ticks_done')} ticks (a finished run is not "
+                "extended); use --force to run it again",
+            )
         raise ParameterError(
             "--resume", str(out), "holds a finished run of another spec or seed; use --force"
         )
