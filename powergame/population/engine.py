@@ -270,10 +270,12 @@ class Population:
         self.gene_neighbours = gene_neighbours
         self.record_relationships = record_relationships
         self.partner = np.full(n, -1, dtype=np.int64)
+        # a relationship's figures live at its lower node a (entries at b are stale)
         self.rel_id = np.full(n, -1, dtype=np.int64)
         self.rel_start = np.zeros(n, dtype=np.int64)
         self.rel_len = np.zeros(n, dtype=np.int64)
-        self.rel_pay = np.zeros(n)
+        self.rel_pay_a = np.zeros(n)
+        self.rel_pay_b = np.zeros(n)
         self.payoff = np.zeros(n)
         self.generation_payoff = np.zeros(k)
         self.next_relationship = 0
@@ -346,9 +348,10 @@ class Population:
             if quit_.any():
                 cost = self.market.exit_cost
                 if cost:
-                    for leavers in (ra[la], rb[lb]):
-                        payoff[leavers] -= cost
-                        self.rel_pay[leavers] -= cost
+                    payoff[ra[la]] -= cost
+                    payoff[rb[lb]] -= cost
+                    self.rel_pay_a[ra[la]] -= cost
+                    self.rel_pay_b[ra[lb]] -= cost
                 by = (la.astype(np.int8) + 2 * lb.astype(np.int8))[quit_]
                 self._end(ra[quit_], rb[quit_], LEAVE, by, t)
         self.tick = t
@@ -375,10 +378,9 @@ class Population:
             pay_b = s * pay_b + (1.0 - s) * self.outside[b]
         payoff[a] = pay_a
         payoff[b] = pay_b
-        self.rel_pay[a] += pay_a
-        self.rel_pay[b] += pay_b
+        self.rel_pay_a[a] += pay_a
+        self.rel_pay_b[a] += pay_b
         self.rel_len[a] += 1
-        self.rel_len[b] += 1
         return outcome
 
     def _begin(self, a: np.ndarray, b: np.ndarray, t: int) -> None:
@@ -386,11 +388,11 @@ class Population:
         self.partner[b] = a
         ids = self.next_relationship + np.arange(a.size)
         self.next_relationship += a.size
-        for x in (a, b):
-            self.rel_id[x] = ids
-            self.rel_start[x] = t
-            self.rel_len[x] = 0
-            self.rel_pay[x] = 0.0
+        self.rel_id[a] = ids
+        self.rel_start[a] = t
+        self.rel_len[a] = 0
+        self.rel_pay_a[a] = 0.0
+        self.rel_pay_b[a] = 0.0
         declined = self.strategies.begin(self, a, b)
         if declined.any():
             self._end(a[declined], b[declined], DECLINED, np.zeros(int(declined.sum()), dtype=np.int8), t)
@@ -424,8 +426,8 @@ class Population:
             "how": np.full(m, how, dtype=np.int8),
             "ended_by": np.asarray(by, dtype=np.int8),
             "length": self.rel_len[a],
-            "payoff_a": self.rel_pay[a],
-            "payoff_b": self.rel_pay[b],
+            "payoff_a": self.rel_pay_a[a],
+            "payoff_b": self.rel_pay_b[a],
         }
 
     def end_couples_of(self, agents: np.ndarray, how: int, t: int) -> None:
@@ -468,7 +470,7 @@ class Population:
         coupled = self.partner >= 0
         n_couples = max(outcome.size, 1)
         counts = np.bincount(outcome, minlength=4) if outcome.size else np.zeros(4, dtype=np.int64)
-        ages = self.rel_len[coupled]
+        ages = self.rel_len[self.partner > self._index]
         # couples formed this tick have played one round (ending does not reset rel_len)
         new = (self.rel_len[a] == 1) & (self.rel_start[a] == t)
         fresh = np.concatenate((a[new], b[new]))
