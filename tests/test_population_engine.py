@@ -231,6 +231,9 @@ def test_revision_with_experimentation_changes_one_letter() -> None:
     new_codes = [codes[k] for k in pop.strategy]
     assert all(sum(x != y for x, y in zip(code, LOYAL)) == 1 for code in new_codes)
     assert len(set(new_codes)) == 9  # every neighbour of CCCCC appears
+    # as in ES-1-outcome, the letter to change is chosen uniformly among the five
+    first = sum(code[0] != "C" for code in new_codes)
+    assert abs(first - n / 5) <= 5 * math.sqrt(n * 0.2 * 0.8)
 
 
 def test_mutation_is_uniform_over_the_strategies() -> None:

@@ -262,16 +262,18 @@ def _attribute(spec: PopulationSpec, graph: Any) -> np.ndarray:
 
 
 def gene_neighbours(names: tuple[str, ...]) -> np.ndarray:
-    """For each M1(code=...) name the indices of the codes one letter away (9 each);
-    a neighbour missing from ``names`` maps to the strategy itself."""
+    """For each M1(code=...) name, 10 indices such that a uniform pick among them is
+    ES-1-outcome's one-gene change: one of the 5 letters chosen uniformly, then replaced by
+    one of its other values uniformly (the first letter, C or D, has one other value: it
+    fills two slots). A neighbour missing from ``names`` maps to the strategy itself."""
     codes = [name[len("M1(code=") : -1] for name in names]
     index = {code: k for k, code in enumerate(codes)}
     rows = []
     for k, code in enumerate(codes):
         row = []
         for pos, letters in itertools.chain([(0, "CD")], ((i, "CDL") for i in range(1, 5))):
-            for letter in letters:
-                if letter != code[pos]:
-                    row.append(index.get(code[:pos] + letter + code[pos + 1 :], k))
+            others = [letter for letter in letters if letter != code[pos]]
+            for letter in others * (2 // len(others)):
+                row.append(index.get(code[:pos] + letter + code[pos + 1 :], k))
         rows.append(row)
     return np.array(rows, dtype=np.int64)
