@@ -8,6 +8,7 @@ tick (meet, play, breakup, death-birth, leave) agent by agent with ``random``. R
 interleaved so that load on a shared machine falls on both alike; the medians and their
 ratio are printed, with the aims (10 M agent-ticks/s complete, 2 M sparse, N = 10,000),
 by wall time and by this process's CPU time (what an idle machine would show).
+The general path (the same memory-one strategies as players) is timed once, for scale.
 Then N = 1,000,000 (complete, and a sparse graph built as CSR arrays in numpy, since
 networkx needs gigabytes for 5 M edges) is run for a few ticks, with the peak memory.
 
@@ -24,7 +25,15 @@ import time
 
 import numpy as np
 
-from powergame.population import Adjacency, ChangeRule, Market, Population, StackedTables, TableStrategies
+from powergame.population import (
+    Adjacency,
+    ChangeRule,
+    Market,
+    PlayerStrategies,
+    Population,
+    StackedTables,
+    TableStrategies,
+)
 from powergame.strategies.memory_one import MemoryOne, memory_one_codes
 
 N = 10_000
@@ -50,11 +59,17 @@ def sparse_graph(n: int, mean_degree: float, seed: int) -> Adjacency:
     return Adjacency.from_csr(n, indptr, dst[order])
 
 
-def engine_population(n: int, graph: Adjacency, seed: int) -> Population:
-    tables = StackedTables.build([MemoryOne(code=c).state_table() for c in memory_one_codes()])
+def engine_population(n: int, graph: Adjacency, seed: int, general: bool = False) -> Population:
+    codes = memory_one_codes()
+    if general:  # the general path: fresh players called couple by couple
+        strategies: TableStrategies | PlayerStrategies = PlayerStrategies(
+            [lambda code=code: MemoryOne(code=code) for code in codes]
+        )
+    else:
+        strategies = TableStrategies(StackedTables.build([MemoryOne(code=c).state_table() for c in codes]), n)
     initial = np.random.default_rng(seed).integers(162, size=n)
     return Population(
-        TableStrategies(tables, n),
+        strategies,
         graph,
         initial,
         np.full(n, OUTSIDE),
@@ -64,10 +79,12 @@ def engine_population(n: int, graph: Adjacency, seed: int) -> Population:
     )
 
 
-def engine_rate(n: int, graph: Adjacency, ticks: int, seed: int, warmup: int = 20) -> tuple[float, float]:
+def engine_rate(
+    n: int, graph: Adjacency, ticks: int, seed: int, warmup: int = 20, general: bool = False
+) -> tuple[float, float]:
     """Agent-ticks per second of wall time and of this process's CPU time (on a loaded
     machine the second says what an idle one would do)."""
-    pop = engine_population(n, graph, seed)
+    pop = engine_population(n, graph, seed, general)
     for _ in range(warmup):
         pop.step()
     start, cpu = time.perf_counter(), time.process_time()
@@ -190,6 +207,8 @@ def main() -> None:
                 f"plain loop {lp / 1e6:6.3f} M  ratio {e / lp:5.0f}x  "
                 f"(medians of {args.repeats}: {', '.join(f'{x[i] / 1e6:.2f}' for x in engine)} M)"
             )
+    wall, cpu = engine_rate(N, graphs["complete"], 5, seed=0, warmup=5, general=True)
+    print(f"general path (players called couple by couple), complete: {cpu / 1e6:.3f} M agent-ticks/s cpu")
     if args.big_ticks:
         big = 1_000_000
         for kind in ("complete", "sparse"):

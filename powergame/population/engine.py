@@ -365,9 +365,11 @@ class Population:
             return np.zeros(0, dtype=np.uint8)
         d_a, d_b, x_a, x_b = self.strategies.act(self, a, b, rng)
         noise = self.market.noise
-        if noise:
-            d_a = d_a ^ (rng.random(a.size) < noise)
-            d_b = d_b ^ (rng.random(b.size) < noise)
+        if noise:  # each of the 2C actions flips with probability noise: a binomial count, placed at random
+            both = np.concatenate((d_a, d_b))
+            flips = rng.choice(both.size, rng.binomial(both.size, noise), replace=False)
+            both[flips] = ~both[flips]
+            d_a, d_b = both[: a.size], both[a.size :]
         self.strategies.observe(self, a, b, d_a, d_b, x_a, x_b)
         outcome = (d_a.view(np.uint8) << 1) | d_b.view(np.uint8)  # CC, CD, DC, DD = 0..3
         pay_a = self._payoffs[outcome]
