@@ -273,7 +273,6 @@ class Population:
         # a relationship's figures live at its lower node a (entries at b are stale)
         self.rel_id = np.full(n, -1, dtype=np.int64)
         self.rel_start = np.zeros(n, dtype=np.int64)
-        self.rel_len = np.zeros(n, dtype=np.int64)
         self.rel_pay_a = np.zeros(n)
         self.rel_pay_b = np.zeros(n)
         self.payoff = np.zeros(n)
@@ -382,7 +381,6 @@ class Population:
         payoff[b] = pay_b
         self.rel_pay_a[a] += pay_a
         self.rel_pay_b[a] += pay_b
-        self.rel_len[a] += 1
         return outcome
 
     def _begin(self, a: np.ndarray, b: np.ndarray, t: int) -> None:
@@ -392,7 +390,6 @@ class Population:
         self.next_relationship += a.size
         self.rel_id[a] = ids
         self.rel_start[a] = t
-        self.rel_len[a] = 0
         self.rel_pay_a[a] = 0.0
         self.rel_pay_b[a] = 0.0
         declined = self.strategies.begin(self, a, b)
@@ -415,6 +412,7 @@ class Population:
     ) -> dict[str, np.ndarray]:
         # a and b are never views of the engine's arrays, and fancy indexing copies
         m = a.size
+        now = self.tick if t is None else t
         return {
             "relationship": self.rel_id[a],
             "node_a": a,
@@ -427,7 +425,8 @@ class Population:
             "end": np.full(m, -1 if t is None else t, dtype=np.int64),
             "how": np.full(m, how, dtype=np.int8),
             "ended_by": np.asarray(by, dtype=np.int8),
-            "length": self.rel_len[a],
+            # a couple plays every tick from the one it formed in: no round counter is kept
+            "length": np.zeros(m, dtype=np.int64) if how == DECLINED else now - self.rel_start[a] + 1,
             "payoff_a": self.rel_pay_a[a],
             "payoff_b": self.rel_pay_b[a],
         }
@@ -472,9 +471,9 @@ class Population:
         coupled = self.partner >= 0
         n_couples = max(outcome.size, 1)
         counts = np.bincount(outcome, minlength=4) if outcome.size else np.zeros(4, dtype=np.int64)
-        ages = self.rel_len[self.partner > self._index]
-        # couples formed this tick have played one round (ending does not reset rel_len)
-        new = (self.rel_len[a] == 1) & (self.rel_start[a] == t)
+        ages = t - self.rel_start[self.partner > self._index] + 1
+        new = self.rel_start[a] == t  # couples that formed this tick and played (a couple that
+        # declined never reached the round, so it is not among a)
         fresh = np.concatenate((a[new], b[new]))
         k = self.strategies.n_strategies
         return TickFigures(
