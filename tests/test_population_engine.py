@@ -138,13 +138,16 @@ def test_invariants_hold_tick_after_tick(
         codes,
         np.arange(n) % 5,
         graph=graph,
-        market=Market(meet=meet, breakup=breakup, noise=0.1),
+        outside=0.7,
+        market=Market(meet=meet, breakup=breakup, noise=0.1, exit_cost=0.3),
         change=change,
         seed=seed,
     )
-    started = 0
-    for _ in range(12):
+    earned = 0.0
+    ticks = 12
+    for _ in range(ticks):
         pop.step(record=True)
+        earned += pop.payoff.sum()
         coupled = np.flatnonzero(pop.partner >= 0)
         assert np.all(pop.partner[pop.partner[coupled]] == coupled)
         lower = coupled[coupled < pop.partner[coupled]]  # a couple's figures live at its lower node
@@ -160,6 +163,12 @@ def test_invariants_hold_tick_after_tick(
     ids = np.concatenate((ended["relationship"], still["relationship"]))
     assert sorted(ids.tolist()) == list(range(started))
     assert np.all(ended["length"] <= ended["end"] - ended["start"] + 1)
+    # every payoff earned is in a relationship's row or was an outside option earned while
+    # single (0.7 for each agent-tick not spent in a round together), exit costs included
+    rows = {key: np.concatenate((ended[key], still[key])) for key in ended}
+    in_rounds = rows["payoff_a"].sum() + rows["payoff_b"].sum()
+    single_ticks = n * ticks - 2 * rows["length"].sum()
+    assert earned == pytest.approx(in_rounds + 0.7 * single_ticks)
 
 
 def test_generations_make_one_replicator_step() -> None:  # Schüssler's discrete step
