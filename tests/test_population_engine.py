@@ -294,3 +294,28 @@ def test_death_ends_the_couple_and_names_who_died() -> None:
     rows = pop.take_relationships()
     assert rows["how"].tolist() == [2] * 5 and rows["ended_by"].tolist() == [3] * 5  # death, both
     assert rows["payoff_a"].tolist() == [3.0] * 5 and not np.any(pop.partner >= 0)
+
+
+def test_death_birth_among_neighbours_copies_in_proportion_to_their_payoff() -> None:
+    # components "x - centre - y" plus isolated nodes; nobody meets, so payoffs are the
+    # outside options by strategy: x = 3, y = 1, centre and isolated 2. Everyone dies
+    # (expected life 1): a centre's newborn copies x with probability 3 / (3 + 1), a leaf
+    # copies its centre, an isolated node keeps its strategy.
+    m, isolated = 3000, 10
+    n = 3 * m + isolated
+    graph = nx.Graph()
+    graph.add_nodes_from(range(n))
+    for k in range(m):
+        graph.add_edges_from([(3 * k, 3 * k + 1), (3 * k, 3 * k + 2)])
+    initial = np.array([2, 0, 1] * m + [2] * isolated)
+    pop = population(
+        [LOYAL, PARASITE, HIT_AND_RUN], initial, graph=Adjacency.from_networkx(graph),
+        by_strategy=[3.0, 1.0, 2.0], market=Market(meet=0.0),
+        change=ChangeRule(rule="death-birth", expected_life=1.0, pool="neighbours"), seed=8,
+    )  # fmt: skip
+    pop.step()
+    centres = pop.strategy[0 : 3 * m : 3]
+    assert set(centres.tolist()) <= {0, 1}
+    assert abs(np.mean(centres == 0) - 0.75) <= 5 * math.sqrt(0.75 * 0.25 / m)
+    assert np.all(pop.strategy[1 : 3 * m : 3] == 2) and np.all(pop.strategy[2 : 3 * m : 3] == 2)
+    assert np.all(pop.strategy[3 * m :] == 2)
