@@ -297,15 +297,6 @@ def load_population_spec(path: str | Path) -> PopulationSpec:
     return population_spec_from_dict(data, where=path.name, source=str(path))
 
 
-def is_population_spec(path: str | Path) -> bool:
-    """True when the TOML file has a ``[population]`` table (False if unreadable)."""
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(data.get("population"), dict)
-
-
 def population_spec_from_dict(data: dict[str, Any], where: str = "spec", source: str = "") -> PopulationSpec:
     """Validate plain data (a parsed TOML file or ``PopulationSpec.to_dict()``)."""
     _reject_unknown(data, TOP_KEYS, where, "")
