@@ -87,10 +87,13 @@ def test_same_spec_and_seed_give_identical_results_for_any_checkpointing(tmp_pat
     pd.testing.assert_frame_equal(in_memory.timeseries, tables(tmp_path / "a")["timeseries"])
 
 
-def test_a_resumed_run_equals_an_uninterrupted_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("engine", ["table", "player"])
+def test_a_resumed_run_equals_an_uninterrupted_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str
+) -> None:
     spec = load_population_spec(write_spec(tmp_path, kind="watts_strogatz", graph="k = 4\np = 0.1"))
     registry = load_registry(env=False)
-    run_population(spec, tmp_path / "whole", registry=registry)
+    run_population(spec, tmp_path / "whole", registry=registry, engine=engine)
 
     real_step = Population.step
 
@@ -101,10 +104,13 @@ def test_a_resumed_run_equals_an_uninterrupted_one(tmp_path: Path, monkeypatch: 
 
     monkeypatch.setattr(Population, "step", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        run_population(spec, tmp_path / "cut", registry=registry)
+        run_population(spec, tmp_path / "cut", registry=registry, engine=engine)
     assert json.loads((tmp_path / "cut" / "checkpoint.json").read_text())["tick"] == 14
     monkeypatch.setattr(Population, "step", real_step)
-    resumed = run_population(spec, tmp_path / "cut", registry=registry, resume=True)
+    # a new registry, as a new process would have: the players' factories are set again
+    resumed = run_population(
+        spec, tmp_path / "cut", registry=load_registry(env=False), resume=True, engine=engine
+    )
     assert resumed.summary["timing"]["resumed_from_tick"] == 14
     for name in TABLES:
         pd.testing.assert_frame_equal(tables(tmp_path / "whole")[name], tables(tmp_path / "cut")[name])
