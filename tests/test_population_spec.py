@@ -163,3 +163,28 @@ def test_a_population_spec_given_to_run_points_to_evolve() -> None:
 
     with pytest.raises(ParameterError, match="is a population spec: run it with `powergame evolve`"):
         load_spec(SPECS / "population_least_interest.toml")
+
+
+def test_memory_one_names_are_one_strategy_however_written(tmp_path: Path) -> None:
+    text = """
+    [population]
+    size = 20
+    ticks = 1
+    [population.initial]
+    shares = { "m1(code = cclcl)" = 1.0 }
+    [population.change]
+    rule = "death-birth"
+    mutation_kind = "one_gene"
+    """
+    spec = load_population_spec(write(tmp_path, text))
+    assert len(spec.strategies) == 162
+    built = build_population(spec, load_registry(env=False))
+    assert {spec.strategies[k] for k in built.population.strategy} == {"M1(code=CCLCL)"}
+    uniform = text.replace('shares = { "m1(code = cclcl)" = 1.0 }', "memory_one = 'uniform'")
+    uniform = uniform.replace('mutation_kind = "one_gene"', "").replace(
+        "ticks = 1", "ticks = 1\nstrategies = ['Loyal']"
+    )
+    spec = load_population_spec(write(tmp_path, uniform))
+    assert len(spec.strategies) == 163 and spec.strategies[-1] == "Loyal"  # the 162 codes, then Loyal
+    drawn = build_population(spec, load_registry(env=False)).population.strategy
+    assert drawn.max() < 162  # the initial draw is over the codes only

@@ -27,7 +27,7 @@ from powergame.population import (
 from powergame.population.engine import Population, Strategies
 from powergame.registry import Registry
 
-from .population_spec import PopulationSpec
+from .population_spec import PopulationSpec, memory_one_code
 
 ENGINES = ("auto", "table", "player")
 _SETUP_STREAM = 0
@@ -86,7 +86,7 @@ def build_population(spec: PopulationSpec, registry: Registry, engine: str = "au
         ),
         spec.seed,
         outside_by_strategy=by_strategy,
-        gene_neighbours=gene_neighbours(names) if all(n.startswith("M1(code=") for n in names) else None,
+        gene_neighbours=gene_neighbours(names) if all(memory_one_code(n) for n in names) else None,
         record_relationships=spec.record_relationships,
     )
     return Built(population=population, names=names, engine=used, isolated=isolated)
@@ -210,12 +210,14 @@ def largest_remainder(shares: list[float], n: int) -> np.ndarray:
 
 def initial_strategies(spec: PopulationSpec, names: tuple[str, ...], rng: np.random.Generator) -> np.ndarray:
     """Each agent's strategy index into ``names``."""
-    if spec.initial.memory_one is not None:
-        return rng.integers(len(names), size=spec.size)
+    if spec.initial.memory_one is not None:  # the 162 codes come first in ``names``
+        return rng.integers(162, size=spec.size)
     index = {name: k for k, name in enumerate(names)}
     shares = dict(spec.initial.shares)
     counts = largest_remainder(list(shares.values()), spec.size)
-    ordered = np.repeat(np.array([index[name] for name in shares], dtype=np.int64), counts)
+    ordered = np.repeat(
+        np.array([index[spec.canonical_name(name)] for name in shares], dtype=np.int64), counts
+    )
     return rng.permutation(ordered)
 
 
@@ -227,7 +229,7 @@ def outside_options(
     if o.mode == "value":
         return np.full(n, o.value), None
     if o.mode == "by_strategy":
-        by = dict(o.by_strategy)
+        by = {spec.canonical_name(name): value for name, value in o.by_strategy}
         values = np.array([by[name] for name in names], dtype=float)
         return np.zeros(n), values
     if o.mode == "classes":
@@ -266,7 +268,7 @@ def gene_neighbours(names: tuple[str, ...]) -> np.ndarray:
     ES-1-outcome's one-gene change: one of the 5 letters chosen uniformly, then replaced by
     one of its other values uniformly (the first letter, C or D, has one other value: it
     fills two slots). A neighbour missing from ``names`` maps to the strategy itself."""
-    codes = [name[len("M1(code=") : -1] for name in names]
+    codes = [memory_one_code(name) or "" for name in names]
     index = {code: k for k, code in enumerate(codes)}
     rows = []
     for k, code in enumerate(codes):

@@ -54,6 +54,7 @@ import hashlib
 import itertools
 import json
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -226,17 +227,27 @@ class PopulationSpec:
     @property
     def strategies(self) -> tuple[str, ...]:
         """The strategies of the run, in order: the initial ones, then the extra ones
-        (with ``memory_one = "uniform"`` or one-gene mutation: all 162 codes)."""
-        if (
+        (with ``memory_one = "uniform"`` or one-gene changes: the 162 codes first, in the
+        library's order, and any M1(code=...) name written as one of them)."""
+        named = [self.canonical_name(n) for n in (*dict(self.initial.shares), *self.extra_strategies)]
+        if self.uses_all_codes:
+            return tuple(dict.fromkeys([*memory_one_names(), *named]))
+        return tuple(dict.fromkeys(named))
+
+    @property
+    def uses_all_codes(self) -> bool:
+        """True when the run's strategies include all 162 memory-one codes."""
+        return (
             self.initial.memory_one is not None
             or self.change.mutation_kind == "one_gene"
             or (self.change.rule == "revision" and self.change.prob_experimentation > 0)
-        ):
-            names = memory_one_names()
-            codes = set(names)
-            extra = [n for n in (*dict(self.initial.shares), *self.extra_strategies) if n not in codes]
-            return tuple(dict.fromkeys([*names, *extra]))
-        return tuple(dict.fromkeys([*dict(self.initial.shares), *self.extra_strategies]))
+        )
+
+    def canonical_name(self, name: str) -> str:
+        """``name`` as it appears in ``strategies`` (a memory-one code written as the
+        library writes it when the run uses all codes)."""
+        code = memory_one_code(name) if self.uses_all_codes else None
+        return f"M1(code={code})" if code else name
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data in the TOML layout; ``spec_from_dict`` reverses it."""
@@ -280,6 +291,12 @@ def memory_one_names() -> list[str]:
     """The 162 deterministic memory-one strategies as registry names, in the library's
     order (first move C before D, then C, D, L after CC, CD, DC, DD in turn)."""
     return [f"M1(code={first}{''.join(r)})" for first in "CD" for r in itertools.product("CDL", repeat=4)]
+
+
+def memory_one_code(name: str) -> str | None:
+    """``"CCLCL"`` for ``"M1(code=CCLCL)"`` (any case, spaces allowed), else None."""
+    match = re.fullmatch(r"\s*m1\s*\(\s*code\s*=\s*([cd][cdl]{4})\s*\)\s*", name, flags=re.IGNORECASE)
+    return match.group(1).upper() if match else None
 
 
 def load_population_spec(path: str | Path) -> PopulationSpec:
@@ -481,7 +498,9 @@ def _outside(table: dict[str, Any], where: str, spec: PopulationSpec) -> Outside
         by = table["by_strategy"]
         if not isinstance(by, dict):
             raise ParameterError(f"{where}: {o}by_strategy", by, "must be a table of strategy name = value")
-        values = {name: _number(v, f"{o}by_strategy.{name}", where) for name, v in by.items()}
+        values = {
+            spec.canonical_name(name): _number(v, f"{o}by_strategy.{name}", where) for name, v in by.items()
+        }
         missing = [n for n in spec.strategies if n not in values]
         if missing:
             raise ParameterError(
@@ -595,7 +614,7 @@ def _check_consistency(spec: PopulationSpec, where: str) -> None:
         )
     names = spec.strategies
     if spec.change.mutation_kind == "one_gene" or spec.change.prob_experimentation > 0:
-        not_codes = [n for n in names if not n.startswith("M1(code=")]
+        not_codes = [n for n in names if memory_one_code(n) is None]
         if not_codes:
             raise ParameterError(
                 f"{where}: population.change",
