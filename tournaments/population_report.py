@@ -231,9 +231,9 @@ def plot_graph(results: PopulationResults) -> Figure | None:
         return None
     import networkx as nx
 
-    from powergame.population.graph import _ordered_nodes
+    from powergame.population.graph import ordered_nodes
 
-    nodes = _ordered_nodes(graph)
+    nodes = ordered_nodes(graph)
     if spec.graph.kind in ("grid", "torus"):
         position = {node: node for node in nodes}
     else:

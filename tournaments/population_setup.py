@@ -244,12 +244,12 @@ def outside_options(
 
 
 def _attribute(spec: PopulationSpec, graph: Any) -> np.ndarray:
-    from powergame.population.graph import _ordered_nodes
+    from powergame.population.graph import ordered_nodes
 
     name = spec.outside.attribute
     key = f"{Path(spec.source).name or 'spec'}: population.outside.attribute"
     values = []
-    for node in _ordered_nodes(graph):
+    for node in ordered_nodes(graph):
         value = graph.nodes[node].get(name)
         try:
             number = float(value)

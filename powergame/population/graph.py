@@ -38,7 +38,7 @@ class Adjacency:
         import networkx as nx
 
         if nodes is None:
-            nodes = _ordered_nodes(graph)
+            nodes = ordered_nodes(graph)
         matrix = nx.to_scipy_sparse_array(graph, nodelist=nodes, format="csr", dtype=np.int8)
         matrix.setdiag(0)
         matrix.eliminate_zeros()
@@ -76,7 +76,8 @@ class Adjacency:
         return self.degrees() == 0
 
 
-def _ordered_nodes(graph: Any) -> list[Any]:
+def ordered_nodes(graph: Any) -> list[Any]:
+    """A graph's nodes in the order agents sit on them: sorted when they sort, else as inserted."""
     nodes = list(graph.nodes)
     try:
         return sorted(nodes)
