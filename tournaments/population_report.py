@@ -102,8 +102,13 @@ def split_by_outside(rel: pd.DataFrame) -> pd.DataFrame:
                 "outside_options": f"{vb:g} & {vw:g}",
                 "relationships": len(group),
                 "mean_length": group["length"].mean(),
-                "payoff_per_round_better": group["per_round_better"].mean(),
-                "payoff_per_round_worse": group["per_round_worse"].mean(),
+                # with equal options both sides are one class: their pooled mean, twice
+                "payoff_per_round_better": group["per_round_better"].mean()
+                if sided
+                else pd.concat([group["per_round_better"], group["per_round_worse"]]).mean(),
+                "payoff_per_round_worse": group["per_round_worse"].mean()
+                if sided
+                else pd.concat([group["per_round_better"], group["per_round_worse"]]).mean(),
                 "share_to_better": group["payoff_better"].sum() / total.sum()
                 if sided and total.sum()
                 else np.nan,
