@@ -16,12 +16,20 @@ import click
     help="Where to write the PNGs and report.html [default: FOLDER/report].",
 )
 def report(folder: Path, out: Path | None) -> None:
-    """Render the plots and report.html for the tournament results in FOLDER.
+    """Render the plots and report.html for the tournament or population results
+    in FOLDER.
 
     \b
-    Example:
+    Examples:
       powergame report results/ --out results/report
+      powergame report results/population_least_interest
     """
+    from powergame.tournaments.population_report import is_population_results, render_population_report
+
+    if is_population_results(folder):
+        page = render_population_report(folder, out)
+        click.echo(f"Report: {page}")
+        return
     from powergame.tournaments.report import render_report
 
     page = render_report(folder, out)
