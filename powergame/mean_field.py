@@ -37,6 +37,7 @@ from powergame.state_table import StateTable
 
 _SWAP = np.array([0, 2, 1, 3])  # outcome seen by one partner -> the same outcome seen by the other
 TOLERANCE = 1e-9  # shares must sum to 1 within this
+MAX_CHUNK_CELLS = 1 << 22  # cells of full joint-state matrices built at once
 
 
 @dataclass(frozen=True)
@@ -58,19 +59,23 @@ class Revision:
     ``prob_revision``: with probability ``prob_experimentation`` it moves by
     ``neighbours`` (row: its own strategy; e.g. one gene of a memory-one code changed),
     else it adopts a strategy with probability proportional to the total payoff its users
-    earned this tick."""
+    earned this tick. The adopted strategy is then, with probability ``mutation``, moved
+    by ``mutation_matrix`` (default uniform)."""
 
     prob_revision: float
     prob_experimentation: float = 0.0
     neighbours: tuple[tuple[float, ...], ...] | None = None
+    mutation: float = 0.0
+    mutation_matrix: tuple[tuple[float, ...], ...] | None = None
 
 
 @dataclass(frozen=True)
 class Generations:
-    """Every ``every`` ticks, a discrete replicator step: each strategy's share is
-    multiplied by its mean payoff per agent and tick over the generation, then renormalised
-    (with ``mutation`` by ``mutation_matrix``, default uniform); every couple dissolves and
-    the next generation starts single. Outside-option classes stay with the nodes."""
+    """Every ``every`` ticks, at step 4, a discrete replicator step: each strategy's share
+    is multiplied by its mean payoff per agent and tick over the generation, then
+    renormalised (with ``mutation`` by ``mutation_matrix``, default uniform); every couple
+    ends (no leave decisions that tick) and the next generation starts single.
+    Outside-option classes stay with the nodes."""
 
     every: int
     mutation: float = 0.0
@@ -88,7 +93,12 @@ class PoolModel:
     ``outside_options[c]`` and ``class_shares[c]`` describe the outside-option classes
     (independent of the strategy at tick 0); ``exit_costs[c]`` is the one-off cost a
     member of class c pays when it leaves (default 0). Payoffs, noise and stakes are those
-    of ``powergame.game.Game``; v also fills the unstaked part of a round."""
+    of ``powergame.game.Game``; v also fills the unstaked part of a round.
+
+    ``class_tables`` holds the tables of strategies that read the outside options: entry
+    ((strategy, own class, partner class), table) replaces ``tables[strategy]`` against a
+    partner of that class. ``outside_by_strategy`` gives v per strategy instead of per
+    class (then there must be one class)."""
 
     tables: tuple[StateTable, ...]
     initial_shares: tuple[float, ...]
@@ -101,6 +111,8 @@ class PoolModel:
     breakup: float = 0.0
     change: StrategyChange = None
     names: tuple[str, ...] = field(default=())
+    class_tables: tuple[tuple[tuple[int, int, int], StateTable], ...] = ()
+    outside_by_strategy: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tables", tuple(self.tables))
@@ -128,8 +140,27 @@ class PoolModel:
         elif len(self.names) != len(self.tables):
             raise ParameterError("names", self.names, "needs one name per strategy")
         _check_change(self.change, len(self.tables))
+        object.__setattr__(self, "class_tables", tuple((tuple(k), t) for k, t in self.class_tables))
+        for (strategy, own, partner), _ in self.class_tables:
+            if not (
+                0 <= strategy < len(self.tables)
+                and 0 <= own < len(self.class_shares)
+                and 0 <= partner < len(self.class_shares)
+            ):
+                raise ParameterError(
+                    "class_tables", (strategy, own, partner), "must name a strategy and two classes"
+                )
+        if self.outside_by_strategy is not None:
+            values = tuple(float(v) for v in self.outside_by_strategy)
+            if len(values) != len(self.tables) or len(self.class_shares) != 1:
+                raise ParameterError(
+                    "outside_by_strategy",
+                    self.outside_by_strategy,
+                    "needs one value per strategy and a single class",
+                )
+            object.__setattr__(self, "outside_by_strategy", values)
         if isinstance(self.change, (DeathBirth, Revision, Generations)):
-            lowest = min(*self.payoffs.as_tuple(), *self.outside_options)
+            lowest = min(*self.payoffs.as_tuple(), *self.outside_options, *(self.outside_by_strategy or ()))
             if lowest < 0:
                 raise ParameterError(
                     "payoffs", lowest, "payoff-proportional strategy change needs payoffs and v >= 0"
@@ -151,6 +182,17 @@ def _shares(name: str, shares: Sequence[float]) -> tuple[float, ...]:
     if abs(sum(values) - 1.0) > TOLERANCE:
         raise ParameterError(name, shares, f"must sum to 1 (they sum to {sum(values):g})")
     return values
+
+
+def _padded(table: StateTable, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """A table's arrays with unused states n_states..n-1 (never reached) added."""
+    m = table.n_states
+    coop, stake = np.zeros(n), np.ones(n)
+    leave, trans = np.zeros((n, 4)), np.zeros((n, 4, n))
+    coop[:m], stake[:m], leave[:m] = table.cooperate, table.stake, table.leave
+    trans[:m, :, :m] = table.transition
+    trans[m:, :, 0] = 1.0
+    return coop, stake, leave, trans, table.initial_state
 
 
 def _probability(name: str, value: float) -> None:
@@ -180,6 +222,8 @@ def _check_change(change: StrategyChange, size: int) -> None:
         _probability("prob_revision", change.prob_revision)
         _probability("prob_experimentation", change.prob_experimentation)
         _stochastic("neighbours", change.neighbours, size)
+        _probability("mutation", change.mutation)
+        _stochastic("mutation_matrix", change.mutation_matrix, size)
     elif isinstance(change, Generations):
         if isinstance(change.every, bool) or not isinstance(change.every, int) or change.every < 1:
             raise ParameterError("every", change.every, "must be a whole number of ticks >= 1")
@@ -243,69 +287,133 @@ class MeanFieldPool:
         self.n_types = T = S * K
         self.strategy_of = np.repeat(np.arange(S), K)
         self.class_of = np.tile(np.arange(K), S)
-        n = max(table.n_states for table in model.tables)
+        override = dict(model.class_tables)
+        n = max(table.n_states for table in (*model.tables, *override.values()))
         self.n_states = n
-        coop = np.zeros((S, n))
-        stake = np.ones((S, n))
-        leave = np.zeros((S, n, 4))
-        trans = np.zeros((S, n, 4, n))
-        init = np.zeros(S, dtype=np.intp)
-        for s, table in enumerate(model.tables):
-            m = table.n_states
-            coop[s, :m] = table.cooperate
-            stake[s, :m] = table.stake
-            leave[s, :m] = table.leave
-            trans[s, :m, :, :m] = table.transition
-            trans[s, m:, :, 0] = 1.0  # padding states are never reached
-            init[s] = table.initial_state
+        # Per ordered pair of types (a, b): the table a plays against b, padded to n states.
+        coop = np.zeros((T, T, n))
+        stake = np.ones((T, T, n))
+        leave = np.zeros((T, T, n, 4))
+        trans = np.zeros((T, T, n, 4, n))
+        init = np.zeros((T, T), dtype=np.intp)
+        arrays: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]] = {}
+        for a in range(T):
+            for b in range(T):
+                key = (int(self.strategy_of[a]), int(self.class_of[a]), int(self.class_of[b]))
+                table = override.get(key, model.tables[key[0]])
+                if id(table) not in arrays:
+                    arrays[id(table)] = _padded(table, n)
+                coop[a, b], stake[a, b], leave[a, b], trans[a, b], init[a, b] = arrays[id(table)]
         e = model.noise
-        played = coop * (1 - e) + (1 - coop) * e
-        by_type = self.strategy_of
-        pa = played[by_type][:, None, :, None]  # (T, 1, n, 1)
-        pb = played[by_type][None, :, None, :]  # (1, T, 1, n)
+        played = coop * (1 - e) + (1 - coop) * e  # (T, T, n): a's P(C) against b
+        pa = played[:, :, :, None]
+        pb = played.transpose(1, 0, 2)[:, :, None, :]  # b's P(C) against a
         self.p_outcome = np.stack([pa * pb, pa * (1 - pb), (1 - pa) * pb, (1 - pa) * (1 - pb)], axis=-1)
-        self.p_outcome = np.broadcast_to(self.p_outcome, (T, T, n, n, 4)).copy()
-        st = stake[by_type]
-        pair_stake = np.minimum(st[:, None, :, None], st[None, :, None, :])  # (T, T, n, n)
-        self.v = np.asarray(model.outside_options)[self.class_of]
+        pair_stake = np.minimum(stake[:, :, :, None], stake.transpose(1, 0, 2)[:, :, None, :])  # (T, T, n, n)
+        if model.outside_by_strategy is not None:
+            self.v = np.asarray(model.outside_by_strategy, dtype=float)[self.strategy_of]
+        else:
+            self.v = np.asarray(model.outside_options)[self.class_of]
         self.k = np.asarray(model.exit_costs)[self.class_of]
         stage = np.asarray(model.payoffs.as_tuple())  # R, S, T, P by own view: CC, CD, DC, DD
         self.payoff = (
             pair_stake[..., None] * stage + (1 - pair_stake[..., None]) * self.v[:, None, None, None, None]
         )  # (T, T, n, n, 4) the first agent's payoff by outcome
-        la = leave[by_type][:, None, :, None, :]  # (T, 1, n, 1, 4)
-        lb = leave[by_type][:, :, _SWAP][None, :, None, :, :]  # (1, T, 1, n, 4) by the first agent's view
-        self.leave_a = np.broadcast_to(la, (T, T, n, n, 4))
-        self.leave_b = np.broadcast_to(lb, (T, T, n, n, 4))
-        self.stay = (1 - la) * (1 - lb)
-        self.trans = trans[by_type]  # (T, n, 4, n)
-        self.trans_swapped = trans[by_type][:, :, _SWAP, :]  # the partner's move, by the first agent's view
-        self.init = init[by_type]
+        la = leave[:, :, :, None, :]  # (T, T, n, 1, 4)
+        lb = leave.transpose(1, 0, 2, 3)[:, :, None, :, :][..., _SWAP]  # (T, T, 1, n, 4) by a's view
+        partner_trans = trans.transpose(1, 0, 2, 3, 4)[:, :, :, _SWAP, :]  # b's next state, by a's view
+        self._compress(la, lb, trans, partner_trans, init)
 
     # --- state ------------------------------------------------------------------------
     def initial_state(self) -> PoolState:
         """Everybody single; type masses are strategy share times class share."""
         model = self.model
         mass = np.outer(model.initial_shares, model.class_shares).ravel()
-        T, n = self.n_types, self.n_states
-        zeros = np.zeros((T, T, n, n))
+        T, J = self.n_types, self.n_slots
+        zeros = np.zeros((T, T, J))
         return PoolState(0, mass, zeros, zeros.copy(), np.zeros(T), np.zeros(T))
 
     def type_mass(self, state: PoolState) -> np.ndarray:
         """Agents of each type, single or coupled."""
-        return state.singles + state.couples.sum(axis=(1, 2, 3))
+        return state.singles + state.couples.sum(axis=(1, 2))
 
     def strategy_shares(self, state: PoolState) -> np.ndarray:
         return np.bincount(self.strategy_of, self.type_mass(state), minlength=self.model.n_strategies)
 
     # --- one tick -----------------------------------------------------------------------
+    def _compress(
+        self,
+        leave_a: np.ndarray,
+        leave_b: np.ndarray,
+        trans: np.ndarray,
+        partner: np.ndarray,
+        init: np.ndarray,
+    ) -> None:
+        """Keep, per pair, only the joint states a couple can reach (its *slots*; slot 0 is
+        the first round) and the per-slot figures of one round: outcome chances, a's
+        payoff, who leaves, and ``slot_move`` (together again next round, in which slot).
+        Memory-one pairs have at most 5 slots whatever their tables' sizes."""
+        T, n = self.n_types, self.n_states
+        p, pay = self.p_outcome, self.payoff
+        stay = (1 - leave_a) * (1 - leave_b)
+        chunk = max(1, MAX_CHUNK_CELLS // (T * n**4))
+
+        def full_moves(part: slice) -> np.ndarray:
+            moves = np.einsum(
+                "ABabo,ABaoc,ABbod->ABabcd", p[part] * stay[part], trans[part], partner[part], optimize=True
+            )
+            return moves.reshape(-1, n * n, n * n)
+
+        start_joint = (init * n + init.T).ravel()
+        reached = np.zeros((T * T, n * n), dtype=bool)
+        reached[np.arange(T * T), start_joint] = True
+        for first in range(0, T, chunk):
+            rows = slice(first * T, min(first + chunk, T) * T)
+            support = (full_moves(slice(first, first + chunk)) > 0).astype(np.int8)
+            frontier = reached[rows].copy()
+            while True:
+                grown = frontier | (np.einsum("xj,xjk->xk", frontier.astype(np.int8), support) > 0)
+                if (grown == frontier).all():
+                    break
+                frontier = grown
+            reached[rows] = frontier
+        reached[np.arange(T * T), start_joint] = False
+        J = 1 + int(reached.sum(axis=1).max())
+        slots = np.zeros((T * T, J), dtype=np.intp)
+        mask = np.zeros((T * T, J))
+        slots[:, 0], mask[:, 0] = start_joint, 1.0
+        for pair in np.nonzero(reached.any(axis=1))[0]:
+            others = np.nonzero(reached[pair])[0]
+            slots[pair, 1 : 1 + len(others)] = others
+            mask[pair, 1 : 1 + len(others)] = 1.0
+
+        move = np.zeros((T * T, J, J))
+        for first in range(0, T, chunk):
+            pairs = np.arange(first * T, min(first + chunk, T) * T)
+            full = full_moves(slice(first, first + chunk))
+            gathered = full[
+                (pairs - first * T)[:, None, None], slots[pairs][:, :, None], slots[pairs][:, None, :]
+            ]
+            move[pairs] = gathered * mask[pairs][:, :, None] * mask[pairs][:, None, :]
+        index = np.arange(T * T)[:, None]
+        outcome = p.reshape(T * T, n * n, 4)[index, slots] * mask[..., None]
+        payoff = pay.reshape(T * T, n * n, 4)[index, slots]
+        la = np.broadcast_to(leave_a, p.shape).reshape(T * T, n * n, 4)[index, slots]
+        lb = np.broadcast_to(leave_b, p.shape).reshape(T * T, n * n, 4)[index, slots]
+        self.n_slots = J
+        self.slot_outcome = outcome.reshape(T, T, J, 4)  # P(outcome CC, CD, DC, DD | slot), a's view
+        self.slot_payoff = (outcome * payoff).sum(-1).reshape(T, T, J)  # a's expected payoff
+        self.slot_leave = (outcome * la).sum(-1).reshape(T, T, J)  # P(a leaves)
+        self.slot_partner_only = (outcome * lb * (1 - la)).sum(-1).reshape(T, T, J)  # P(only b leaves)
+        self.slot_move = move.reshape(T, T, J, J)  # nobody leaves; the couple goes on in slot k
+        self.first_payoff = self.slot_payoff[:, :, 0]
+
     def step(self, state: PoolState) -> tuple[PoolState, TickFigures]:
         """Advance one tick; the input state is not changed."""
         model = self.model
         T = self.n_types
         singles = state.singles.copy()
         couples = state.couples.copy()
-        age = state.age.copy()
 
         # 1. meet
         pool = singles.sum()
@@ -313,25 +421,18 @@ class MeanFieldPool:
         if pool > 0 and model.meet > 0:
             looking = model.meet * singles
             new_pairs = np.outer(looking, singles / pool)
-            rows, cols = np.arange(T)[:, None], np.arange(T)[None, :]
-            couples[rows, cols, self.init[:, None], self.init[None, :]] += new_pairs
+            couples[:, :, 0] += new_pairs
             singles = singles - looking
-        mass_at_play = singles + couples.sum(axis=(1, 2, 3))
+        coupled = couples.sum(axis=2)  # (T, T)
+        mass_at_play = singles + coupled.sum(axis=1)
 
         # 2. play
-        played = couples[..., None] * self.p_outcome  # (T, T, n, n, 4)
-        aged = (age + couples)[..., None] * self.p_outcome
-        in_couples = couples.sum()
-        round_pay = (played * self.payoff).sum(axis=(1, 2, 3, 4))
-        pay = round_pay + singles * self.v
+        in_couples = coupled.sum()
+        pay = (couples * self.slot_payoff).sum(axis=(1, 2)) + singles * self.v
+        aged = state.age + couples
         new_mass = new_pairs.sum()
-        new_pay = float("nan")
-        if new_mass > 0:
-            rows, cols = np.arange(T)[:, None], np.arange(T)[None, :]
-            first = self.p_outcome[rows, cols, self.init[:, None], self.init[None, :]]  # (T, T, 4)
-            first_pay = self.payoff[rows, cols, self.init[:, None], self.init[None, :]]
-            new_pay = float((new_pairs[..., None] * first * first_pay).sum() / new_mass)
-        outcome = played.sum(axis=(0, 1, 2, 3))
+        new_pay = float((new_pairs * self.first_payoff).sum() / new_mass) if new_mass > 0 else float("nan")
+        outcome = np.einsum("ABj,ABjo->o", couples, self.slot_outcome)
         if in_couples > 0:
             cc, cd, dd = (
                 outcome[0] / in_couples,
@@ -340,13 +441,14 @@ class MeanFieldPool:
             )
         else:
             cc = cd = dd = float("nan")
+        by_type = coupled.sum(axis=1)  # agents of each type in a couple
+        kept = 1.0  # share of every couple still together before the leave decisions
 
         # 3. exogenous breakup
         broken = np.zeros(T)
         if model.breakup > 0:
-            broken = model.breakup * played.sum(axis=(1, 2, 3, 4))
-            played = played * (1 - model.breakup)
-            aged = aged * (1 - model.breakup)
+            broken = model.breakup * by_type
+            kept *= 1 - model.breakup
             singles = singles + broken
 
         # 4. strategy change
@@ -354,48 +456,43 @@ class MeanFieldPool:
         dissolve = False
         if isinstance(change, DeathBirth):
             d = 1.0 / change.expected_life
-            widowed = d * (1 - d) * played.sum(axis=(1, 2, 3, 4))
-            alive_mass = singles + played.sum(axis=(1, 2, 3, 4))
-            played = played * (1 - d) ** 2
-            aged = aged * (1 - d) ** 2
+            widowed = d * (1 - d) * kept * by_type
+            alive_mass = singles + kept * by_type
+            kept *= (1 - d) ** 2
             births = self._offspring(pay, mass_at_play, change.mutation, change.mutation_matrix)
             deaths_by_class = np.bincount(self.class_of, d * alive_mass, minlength=model.n_classes)
             singles = singles * (1 - d) + widowed + births[self.strategy_of] * deaths_by_class[self.class_of]
         elif isinstance(change, Revision) and change.prob_revision > 0:
             revising = change.prob_revision * broken
             singles = singles - revising
-            imitation = self._offspring(pay, mass_at_play, 0.0, None)
-            singles += self._redistribute(revising * (1 - change.prob_experimentation), imitation)
+            adopted = np.tile(self._offspring(pay, mass_at_play, 0.0, None), (model.n_strategies, 1))
             if change.prob_experimentation > 0:
-                moves = self._matrix(change.neighbours)
-                by_strategy = np.zeros((model.n_strategies, model.n_classes))
-                np.add.at(
-                    by_strategy, (self.strategy_of, self.class_of), revising * change.prob_experimentation
-                )
-                moved = moves.T @ by_strategy  # (S, K)
-                singles += moved[self.strategy_of, self.class_of]
-        elif isinstance(change, Generations):
-            dissolve = (state.tick + 1) % change.every == 0
+                eps = change.prob_experimentation
+                adopted = eps * self._matrix(change.neighbours) + (1 - eps) * adopted
+            if change.mutation:
+                mutation = change.mutation
+                adopted = (1 - mutation) * adopted + mutation * adopted @ self._matrix(change.mutation_matrix)
+            by_strategy = np.zeros((model.n_strategies, model.n_classes))
+            np.add.at(by_strategy, (self.strategy_of, self.class_of), revising)
+            moved = adopted.T @ by_strategy  # (S, K): row s of ``adopted`` is where a reviser of s goes
+            singles = singles + moved[self.strategy_of, self.class_of]
+        elif isinstance(change, Generations) and (state.tick + 1) % change.every == 0:
+            dissolve = True
+            kept = 0.0  # every couple ends before the leave decisions
 
         # 5. leave (and pay), or move on
-        leaves_a = played * self.leave_a
-        cost = (leaves_a.sum(axis=(1, 2, 3)) * self.k[:, None]).sum(axis=1)
-        pay = pay - cost
-        staying = played * self.stay
-        leaving_mass = played.sum(axis=(1, 2, 3, 4)) - staying.sum(axis=(1, 2, 3, 4))
-        singles = singles + leaving_mass
-        couples = self._move(staying)
-        age = self._move(aged * self.stay)
+        pay = pay - kept * self.k * (couples * self.slot_leave).sum(axis=(1, 2))
+        couples = kept * self._move(couples)
+        age = kept * self._move(aged)
+        singles = singles + kept * by_type - couples.sum(axis=(1, 2))
 
         generation_payoff = state.generation_payoff + pay
         generation_mass = state.generation_mass + mass_at_play
         if dissolve:
             assert isinstance(change, Generations)
             singles, generation_payoff, generation_mass = self._replicate(
-                change, singles + couples.sum(axis=(1, 2, 3)), generation_payoff, generation_mass
+                change, mass_at_play, generation_payoff, generation_mass
             )
-            couples = np.zeros_like(couples)
-            age = np.zeros_like(age)
 
         total = singles.sum() + couples.sum()
         left = couples.sum()
@@ -421,10 +518,9 @@ class MeanFieldPool:
         )
         return new_state, figures
 
-    def _move(self, staying: np.ndarray) -> np.ndarray:
-        """Masses after the remaining couples take their tables' transitions."""
-        half = np.einsum("ABabo,Aaoc->ABbco", staying, self.trans, optimize=True)
-        return np.einsum("ABbco,Bbod->ABcd", half, self.trans_swapped, optimize=True)
+    def _move(self, masses: np.ndarray) -> np.ndarray:
+        """(T, T, slots) masses after one round in which nobody leaves: next round's slots."""
+        return np.einsum("ABj,ABjk->ABk", masses, self.slot_move)
 
     def _matrix(self, matrix: tuple[tuple[float, ...], ...] | None) -> np.ndarray:
         S = self.model.n_strategies
@@ -449,11 +545,6 @@ class MeanFieldPool:
         if mutation:
             parent = (1 - mutation) * parent + mutation * parent @ self._matrix(matrix)
         return parent
-
-    def _redistribute(self, mass: np.ndarray, distribution: np.ndarray) -> np.ndarray:
-        """``mass`` (per type) re-drawn over strategies by ``distribution``, class kept."""
-        by_class = np.bincount(self.class_of, mass, minlength=self.model.n_classes)
-        return distribution[self.strategy_of] * by_class[self.class_of]
 
     def _replicate(
         self, change: Generations, mass: np.ndarray, payoff: np.ndarray, exposure: np.ndarray
@@ -503,21 +594,18 @@ class MeanFieldPool:
         pairs = figures.new_pairs
         if pairs.sum() <= 0:
             raise ParameterError("start_tick", start_tick, "no relationship begins at that tick")
-        T, n = self.n_types, self.n_states
-        cohort = np.zeros((T, T, n, n))
-        rows, cols = np.arange(T)[:, None], np.arange(T)[None, :]
-        cohort[rows, cols, self.init[:, None], self.init[None, :]] = pairs / pairs.sum()
+        cohort = np.zeros((self.n_types, self.n_types, self.n_slots))
+        cohort[:, :, 0] = pairs / pairs.sum()
         change = self.model.change
         death = 1.0 / change.expected_life if isinstance(change, DeathBirth) else 0.0
+        kept = (1 - self.model.breakup) * (1 - death) ** 2
         curve = [1.0]
         for t in range(length):
             tick = start_tick + t
             if isinstance(change, Generations) and (tick + 1) % change.every == 0:
                 curve.extend([0.0] * (length - t))
                 break
-            played = cohort[..., None] * self.p_outcome
-            played *= (1 - self.model.breakup) * (1 - death) ** 2
-            cohort = self._move(played * self.stay)
+            cohort = kept * self._move(cohort)
             curve.append(float(cohort.sum()))
         return np.asarray(curve)
 

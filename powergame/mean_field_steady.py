@@ -101,27 +101,21 @@ def pair_figures(pool: MeanFieldPool, discount: float = 1.0) -> tuple[PairFigure
     """Every ordered pair's relationship figures, plus (discounted payoff, E[discount^T])
     per pair for ``discount`` < 1 (both equal to the undiscounted ones when it is 1)."""
     model = pool.model
-    T, n = pool.n_types, pool.n_states
-    J = n * n
+    T, J = pool.n_types, pool.n_slots
     if T * T * J * J > MAX_PAIR_CELLS:
         raise ParameterError(
             "steady state",
-            f"{T} types x {n} states",
+            f"{T} types x {J} joint states",
             f"the pair chains would hold {T * T * J * J} cells (at most {MAX_PAIR_CELLS}); run the dynamics instead",
         )
     survive = 1.0 - model.breakup
-    stay = pool.p_outcome * pool.stay * survive  # (T, T, n, n, 4)
-    M = np.einsum("ABabo,Aaoc,Bbod->ABabcd", stay, pool.trans, pool.trans_swapped, optimize=True)
-    M = M.reshape(T * T, J, J)
+    M = survive * pool.slot_move.reshape(T * T, J, J)
     start = np.zeros((T * T, J))
-    init_joint = (pool.init[:, None] * n + pool.init[None, :]).ravel()
-    start[np.arange(T * T), init_joint] = 1.0
-
-    p = pool.p_outcome.reshape(T * T, J, 4)
-    u = (p * pool.payoff.reshape(T * T, J, 4)).sum(-1)
-    leave_a = (p * pool.leave_a.reshape(T * T, J, 4)).sum(-1) * survive
-    leave_b = (p * pool.leave_b.reshape(T * T, J, 4)).sum(-1) * survive
-    both = (p * (pool.leave_a * pool.leave_b).reshape(T * T, J, 4)).sum(-1) * survive
+    start[:, 0] = 1.0
+    p = pool.slot_outcome.reshape(T * T, J, 4)
+    u = pool.slot_payoff.reshape(T * T, J)
+    leave_a = pool.slot_leave.reshape(T * T, J) * survive
+    partner_only = pool.slot_partner_only.reshape(T * T, J) * survive
     cost = leave_a * np.repeat(pool.k, T)[:, None]
 
     eye = np.eye(J)
@@ -130,7 +124,7 @@ def pair_figures(pool: MeanFieldPool, discount: float = 1.0) -> tuple[PairFigure
         length=visits.sum(-1).reshape(T, T),
         payoff=(visits * (u - cost)).sum(-1).reshape(T, T),
         leaves=(visits * leave_a).sum(-1).reshape(T, T),
-        left=(visits * (leave_b - both)).sum(-1).reshape(T, T),
+        left=(visits * partner_only).sum(-1).reshape(T, T),
         cc=(visits * p[..., 0]).sum(-1).reshape(T, T),
         cd=(visits * (p[..., 1] + p[..., 2])).sum(-1).reshape(T, T),
         dd=(visits * p[..., 3]).sum(-1).reshape(T, T),
