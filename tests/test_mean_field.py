@@ -107,9 +107,7 @@ def test_a_generation_ends_every_couple_and_replicates_on_mean_payoff() -> None:
 @pytest.mark.parametrize("noise", [0.0, 0.05])
 def test_survival_of_a_cohort_is_the_exact_dyad_chain_with_breakup_as_continuation(noise: float) -> None:
     breakup = 0.1
-    model = PoolModel(
-        tables=(OUT_FOR_TAT,), initial_shares=(1.0,), breakup=breakup, noise=noise, meet=0.5
-    )
+    model = PoolModel(tables=(OUT_FOR_TAT,), initial_shares=(1.0,), breakup=breakup, noise=noise, meet=0.5)
     curve = MeanFieldPool(model).survival(start_tick=4, length=30)
     exact = exact_match(Game(rounds=None, continuation=1 - breakup, noise=noise), OUT_FOR_TAT, OUT_FOR_TAT)
     assert curve == pytest.approx(np.asarray(exact.survival[:31]), abs=1e-14)

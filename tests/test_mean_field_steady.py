@@ -92,7 +92,9 @@ def test_better_outside_option_pays_exactly_v_more_while_single() -> None:
     single_unmatched = (1 - model.meet) * steady.singles / steady.type_mass
     gap = steady.payoff.reshape(2, 2)[:, 1] - steady.payoff.reshape(2, 2)[:, 0]
     assert gap == pytest.approx(single_unmatched.reshape(2, 2)[:, 0])
-    assert np.allclose(steady.in_couple_payoff.reshape(2, 2)[:, 0], steady.in_couple_payoff.reshape(2, 2)[:, 1])
+    assert np.allclose(
+        steady.in_couple_payoff.reshape(2, 2)[:, 0], steady.in_couple_payoff.reshape(2, 2)[:, 1]
+    )
 
 
 def test_steady_state_refuses_a_changing_population() -> None:
