@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from powergame.errors import ParameterError
 from powergame.exact import exact_match
 from powergame.game import Game
-from powergame.mean_field import DeathBirth, Generations, MeanFieldPool, PoolModel, Revision
+from powergame.population.mean_field import DeathBirth, Generations, MeanFieldPool, PoolModel, Revision
 from powergame.state_table import StateTable
 from powergame.strategies import HitAndRun, LeastInterest, Loyal, OutForTat, Parasite
 

@@ -7,8 +7,8 @@ import pytest
 from scipy.optimize import brentq
 
 from powergame.errors import ParameterError
-from powergame.mean_field import DeathBirth, MeanFieldPool, PoolModel
-from powergame.mean_field_steady import steady_state
+from powergame.population.mean_field import DeathBirth, MeanFieldPool, PoolModel
+from powergame.population.mean_field_steady import steady_state
 from powergame.strategies import HitAndRun, Loyal, MemoryOne, OutForTat
 
 R, S, T, P = 3.0, 0.0, 5.0, 1.0

@@ -481,13 +481,16 @@ class MeanFieldPool:
             kept = 0.0  # every couple ends before the leave decisions
 
         # 5. leave (and pay), or move on
+        generation_payoff = state.generation_payoff + pay  # a generation's selection ignores exit costs
+        generation_mass = state.generation_mass + mass_at_play
         pay = pay - kept * self.k * (couples * self.slot_leave).sum(axis=(1, 2))
+        if new_mass > 0:
+            new_cost = (new_pairs * self.k[:, None] * self.slot_leave[:, :, 0]).sum() * kept
+            new_pay -= float(new_cost / new_mass)
         couples = kept * self._move(couples)
         age = kept * self._move(aged)
         singles = singles + kept * by_type - couples.sum(axis=(1, 2))
 
-        generation_payoff = state.generation_payoff + pay
-        generation_mass = state.generation_mass + mass_at_play
         if dissolve:
             assert isinstance(change, Generations)
             singles, generation_payoff, generation_mass = self._replicate(

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from powergame.errors import ParameterError
-from powergame.mean_field import MeanFieldPool, PoolModel
+from powergame.population.mean_field import MeanFieldPool, PoolModel
 
 MAX_PAIR_CELLS = 1 << 24  # pairs x joint states^2 of chain matrices held at once
 
