@@ -291,19 +291,18 @@ class MeanFieldPool:
         n = max(table.n_states for table in (*model.tables, *override.values()))
         self.n_states = n
         # Per ordered pair of types (a, b): the table a plays against b, padded to n states.
-        coop = np.zeros((T, T, n))
-        stake = np.ones((T, T, n))
-        leave = np.zeros((T, T, n, 4))
-        trans = np.zeros((T, T, n, 4, n))
-        init = np.zeros((T, T), dtype=np.intp)
-        arrays: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]] = {}
-        for a in range(T):
-            for b in range(T):
-                key = (int(self.strategy_of[a]), int(self.class_of[a]), int(self.class_of[b]))
-                table = override.get(key, model.tables[key[0]])
-                if id(table) not in arrays:
-                    arrays[id(table)] = _padded(table, n)
-                coop[a, b], stake[a, b], leave[a, b], trans[a, b], init[a, b] = arrays[id(table)]
+        per_strategy = [_padded(table, n) for table in model.tables]
+        strategy = self.strategy_of[:, None]
+        coop = np.stack([x[0] for x in per_strategy])[strategy].repeat(T, axis=1)  # (T, T, n)
+        stake = np.stack([x[1] for x in per_strategy])[strategy].repeat(T, axis=1)
+        leave = np.stack([x[2] for x in per_strategy])[strategy].repeat(T, axis=1)
+        trans = np.stack([x[3] for x in per_strategy])[strategy].repeat(T, axis=1)
+        init = np.array([x[4] for x in per_strategy])[strategy].repeat(T, axis=1)
+        for (s, own, partner), table in override.items():
+            rows = np.flatnonzero((self.strategy_of == s) & (self.class_of == own))
+            cols = np.flatnonzero(self.class_of == partner)
+            where = np.ix_(rows, cols)
+            coop[where], stake[where], leave[where], trans[where], init[where] = _padded(table, n)
         e = model.noise
         played = coop * (1 - e) + (1 - coop) * e  # (T, T, n): a's P(C) against b
         pa = played[:, :, :, None]
@@ -360,7 +359,7 @@ class MeanFieldPool:
 
         def full_moves(part: slice) -> np.ndarray:
             moves = np.einsum(
-                "ABabo,ABaoc,ABbod->ABabcd", p[part] * stay[part], trans[part], partner[part], optimize=True
+                "ABabo,ABaoc,ABbod->ABabcd", p[part] * stay[part], trans[part], partner[part]
             )
             return moves.reshape(-1, n * n, n * n)
 
