@@ -14,7 +14,9 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "quick"))
 
 
 def pytest_addoption(parser):
-    parser.addoption("--slow", action="store_true", help="also run the tests marked slow (long reproductions)")
+    parser.addoption(
+        "--slow", action="store_true", help="also run the tests marked slow (long reproductions)"
+    )
 
 
 def pytest_configure(config):

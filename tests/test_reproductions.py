@@ -56,7 +56,9 @@ def test_schuessler_reproduction_figures() -> None:
     result = rep.schuessler()
     step = lambda x: schuessler_by_recursion(x, 1)[0] - x  # noqa: E731
     figures = {f.what: f.ours for f in result.figures}
-    assert figures["invasion threshold: below it CONCO dies out"] == pytest.approx(brentq(step, 0.005, 0.3), abs=1e-8)
+    assert figures["invasion threshold: below it CONCO dies out"] == pytest.approx(
+        brentq(step, 0.005, 0.3), abs=1e-8
+    )
     assert figures["stable rest point: CONCO share ALL_D cannot reduce"] == pytest.approx(
         brentq(step, 0.5, 0.99), abs=1e-8
     )

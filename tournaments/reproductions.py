@@ -99,6 +99,7 @@ def schuessler_trajectory(conco_share: float, generations: int) -> list[float]:
 
 
 def schuessler() -> Reproduction:
+    """Schüssler 1989: CONCO against ALL_D in an anonymous pool, generation by generation."""
     from scipy.optimize import brentq
 
     gap = lambda x: schuessler_generation(x) - x  # noqa: E731
@@ -133,6 +134,14 @@ FGO_PAYOFFS = (StagePayoffs(R=3, S=0, T=4, P=1), StagePayoffs(R=4, S=0, T=5, P=1
 GAIN_TOLERANCE = 1e-10  # a mutant "does better" when it gains more than this (ties are exact)
 
 
+def memory_one_names(with_leave: bool = True) -> list[str]:
+    """The 162 memory-one codes as registry names (32 without L), in the library's order."""
+    letters = "CDL" if with_leave else "CD"
+    return [
+        f"M1(code={first}{''.join(rest)})" for first in "CD" for rest in itertools.product(letters, repeat=4)
+    ]
+
+
 def start_small_defector(T: int) -> StateTable:
     """c_T up to its first round of trust, then withhold and leave: the one-shot deviation
     that decides whether c_T is stable (states 0..T-1: probation, T: the deviation)."""
@@ -145,8 +154,7 @@ def start_small_defector(T: int) -> StateTable:
 def fgo_mutants(T: int) -> dict[str, StateTable]:
     """Every deviation we try against c_T: the 162 memory-one codes, c_0..c_3 and the
     c_T-then-defect deviation."""
-    codes = [first + "".join(rest) for first in "CD" for rest in itertools.product("CDL", repeat=4)]
-    mutants = {f"M1(code={code})": table(f"M1(code={code})") for code in codes}
+    mutants = {name: table(name) for name in memory_one_names()}
     for other in range(4):
         if other != T:
             mutants[f"Start Small(T={other})"] = table(f"Start Small(T={other})")
@@ -240,6 +248,7 @@ FGO_STEP = 0.001  # how far from the threshold the full mutant set is tried
 
 
 def fujiwara_greve() -> Reproduction:
+    """Fujiwara-Greve & Okuno-Fujiwara 2009: c_T stability thresholds, c_0/d_0 steady states."""
     figures = []
     for T, payoffs in ((1, FGO_PAYOFFS[0]), (1, FGO_PAYOFFS[1]), (2, FGO_PAYOFFS[0])):
         R, S, Tp, P = payoffs.as_tuple()

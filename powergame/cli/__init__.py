@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "tournament": ("powergame.cli.tournament", "tournament", "Run an ad-hoc round-robin tournament."),
     "report": ("powergame.cli.report", "report", "Render plots and an HTML page for a results folder."),
     "check": ("powergame.cli.check", "check", "Check strategies against their declared classifiers."),
+    "reproduce": ("powergame.cli.reproduce", "reproduce", "Recompute published population results exactly."),
 }
 
 

@@ -275,6 +275,7 @@ class TickFigures:
     new_couples: float  # share of agents who started a relationship this tick
     new_couple_payoff: float  # their mean payoff this tick (nan if none)
     new_pairs: np.ndarray  # (T, T) agent mass of type a that met type b this tick
+    played_shares: np.ndarray  # (S,) strategy shares during the round (before strategy change)
 
 
 class MeanFieldPool:
@@ -358,9 +359,7 @@ class MeanFieldPool:
         chunk = max(1, MAX_CHUNK_CELLS // (T * n**4))
 
         def full_moves(part: slice) -> np.ndarray:
-            moves = np.einsum(
-                "ABabo,ABaoc,ABbod->ABabcd", p[part] * stay[part], trans[part], partner[part]
-            )
+            moves = np.einsum("ABabo,ABaoc,ABbod->ABabcd", p[part] * stay[part], trans[part], partner[part])
             return moves.reshape(-1, n * n, n * n)
 
         start_joint = (init * n + init.T).ravel()
@@ -517,6 +516,7 @@ class MeanFieldPool:
             new_couples=float(new_mass / total),
             new_couple_payoff=new_pay,
             new_pairs=new_pairs,
+            played_shares=strategy_mass / strategy_mass.sum(),
         )
         return new_state, figures
 
