@@ -126,15 +126,7 @@ def test_revision_with_experimentation_moves_by_one_gene() -> None:
     [
         ({"graph": SimpleNamespace(kind="cycle")}, "graph.kind"),
         ({"outside": SimpleNamespace(mode="distribution")}, "outside"),
-        (
-            {
-                "strategies": (
-                    "Out-for-Tat",
-                    "Leave After Withholdings(Loyal, k=2) | Leave Below Outside Option",
-                )
-            },
-            None,
-        ),
+        ({"strategies": ("Out-for-Tat", "Loyal | Leave Below Outside Option")}, "population strategy"),
     ],
 )
 def test_what_exact_mode_cannot_do_is_one_line(change: dict, key: str) -> None:
