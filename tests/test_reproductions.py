@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from scipy.optimize import brentq
 
@@ -114,3 +115,70 @@ def test_fujiwara_greve_reproduction_figures() -> None:
     result = rep.fujiwara_greve()
     checked = [f for f in result.figures if f.expected is not None]
     assert len(checked) == 2 and all(f.agrees for f in checked)
+
+
+# --- The principle of least interest --------------------------------------------------------
+
+
+def test_least_interest_pool_by_hand() -> None:
+    """Least Interest and Out-for-Tat, half each; class h (30 %, v = 2) and l (v = 0.5);
+    meet 1, breakup b, no noise. Least Interest withholds only as the less dependent partner
+    of a mixed couple, so: (LI,h)-(OfT,l) plays DC once and Out-for-Tat leaves (unless
+    broken first); (LI,h)-(LI,l) plays DC until broken; every other couple cooperates
+    until broken."""
+    from powergame.population.mean_field_steady import steady_state
+
+    b, R, S, T = 0.05, 3.0, 0.0, 5.0
+    model = rep.least_interest_model(
+        1.5, names=("Least Interest", "Out-for-Tat"), meet=1.0, breakup=b, noise=0.0
+    )
+    steady = steady_state(model)
+    types = [("LI", "h"), ("LI", "l"), ("OfT", "h"), ("OfT", "l")]  # the pool's type order
+    mass = np.array([0.5 * 0.3, 0.5 * 0.7, 0.5 * 0.3, 0.5 * 0.7])
+    short = {(("LI", "h"), ("OfT", "l")), (("OfT", "l"), ("LI", "h"))}
+    length = np.array([[1.0 if (a, c) in short else 1 / b for c in types] for a in types])
+
+    def per_round(a, c):  # what a earns per round with partner c
+        if a == ("LI", "h") and c[1] == "l":
+            return T
+        if c == ("LI", "h") and a[1] == "l":
+            return S
+        return R
+
+    earned = np.array(
+        [[per_round(a, c) * length[i, j] for j, c in enumerate(types)] for i, a in enumerate(types)]
+    )
+    leaves = np.array(
+        [[(1 - b) if (a, c) == (("OfT", "l"), ("LI", "h")) else 0.0 for c in types] for a in types]
+    )
+
+    def pool(s):
+        q = s / s.sum()
+        return s * (1 + (length - 1) @ q) - mass
+
+    from scipy.optimize import fsolve
+
+    s = fsolve(pool, mass / 5, xtol=1e-14)
+    q = s / s.sum()
+    assert steady.singles == pytest.approx(s, abs=1e-10)
+    assert steady.in_couple_payoff == pytest.approx((earned @ q) / (length @ q), abs=1e-10)
+    assert steady.leave_rate == pytest.approx(s * (leaves @ q) / mass, abs=1e-10)
+    high, low = steady.by_class(steady.in_couple_payoff)
+    assert high > low  # the better-option class earns more together ...
+    high_leaves, low_leaves = steady.by_class(steady.leave_rate)
+    assert high_leaves < low_leaves  # ... and is the one walked away from, here
+
+
+def test_least_interest_figures_move_with_the_gap() -> None:
+    result = {f.what: f.ours for f in rep.least_interest().figures}
+    assert result["gap 0: earns per round together, better-option class minus other"] == pytest.approx(
+        0, abs=1e-12
+    )
+    together = [
+        result[f"gap {g:g}: earns per round together, better-option class minus other"] for g in (0.5, 2)
+    ]
+    assert together[0] == pytest.approx(together[1]) and together[0] > 0.1  # power, not its size, decides
+    premium = [
+        result[f"gap {g:g}: value of being single - v, better-option class minus other"] for g in (0.5, 1, 2)
+    ]
+    assert premium[0] > premium[1] > premium[2]  # the pool adds less to a better option

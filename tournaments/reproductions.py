@@ -294,9 +294,105 @@ def fujiwara_greve() -> Reproduction:
     )
 
 
+# --- The principle of least interest, in a pool --------------------------------------------
+LEAST_INTEREST_STRATEGIES = ("Least Interest", "Out-for-Tat", "Loyal", "Voice", "Parasite", "Hit and Run")
+LEAST_INTEREST_LOW = 0.5  # the low class's outside option
+LEAST_INTEREST_HIGH_SHARE = 0.3
+LEAST_INTEREST_GAPS = (0.0, 0.5, 1.0, 1.5, 2.0)
+
+
+def tables_by_class(
+    name: str, values: tuple[float, ...], payoffs: StagePayoffs
+) -> list[tuple[tuple[int, int], StateTable]]:
+    """A strategy's table against each (own class, partner class), from the game it sees."""
+    from powergame.game import Game
+
+    out = []
+    for own, partner in itertools.product(range(len(values)), repeat=2):
+        player = _registry().create(name)
+        player.join_match(
+            Game(payoffs=(payoffs, payoffs), outside_options=(values[own], values[partner])), 0, 0
+        )
+        found = player.state_table()
+        assert found is not None
+        out.append(((own, partner), found))
+    return out
+
+
+def least_interest_model(
+    gap: float,
+    names: tuple[str, ...] = LEAST_INTEREST_STRATEGIES,
+    meet: float = 0.5,
+    breakup: float = 0.01,
+    noise: float = 0.01,
+) -> PoolModel:
+    """A fixed population of ``names`` in equal shares; 30 % of the agents (class 0) have
+    v = 0.5 + ``gap``, the others v = 0.5. Least Interest withholds when it is the less
+    dependent partner, so its table depends on both classes."""
+    payoffs = StagePayoffs()
+    values = (LEAST_INTEREST_LOW + gap, LEAST_INTEREST_LOW)
+    tables, class_tables = [], []
+    for s, name in enumerate(names):
+        if name == "Least Interest":
+            by_class = tables_by_class(name, values, payoffs)
+            class_tables += [((s, own, partner), found) for (own, partner), found in by_class]
+            tables.append(by_class[0][1])
+        else:
+            tables.append(table(name))
+    return PoolModel(
+        tables=tuple(tables),
+        names=names,
+        initial_shares=(1 / len(names),) * len(names),
+        outside_options=values,
+        class_shares=(LEAST_INTEREST_HIGH_SHARE, 1 - LEAST_INTEREST_HIGH_SHARE),
+        payoffs=payoffs,
+        meet=meet,
+        breakup=breakup,
+        noise=noise,
+        class_tables=tuple(class_tables),
+    )
+
+
+def least_interest() -> Reproduction:
+    """The principle of least interest in a two-class pool: who leaves, who earns more."""
+    figures = []
+    for gap in LEAST_INTEREST_GAPS:
+        steady = steady_state(least_interest_model(gap))
+        by_class = {
+            "leaves": steady.by_class(steady.leave_rate) * 100,
+            "is left": steady.by_class(steady.left_rate) * 100,
+            "earns per round together": steady.by_class(steady.in_couple_payoff),
+            "earns per tick": steady.by_class(steady.payoff),
+            "value of being single - v": steady.by_class(steady.single_premium),
+        }
+        for what, (high, low) in by_class.items():
+            unit = " (per 100 ticks)" if what in ("leaves", "is left") else ""
+            figures.append(Figure(f"gap {gap:g}: {what}{unit}, better-option class minus other", high - low))
+    return Reproduction(
+        key="least-interest",
+        title="The principle of least interest in a relationship market (this project)",
+        paper=(
+            "Waller (1938): the partner who wants the relationship less holds the power. Stated "
+            "for a two-class pool: the class with the better outside option leaves more often "
+            "and earns more within couples."
+        ),
+        spec="population_least_interest.toml",
+        figures=tuple(figures),
+        notes=(
+            "Fixed population, equal shares of Least Interest, Out-for-Tat, Loyal, Voice, Parasite, "
+            "Hit and Run; 30 % have v = 0.5 + gap, 70 % v = 0.5; meet 0.5, breakup 1 %, noise 1 %.",
+            "Only Least Interest reads v among tabled strategies: the better-option partner withholds "
+            "and earns more together, and its dependent Out-for-Tat partners walk away from it, so it "
+            "is left more, and leaves no more, than the other class. Exit rules that read v (Leave "
+            "Below Outside Option) have no state table and run only in the agent-based engine.",
+        ),
+    )
+
+
 REPRODUCTIONS: dict[str, Callable[[], Reproduction]] = {
     "schuessler": schuessler,
     "fujiwara-greve": fujiwara_greve,
+    "least-interest": least_interest,
 }
 
 

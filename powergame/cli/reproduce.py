@@ -33,7 +33,8 @@ def reproduce(names: tuple[str, ...], list_only: bool) -> None:
         result = compute(key)
         click.echo(f"{result.title}\n  paper: {result.paper}\n  spec: tournaments/specs/{result.spec}")
         for figure in result.figures:
-            line = f"  {figure.what}: {figure.ours:.6g}"
+            ours = figure.ours if abs(figure.ours) > 1e-12 else 0.0
+            line = f"  {figure.what}: {ours:.6g}"
             if figure.expected is not None:
                 verdict = "agrees" if figure.agrees else "DISAGREES"
                 line += (
