@@ -418,7 +418,7 @@ class MeanFieldPool:
         new_pairs = np.zeros((T, T))
         if pool > 0 and model.meet > 0:
             looking = model.meet * singles
-            new_pairs = np.outer(looking, singles / pool)
+            new_pairs = np.outer(looking, self._partner_mix(singles, state))
             couples[:, :, 0] += new_pairs
             singles = singles - looking
         coupled = couples.sum(axis=2)  # (T, T)
@@ -519,6 +519,11 @@ class MeanFieldPool:
             played_shares=strategy_mass / strategy_mass.sum(),
         )
         return new_state, figures
+
+    def _partner_mix(self, singles: np.ndarray, state: PoolState) -> np.ndarray:
+        """Who a seeker meets, by type: seekers pair at random, and every type seeks with
+        the same probability, so the mix of the singles."""
+        return singles / singles.sum()
 
     def _move(self, masses: np.ndarray) -> np.ndarray:
         """(T, T, slots) masses after one round in which nobody leaves: next round's slots."""
