@@ -16,6 +16,7 @@ from powergame.tournaments.population_exact import (
     one_gene_matrix,
     pool_model_from_spec,
     run_exact,
+    write_exact_results,
 )
 
 SPECS = Path(__file__).resolve().parent.parent / "tournaments" / "specs"
@@ -153,3 +154,27 @@ def test_bundled_reproduction_specs_are_the_reproduced_pools(path: str, model) -
         expected = model()
         for key in ("tables", "initial_shares", "payoffs", "breakup", "meet", "change"):
             assert getattr(parsed, key) == getattr(expected, key)
+
+
+def test_exact_results_folder(tmp_path: Path) -> None:
+    import json
+
+    import pyarrow.parquet as pq
+
+    b = 0.1
+    spec = fake_spec(
+        name="loyal_pool",
+        strategies=("Loyal",),
+        initial=SimpleNamespace(shares=(("Loyal", 1.0),), memory_one=None),
+        breakup=b,
+        noise=0.0,
+        change=SimpleNamespace(rule="none", mutation_kind="uniform"),
+    )
+    run = run_exact(spec)
+    write_exact_results(spec, tmp_path, run)
+    assert json.loads((tmp_path / "summary.json").read_text())["engine"] == "mean-field"
+    assert pq.read_table(tmp_path / "timeseries.parquet").num_rows == 3
+    survival = pq.read_table(tmp_path / "survival.parquet").to_pandas()
+    first = survival[survival["start"] == 10]  # relationships begun at the first recorded tick
+    assert first["survival"].to_numpy()[:50] == pytest.approx((1 - b) ** np.arange(50))
+    assert first["survival"].iloc[-1] < 1e-9 <= first["survival"].iloc[-2]

@@ -219,3 +219,80 @@ def exact_tables(run: MeanFieldRun, size: int) -> tuple[dict[str, list[Any]], di
             strategies["share"].append(float(played[s]))
             strategies["mean_payoff"].append(float(record.payoff[s]))
     return series, strategies
+
+
+SURVIVAL_FLOOR = 1e-9  # a survival curve stops once it falls below this
+MAX_SURVIVAL = 10_000
+
+
+def survival_table(run: MeanFieldRun, ticks: tuple[int, ...] = ()) -> dict[str, list[Any]]:
+    """Exact survival curves P(T > t) of the relationships begun at the recorded ticks
+    ``ticks`` (default: the first and the last recorded tick), as columns ``start``
+    (the tick of the first round, counted from 1), ``t`` and ``survival``."""
+    pool = MeanFieldPool(run.model)
+    chosen = ticks or tuple(dict.fromkeys((run.records[0].tick + 1, run.records[-1].tick + 1)))
+    columns: dict[str, list[Any]] = {"start": [], "t": [], "survival": []}
+    by_tick = {record.tick + 1: record for record in run.records}
+    for start in chosen:
+        if start not in by_tick:
+            raise ParameterError("survival start", start, "must be a recorded tick")
+        record = by_tick[start]
+        if record.new_pairs.sum() <= 0:
+            continue
+        kept = pool.cohort_survival(record.new_pairs, record.tick, MAX_SURVIVAL, floor=SURVIVAL_FLOOR)
+        columns["start"] += [start] * len(kept)
+        columns["t"] += list(range(len(kept)))
+        columns["survival"] += [float(x) for x in kept]
+    return columns
+
+
+def write_exact_results(spec: Any, out_dir: Any, run: MeanFieldRun, seconds: float = 0.0) -> None:
+    """The results folder of an exact run: ``timeseries.parquet`` and ``strategies.parquet``
+    in the agent-based schema, ``survival.parquet`` (exact survival curves instead of a
+    relationships table) and ``summary.json`` (engine ``mean-field``)."""
+    import json
+    from pathlib import Path
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    series, strategies = exact_tables(run, spec.size)
+    pq.write_table(pa.table(series), out / "timeseries.parquet")
+    pq.write_table(pa.table(strategies), out / "strategies.parquet")
+    pq.write_table(pa.table(survival_table(run)), out / "survival.parquet")
+    final = dict(zip(run.model.names, (float(x) for x in run.records[-1].shares)))
+    summary = {
+        "kind": "population",
+        "name": spec.name,
+        "spec": spec.to_dict() if hasattr(spec, "to_dict") else None,
+        "seed": getattr(spec, "seed", None),
+        "ticks_done": run.records[-1].tick + 1,
+        "engine": "mean-field",
+        "final": final,
+        "timing": {"seconds": seconds},
+    }
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+
+
+def run_exact_to_folder(
+    spec: Any, out_dir: Any, quiet: bool = True, registry: Registry | None = None
+) -> MeanFieldRun:
+    """``powergame evolve SPEC --exact``: the mean-field run of ``spec`` written to
+    ``out_dir`` (see ``write_exact_results``), with a progress bar on stderr unless ``quiet``."""
+    import time
+
+    started = time.perf_counter()
+    bar = None
+    if not quiet:
+        from tqdm import tqdm
+
+        bar = tqdm(total=spec.ticks, unit="tick", desc=f"{spec.name} (exact)", file=__import__("sys").stderr)
+    try:
+        run = run_exact(spec, registry, progress=(lambda done: bar.update(1)) if bar is not None else None)
+    finally:
+        if bar is not None:
+            bar.close()
+    write_exact_results(spec, out_dir, run, seconds=time.perf_counter() - started)
+    return run

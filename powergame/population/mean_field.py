@@ -598,7 +598,14 @@ class MeanFieldPool:
         for _ in range(start_tick):
             state, _ = self.step(state)
         _, figures = self.step(state)
-        pairs = figures.new_pairs
+        return self.cohort_survival(figures.new_pairs, start_tick, length)
+
+    def cohort_survival(
+        self, pairs: np.ndarray, start_tick: int, length: int, floor: float = 0.0
+    ) -> np.ndarray:
+        """P(T > t), t = 0..length, for the relationships begun at tick ``start_tick`` by
+        ``pairs`` (the ``new_pairs`` of that tick's figures); it stops early once below
+        ``floor``."""
         if pairs.sum() <= 0:
             raise ParameterError("start_tick", start_tick, "no relationship begins at that tick")
         cohort = np.zeros((self.n_types, self.n_types, self.n_slots))
@@ -614,6 +621,8 @@ class MeanFieldPool:
                 break
             cohort = kept * self._move(cohort)
             curve.append(float(cohort.sum()))
+            if curve[-1] < floor:
+                break
         return np.asarray(curve)
 
 
