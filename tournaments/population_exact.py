@@ -262,7 +262,11 @@ def write_exact_results(spec: Any, out_dir: Any, run: MeanFieldRun, seconds: flo
     pq.write_table(pa.table(series), out / "timeseries.parquet")
     pq.write_table(pa.table(strategies), out / "strategies.parquet")
     pq.write_table(pa.table(survival_table(run)), out / "survival.parquet")
-    final = dict(zip(run.model.names, (float(x) for x in run.records[-1].shares)))
+    last = run.records[-1]
+    final = {
+        "shares": dict(zip(run.model.names, (float(x) for x in last.shares))),
+        "coupled": last.share_coupled,
+    }
     summary = {
         "kind": "population",
         "name": spec.name,
