@@ -139,8 +139,8 @@ def test_what_exact_mode_cannot_do_is_one_line(change: dict, key: str) -> None:
 @pytest.mark.parametrize(
     ("path", "model"),
     [
-        ("reproduce_schuessler.toml", lambda: rep.schuessler_model(0.5)),
-        ("reproduce_fujiwara_greve.toml", None),
+        ("population_reproduce_schuessler.toml", lambda: rep.schuessler_model(0.5)),
+        ("population_reproduce_fujiwara_greve.toml", None),
     ],
 )
 def test_bundled_reproduction_specs_are_the_reproduced_pools(path: str, model) -> None:
@@ -149,7 +149,8 @@ def test_bundled_reproduction_specs_are_the_reproduced_pools(path: str, model) -
     if model is None:
         expected = rep.fgo_bimorphic_model(0.822, rep.FGO_DELTA, rep.FGO_PAYOFFS[0])
         assert parsed.tables == expected.tables and parsed.payoffs == expected.payoffs
-        assert parsed.change == DeathBirth(expected_life=1 / (1 - rep.FGO_DELTA))
+        assert isinstance(parsed.change, DeathBirth)
+        assert parsed.change.expected_life == pytest.approx(1 / (1 - rep.FGO_DELTA))
     else:
         expected = model()
         for key in ("tables", "initial_shares", "payoffs", "breakup", "meet", "change"):

@@ -114,7 +114,7 @@ def schuessler() -> Reproduction:
             "unconditional defectors who exploit and leave (ALL_D) in an anonymous pool with "
             "re-matching: an ALL_D can exploit each CONCO only once, and CONCO pairs last."
         ),
-        spec="reproduce_schuessler.toml",
+        spec="population_reproduce_schuessler.toml",
         figures=(
             Figure("CONCO share after 1 generation from 0.5", trajectory[0]),
             Figure("CONCO share after 50 generations from 0.5", trajectory[-1]),
@@ -284,7 +284,7 @@ def fujiwara_greve() -> Reproduction:
             "for delta high enough -- for c_1, delta^2 >= (g - c) / (c - d); c_0 and d_0 "
             "(withhold and leave) coexist in a bimorphic steady state."
         ),
-        spec="reproduce_fujiwara_greve.toml",
+        spec="population_reproduce_fujiwara_greve.toml",
         figures=tuple(figures),
         notes=(
             "A period: pairs play, each player survives with probability delta (the discount "
