@@ -4,9 +4,11 @@ The population is a mass of agents (total 1). An agent's *type* is its strategy 
 ``StateTable``) and its outside-option class (value v and exit cost k). The state is
 
 - ``singles[t]``: the mass of single agents of type t, and
-- ``couples[a, b, i, j]``: the mass of agents of type a in table state i whose partner is of
-  type b in table state j. Every couple appears twice, once from each side, so an agent's
-  figures are read along the first two axes and the number of couples is half the sum.
+- ``couples[a, b, k]``: the mass of agents of type a whose partner is of type b, the two
+  tables being in the pair's joint state number k (its *slots*: only the joint states
+  (state of a, state of b) the couple can reach are kept, the first round in slot 0).
+  Every couple appears twice, once from each side, so an agent's figures are read along
+  the first two axes and the number of couples is half the sum.
 
 One tick applies the pool's rules in their documented order, to masses instead of agents:
 
@@ -241,8 +243,8 @@ class PoolState:
 
     tick: int
     singles: np.ndarray  # (T,)
-    couples: np.ndarray  # (T, T, n, n)
-    age: np.ndarray  # (T, T, n, n)
+    couples: np.ndarray  # (T, T, slots)
+    age: np.ndarray  # (T, T, slots)
     generation_payoff: np.ndarray  # (T,)
     generation_mass: np.ndarray  # (T,)
 
@@ -308,7 +310,7 @@ class MeanFieldPool:
         played = coop * (1 - e) + (1 - coop) * e  # (T, T, n): a's P(C) against b
         pa = played[:, :, :, None]
         pb = played.transpose(1, 0, 2)[:, :, None, :]  # b's P(C) against a
-        self.p_outcome = np.stack([pa * pb, pa * (1 - pb), (1 - pa) * pb, (1 - pa) * (1 - pb)], axis=-1)
+        p_outcome = np.stack([pa * pb, pa * (1 - pb), (1 - pa) * pb, (1 - pa) * (1 - pb)], axis=-1)
         pair_stake = np.minimum(stake[:, :, :, None], stake.transpose(1, 0, 2)[:, :, None, :])  # (T, T, n, n)
         if model.outside_by_strategy is not None:
             self.v = np.asarray(model.outside_by_strategy, dtype=float)[self.strategy_of]
@@ -316,13 +318,13 @@ class MeanFieldPool:
             self.v = np.asarray(model.outside_options)[self.class_of]
         self.k = np.asarray(model.exit_costs)[self.class_of]
         stage = np.asarray(model.payoffs.as_tuple())  # R, S, T, P by own view: CC, CD, DC, DD
-        self.payoff = (
+        payoff = (
             pair_stake[..., None] * stage + (1 - pair_stake[..., None]) * self.v[:, None, None, None, None]
         )  # (T, T, n, n, 4) the first agent's payoff by outcome
         la = leave[:, :, :, None, :]  # (T, T, n, 1, 4)
         lb = leave.transpose(1, 0, 2, 3)[:, :, None, :, :][..., _SWAP]  # (T, T, 1, n, 4) by a's view
         partner_trans = trans.transpose(1, 0, 2, 3, 4)[:, :, :, _SWAP, :]  # b's next state, by a's view
-        self._compress(la, lb, trans, partner_trans, init)
+        self._compress(p_outcome, payoff, la, lb, trans, partner_trans, init)
 
     # --- state ------------------------------------------------------------------------
     def initial_state(self) -> PoolState:
@@ -343,6 +345,8 @@ class MeanFieldPool:
     # --- one tick -----------------------------------------------------------------------
     def _compress(
         self,
+        p: np.ndarray,
+        pay: np.ndarray,
         leave_a: np.ndarray,
         leave_b: np.ndarray,
         trans: np.ndarray,
@@ -354,7 +358,6 @@ class MeanFieldPool:
         payoff, who leaves, and ``slot_move`` (together again next round, in which slot).
         Memory-one pairs have at most 5 slots whatever their tables' sizes."""
         T, n = self.n_types, self.n_states
-        p, pay = self.p_outcome, self.payoff
         stay = (1 - leave_a) * (1 - leave_b)
         chunk = max(1, MAX_CHUNK_CELLS // (T * n**4))
 
