@@ -217,6 +217,19 @@ def plot_survival(rel: pd.DataFrame, groups: pd.Series, title: str) -> Figure:
     return fig
 
 
+def plot_exact_survival(curves: pd.DataFrame) -> Figure:
+    """Exact survival curves of the mean field, one per start tick."""
+    figure = _figure(7.0, 4.0)
+    axes = figure.subplots()
+    for start, curve in curves.groupby("start"):
+        axes.step(curve["t"], curve["survival"], where="post", label=f"begun at tick {start}")
+    axes.set_xlabel("rounds together")
+    axes.set_ylabel("P(still together)")
+    axes.set_ylim(0, 1.02)
+    axes.legend(fontsize="small")
+    return figure
+
+
 def plot_graph(results: PopulationResults) -> Figure | None:
     """The graph coloured by final strategy; None when it is complete or too big."""
     from .population_setup import build_graph, setup_rng
@@ -268,6 +281,27 @@ def plot_graph(results: PopulationResults) -> Figure | None:
 
 
 # --- page ------------------------------------------------------------------------------------
+def _run_line(summary: dict[str, Any]) -> str:
+    """One line saying what was run."""
+    if summary["engine"] == "mean-field":
+        return (
+            f"{summary['ticks_done']} ticks of an infinite well-mixed population (mean field, exact), "
+            f"seed {summary['seed']}."
+        )
+    graph = summary["graph"]
+    return (
+        f"{summary['ticks_done']} ticks, {graph['nodes']} agents on a {graph['kind']} graph "
+        f"({graph['edges']} edges, {graph['isolated']} isolated), {summary['relationships']} relationships, "
+        f"{summary['engine']} engine, seed {summary['seed']}."
+    )
+
+
+def _exact_survival(folder: str | os.PathLike[str]) -> pd.DataFrame | None:
+    """The mean field's exact survival curves, where the run has them."""
+    path = Path(folder) / "survival.parquet"
+    return pd.read_parquet(path) if path.is_file() else None
+
+
 def render_population_report(
     folder: str | os.PathLike[str], out: str | os.PathLike[str] | None = None
 ) -> Path:
@@ -297,6 +331,9 @@ def render_population_report(
         figures["survival_by_outside.png"] = plot_survival(
             sides, outside_label, "Relationships by the partners' outside options"
         )
+    exact_curves = _exact_survival(folder)
+    if exact_curves is not None:
+        figures["survival_exact.png"] = plot_exact_survival(exact_curves)
     graph_figure = plot_graph(results)
     if graph_figure is not None:
         figures["graph.png"] = graph_figure
@@ -308,6 +345,13 @@ def render_population_report(
     final = pd.DataFrame(
         sorted(summary["final"]["shares"].items(), key=lambda kv: -kv[1]), columns=["strategy", "final_share"]
     )
+    if exact_curves is not None:
+        sections_rel = [
+            "<h2>Which relationships last</h2>",
+            _image(images["survival_exact.png"], "exact survival"),
+            '<p class="note">Exact survival of a relationship begun at the given tick (mean field: no '
+            "sampling, no censoring).</p>",
+        ]
     if rel is not None and len(rel):
         sections_rel = [
             "<h2>Which relationships last</h2>",
@@ -325,9 +369,7 @@ def render_population_report(
         ]
     body = [
         f"<h1>{html.escape('powergame population report: ' + str(summary.get('name', '')))}</h1>",
-        f"<p>{summary['ticks_done']} ticks, {summary['graph']['nodes']} agents on a {html.escape(summary['graph']['kind'])} graph "
-        f"({summary['graph']['edges']} edges, {summary['graph']['isolated']} isolated), {summary['relationships']} relationships, "
-        f"{summary['engine']} engine, seed {summary['seed']}.</p>",
+        f"<p>{html.escape(_run_line(summary))}</p>",
         "<h2>Strategies</h2>",
         _image(images["shares.png"], "strategy shares"),
         html_table(final.head(20)),

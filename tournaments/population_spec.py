@@ -63,7 +63,7 @@ from typing import Any
 from powergame.errors import ParameterError
 
 MAX_SEED = 2**63 - 1
-TOP_KEYS = ("name", "description", "seed", "game", "population")
+TOP_KEYS = ("name", "description", "seed", "exact", "game", "population")
 GAME_KEYS = ("payoffs", "exit_cost", "noise")
 POPULATION_KEYS = (
     "size",
@@ -221,6 +221,7 @@ class PopulationSpec:
     change: ChangeSpec = field(default_factory=ChangeSpec)
     seed: int = 0
     description: str = ""
+    exact: bool = False  # run the mean-field (infinite population) twin instead of agents
     # The file it came from (for messages and a graph file's relative path); not a result.
     source: str = field(default="", compare=False)
 
@@ -255,6 +256,7 @@ class PopulationSpec:
             "name": self.name,
             "description": self.description,
             "seed": self.seed,
+            "exact": self.exact,
             "game": {"payoffs": list(self.payoffs), "exit_cost": self.exit_cost, "noise": self.noise},
             "population": {
                 "size": self.size,
@@ -330,6 +332,9 @@ def population_spec_from_dict(data: dict[str, Any], where: str = "spec", source:
         raise ParameterError(f"{where}: description", description, "must be a string")
     seed = data.get("seed", 0)
     _check_seed(seed, "seed", where)
+    exact = data.get("exact", False)
+    if not isinstance(exact, bool):
+        raise ParameterError(f"{where}: exact", exact, "must be true or false")
     game = _table(data, "game", where, "")
     _reject_unknown(game, GAME_KEYS, where, "game.", hint=_GAME_HINT)
     pop = data.get("population")
@@ -353,6 +358,7 @@ def population_spec_from_dict(data: dict[str, Any], where: str = "spec", source:
         name=name,
         description=description,
         seed=seed,
+        exact=exact,
         size=size,
         ticks=ticks,
         payoffs=_payoffs(game.get("payoffs", [3, 0, 5, 1]), where),

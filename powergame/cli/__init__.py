@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "evolve": ("powergame.cli.evolve", "evolve", "Run a population: a relationship market on a graph."),
     "check": ("powergame.cli.check", "check", "Check strategies against their declared classifiers."),
     "dynamics": ("powergame.cli.dynamics", "dynamics", "Evolutionary dynamics on a results folder."),
+    "reproduce": ("powergame.cli.reproduce", "reproduce", "Recompute published population results exactly."),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -27,6 +28,12 @@ from powergame.cli.common import plugin_option, registry_from_options
     show_default=True,
     help="table: vectorised (every strategy needs a state table); player: any strategy, slower.",
 )
+@click.option(
+    "--exact/--no-exact",
+    default=None,
+    help="Compute the infinite well-mixed population exactly (mean field, docs/mean_field.md) "
+    "instead of simulating agents [default: the spec's exact key, else --no-exact].",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @plugin_option
 def evolve(
@@ -36,6 +43,7 @@ def evolve(
     resume: bool,
     force: bool,
     engine: str,
+    exact: bool | None,
     quiet: bool,
     plugins: tuple[str, ...],
 ) -> None:
@@ -60,6 +68,7 @@ def evolve(
       powergame evolve tournaments/specs/population_least_interest.toml
       powergame evolve my_spec.toml --seed 7 --out results/seed7 --quiet
       powergame evolve my_spec.toml --out results/x --resume
+      powergame evolve tournaments/specs/population_reproduce_schuessler.toml --exact
     """
     from powergame.tournaments.population_run import run_population
     from powergame.tournaments.population_spec import load_population_spec
@@ -69,6 +78,10 @@ def evolve(
         spec = spec.with_seed(seed)
     out_dir = out if out is not None else Path("results") / spec.name
     registry = registry_from_options(plugins)
+
+    if exact if exact is not None else spec.exact:
+        _evolve_exactly(spec, out_dir, quiet, registry)
+        return
 
     def warn(message: str) -> None:
         click.echo(f"Warning: {message}", err=True)
@@ -94,6 +107,21 @@ def evolve(
     shares = sorted(summary["final"]["shares"].items(), key=lambda kv: -kv[1])
     click.echo(f"{spec.name}: {summary['ticks_done']} ticks, {spec.size} agents, {summary['engine']} engine")
     click.echo(f"in a couple at the end: {summary['final']['coupled']:.1%}")
+    for name, share in shares[:10]:
+        click.echo(f"  {share:7.1%}  {name}")
+    if len(shares) > 10:
+        click.echo(f"  ... {len(shares) - 10} more strategies")
+    click.echo(f"results in {out_dir}")
+
+
+def _evolve_exactly(spec: Any, out_dir: Path, quiet: bool, registry: Any) -> None:
+    from powergame.tournaments.population_exact import run_exact_to_folder
+
+    run = run_exact_to_folder(spec, out_dir, quiet=quiet, registry=registry)
+    last = run.records[-1]
+    click.echo(f"{spec.name}: {spec.ticks} ticks, infinite well-mixed population (mean field, exact)")
+    click.echo(f"in a couple at the end: {last.share_coupled:.1%}")
+    shares = sorted(zip(run.model.names, last.shares), key=lambda kv: -kv[1])
     for name, share in shares[:10]:
         click.echo(f"  {share:7.1%}  {name}")
     if len(shares) > 10:
