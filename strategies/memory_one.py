@@ -16,7 +16,8 @@ from typing import Any
 from powergame.actions import Action
 from powergame.errors import ParameterError
 from powergame.player import Player
-from powergame.state_table import StateTable, chance, outcome_index
+from powergame.state_table import StateTable, outcome_index
+from powergame.streams import LEAVE
 
 from ._common import classifier, instance_name, number_in
 
@@ -180,10 +181,10 @@ class MemoryOne(Player):
             p = self.first
         else:
             p = self.cooperate[outcome_index(self.history[-1], opponent.history[-1])]
-        return C if chance(self.rng, p) else D
+        return C if self.chance(p) else D
 
     def leave(self, opponent: Player) -> bool:
-        return chance(self.rng, self.leave_after[outcome_index(self.history[-1], opponent.history[-1])])
+        return self.chance(self.leave_after[outcome_index(self.history[-1], opponent.history[-1])], LEAVE)
 
     def state_table(self) -> StateTable:
         # State 0: round 1; state 1 + o: the last outcome was o.
