@@ -172,9 +172,8 @@ def _play_groups(
     ids: Sequence[tuple[int, int]] | None = None,
 ) -> pa.Table:
     """The per-match table of ``groups`` (name A, name B, seeds), in order: pairs whose two
-    strategies have a state table in one ``play_pairs`` call (same figures as play_match
-    for deterministic tables; stochastic ones agree in distribution), the others through
-    ``play_match``. ``ids`` gives each match's (match_id, repetition) (default: 0, 0)."""
+    strategies have a state table in one ``play_pairs`` call (each match the very match
+    ``play_match`` plays with its seed), the others through ``play_match``. ``ids`` gives each match's (match_id, repetition) (default: 0, 0)."""
     tabled = [
         i
         for i, (name_a, name_b, seeds) in enumerate(groups)
