@@ -219,7 +219,7 @@ def _play_programs(
 ) -> BatchResult:
     """The matches of ``pairs`` simulated round by round in one array program, chunks
     cut across pairs; every random choice from each match's stream."""
-    joints = [_JointTables.of(game, table_a, table_b) for table_a, table_b in pairs]
+    joints = _JointTables.many(game, pairs)
     program, offsets = _Program.of(joints)
     counts = [len(group) for group in seeds]
     all_seeds = tuple(seed for group in seeds for seed in group)
@@ -660,58 +660,114 @@ class _JointTables:
 
     @classmethod
     def of(cls, game: Game, table_a: StateTable, table_b: StateTable) -> _JointTables:
-        n_a, n_b = table_a.n_states, table_b.n_states
+        return cls.many(game, [(table_a, table_b)])[0]
+
+    @classmethod
+    def many(cls, game: Game, pairs: Sequence[tuple[StateTable, StateTable]]) -> list[_JointTables]:
+        """The joint tables of every pair; pairs of the same table sizes are built together,
+        as rows of one array each."""
+        forms = [(_TableArrays.of(a), _TableArrays.of(b)) for a, b in pairs]
+        by_shape: dict[tuple[int, int], list[int]] = {}
+        for index, (form_a, form_b) in enumerate(forms):
+            by_shape.setdefault((len(form_a.choose), len(form_b.choose)), []).append(index)
+        joints: list[_JointTables | None] = [None] * len(pairs)
+        for (n_a, n_b), members in by_shape.items():
+            group = [forms[i] for i in members]
+            built = cls._group(game, n_a, n_b, [f[0] for f in group], [f[1] for f in group])
+            initial = [(pairs[i][0].initial_state, pairs[i][1].initial_state) for i in members]
+            for row, (index, (s_a, s_b)) in enumerate(zip(members, initial)):
+                joints[index] = cls(
+                    ended=4 * n_a * n_b,
+                    start=4 * (s_a * n_b + s_b),
+                    n_b=n_b,
+                    choose=built["choose"][row],
+                    payoff_a=built["payoff_a"][row],
+                    payoff_b=built["payoff_b"][row],
+                    stake=built["stake"][row],
+                    counts=built["counts"],
+                    leave=built["leave"][row],
+                    next_g=built["next_g"][row] if built["point_mass"][row] else None,
+                    move_a=built["move_a"][row],
+                    move_b=built["move_b"][row],
+                    payoff_bound=float(built["bound"][row]),
+                )
+        return joints  # type: ignore[return-value]
+
+    @staticmethod
+    def _group(
+        game: Game, n_a: int, n_b: int, sides_a: Sequence[_TableArrays], sides_b: Sequence[_TableArrays]
+    ) -> dict[str, Any]:
+        """The arrays of ``_JointTables`` for pairs of n_a x n_b states, one row per pair."""
+        pairs = len(sides_a)
         states = n_a * n_b
         live = 4 * states  # f (and g) below this belong to a live joint state
         size = live + 4
         v_a, v_b = game.outside_options
-        form_a, form_b = _TableArrays.of(table_a), _TableArrays.of(table_b)
-        choose = np.full((size, 2), _SURE, dtype=np.uint64)
-        choose[0:live:4, 0] = np.repeat(form_a.choose, n_b)
-        choose[0:live:4, 1] = np.tile(form_b.choose, n_a)
-        # Per f = 4j + o; B sees outcome o as o_b (own action first).
-        stake_f = np.repeat(np.minimum.outer(form_a.stake, form_b.stake).ravel(), 4)
-        stage_a = np.tile(np.asarray(game.payoff_table(0)), states)
-        stage_b = np.tile(np.asarray(game.payoff_table(1))[_AS_SEEN_BY_B], states)
-        payoff_a, payoff_b, stake = np.zeros(size), np.zeros(size), np.zeros(size)
-        payoff_a[:live] = np.where(stake_f == 1.0, stage_a, stake_f * stage_a + (1.0 - stake_f) * v_a)
-        payoff_b[:live] = np.where(stake_f == 1.0, stage_b, stake_f * stage_b + (1.0 - stake_f) * v_b)
-        stake[:live] = stake_f
+
+        def stacked(sides: Sequence[_TableArrays], name: str) -> np.ndarray:
+            return np.stack([getattr(side, name) for side in sides])
+
+        choose = np.full((pairs, size, 2), _SURE, dtype=np.uint64)
+        choose[:, 0:live:4, 0] = np.repeat(stacked(sides_a, "choose"), n_b, axis=1)
+        choose[:, 0:live:4, 1] = np.tile(stacked(sides_b, "choose"), (1, n_a))
+        # Per f = 4j + o (j = s_a * n_b + s_b); B sees outcome o as o_b (own action first).
+        stake_a, stake_b = stacked(sides_a, "stake"), stacked(sides_b, "stake")
+        stake_f = np.repeat(
+            np.minimum(stake_a[:, :, None], stake_b[:, None, :]).reshape(pairs, states), 4, axis=1
+        )
+        stage_a = np.tile(np.asarray(game.payoff_table(0), dtype=float), states)
+        stage_b = np.tile(np.asarray(game.payoff_table(1), dtype=float)[_AS_SEEN_BY_B], states)
+        payoff_a, payoff_b, stake = np.zeros((pairs, size)), np.zeros((pairs, size)), np.zeros((pairs, size))
+        payoff_a[:, :live] = np.where(stake_f == 1.0, stage_a, stake_f * stage_a + (1.0 - stake_f) * v_a)
+        payoff_b[:, :live] = np.where(stake_f == 1.0, stage_b, stake_f * stage_b + (1.0 - stake_f) * v_b)
+        stake[:, :live] = stake_f
         counts = np.zeros(size, dtype=np.int64)
         counts[:live] = np.tile(_OUTCOME_COUNTS, states)
-        leave = np.zeros((size, 2), dtype=np.uint64)
-        leave[:live, 0] = np.broadcast_to(form_a.leave[:, None, :], (n_a, n_b, 4)).ravel()
-        leave[:live, 1] = np.broadcast_to(form_b.leave[:, _AS_SEEN_BY_B][None, :, :], (n_a, n_b, 4)).ravel()
-        move_a = np.full((size, n_a), _SURE, dtype=np.uint64)
-        move_b = np.full((size, n_b), _SURE, dtype=np.uint64)
-        move_a[:live] = np.broadcast_to(form_a.move[:, None, :, :], (n_a, n_b, 4, n_a)).reshape(live, n_a)
-        move_b[:live] = np.broadcast_to(
-            form_b.move[:, _AS_SEEN_BY_B][None, :, :, :], (n_a, n_b, 4, n_b)
-        ).reshape(live, n_b)
-        next_g = None
-        if form_a.next_state is not None and form_b.next_state is not None:
-            next_g = np.full(size, live, dtype=np.intp)
-            next_a = np.broadcast_to(form_a.next_state[:, None, :], (n_a, n_b, 4))
-            next_b = np.broadcast_to(form_b.next_state[:, _AS_SEEN_BY_B][None, :, :], (n_a, n_b, 4))
-            next_g[:live] = (4 * (next_a * n_b + next_b)).ravel()
-        bound = max(
-            float(np.max(np.abs(payoff_a[:live] - v_a))), float(np.max(np.abs(payoff_b[:live] - v_b)))
+        leave = np.zeros((pairs, size, 2), dtype=np.uint64)
+        leave_a = stacked(sides_a, "leave")  # (pairs, n_a, 4)
+        leave_b = stacked(sides_b, "leave")[:, :, _AS_SEEN_BY_B]
+        leave[:, :live, 0] = np.broadcast_to(leave_a[:, :, None, :], (pairs, n_a, n_b, 4)).reshape(
+            pairs, live
         )
-        return cls(
-            ended=live,
-            start=4 * (table_a.initial_state * n_b + table_b.initial_state),
-            n_b=n_b,
-            choose=choose,
-            payoff_a=payoff_a,
-            payoff_b=payoff_b,
-            stake=stake,
-            counts=counts,
-            leave=leave,
-            next_g=next_g,
-            move_a=move_a,
-            move_b=move_b,
-            payoff_bound=bound,
+        leave[:, :live, 1] = np.broadcast_to(leave_b[:, None, :, :], (pairs, n_a, n_b, 4)).reshape(
+            pairs, live
         )
+        move_a = np.full((pairs, size, n_a), _SURE, dtype=np.uint64)
+        move_b = np.full((pairs, size, n_b), _SURE, dtype=np.uint64)
+        move_a[:, :live] = np.broadcast_to(
+            stacked(sides_a, "move")[:, :, None, :, :], (pairs, n_a, n_b, 4, n_a)
+        ).reshape(pairs, live, n_a)
+        move_b[:, :live] = np.broadcast_to(
+            stacked(sides_b, "move")[:, :, _AS_SEEN_BY_B][:, None, :, :, :], (pairs, n_a, n_b, 4, n_b)
+        ).reshape(pairs, live, n_b)
+        point_mass = np.array(
+            [a.next_state is not None and b.next_state is not None for a, b in zip(sides_a, sides_b)]
+        )
+        next_g = np.full((pairs, size), live, dtype=np.intp)
+        if point_mass.any():
+            zeros_a, zeros_b = np.zeros((n_a, 4), dtype=np.intp), np.zeros((n_b, 4), dtype=np.intp)
+            next_a = np.stack([zeros_a if a.next_state is None else a.next_state for a in sides_a])
+            next_b = np.stack([zeros_b if b.next_state is None else b.next_state for b in sides_b])
+            next_b = next_b[:, :, _AS_SEEN_BY_B]
+            next_g[:, :live] = (4 * (next_a[:, :, None, :] * n_b + next_b[:, None, :, :])).reshape(
+                pairs, live
+            )
+        bound = np.maximum(
+            np.max(np.abs(payoff_a[:, :live] - v_a), axis=1), np.max(np.abs(payoff_b[:, :live] - v_b), axis=1)
+        )
+        return {
+            "choose": choose,
+            "payoff_a": payoff_a,
+            "payoff_b": payoff_b,
+            "stake": stake,
+            "counts": counts,
+            "leave": leave,
+            "move_a": move_a,
+            "move_b": move_b,
+            "next_g": next_g,
+            "point_mass": point_mass,
+            "bound": bound,
+        }
 
 
 _SURE = 1 << 32  # the threshold of a sure event: every 32-bit uniform is below it
@@ -845,9 +901,19 @@ class _Program:
             )
         noise = np.uint64(streams.threshold(game.noise)) if game.noise else None
         ending = _horizon_endings(horizons, longest)
-        bits = np.empty(count, dtype=np.uint64)
-        scratch = np.empty(count, dtype=np.uint64)
-        uniforms = bits.view(np.uint32).reshape(count, 2)  # A's, B's (little-endian halves)
+        # The purposes drawn, each a slot of a block of draws made for several rounds at
+        # once (a few large numpy calls instead of many small ones). A MOVE slot holds the
+        # draw of the round before: the next state is drawn when the next round starts.
+        purposes = [streams.CHOICE] if self.choice_random else []
+        purposes += [streams.NOISE] if noise is not None else []
+        purposes += [streams.LEAVE] if self.can_leave and self.leave_code is None else []
+        purposes += [streams.MOVE] if self.next_g is None else []
+        slot = {purpose: i for i, purpose in enumerate(purposes)}
+        block_rounds = max(1, min(_DRAW_BLOCK, _DRAW_CELLS // max(1, count * len(purposes))))
+        lag = np.array([1 if purpose == streams.MOVE else 0 for purpose in purposes], dtype=np.int64)
+        if purposes:
+            block = np.empty((block_rounds, len(purposes), count), dtype=np.uint64)
+            block_scratch = np.empty_like(block)
         withhold = np.empty((count, 2), dtype=bool)
         flags = np.empty((count, 2), dtype=bool)
         sure_withhold = self.choose == 0
@@ -862,8 +928,16 @@ class _Program:
         alive = count
         rounds_played = longest
         counted = 0  # rounds whose outcomes are in the counters
+        draws: dict[int, np.ndarray] = {}
         for t in range(longest):
             round_number = t + 1
+            row = t % block_rounds
+            if purposes and row == 0:
+                rounds = np.arange(round_number, round_number + block_rounds)[:, None] - lag[None, :]
+                streams.bits_block(keys, rounds, np.array(purposes), block, block_scratch)
+            if purposes:
+                # each slot's (count,) uint64 draws as (count, 2) uint32: A's, B's (little-endian)
+                draws = {p: block[row, i].view(np.uint32).reshape(count, 2) for p, i in slot.items()}
             if t and t % _COUNT_BLOCK == 0:
                 counters += np.take(self.counts, recorded[counted:t]).sum(axis=0)
                 counted = t
@@ -872,17 +946,17 @@ class _Program:
                 if self.next_g is not None:
                     np.take(self.next_g, f_before, out=g, mode="wrap")
                 else:
-                    g = self._moved(keys, round_number - 1, f_before, bits, scratch)
+                    g = self._moved(draws[streams.MOVE], f_before)
                 if leaving is not None:
                     g[leaving] = ended_g[leaving]
             if self.choice_random:
-                streams.bits_array(keys, round_number, streams.CHOICE, bits, scratch)
-                np.greater_equal(uniforms, np.take(self.choose, g, axis=0, mode="wrap"), out=withhold)
+                np.greater_equal(
+                    draws[streams.CHOICE], np.take(self.choose, g, axis=0, mode="wrap"), out=withhold
+                )
             else:
                 np.take(sure_withhold, g, axis=0, out=withhold, mode="wrap")
             if noise is not None:
-                streams.bits_array(keys, round_number, streams.NOISE, bits, scratch)
-                np.less(uniforms, noise, out=flags)  # noise: np.uint64, 2^32 fits
+                np.less(draws[streams.NOISE], noise, out=flags)  # noise: np.uint64, 2^32 fits
                 withhold ^= flags
             f = recorded[t]
             # Both flags of a match read as one little-endian uint16: A's + 256 * B's.
@@ -909,8 +983,7 @@ class _Program:
             if self.leave_code is not None:
                 code = np.take(self.leave_code, f)
             else:
-                streams.bits_array(keys, round_number, streams.LEAVE, bits, scratch)
-                np.less(uniforms, np.take(self.leave, f, axis=0, mode="wrap"), out=flags)
+                np.less(draws[streams.LEAVE], np.take(self.leave, f, axis=0, mode="wrap"), out=flags)
                 code = flags.view("<u2")[:, 0]
             leaving = np.flatnonzero(code)
             if not len(leaving):
@@ -942,15 +1015,11 @@ class _Program:
             self.payoff_bound,
         )
 
-    def _moved(
-        self, keys: np.ndarray, round_number: int, f: np.ndarray, bits: np.ndarray, scratch: np.ndarray
-    ) -> np.ndarray:
-        """The g after the round ``round_number`` that ended in ``f``: each partner's next
-        state drawn from its cumulative thresholds with its MOVE uniform."""
+    def _moved(self, uniforms: np.ndarray, f: np.ndarray) -> np.ndarray:
+        """The g after a round that ended in ``f``: each partner's next state drawn from its
+        cumulative thresholds with its MOVE uniform of that round (``uniforms``, count x 2)."""
         assert self.move_a is not None and self.move_b is not None
         assert self.move_base is not None and self.move_n_b is not None
-        streams.bits_array(keys, round_number, streams.MOVE, bits, scratch)
-        uniforms = bits.view(np.uint32).reshape(-1, 2)
         next_a = np.count_nonzero(uniforms[:, 0:1] >= np.take(self.move_a, f, axis=0), axis=1)
         next_b = np.count_nonzero(uniforms[:, 1:2] >= np.take(self.move_b, f, axis=0), axis=1)
         return np.take(self.move_base, f) + 4 * (next_a * np.take(self.move_n_b, f) + next_b)
@@ -969,6 +1038,8 @@ def _padded(blocks: Sequence[np.ndarray]) -> np.ndarray:
 
 
 _COUNT_BLOCK = 16  # rounds whose outcomes are added to the counters at once
+_DRAW_BLOCK = 16  # at most this many rounds of random draws made at once
+_DRAW_CELLS = 1 << 14  # and at most this many 64-bit draws (a block stays in the cache)
 _WITHHELD_PAIR = np.zeros(258, dtype=np.intp)  # by A's flag + 256 * B's: the outcome's offset
 _WITHHELD_PAIR[[1, 256, 257]] = [2, 1, 3]
 

@@ -154,6 +154,19 @@ def bits_array(
     return mix64_array(out, scratch)
 
 
+def bits_block(
+    keys: np.ndarray, rounds: np.ndarray, purposes: np.ndarray, out: np.ndarray, scratch: np.ndarray
+) -> np.ndarray:
+    """``bits`` of every key at (rounds[r, p], purposes[p]) into ``out``, shaped
+    (len(rounds), len(purposes), len(keys)): many rounds and purposes in a few calls."""
+    import numpy as np
+
+    counter = np.uint64(PURPOSES) * rounds.astype(np.uint64) + (purposes.astype(np.uint64) + np.uint64(1))
+    counter *= np.uint64(GAMMA)  # wraps mod 2^64, as in ``bits``
+    np.add(keys[None, None, :], counter[:, :, None], out=out)
+    return mix64_array(out, scratch)
+
+
 def horizon_uniforms(keys: np.ndarray) -> np.ndarray:
     """``horizon_uniform`` of every key."""
     import numpy as np
