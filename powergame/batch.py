@@ -922,6 +922,8 @@ class _Program:
         stake_sums = np.empty((longest, count)) if self.stake is not None else None
         counters = np.zeros(count, dtype=np.int64)
         g = start_g.copy()
+        offsets = np.empty(count, dtype=np.intp)
+        earned = np.empty(count, dtype=complex)
         exit_round = np.zeros(count, dtype=np.int64)
         left_by = np.zeros(count, dtype=np.int8)
         leaving: np.ndarray | None = None
@@ -960,8 +962,8 @@ class _Program:
                 withhold ^= flags
             f = recorded[t]
             # Both flags of a match read as one little-endian uint16: A's + 256 * B's.
-            np.take(_WITHHELD_PAIR, withhold.view("<u2")[:, 0], out=f, mode="wrap")
-            f += g
+            np.take(_WITHHELD_PAIR, withhold.view("<u2")[:, 0], out=offsets, mode="wrap")
+            np.add(g, offsets, out=f)
             leaving = None
             if t in ending:
                 reaching = ending[t]
@@ -970,9 +972,11 @@ class _Program:
                 if alive <= 0:
                     rounds_played = t
                     break
-            np.take(self.payoffs, f, out=sums[t], mode="wrap")
+            np.take(self.payoffs, f, out=earned, mode="wrap")
             if t:
-                np.add(sums[t - 1], sums[t], out=sums[t])
+                np.add(sums[t - 1], earned, out=sums[t])
+            else:
+                sums[t] = earned
             if stake_sums is not None:
                 assert self.stake is not None
                 np.take(self.stake, f, out=stake_sums[t], mode="wrap")

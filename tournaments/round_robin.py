@@ -20,6 +20,7 @@ import platform
 import signal
 import sys
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,12 +150,16 @@ def play_pair(
 
 
 class _ChunkStrategies:
-    """What a chunk needs to know of each strategy, looked up once per name: the registry
-    entry, the player's name and its state table (None: it has none)."""
+    """What a chunk needs to know of each strategy, looked up once per name and registry
+    (shared by the chunks a process plays with the same registry): the registry entry, the
+    player's name and its state table (None: it has none)."""
 
     def __init__(self, registry: RegistryLike) -> None:
         self.registry = registry
-        self._known: dict[str, tuple[Any, str, StateTable | None]] = {}
+        try:
+            self._known = _KNOWN_STRATEGIES.setdefault(registry, {})
+        except TypeError:  # a registry that cannot be weakly referenced
+            self._known = {}
 
     def lookup(self, name: str) -> tuple[Any, str, StateTable | None]:
         known = self._known.get(name)
@@ -163,6 +168,11 @@ class _ChunkStrategies:
             known = (self.registry.get(name), player.name, player.state_table())
             self._known[name] = known
         return known
+
+
+_KNOWN_STRATEGIES: weakref.WeakKeyDictionary[Any, dict[str, tuple[Any, str, StateTable | None]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _play_groups(
