@@ -150,9 +150,10 @@ def play_pair(
 
 
 class _ChunkStrategies:
-    """What a chunk needs to know of each strategy, looked up once per name and registry
-    (shared by the chunks a process plays with the same registry): the registry entry, the
-    player's name and its state table (None: it has none)."""
+    """What a chunk needs to know of each strategy, looked up once per name, game and role
+    and registry (shared by the chunks a process plays with the same registry): the
+    registry entry, the player's name and its state table in that role of that game (None:
+    it has none)."""
 
     def __init__(self, registry: RegistryLike) -> None:
         self.registry = registry
@@ -161,18 +162,26 @@ class _ChunkStrategies:
         except TypeError:  # a registry that cannot be weakly referenced
             self._known = {}
 
-    def lookup(self, name: str) -> tuple[Any, str, StateTable | None]:
-        known = self._known.get(name)
+    def lookup(self, name: str, game: Game, role: int) -> tuple[Any, str, StateTable | None]:
+        key = (name, game, role)
+        known = self._known.get(key)
         if known is None:
             player = self.registry.create(name)
-            known = (self.registry.get(name), player.name, player.state_table())
-            self._known[name] = known
+            known = (self.registry.get(name), player.name, table_in(player, game, role))
+            self._known[key] = known
         return known
 
 
-_KNOWN_STRATEGIES: weakref.WeakKeyDictionary[Any, dict[str, tuple[Any, str, StateTable | None]]] = (
-    weakref.WeakKeyDictionary()
-)
+def table_in(player: Player, game: Game, role: int) -> StateTable | None:
+    """The player's state table in ``role`` of ``game``: asked once the player has joined a
+    match, so that a table that depends on the game (Least Interest's) is known."""
+    player.join_match(game, role, 0)
+    return player.state_table()
+
+
+_KNOWN_STRATEGIES: weakref.WeakKeyDictionary[
+    Any, dict[tuple[str, Game, int], tuple[Any, str, StateTable | None]]
+] = weakref.WeakKeyDictionary()
 
 
 def _play_groups(
@@ -187,8 +196,8 @@ def _play_groups(
     tabled = [
         i
         for i, (name_a, name_b, seeds) in enumerate(groups)
-        if strategies.lookup(name_a)[2] is not None
-        and strategies.lookup(name_b)[2] is not None
+        if strategies.lookup(name_a, game, 0)[2] is not None
+        and strategies.lookup(name_b, game, 1)[2] is not None
         and _batch_can_play(game, seeds)
     ]
     tabled_set = set(tabled)
@@ -231,7 +240,7 @@ def _play_python(
 ) -> list[dict[str, Any]]:
     """Rows (without match_id/repetition) from the Python engine."""
     registry = strategies.registry
-    entry_a, entry_b = strategies.lookup(name_a)[0], strategies.lookup(name_b)[0]
+    entry_a, entry_b = strategies.lookup(name_a, game, 0)[0], strategies.lookup(name_b, game, 1)[0]
     outside_a, outside_b = game.outside_options
     rows = []
     for seed in seeds:
@@ -261,7 +270,7 @@ def _play_tabled(
     from powergame import power
     from powergame.batch import LEFT_BY_CODES, play_pairs
 
-    looked_up = [(strategies.lookup(a), strategies.lookup(b)) for a, b, _ in groups]
+    looked_up = [(strategies.lookup(a, game, 0), strategies.lookup(b, game, 1)) for a, b, _ in groups]
     batch = play_pairs(
         game,
         [(known_a[2], known_b[2]) for known_a, known_b in looked_up],  # type: ignore[misc]
@@ -358,9 +367,16 @@ def _unknown_reason(error: UnknownStrategyError) -> str:
 
 
 # --- exact mode (powergame.exact_batch): every pairing solved as a Markov chain -----------------
-def check_exact_strategies(names: Sequence[str], registry: RegistryLike) -> None:
-    """ParameterError naming every strategy that has no state table (exact mode needs one)."""
-    missing = [registry.get(name).name for name in names if registry.create(name).state_table() is None]
+def check_exact_strategies(names: Sequence[str], registry: RegistryLike, game: Game | None = None) -> None:
+    """ParameterError naming every strategy that has no state table (exact mode needs one);
+    with ``game``, a table known once the game is (in both roles) counts."""
+
+    def tabled(name: str) -> bool:
+        if game is None:
+            return registry.create(name).state_table() is not None
+        return all(table_in(registry.create(name), game, role) is not None for role in (0, 1))
+
+    missing = [registry.get(name).name for name in names if not tabled(name)]
     if missing:
         raise ParameterError(
             "--exact",
@@ -378,11 +394,15 @@ def solve_exact(game: Game, tasks: Sequence[MatchTask], registry: RegistryLike) 
     players: dict[str, Player] = {}
     for name in {t.strategy_a for t in tasks} | {t.strategy_b for t in tasks}:
         players[name] = registry.create(name)
-    tables = {name: player.state_table() for name, player in players.items()}
-    check_exact_strategies([name for name, table in tables.items() if table is None], registry)
+    tables = {
+        (name, role): table_in(player, game, role) for name, player in players.items() for role in (0, 1)
+    }
+    check_exact_strategies(
+        sorted({name for (name, _), table in tables.items() if table is None}), registry, game
+    )
     batch = exact_many(
         game,
-        [(tables[t.strategy_a], tables[t.strategy_b]) for t in tasks],  # type: ignore[misc]
+        [(tables[t.strategy_a, 0], tables[t.strategy_b, 1]) for t in tasks],  # type: ignore[misc]
         [(players[t.strategy_a].name, players[t.strategy_b].name) for t in tasks],
     )
     outside_a, outside_b = game.outside_options
@@ -504,7 +524,7 @@ def run_tournament(
             raise error  # a plugin the user asked for did not load
     check_strategy_names(spec, registry)
     if spec.exact:  # fail before anything is written
-        check_exact_strategies(spec.strategies, registry)
+        check_exact_strategies(spec.strategies, registry, spec.game)
     tasks = enumerate_matches(spec)
     size = max(1, len(tasks)) if spec.exact else chunk_size(spec.game)  # exact: one chunk
     chunks = chunk_tasks(tasks, size)
