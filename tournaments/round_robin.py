@@ -434,6 +434,70 @@ def solve_exact(game: Game, tasks: Sequence[MatchTask], registry: RegistryLike) 
     return rows
 
 
+def solve_exact_table(game: Game, tasks: Sequence[MatchTask], registry: RegistryLike) -> pa.Table:
+    """The rows of ``solve_exact`` as an Arrow table of ``storage.EXACT_SCHEMA``, built
+    column by column from the solver's arrays (no per-row dicts, no per-row curve lists)."""
+    from powergame import power
+    from powergame.exact_batch import FIGURES, exact_many
+
+    players: dict[str, Player] = {}
+    for name in {t.strategy_a for t in tasks} | {t.strategy_b for t in tasks}:
+        players[name] = registry.create(name)
+    tables = {
+        (name, role): table_in(player, game, role) for name, player in players.items() for role in (0, 1)
+    }
+    check_exact_strategies(
+        sorted({name for (name, _), table in tables.items() if table is None}), registry, game
+    )
+    batch = exact_many(
+        game,
+        [(tables[t.strategy_a, 0], tables[t.strategy_b, 1]) for t in tasks],  # type: ignore[misc]
+        [(players[t.strategy_a].name, players[t.strategy_b].name) for t in tasks],
+    )
+    count = len(tasks)
+    entries = {name: registry.get(name) for name in players}
+    lengths = batch.survival_length
+    curves = batch.survival
+    offsets = np.zeros(count + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    flat = curves[np.arange(curves.shape[1])[None, :] < lengths[:, None]] if count else np.zeros(0)
+    outside_a, outside_b = game.outside_options
+    constants = {
+        "repetition": 0,
+        "horizon": game.expected_horizon,
+        "structural_dependence_a": power.structural_dependence(game, 0),
+        "structural_dependence_b": power.structural_dependence(game, 1),
+        "power_index": power.power_index(game),
+        "least_interest": power.least_interest_partner(game),
+        "outside_a": outside_a,
+        "outside_b": outside_b,
+        "exact": True,
+    }
+    arrays: dict[str, Any] = {
+        "match_id": np.array([t.match_id for t in tasks], dtype=np.int64),
+        "strategy_a": [entries[t.strategy_a].name for t in tasks],
+        "strategy_b": [entries[t.strategy_b].name for t in tasks],
+        "family_a": [entries[t.strategy_a].classifier["family"] for t in tasks],
+        "family_b": [entries[t.strategy_b].classifier["family"] for t in tasks],
+        "player_a": list(batch.player_a),
+        "player_b": list(batch.player_b),
+        "censored": batch.p_censored,
+        "p_lasted": batch.p_censored,
+        **{name: batch.figures[name] for name in FIGURES},
+    }
+    columns = []
+    for field in storage.EXACT_SCHEMA:
+        if field.name == "survival":
+            columns.append(pa.ListArray.from_arrays(pa.array(offsets), pa.array(flat, pa.float64())))
+        elif field.name in arrays:
+            columns.append(pa.array(arrays[field.name], field.type))
+        elif field.name in constants:
+            columns.append(pa.array(np.full(count, constants[field.name]), field.type))
+        else:  # seed, left_by, exit_round, power shifts and shares, actions: realized only
+            columns.append(pa.nulls(count, field.type))
+    return pa.Table.from_arrays(columns, schema=storage.EXACT_SCHEMA)
+
+
 @dataclass(frozen=True)
 class ChunkJob:
     """Everything a worker needs to play one chunk: plain data, no Player objects."""
@@ -452,7 +516,7 @@ def play_chunk(job: ChunkJob) -> tuple[int, int, pa.Table | None]:
     output folder the table is stored as the chunk's part file and not returned."""
     registry = _registry(job.registry_loader, job.plugins)
     if job.exact:
-        table = storage.rows_to_table(solve_exact(job.game, job.tasks, registry))
+        table = solve_exact_table(job.game, job.tasks, registry)
     else:
         groups: list[tuple[str, str, tuple[int, ...]]] = []
         start = 0
