@@ -931,6 +931,10 @@ class _Program:
         rounds_played = longest
         counted = 0  # rounds whose outcomes are in the counters
         draws: dict[int, np.ndarray] = {}
+        compose = None
+        if not purposes and self.next_g is not None:
+            after = self.next_g
+            compose = after + np.take(_WITHHELD_PAIR, sure_withhold[after].view("<u2")[:, 0])
         for t in range(longest):
             round_number = t + 1
             row = t % block_rounds
@@ -943,27 +947,16 @@ class _Program:
             if t and t % _COUNT_BLOCK == 0:
                 counters += np.take(self.counts, recorded[counted:t]).sum(axis=0)
                 counted = t
-            if t:
-                f_before = recorded[t - 1]
-                if self.next_g is not None:
-                    np.take(self.next_g, f_before, out=g, mode="wrap")
-                else:
-                    g = self._moved(draws[streams.MOVE], f_before)
-                if leaving is not None:
-                    g[leaving] = ended_g[leaving]
-            if self.choice_random:
-                np.greater_equal(
-                    draws[streams.CHOICE], np.take(self.choose, g, axis=0, mode="wrap"), out=withhold
-                )
-            else:
-                np.take(sure_withhold, g, axis=0, out=withhold, mode="wrap")
-            if noise is not None:
-                np.less(draws[streams.NOISE], noise, out=flags)  # noise: np.uint64, 2^32 fits
-                withhold ^= flags
             f = recorded[t]
-            # Both flags of a match read as one little-endian uint16: A's + 256 * B's.
-            np.take(_WITHHELD_PAIR, withhold.view("<u2")[:, 0], out=offsets, mode="wrap")
-            np.add(g, offsets, out=f)
+            if t and compose is not None:
+                # nothing random: a round's f follows from the last one in one lookup
+                np.take(compose, recorded[t - 1], out=f, mode="wrap")
+                if leaving is not None:
+                    f[leaving] = ended_g[leaving]
+            else:
+                self._walk(
+                    t, recorded, g, draws, leaving, ended_g, withhold, flags, offsets, noise, sure_withhold
+                )
             leaving = None
             if t in ending:
                 reaching = ending[t]
@@ -1018,6 +1011,43 @@ class _Program:
             keep_actions,
             self.payoff_bound,
         )
+
+    def _walk(
+        self,
+        t: int,
+        recorded: np.ndarray,
+        g: np.ndarray,
+        draws: dict[int, np.ndarray],
+        leaving: np.ndarray | None,
+        ended_g: np.ndarray,
+        withhold: np.ndarray,
+        flags: np.ndarray,
+        offsets: np.ndarray,
+        noise: np.uint64 | None,
+        sure_withhold: np.ndarray,
+    ) -> None:
+        """Write round t's f into ``recorded[t]``: the state it starts in (``g``, updated
+        from the round before), each partner's choice and the noise."""
+        if t:
+            f_before = recorded[t - 1]
+            if self.next_g is not None:
+                np.take(self.next_g, f_before, out=g, mode="wrap")
+            else:
+                g[:] = self._moved(draws[streams.MOVE], f_before)
+            if leaving is not None:
+                g[leaving] = ended_g[leaving]
+        if self.choice_random:
+            np.greater_equal(
+                draws[streams.CHOICE], np.take(self.choose, g, axis=0, mode="wrap"), out=withhold
+            )
+        else:
+            np.take(sure_withhold, g, axis=0, out=withhold, mode="wrap")
+        if noise is not None:
+            np.less(draws[streams.NOISE], noise, out=flags)  # noise: np.uint64, 2^32 fits
+            withhold ^= flags
+        # Both flags of a match read as one little-endian uint16: A's + 256 * B's.
+        np.take(_WITHHELD_PAIR, withhold.view("<u2")[:, 0], out=offsets, mode="wrap")
+        np.add(g, offsets, out=recorded[t])
 
     def _moved(self, uniforms: np.ndarray, f: np.ndarray) -> np.ndarray:
         """The g after a round that ended in ``f``: each partner's next state drawn from its
