@@ -1217,6 +1217,6 @@ def _count_rows(flags: np.ndarray) -> np.ndarray:
 def _action_strings(withheld: np.ndarray, rounds_together: np.ndarray) -> list[str]:
     """Columns of 0 (C) / 1 (D) to strings, cut at each match's rounds together."""
     letters = np.take(np.frombuffer(b"CD", dtype=np.uint8), withheld.T)
-    return [
-        letters[i, :length].tobytes().decode("ascii") for i, length in enumerate(rounds_together.tolist())
-    ]
+    text = letters.tobytes().decode("ascii")  # one decode, then str slices
+    width = letters.shape[1]
+    return [text[i * width : i * width + length] for i, length in enumerate(rounds_together.tolist())]
