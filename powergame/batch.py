@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from powergame import power, streams
+from powergame import kernel, power, streams
 from powergame.errors import ParameterError
 from powergame.game import Game
 from powergame.state_table import StateTable
@@ -414,8 +414,8 @@ def _deterministic_joints(
         stage_a = np.tile(stage_payoffs_a, states)
         stage_b = np.tile(stage_payoffs_b, states)
         payoff_a, payoff_b = np.zeros((pairs, size)), np.zeros((pairs, size))
-        payoff_a[:, :live] = np.where(stake_f == 1.0, stage_a, stake_f * stage_a + (1.0 - stake_f) * v_a)
-        payoff_b[:, :live] = np.where(stake_f == 1.0, stage_b, stake_f * stage_b + (1.0 - stake_f) * v_b)
+        payoff_a[:, :live] = np.where(stake_f == 1.0, stage_a, kernel.round_payoff(stake_f, stage_a, v_a))
+        payoff_b[:, :live] = np.where(stake_f == 1.0, stage_b, kernel.round_payoff(stake_f, stage_b, v_b))
         counts = np.zeros(size, dtype=np.int64)
         counts[:live] = np.tile(_OUTCOME_COUNTS, states)
         bounds = np.maximum(
@@ -626,7 +626,7 @@ MAX_HORIZON = _COUNT_MASK  # the longest match the batch engine plays (its count
 # By outcome CC, CD, DC, DD (A's action first): the packed counter increments, and the
 # index of the same outcome as B sees it (B's action first).
 _OUTCOME_COUNTS = np.array([1 + (1 << _COUNT_BITS) + (1 << (2 * _COUNT_BITS)), 1, 1 << _COUNT_BITS, 0])
-_AS_SEEN_BY_B = np.array([0, 2, 1, 3])
+_AS_SEEN_BY_B = np.array(kernel.AS_SEEN_BY_B)
 
 
 @dataclass(frozen=True)
@@ -718,8 +718,8 @@ class _JointTables:
         stage_a = np.tile(np.asarray(game.payoff_table(0), dtype=float), states)
         stage_b = np.tile(np.asarray(game.payoff_table(1), dtype=float)[_AS_SEEN_BY_B], states)
         payoff_a, payoff_b, stake = np.zeros((pairs, size)), np.zeros((pairs, size)), np.zeros((pairs, size))
-        payoff_a[:, :live] = np.where(stake_f == 1.0, stage_a, stake_f * stage_a + (1.0 - stake_f) * v_a)
-        payoff_b[:, :live] = np.where(stake_f == 1.0, stage_b, stake_f * stage_b + (1.0 - stake_f) * v_b)
+        payoff_a[:, :live] = np.where(stake_f == 1.0, stage_a, kernel.round_payoff(stake_f, stage_a, v_a))
+        payoff_b[:, :live] = np.where(stake_f == 1.0, stage_b, kernel.round_payoff(stake_f, stage_b, v_b))
         stake[:, :live] = stake_f
         counts = np.zeros(size, dtype=np.int64)
         counts[:live] = np.tile(_OUTCOME_COUNTS, states)
@@ -1104,11 +1104,9 @@ def _figures(
     rounds_together = np.where(left_by > 0, exit_round, horizons)
     n = rounds_together.astype(float)
     v_a, v_b = game.outside_options
-    after_exit = horizons - rounds_together
-    total_a = running_a + after_exit * v_a
-    total_b = running_b + after_exit * v_b
-    total_a = np.where((left_by & 1) == 1, total_a - game.exit_costs[0], total_a)
-    total_b = np.where((left_by & 2) == 2, total_b - game.exit_costs[1], total_b)
+    k_a, k_b = game.exit_costs
+    total_a = kernel.total_over_horizon(running_a, rounds_together, horizons, v_a, k_a, (left_by & 1) == 1)
+    total_b = kernel.total_over_horizon(running_b, rounds_together, horizons, v_b, k_b, (left_by & 2) == 2)
     shifts, share_a, share_b = _power_figures(sums.real, sums.imag, rounds_together, v_a, v_b, payoff_bound)
     figures: dict[str, Any] = {
         "horizon": horizons,

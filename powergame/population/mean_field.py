@@ -33,11 +33,12 @@ from typing import Any
 
 import numpy as np
 
+from powergame import kernel
 from powergame.errors import ParameterError
 from powergame.game import DEFAULT_PAYOFFS, StagePayoffs
 from powergame.state_table import StateTable
 
-_SWAP = np.array([0, 2, 1, 3])  # outcome seen by one partner -> the same outcome seen by the other
+_SWAP = np.array(kernel.AS_SEEN_BY_B)  # outcome seen by one partner -> the same outcome seen by the other
 TOLERANCE = 1e-9  # shares must sum to 1 within this
 MAX_CHUNK_CELLS = 1 << 22  # cells of full joint-state matrices built at once
 
@@ -307,7 +308,7 @@ class MeanFieldPool:
             where = np.ix_(rows, cols)
             coop[where], stake[where], leave[where], trans[where], init[where] = _padded(table, n)
         e = model.noise
-        played = coop * (1 - e) + (1 - coop) * e  # (T, T, n): a's P(C) against b
+        played = kernel.played_cooperation(coop, e)  # (T, T, n): a's P(C) against b
         pa = played[:, :, :, None]
         pb = played.transpose(1, 0, 2)[:, :, None, :]  # b's P(C) against a
         p_outcome = np.stack([pa * pb, pa * (1 - pb), (1 - pa) * pb, (1 - pa) * (1 - pb)], axis=-1)
@@ -318,9 +319,8 @@ class MeanFieldPool:
             self.v = np.asarray(model.outside_options)[self.class_of]
         self.k = np.asarray(model.exit_costs)[self.class_of]
         stage = np.asarray(model.payoffs.as_tuple())  # R, S, T, P by own view: CC, CD, DC, DD
-        payoff = (
-            pair_stake[..., None] * stage + (1 - pair_stake[..., None]) * self.v[:, None, None, None, None]
-        )  # (T, T, n, n, 4) the first agent's payoff by outcome
+        # (T, T, n, n, 4) the first agent's payoff by outcome
+        payoff = kernel.round_payoff(pair_stake[..., None], stage, self.v[:, None, None, None, None])
         la = leave[:, :, :, None, :]  # (T, T, n, 1, 4)
         lb = leave.transpose(1, 0, 2, 3)[:, :, None, :, :][..., _SWAP]  # (T, T, 1, n, 4) by a's view
         partner_trans = trans.transpose(1, 0, 2, 3, 4)[:, :, :, _SWAP, :]  # b's next state, by a's view

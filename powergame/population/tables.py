@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from powergame import kernel
 from powergame.state_table import StateTable
 
-SWAP = np.array([0, 2, 1, 3], dtype=np.int8)  # outcome seen by one partner -> seen by the other
+SWAP = np.array(kernel.AS_SEEN_BY_B, dtype=np.int8)  # outcome seen by one partner -> seen by the other
 
 
 @dataclass(frozen=True)
