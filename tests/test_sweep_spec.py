@@ -33,7 +33,9 @@ def parse(text: str) -> dict:
 
 def test_a_grid_is_every_combination_first_axis_slowest():
     spec = sweep_from_dict(
-        parse("[sweep]\nreplicates = 2\n[sweep.axes]\noutside_options.A = [0.5, 1.5, 2.5]\nnoise = [0, 0.1]\n")
+        parse(
+            "[sweep]\nreplicates = 2\n[sweep.axes]\noutside_options.A = [0.5, 1.5, 2.5]\nnoise = [0, 0.1]\n"
+        )
     )
     assert spec.axis_names == ("outside_options.A", "noise")
     assert spec.points == ((0.5, 0), (0.5, 0.1), (1.5, 0), (1.5, 0.1), (2.5, 0), (2.5, 0.1))

@@ -126,7 +126,11 @@ class DaskExecutor:
     def describe(self) -> dict[str, Any]:
         workers = len(self.client.scheduler_info(n_workers=-1).get("workers", {}))
         kind = "dask-local" if self.cluster is not None else "dask"
-        return {"executor": kind, "workers": workers, "scheduler": self.client.scheduler_info().get("address")}
+        return {
+            "executor": kind,
+            "workers": workers,
+            "scheduler": self.client.scheduler_info().get("address"),
+        }
 
     def map_unordered(
         self, function: Callable[[Any], Any], jobs: Sequence[Any]
