@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 import tomllib
-from pathlib import Path
 
 import pandas as pd
 import pytest

@@ -86,6 +86,12 @@ class LocalExecutor:
     def close(self) -> None:
         pass
 
+    def __enter__(self) -> LocalExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 class DaskExecutor:
     """A Dask cluster: a running one at ``address`` (``tcp://HOST:PORT``), or a
@@ -159,6 +165,12 @@ class DaskExecutor:
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+
+    def __enter__(self) -> DaskExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def make_executor(dask: bool = False, scheduler: str | None = None, processes: int | None = None) -> Executor:
