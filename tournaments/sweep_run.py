@@ -374,7 +374,7 @@ def _prepare_folder(folder: Path, record: dict[str, Any], resume: bool, force: b
 
 
 # --- the tables --------------------------------------------------------------------------------
-def _plain_value(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
     """An axis value as a table cell: numbers and strings as they are, lists as JSON text."""
     if isinstance(value, (list, dict)):
         return json.dumps(value)
@@ -396,7 +396,7 @@ def sweep_table(spec: SweepSpec, records: Sequence[dict[str, Any]]) -> Any:
     rows = []
     for record in records:
         row: dict[str, Any] = {name: record[name] for name in CELL_COLUMNS}
-        row.update({name: _plain_value(record["values"][name]) for name in spec.axis_names})
+        row.update({name: plain_value(record["values"][name]) for name in spec.axis_names})
         row["status"] = record["status"]
         row["error"] = record["error"]
         for name in fixed + per_family:

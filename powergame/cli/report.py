@@ -18,11 +18,22 @@ import click
 def report(folder: Path, out: Path | None) -> None:
     """Render the plots and report.html for the tournament results in FOLDER.
 
-    \b
-    Example:
-      powergame report results/ --out results/report
-    """
-    from powergame.tournaments.report import render_report
+    For a sweep folder (from `powergame sweep`): per family, line plots over
+    each swept parameter and heatmaps over the first two.
 
-    page = render_report(folder, out)
+    \b
+    Examples:
+      powergame report results/ --out results/report
+      powergame report results/outside_gap
+    """
+    from powergame.tournaments.sweep_report import is_sweep_folder
+
+    if is_sweep_folder(folder):
+        from powergame.tournaments.sweep_report import render_sweep_report
+
+        page = render_sweep_report(folder, out)
+    else:
+        from powergame.tournaments.report import render_report
+
+        page = render_report(folder, out)
     click.echo(f"Report: {page}")
