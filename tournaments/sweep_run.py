@@ -91,7 +91,9 @@ def describe_error(exc: BaseException) -> str:
     """One line: the error, where it was raised and, for a strategy the worker does not
     know, how to make it known there."""
     text = f"{type(exc).__name__}: {exc}"
-    frames = traceback.extract_tb(exc.__traceback__)
+    # Where it went wrong: in the strategy's own code when an engine error wraps it.
+    origin = exc.__cause__ if exc.__cause__ is not None and exc.__cause__.__traceback__ else exc
+    frames = traceback.extract_tb(origin.__traceback__)
     if frames and not isinstance(exc, (ParameterError, PluginError)):
         last = frames[-1]
         text += f" ({Path(last.filename).name}, line {last.lineno})"
