@@ -129,11 +129,6 @@ def test_a_spec_without_a_sweep_table_is_refused():
         sweep_from_dict(parse(""))
 
 
-def test_population_specs_reach_the_population_hook():
-    with pytest.raises(ParameterError, match="population"):
-        sweep_from_dict({**parse("[sweep.axes]\nnoise = [0]\n"), "population": {}})
-
-
 def test_the_fingerprint_ignores_descriptions_and_follows_the_seed():
     first = sweep_from_dict(tomllib.loads('description = "x"\n' + BASE + "[sweep.axes]\nnoise = [0, 0.1]\n"))
     second = sweep_from_dict(tomllib.loads('description = "y"\n' + BASE + "[sweep.axes]\nnoise = [0, 0.1]\n"))

@@ -44,6 +44,10 @@ class SpecKind(Protocol):
         """ParameterError if ``data`` is not a valid spec of this kind."""
         ...
 
+    def preflight(self, data: dict[str, Any], plugins: tuple[str, ...], where: str) -> None:
+        """Before anything runs: the plugins the user named load and every strategy is known."""
+        ...
+
     def run(self, data: dict[str, Any], plugins: Sequence[str]) -> tuple[bytes, dict[str, Any]]:
         """One ordinary run of ``data``: its per-run table as Parquet bytes and its headline
         figures (a flat dict of numbers and strings)."""
@@ -100,6 +104,22 @@ class TournamentKind:
         from .spec import spec_from_dict
 
         spec_from_dict(data, where=where)
+
+    def preflight(self, data: dict[str, Any], plugins: tuple[str, ...], where: str) -> None:
+        from .round_robin import (
+            _registry,
+            check_exact_strategies,
+            check_strategy_names,
+            default_registry_loader,
+        )
+        from .spec import spec_from_dict
+
+        registry = _registry(default_registry_loader, plugins)
+        _raise_plugin_errors(registry, plugins)
+        spec = spec_from_dict(data, where=where)
+        check_strategy_names(spec, registry)
+        if spec.exact:
+            check_exact_strategies(spec.strategies, registry)
 
     def run(self, data: dict[str, Any], plugins: Sequence[str]) -> tuple[bytes, dict[str, Any]]:
         import pyarrow as pa
@@ -171,15 +191,153 @@ def _set(data: dict[str, Any], path: Path, value: Any) -> None:
         game["payoffs"] = payoffs
 
 
-def population_kind() -> SpecKind:
-    """The hook for population specs (a spec with a [population] table): return a
-    ``SpecKind`` whose ``run`` is one ordinary population run and whose figures add the
-    winner of the dynamics. Not available in this version."""
-    raise ParameterError(
-        "spec",
-        "[population]",
-        "population specs cannot be swept in this version; sweep a tournament spec",
+def _raise_plugin_errors(registry: Any, plugins: tuple[str, ...]) -> None:
+    for error in getattr(registry, "errors", ()):
+        if getattr(error, "plugin", None) in plugins:
+            raise error  # a plugin the user asked for did not load
+
+
+def _parquet(table: Any) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buffer = io.BytesIO()
+    pq.write_table(
+        table if isinstance(table, pa.Table) else pa.Table.from_pandas(table, preserve_index=False), buffer
     )
+    return buffer.getvalue()
+
+
+class PopulationKind:
+    """Population specs (a [population] table; ``tournaments.population_spec``); a cell is
+    one ``run_population`` in memory. Its Parquet file is the run's strategies table (count,
+    share and mean payoff of every strategy at every recorded tick)."""
+
+    name = "population"
+    SPEC_MODULE = "powergame.tournaments.population_spec"
+    RUN_MODULE = "powergame.tournaments.population_run"
+    GAME = ("payoffs", "exit_cost", "noise")
+    SCALARS = ("size", "ticks", "meet", "breakup")
+    TABLES = ("graph", "initial", "outside", "change")
+    CHANGE = ("rule", "expected_life", "pool", "prob_revision", "prob_experimentation", "beta", "generation")
+    CHANGE_ALSO = ("mutation", "mutation_kind")
+
+    def _spec_module(self) -> Any:
+        import importlib
+
+        return importlib.import_module(self.SPEC_MODULE)
+
+    def base_data(self, data: dict[str, Any], where: str) -> dict[str, Any]:
+        spec = self._spec_module().population_spec_from_dict(data, where=where)
+        base: dict[str, Any] = spec.to_dict()
+        return base
+
+    def resolve(self, parameter: str, where: str) -> Path:
+        parts = parameter.split(".")
+        if parts[0] == "population" and len(parts) > 1:
+            parts = parts[1:]
+        if parts[0] == "game" and len(parts) == 2:
+            parts = parts[1:]
+        key, rest = parts[0], parts[1:]
+        if key in self.GAME and not rest:
+            return ("game", key)
+        if key in self.SCALARS and not rest:
+            return ("population", key)
+        if key in (*self.CHANGE, *self.CHANGE_ALSO) and not rest:
+            return ("population", "change", key)
+        if key in self.TABLES and rest:
+            return ("population", key, *rest)
+        known = [*self.GAME, *self.SCALARS, *self.CHANGE, *self.CHANGE_ALSO, "graph.<key>", "outside.<key>"]
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f"did you mean {close[0]!r}? " if close and close[0] != key else ""
+        raise ParameterError(
+            f"{where}: sweep parameter",
+            parameter,
+            f"unknown for a population spec; {hint}allowed: {', '.join(known)} "
+            "(or any key of [population.graph], [population.outside], [population.change])",
+        )
+
+    def cell_data(self, base: dict[str, Any], values: dict[str, Any], seed: int) -> dict[str, Any]:
+        data = copy.deepcopy(base)
+        for parameter, value in values.items():
+            *parents, last = self.resolve(parameter, "sweep")
+            table = data
+            for part in parents:
+                table = table.setdefault(part, {})
+            table[last] = value
+        data["seed"] = seed
+        return data
+
+    def check(self, data: dict[str, Any], where: str) -> None:
+        self._spec_module().population_spec_from_dict(data, where=where)
+
+    def preflight(self, data: dict[str, Any], plugins: tuple[str, ...], where: str) -> None:
+        from powergame.registry import load_registry
+
+        registry = load_registry(plugins)
+        _raise_plugin_errors(registry, plugins)
+        for name in self._spec_module().population_spec_from_dict(data, where=where).strategies:
+            registry.get(name)
+
+    def run(self, data: dict[str, Any], plugins: Sequence[str]) -> tuple[bytes, dict[str, Any]]:
+        import importlib
+
+        from powergame.registry import load_registry
+
+        spec = self._spec_module().population_spec_from_dict(data)
+        registry = load_registry(tuple(plugins))
+        results = importlib.import_module(self.RUN_MODULE).run_population(
+            spec, None, quiet=True, plugins=tuple(plugins), registry=registry
+        )
+        families = {name: registry.get(name).classifier["family"] for name in spec.strategies}
+        return _parquet(results.strategies), population_figures(results, families)
+
+
+def population_figures(results: Any, families: dict[str, str]) -> dict[str, Any]:
+    """A population run's headline figures: of its relationships, the share still on at
+    the end (lasted) and the shares that ended by a leave and by a breakup; at the last
+    recorded tick the share coupled, the winner (the most common strategy) and per
+    family its share of the population and its mean payoff per tick."""
+    figures: dict[str, Any] = {}
+    relationships = results.relationships
+    if relationships is not None and len(relationships):
+        figures["relationships"] = len(relationships)
+        figures["share_lasted"] = float(relationships["censored"].astype(bool).mean())
+        how = relationships["how"].astype("string")
+        for way in ("leave", "breakup"):
+            figures[f"share_ended_by_{way}"] = float((how == way).fillna(False).mean())
+    timeseries = results.timeseries
+    if len(timeseries):
+        figures["coupled"] = float(timeseries["coupled"].iloc[-1])
+    strategies = results.strategies
+    last = strategies[strategies["tick"] == strategies["tick"].max()].copy()
+    last["strategy"] = last["strategy"].astype(str)
+    last = last.sort_values(["count", "strategy"], ascending=[False, True])
+    figures["winner"] = str(last["strategy"].iloc[0]) if len(last) else None
+    figures["winner_share"] = float(last["share"].iloc[0]) if len(last) else float("nan")
+    last["family"] = last["strategy"].map(families)
+    for family, rows in last.groupby("family", sort=True):
+        count = float(rows["count"].sum())
+        payoff = rows["mean_payoff"].astype(float)
+        figures[f"share.{family}"] = float(rows["share"].sum())
+        figures[f"score.{family}"] = (
+            float((payoff.fillna(0) * rows["count"]).sum() / count) if count else float("nan")
+        )
+    return figures
+
+
+def population_kind() -> SpecKind:
+    """Population specs (a spec with a [population] table), when this installation has
+    them (``tournaments.population_spec`` and ``population_run``)."""
+    import importlib.util
+
+    if importlib.util.find_spec(PopulationKind.SPEC_MODULE) is None:
+        raise ParameterError(
+            "spec",
+            "[population]",
+            "population specs cannot be swept by this installation (no population runs); sweep a tournament spec",
+        )
+    return PopulationKind()
 
 
 KINDS: dict[str, Callable[[], SpecKind]] = {"tournament": TournamentKind, "population": population_kind}

@@ -30,12 +30,16 @@ FIGURES = {
     "share_lasted": "share of its relationships that lasted",
     "share_left": "share of its relationships it left",
     "share_was_left": "share of its relationships in which it was left",
+    "share": "share of the population at the end",  # population runs
 }
 RELATIONSHIPS = {
     "share_lasted": "lasted",
     "share_left_by_A": "left by A",
     "share_left_by_B": "left by B",
     "share_left_by_both": "left by both",
+    "share_ended_by_leave": "ended by a leave",  # population runs
+    "share_ended_by_breakup": "broken up",
+    "coupled": "agents coupled at the end",
 }
 FAMILY_COLOURS = {"trust-building": "#1b9e77", "withholding": "#d95f02", "neutral": "#7570b3"}
 MAX_LINE_AXES = 4
@@ -116,7 +120,7 @@ def plot_relationships(done: pd.DataFrame, axis: str, values: list[Any]) -> Figu
             ax.errorbar(xs, means, yerr=spreads, marker="o", capsize=3, label=label)
     _label_x(ax, axis, xs, labels)
     ax.set_ylim(-0.02, 1.02)
-    ax.set_ylabel("share of relationships")
+    ax.set_ylabel("share")
     ax.set_title(f"How relationships ended, over {axis}")
     ax.legend(fontsize="small")
     ax.grid(alpha=0.3)

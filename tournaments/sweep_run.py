@@ -219,19 +219,7 @@ def run_sweep(
 
 def _preflight(spec: SweepSpec, plugins: tuple[str, ...]) -> None:
     """Fail before anything runs: the plugins the user named load, every strategy is known."""
-    if spec.kind != "tournament":
-        return
-    from .round_robin import _registry, check_exact_strategies, check_strategy_names, default_registry_loader
-    from .spec import spec_from_dict
-
-    registry = _registry(default_registry_loader, plugins)
-    for error in getattr(registry, "errors", ()):
-        if getattr(error, "plugin", None) in plugins:
-            raise error
-    base = spec_from_dict(spec.base, where=spec.source or "spec")
-    check_strategy_names(base, registry)
-    if base.exact:
-        check_exact_strategies(base.strategies, registry)
+    kind_for(spec.kind).preflight(spec.base, plugins, spec.source or "spec")
 
 
 def _plugin_paths(plugins: tuple[str, ...]) -> list[str]:
@@ -421,11 +409,15 @@ def _write_table(folder: Path, table: Any) -> None:
 def point_means(spec: SweepSpec, table: Any) -> list[dict[str, Any]]:
     """Per point: its values, how many replicates finished and the mean of every numeric
     figure over them."""
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
     done = table[table["status"] == "done"]
     numeric = [
         c
         for c in table.columns
-        if c not in (*CELL_COLUMNS, *spec.axis_names, "status", "error", "best_strategy")
+        if c not in (*CELL_COLUMNS, *spec.axis_names)
+        and is_numeric_dtype(table[c])
+        and not is_bool_dtype(table[c])
     ]
     means = []
     for point, values in enumerate(spec.points):
@@ -488,7 +480,8 @@ def load_sweep_table(folder: str | os.PathLike[str]) -> Any:
 
 
 def load_cell(folder: str | os.PathLike[str], index: int) -> Any:
-    """The per-run table of one cell (for a tournament, the per-match DataFrame)."""
+    """The per-run table of one cell: for a tournament the per-match DataFrame, for a
+    population run its strategies table."""
     import pyarrow.parquet as pq
 
     from . import storage
@@ -496,4 +489,6 @@ def load_cell(folder: str | os.PathLike[str], index: int) -> Any:
     path = Path(folder) / CELLS_DIR / f"{_cell_name(index)}.parquet"
     if not path.is_file():
         raise ParameterError("cell", index, f"has no table in {folder} (not run, or failed)")
+    if "match_id" not in pq.read_schema(path).names:  # not a tournament's per-match table
+        return pq.read_table(path).to_pandas()
     return storage.table_to_frame(pq.read_table(path, schema=storage.schema_of_file(path)))
