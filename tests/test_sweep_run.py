@@ -99,6 +99,14 @@ def test_plugin_files_travel_with_the_cells(tmp_path):
     assert outcome.error is None and outcome.figures["matches"] == 8  # 4 ordered pairs, 2 repetitions
 
 
+def test_plugins_named_in_the_environment_are_sent_once(tmp_path, monkeypatch):
+    plugin = write_plugin(tmp_path)
+    monkeypatch.setenv("POWERGAME_PLUGINS", str(plugin))
+    spec = load_sweep(write_spec(tmp_path, ["Sweep Fragile", "Voice"], "noise = [0.0, 0.1]"))
+    result = run_sweep(spec, tmp_path / "out", LocalExecutor(2))
+    assert result.failed == [] and list(result.cells["matches"]) == [8, 8]
+
+
 def test_a_strategy_unknown_on_the_worker_says_how_to_install_it(tmp_path):
     spec = load_sweep(write_spec(tmp_path, ["Voice", "Loyal"], "noise = [0.0]"))
     data = spec.cell_data(spec.cells()[0]) | {"strategies": ["Voice", "Installed Elsewhere"]}

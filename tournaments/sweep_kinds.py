@@ -130,7 +130,9 @@ class TournamentKind:
         from .spec import spec_from_dict
 
         spec = spec_from_dict(data)
-        result = run_tournament(spec, None, processes=1, quiet=True, plugins=tuple(plugins))
+        result = run_tournament(
+            spec, None, processes=1, quiet=True, plugins=tuple(plugins), registry_loader=sent_plugins_registry
+        )
         matches = result.matches
         exact = "exact" in matches.columns
         table = pa.Table.from_pandas(
@@ -139,6 +141,14 @@ class TournamentKind:
         buffer = io.BytesIO()
         pq.write_table(table, buffer)
         return buffer.getvalue(), tournament_figures(matches, result.summary["headline"])
+
+
+def sent_plugins_registry(plugins: tuple[str, ...]) -> Any:
+    """A cell's registry: the installed strategies and the plugin files sent with the cell,
+    not the worker's own POWERGAME_PLUGINS (the sent files include the sender's)."""
+    from powergame.registry import load_registry
+
+    return load_registry(list(plugins), env=False)
 
 
 def tournament_figures(matches: Any, headline: dict[str, Any]) -> dict[str, Any]:
@@ -285,7 +295,7 @@ class PopulationKind:
         from powergame.registry import load_registry
 
         spec = self._spec_module().population_spec_from_dict(data)
-        registry = load_registry(tuple(plugins))
+        registry = load_registry(tuple(plugins), env=False)  # the sent files include POWERGAME_PLUGINS
         results = importlib.import_module(self.RUN_MODULE).run_population(
             spec, None, quiet=True, plugins=tuple(plugins), registry=registry
         )
