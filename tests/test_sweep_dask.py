@@ -1,10 +1,10 @@
-"""Sweeps on real Dask clusters: a LocalCluster of 2 worker processes, and a `dask scheduler`
-with two `dask worker` processes on 127.0.0.1. Same results as one local process; a worker
-killed mid-sweep, a cell that raises."""
+"""Sweeps on real Dask clusters: the LocalCluster of 2 worker processes that `--dask -p 2`
+starts, and a `dask scheduler` with two `dask worker` processes on 127.0.0.1 driven through
+`--scheduler`. Same results as one local process; a worker killed mid-sweep; a cell that
+raises."""
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import signal
@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from powergame.tournaments.sweep_executors import DaskExecutor
+from powergame.tournaments import sweep_executors
+from powergame.tournaments.sweep_executors import DaskExecutor, make_executor
 from powergame.tournaments.sweep_run import run_sweep
 from powergame.tournaments.sweep_spec import load_sweep
 from tests.sweep_helpers import assert_same_results, write_plugin, write_spec
@@ -28,53 +29,41 @@ distributed = pytest.importorskip("distributed")
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[object]:
-    """A LocalCluster of 2 worker processes (one thread each), closed at the end."""
-    local = distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=":0",
-        silence_logs=logging.CRITICAL,
-    )
-    try:
-        yield local
-    finally:
-        local.close()
+def local_cluster() -> Iterator[DaskExecutor]:
+    """What `--dask -p 2` starts: a LocalCluster of 2 worker processes, closed at the end."""
+    with DaskExecutor(None, 2) as executor:
+        yield executor
 
 
-def test_dask_gives_the_same_results_as_one_local_process(tmp_path, monkeypatch, capsys):
-    spec_file = write_spec(tmp_path, ["Out-for-Tat", "Voice", "Hit and Run"], "noise = [0.0, 0.1]", 2)
-    run_sweep(load_sweep(spec_file), tmp_path / "serial")
-    code, out, _ = invoke(
-        monkeypatch,
-        capsys,
-        "sweep",
-        str(spec_file),
-        "--out",
-        str(tmp_path / "dask"),
-        "--dask",
-        "-p",
-        "2",
-        "-q",
-    )
-    assert code == 0, out
+def test_a_local_cluster_gives_the_same_results_as_one_local_process(local_cluster, tmp_path):
+    spec = load_sweep(write_spec(tmp_path, ["Out-for-Tat", "Voice", "Hit and Run"], "noise = [0.0, 0.1]", 2))
+    run_sweep(spec, tmp_path / "serial")
+    result = run_sweep(spec, tmp_path / "dask", local_cluster)
+    assert result.summary["executor"]["executor"] == "dask-local"
+    assert result.summary["executor"]["workers"] == 2
     assert_same_results(tmp_path / "serial", tmp_path / "dask")
 
 
-def test_a_worker_killed_mid_sweep_has_its_cell_rerun_elsewhere(cluster, tmp_path):
+def test_the_dask_flag_starts_a_local_cluster_of_the_asked_size(monkeypatch):
+    started = []
+    monkeypatch.setattr(sweep_executors, "DaskExecutor", lambda *args: started.append(args) or "cluster")
+    assert make_executor(dask=True, processes=3) == "cluster"
+    assert make_executor(scheduler="tcp://10.0.0.5:8786") == "cluster"
+    assert started == [(None, 3), ("tcp://10.0.0.5:8786",)]
+
+
+def test_a_worker_killed_mid_sweep_has_its_cell_rerun_elsewhere(local_cluster, tmp_path):
     plugin = str(write_plugin(tmp_path, delay=0.03))
     spec = load_sweep(write_spec(tmp_path, ["Sweep Slow", "Voice"], "noise = [0.0, 0.1]", 2))
     outcome: dict[str, object] = {}
 
     def sweep() -> None:
         try:
-            with DaskExecutor(cluster.scheduler_address) as executor:
-                outcome["result"] = run_sweep(spec, tmp_path / "dask", executor, plugins=[plugin])
+            outcome["result"] = run_sweep(spec, tmp_path / "dask", local_cluster, plugins=[plugin])
         except BaseException as exc:  # handed to the test thread
             outcome["error"] = exc
 
-    with distributed.Client(cluster) as client:
+    with distributed.Client(local_cluster.cluster) as client:
         thread = threading.Thread(target=sweep)
         thread.start()
         victim, deadline = None, time.monotonic() + 60
@@ -97,17 +86,15 @@ def test_a_worker_killed_mid_sweep_has_its_cell_rerun_elsewhere(cluster, tmp_pat
     assert_same_results(tmp_path / "serial", tmp_path / "dask")
 
 
-def test_a_cell_that_raises_is_recorded_and_resume_reruns_only_it(cluster, tmp_path):
+def test_a_cell_that_raises_is_recorded_and_resume_reruns_only_it(local_cluster, tmp_path):
     plugin = write_plugin(tmp_path, broken=1.5)
     spec = load_sweep(write_spec(tmp_path, ["Sweep Fragile", "Voice"], "outside_options.A = [0.5, 1.5, 2.5]"))
-    with DaskExecutor(cluster.scheduler_address) as executor:
-        first = run_sweep(spec, tmp_path / "out", executor, plugins=[str(plugin)])
+    first = run_sweep(spec, tmp_path / "out", local_cluster, plugins=[str(plugin)])
     assert [(f["cell"], f["values"]) for f in first.failed] == [(1, {"outside_options.A": 1.5})]
     assert "fragile at v = 1.5" in first.failed[0]["error"]
     assert first.summary["counts"]["done"] == 2
     write_plugin(tmp_path)  # fixed
-    with DaskExecutor(cluster.scheduler_address) as executor:
-        second = run_sweep(spec, tmp_path / "out", executor, resume=True, plugins=[str(plugin)])
+    second = run_sweep(spec, tmp_path / "out", local_cluster, resume=True, plugins=[str(plugin)])
     counts = second.summary["counts"]
     assert (counts["run"], counts["resumed"], counts["done"], counts["failed"]) == (1, 2, 3, 0)
 
@@ -169,15 +156,17 @@ def scheduler_address(tmp_path: Path) -> Iterator[str]:
             client.wait_for_workers(2, timeout=60)
         yield address
     finally:
-        for process in reversed(processes):  # workers first, then the scheduler
-            if process.poll() is None:
-                process.terminate()
-        for process in reversed(processes):
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=20)
+        # The workers first (they say goodbye to the scheduler), then the scheduler.
+        for group in (processes[1:], processes[:1]):
+            for process in group:
+                if process.poll() is None:
+                    process.terminate()
+            for process in group:
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=20)
         assert all(process.poll() is not None for process in processes)
 
 

@@ -106,15 +106,12 @@ class TournamentKind:
         spec_from_dict(data, where=where)
 
     def preflight(self, data: dict[str, Any], plugins: tuple[str, ...], where: str) -> None:
-        from .round_robin import (
-            _registry,
-            check_exact_strategies,
-            check_strategy_names,
-            default_registry_loader,
-        )
+        from powergame.registry import load_registry
+
+        from .round_robin import check_exact_strategies, check_strategy_names
         from .spec import spec_from_dict
 
-        registry = _registry(default_registry_loader, plugins)
+        registry = load_registry(list(plugins))  # fresh: POWERGAME_PLUGINS may have changed
         _raise_plugin_errors(registry, plugins)
         spec = spec_from_dict(data, where=where)
         check_strategy_names(spec, registry)
