@@ -86,7 +86,9 @@ def test_cell_seeds_depend_on_the_master_seed_and_the_index_only():
     large = sweep_from_dict(parse("[sweep]\nreplicates = 2\n[sweep.axes]\nnoise = [0, 0.1, 0.2, 0.3]\n"))
     assert [c.seed for c in small.cells()] == [c.seed for c in large.cells()][:4]
     assert [c.seed for c in small.cells()] == [cell_seed(7, i) for i in range(4)]
-    assert [c.seed for c in small.with_seed(8).cells()] != [c.seed for c in small.cells()]
+    reseeded = sweep_from_dict(parse("[sweep.axes]\nnoise = [0, 0.1]\n"), where="s.toml").with_seed(8)
+    assert [c.seed for c in reseeded.cells()] == [cell_seed(8, i) for i in range(2)]
+    assert reseeded.source == "s.toml" and reseeded.base["seed"] == 8
 
 
 @given(st.integers(0, 2**63 - 1), st.integers(0, 10**6))

@@ -32,6 +32,7 @@ so a cell's result does not depend on where, when or next to what it ran.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import difflib
 import hashlib
 import itertools
@@ -136,9 +137,7 @@ class SweepSpec:
         base = copy.deepcopy(self.base)
         base["seed"] = seed
         kind_for(self.kind).check(base, "--seed")
-        return SweepSpec(
-            self.name, self.kind, base, self.axes, self.points, self.grid, self.replicates, self.description
-        )
+        return dataclasses.replace(self, base=base)
 
 
 def cell_seed(master: int, index: int) -> int:
