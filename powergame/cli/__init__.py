@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "strategies": ("powergame.cli.strategies", "strategies", "List the registered strategies."),
     "run": ("powergame.cli.tournament", "run", "Run a tournament from a TOML spec."),
     "tournament": ("powergame.cli.tournament", "tournament", "Run an ad-hoc round-robin tournament."),
+    "sweep": ("powergame.cli.sweep", "sweep", "Run a parameter sweep (local processes or a Dask cluster)."),
     "report": ("powergame.cli.report", "report", "Render plots and an HTML page for a results folder."),
     "replay": ("powergame.cli.replay", "replay", "Replay one match of a results folder from its seed."),
     "evolve": ("powergame.cli.evolve", "evolve", "Run a population: a relationship market on a graph."),
