@@ -11,8 +11,9 @@ from __future__ import annotations
 import random
 import secrets
 
+from powergame import time_limit
 from powergame.actions import Action
-from powergame.errors import ParameterError, StrategyError
+from powergame.errors import MatchTimeLimitError, ParameterError, StrategyError
 from powergame.game import Game
 from powergame.player import HistoryWriteError, Player
 from powergame.result import MatchResult
@@ -34,7 +35,21 @@ def derive_seeds(seed: int, count: int) -> list[int]:
 
 def play_match(game: Game, player_a: Player, player_b: Player, seed: int | None = None) -> MatchResult:
     """Play one match; ``player_a`` takes role A. The same ``seed`` gives the same result
-    (``seed=None`` draws one, recorded in the result)."""
+    (``seed=None`` draws one, recorded in the result). Under a per-match time limit
+    (``powergame.time_limit``) a match that runs past it raises ``MatchTimeLimitError``."""
+    limit = time_limit.match_time_limit()
+    if not limit or not time_limit.can_arm():
+        return _play(game, player_a, player_b, seed)
+    if seed is None:
+        seed = secrets.randbits(63)
+    try:
+        with time_limit.alarm(limit):
+            return _play(game, player_a, player_b, seed)
+    except time_limit.Expired:
+        raise MatchTimeLimitError(player_a.name, player_b.name, seed, limit) from None
+
+
+def _play(game: Game, player_a: Player, player_b: Player, seed: int | None) -> MatchResult:
     if player_a is player_b:
         raise ParameterError(
             "players", player_a.name, "must be two distinct instances (use two objects for self-play)"

@@ -58,3 +58,27 @@ class PluginError(PowerGameError):
         self.reason = reason
         self.init_args = (plugin, reason)
         super().__init__(f"plugin {plugin!r}: {reason}")
+
+
+class WorkLimitError(PowerGameError):
+    """The work a command would do is estimated above a limit (``powergame.work``)."""
+
+    def __init__(self, message: str) -> None:
+        self.init_args = (message,)
+        super().__init__(message)
+
+
+class MatchTimeLimitError(PowerGameError):
+    """A match ran past the per-match time limit (``powergame.time_limit``)."""
+
+    def __init__(self, player_a: str, player_b: str, seed: int, seconds: float) -> None:
+        self.player_a = player_a
+        self.player_b = player_b
+        self.seed = seed
+        self.seconds = seconds
+        self.init_args = (player_a, player_b, seed, seconds)
+        super().__init__(
+            f"the match {player_a!r} (A) vs {player_b!r} (B), seed {seed}, ran past the per-match time "
+            f"limit of {seconds:g} s (a strategy that does not return?); raise the limit with "
+            "--match-timeout SECONDS (0: no limit)"
+        )
