@@ -75,9 +75,18 @@ def default_registry_loader(plugins: tuple[str, ...]) -> RegistryLike:
     return registry
 
 
-@functools.lru_cache(maxsize=8)
 def _registry(loader: RegistryLoader, plugins: tuple[str, ...]) -> RegistryLike:
-    # Loading plugins imports modules; each worker process does it once per run.
+    from powergame.plugins import env_plugin_paths
+
+    return _cached_registry(loader, plugins, tuple(env_plugin_paths()))
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_registry(
+    loader: RegistryLoader, plugins: tuple[str, ...], environment: tuple[str, ...]
+) -> RegistryLike:
+    # Loading plugins imports modules; each worker process does it once per run (the
+    # POWERGAME_PLUGINS files are part of the key: they are loaded too).
     return loader(plugins)
 
 
