@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+MAX_SHOWN = 80  # characters of a bad value an error message shows
+
+
+def shorten(value: object) -> str:
+    """``repr(value)``, cut to about ``MAX_SHOWN`` characters (a huge value is not echoed whole)."""
+    text = repr(value)
+    if len(text) <= MAX_SHOWN:
+        return text
+    return f"{text[: MAX_SHOWN - 20]}... ({len(text):,} characters)"
+
 
 class PowerGameError(Exception):
     """Base class of every error powergame raises on purpose.
@@ -23,7 +33,7 @@ class ParameterError(PowerGameError, ValueError):
         self.value = value
         self.allowed = allowed
         self.init_args = (name, value, allowed)
-        super().__init__(f"{name} = {value!r} is not allowed: {allowed}")
+        super().__init__(f"{name} = {shorten(value)} is not allowed: {allowed}")
 
 
 class StrategyError(PowerGameError):

@@ -88,6 +88,8 @@ def load_plugin_file(path: str | Path) -> PluginContents:
     """Import a plugin file and return its contents (PluginError if it cannot)."""
     shown = str(path)
     file = Path(path).expanduser()
+    if "\x00" in shown:
+        raise PluginError(shown, "is not a file path (it holds a NUL character)")
     if not file.is_file():
         reason = "is a directory, not a .py file" if file.is_dir() else "file not found"
         raise PluginError(shown, reason)

@@ -368,6 +368,9 @@ def check_strategy_names(spec: TournamentSpec, registry: RegistryLike) -> None:
     for index, name in enumerate(spec.strategies):
         try:
             display = registry.get(name).name
+            canonical = getattr(registry, "canonical_name", None)
+            if canonical is not None:
+                display = canonical(name)
             if display in resolved:
                 raise ParameterError(
                     "strategies", name, f"names the same strategy as {resolved[display]!r}; list each once"
