@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-MAX_SHOWN = 80  # characters of a bad value an error message shows
+MAX_SHOWN = 200  # characters of a bad value an error message shows
 
 
 def shorten(value: object) -> str:
@@ -10,7 +10,7 @@ def shorten(value: object) -> str:
     text = repr(value)
     if len(text) <= MAX_SHOWN:
         return text
-    return f"{text[: MAX_SHOWN - 20]}... ({len(text):,} characters)"
+    return f"{text[: MAX_SHOWN - 30]}... ({len(text):,} characters)"
 
 
 class PowerGameError(Exception):
