@@ -26,6 +26,8 @@ BYTES_PER_STORED_ROUND = 4.0
 # the result's tuples), and more per round when the whole transcript is printed.
 BYTES_PER_PLAYED_ROUND = 250.0
 BYTES_PER_PRINTED_ROUND = 1200.0
+# Bytes per round of an exact pairing's series (its survival curve and round distributions).
+BYTES_PER_SERIES_ROUND = 48.0
 GB = 1e9
 
 
@@ -38,6 +40,7 @@ class WorkEstimate:
     matches: int
     rounds_per_match: float
     memory_bytes: float
+    exact: bool = False  # pairings solved exactly (the rounds are those of their series)
 
     @property
     def rounds(self) -> float:
@@ -46,10 +49,15 @@ class WorkEstimate:
 
     def describe(self) -> str:
         """``about 2e+11 rounds (1,000,000 matches x 200,000 expected rounds) and 800 GB``."""
-        unit = "match" if self.matches == 1 else "matches"
+        if self.exact:
+            unit = "pairing" if self.matches == 1 else "pairings"
+            per = "rounds of series solved exactly"
+        else:
+            unit = "match" if self.matches == 1 else "matches"
+            per = "expected rounds"
         return (
             f"about {_number(self.rounds)} rounds ({self.matches:,} {unit} x "
-            f"{_number(self.rounds_per_match)} expected rounds) and {_size(self.memory_bytes)} of memory"
+            f"{_number(self.rounds_per_match)} {per}) and {_size(self.memory_bytes)} of memory"
         )
 
 
@@ -61,15 +69,33 @@ def match_estimate(game: Game, printed: bool = False) -> WorkEstimate:
 
 
 def tournament_estimate(game: Game, matches: int, exact: bool = False) -> WorkEstimate:
-    """The work of ``matches`` matches of ``game`` (in exact mode: pairings solved once,
-    each with its survival curve)."""
+    """The work of ``matches`` matches of ``game``. In exact mode ``matches`` pairings are
+    solved once each: the work per pairing is the length of its per-round series (the
+    survival curve, and under a continuation probability the E[total / n] series, which
+    runs until w^t is negligible: about 30 / (1 - w) rounds)."""
     rounds = game.expected_horizon
     if exact:
-        # a Markov chain per pairing: no rounds are played; its survival curve is stored
-        curve = min(rounds, 100_000.0)
-        return WorkEstimate("this tournament", matches, 0.0, matches * (BYTES_PER_MATCH_ROW + 8 * curve))
+        length = exact_series_length(game)
+        return WorkEstimate(
+            "this tournament",
+            matches,
+            length,
+            matches * (BYTES_PER_MATCH_ROW + BYTES_PER_SERIES_ROUND * length),
+            exact=True,
+        )
     memory = matches * (BYTES_PER_MATCH_ROW + BYTES_PER_STORED_ROUND * rounds)
     return WorkEstimate("this tournament", matches, rounds, memory)
+
+
+def exact_series_length(game: Game) -> float:
+    """Rounds of the per-round series an exact solution computes (``powergame.exact``)."""
+    from powergame.exact import MAX_SURVIVAL_LENGTH, SERIES_TOLERANCE
+
+    if game.continuation is None:
+        return float(min(game.expected_horizon, MAX_SURVIVAL_LENGTH))
+    if game.continuation == 0.0:
+        return 1.0
+    return max(1.0, math.ceil(math.log(SERIES_TOLERANCE) / math.log(game.continuation)))
 
 
 def check_limit(name: str, value: float | None, default: float) -> float:
