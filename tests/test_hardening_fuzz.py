@@ -146,7 +146,7 @@ def documents(draw: st.DrawFn) -> str:
     return "\n".join(lines) + "\n"
 
 
-@settings(max_examples=30)
+@settings(max_examples=20)
 @given(documents())
 def test_any_spec_file_runs_or_is_one_error_line(document: str) -> None:
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -192,7 +192,7 @@ def argument_lists(draw: st.DrawFn) -> list[str]:
     return args
 
 
-@settings(max_examples=40)
+@settings(max_examples=30)
 @given(argument_lists())
 def test_any_argument_list_runs_or_is_one_error_line(args: list[str]) -> None:
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -92,9 +92,7 @@ def test_the_partner_keeps_its_true_record():
 def test_check_flags_a_strategy_that_changes_a_history(monkeypatch, capsys):
     from powergame.cli import main
 
-    monkeypatch.setattr(
-        sys, "argv", ["powergame", "check", "Fixture Forges Partner", "--plugin", str(FIXTURE)]
-    )
+    monkeypatch.setattr(sys, "argv", ["powergame", "check", "Fixture Appends Own", "--plugin", str(FIXTURE)])
     monkeypatch.delenv("POWERGAME_PLUGINS", raising=False)
     with pytest.raises(SystemExit) as exit_info:
         main()

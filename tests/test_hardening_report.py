@@ -111,11 +111,11 @@ def _many(count: int):
 def test_a_large_ranking_shows_the_best_and_worst_and_summarises_the_rest():
     from powergame.tournaments.report import SHOWN_AT_EACH_END, plot_ranking, plot_survival_by_strategy
 
-    matches = _many(60)
+    matches = _many(25)
     figure = plot_ranking(matches)
     labels = [tick.get_text() for tick in figure.axes[0].get_yticklabels()]
     assert len(labels) == 2 * SHOWN_AT_EACH_END + 1
-    assert any("50 others" in label for label in labels)
+    assert any("15 others" in label for label in labels)
     width, height = figure.get_size_inches() * figure.dpi
     assert height < 1000
     legend = plot_survival_by_strategy(matches).axes[0].get_legend()
