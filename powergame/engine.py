@@ -87,6 +87,9 @@ def _play(game: Game, player_a: Player, player_b: Player, seed: int | None) -> M
     payoffs_a: list[float] = []
     payoffs_b: list[float] = []
     offers_a, offers_b = hist_a.stakes, hist_b.stakes
+    # list.append bound to each record: past the read-only face, as fast as a method call
+    record_a, record_b = _append.__get__(hist_a), _append.__get__(hist_b)
+    offer_a, offer_b = _append.__get__(offers_a), _append.__get__(offers_b)
     left_by: str | None = None
     exit_round: int | None = None
     who = player_a
@@ -119,12 +122,10 @@ def _play(game: Game, player_a: Player, player_b: Player, seed: int | None) -> M
                     act_a = D if act_a is C else C
                 if uniform() < noise:
                     act_b = D if act_b is C else C
-            if player_a.history is not hist_a or player_b.history is not hist_b:
-                _replaced_history(player_a, hist_a, player_b, t)
-            _append(hist_a, act_a)
-            _append(hist_b, act_b)
-            _append(offers_a, x_a)
-            _append(offers_b, x_b)
+            record_a(act_a)
+            record_b(act_b)
+            offer_a(x_a)
+            offer_b(x_b)
             outcome = (2 if act_a is D else 0) + (1 if act_b is D else 0)
             stake = x_a if x_a < x_b else x_b
             if stake == 1.0:
@@ -140,6 +141,8 @@ def _play(game: Game, player_a: Player, player_b: Player, seed: int | None) -> M
             if leave_b is not None:
                 who = player_b
                 quit_b = _checked_bool(leave_b(player_a), player_b, t)
+            # once per round: a history replaced during this round's calls stops the match
+            # before anything of it is recorded
             if player_a.history is not hist_a or player_b.history is not hist_b:
                 _replaced_history(player_a, hist_a, player_b, t)
             if quit_a or quit_b:
