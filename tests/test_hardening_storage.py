@@ -290,3 +290,9 @@ def test_a_requested_strategy_of_a_broken_plugin_is_an_error(tmp_path: Path, mon
     lines = [line for line in err.splitlines() if line.strip()]
     assert code == 2 and lines[0].startswith("Warning: plugin") and lines[-1].startswith("Error: ")
     assert "Flipper" in lines[-1] and len(lines) == 2
+
+
+def test_force_knows_every_file_the_report_writes():
+    from powergame.tournaments.report import PLOTS
+
+    assert set(PLOTS) | {"report.html", "pairs.csv"} <= set(storage.REPORT_FILES)
