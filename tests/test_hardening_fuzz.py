@@ -3,6 +3,7 @@ one `Error:` line; never a traceback, and memory stays bounded."""
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import io
 import itertools
@@ -10,6 +11,7 @@ import json
 import math
 import os
 import resource
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -20,6 +22,7 @@ from hypothesis import strategies as st
 from powergame.cli import main
 
 WORKDIR = Path(tempfile.mkdtemp(prefix="powergame-fuzz-"))
+atexit.register(shutil.rmtree, WORKDIR, ignore_errors=True)
 COUNTER = itertools.count()
 # Every run is held to little work, so each example stays fast and small.
 LIMITS = ["--max-work", "20000", "--max-memory", "0.3", "--match-timeout", "10"]
