@@ -11,15 +11,16 @@ from __future__ import annotations
 import random
 import secrets
 
-from powergame import streams
+from powergame import streams, time_limit
 from powergame.actions import Action
-from powergame.errors import ParameterError, StrategyError
+from powergame.errors import MatchTimeLimitError, ParameterError, StrategyError
 from powergame.game import Game
-from powergame.player import Player
+from powergame.player import HistoryWriteError, Player
 from powergame.result import MatchResult
 
 C = Action.C
 D = Action.D
+_append = list.append  # the engine writes histories past their read-only face
 
 
 def _overrides(player: Player, method: str) -> bool:
@@ -35,7 +36,21 @@ def derive_seeds(seed: int, count: int) -> list[int]:
 
 def play_match(game: Game, player_a: Player, player_b: Player, seed: int | None = None) -> MatchResult:
     """Play one match; ``player_a`` takes role A. The same ``seed`` gives the same result
-    (``seed=None`` draws one, recorded in the result)."""
+    (``seed=None`` draws one, recorded in the result). Under a per-match time limit
+    (``powergame.time_limit``) a match that runs past it raises ``MatchTimeLimitError``."""
+    limit = time_limit.match_time_limit()
+    if not limit or not time_limit.can_arm():
+        return _play(game, player_a, player_b, seed)
+    if seed is None:
+        seed = secrets.randbits(63)
+    try:
+        with time_limit.alarm(limit):
+            return _play(game, player_a, player_b, seed)
+    except time_limit.Expired:
+        raise MatchTimeLimitError(player_a.name, player_b.name, seed, limit) from None
+
+
+def _play(game: Game, player_a: Player, player_b: Player, seed: int | None) -> MatchResult:
     if player_a is player_b:
         raise ParameterError(
             "players", player_a.name, "must be two distinct instances (use two objects for self-play)"
@@ -73,6 +88,9 @@ def play_match(game: Game, player_a: Player, player_b: Player, seed: int | None 
     payoffs_a: list[float] = []
     payoffs_b: list[float] = []
     offers_a, offers_b = hist_a.stakes, hist_b.stakes
+    # list.append bound to each record: past the read-only face, as fast as a method call
+    record_a, record_b = _append.__get__(hist_a), _append.__get__(hist_b)
+    offer_a, offer_b = _append.__get__(offers_a), _append.__get__(offers_b)
     left_by: str | None = None
     exit_round: int | None = None
     who = player_a
@@ -95,9 +113,9 @@ def play_match(game: Game, player_a: Player, player_b: Player, seed: int | None 
             who = player_b
             act_b = strategy_b(player_a)
             if act_a is not C and act_a is not D:
-                raise StrategyError(player_a.name, t, f"strategy returned {act_a!r}, not C or D")
+                raise StrategyError(player_a.name, t, _bad_action(act_a))
             if act_b is not C and act_b is not D:
-                raise StrategyError(player_b.name, t, f"strategy returned {act_b!r}, not C or D")
+                raise StrategyError(player_b.name, t, _bad_action(act_b))
             if noise:
                 intended_a.append(act_a)
                 intended_b.append(act_b)
@@ -106,10 +124,10 @@ def play_match(game: Game, player_a: Player, player_b: Player, seed: int | None 
                     act_a = D if act_a is C else C
                 if flips >> 32 < noise_threshold:
                     act_b = D if act_b is C else C
-            hist_a.append(act_a)
-            hist_b.append(act_b)
-            offers_a.append(x_a)
-            offers_b.append(x_b)
+            record_a(act_a)
+            record_b(act_b)
+            offer_a(x_a)
+            offer_b(x_b)
             outcome = (2 if act_a is D else 0) + (1 if act_b is D else 0)
             stake = x_a if x_a < x_b else x_b
             if stake == 1.0:
@@ -125,14 +143,25 @@ def play_match(game: Game, player_a: Player, player_b: Player, seed: int | None 
             if leave_b is not None:
                 who = player_b
                 quit_b = _checked_bool(leave_b(player_a), player_b, t)
+            # once per round: a history replaced during this round's calls stops the match
+            # before anything of it is recorded
+            if player_a.history is not hist_a or player_b.history is not hist_b:
+                _replaced_history(player_a, hist_a, player_b, t)
             if quit_a or quit_b:
                 left_by = "both" if quit_a and quit_b else ("A" if quit_a else "B")
                 exit_round = t
                 break
     except StrategyError:
         raise
+    except HistoryWriteError as exc:
+        raise StrategyError(who.name, t, f"tried to change a history ({exc})") from exc
     except Exception as exc:
         raise StrategyError(who.name, t, f"raised {type(exc).__name__}: {exc}") from exc
+    for player, record in ((player_a, hist_a), (player_b, hist_b)):
+        if len(record) != len(payoffs_a) or len(record.stakes) != len(payoffs_a):
+            raise StrategyError(
+                player.name, t, "its history was changed during the match (the engine keeps the record)"
+            )
 
     actions_a, actions_b = _letters(hist_a), _letters(hist_b)
     return MatchResult(
@@ -151,6 +180,22 @@ def play_match(game: Game, player_a: Player, player_b: Player, seed: int | None 
         payoffs_b=tuple(payoffs_b),
         left_by=left_by,
         exit_round=exit_round,
+    )
+
+
+def _bad_action(value: object) -> str:
+    if isinstance(value, str):
+        return f"strategy returned the text {value!r}; return the action C or D (from powergame import C, D)"
+    return f"strategy returned {value!r}; return the action C or D (from powergame import C, D)"
+
+
+def _replaced_history(player_a: Player, hist_a: object, player_b: Player, t: int) -> None:
+    """A strategy replaced a history object: the record is the engine's, so stop."""
+    who = player_a if player_a.history is not hist_a else player_b
+    raise StrategyError(
+        who.name,
+        t,
+        "a history was replaced during the match (the engine keeps the record; read it, never set it)",
     )
 
 

@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+MAX_SHOWN = 200  # characters of a bad value an error message shows
+
+
+def shorten(value: object) -> str:
+    """``repr(value)``, cut to about ``MAX_SHOWN`` characters (a huge value is not echoed whole)."""
+    text = repr(value)
+    if len(text) <= MAX_SHOWN:
+        return text
+    return f"{text[: MAX_SHOWN - 30]}... ({len(text):,} characters)"
+
 
 class PowerGameError(Exception):
     """Base class of every error powergame raises on purpose.
@@ -23,7 +33,7 @@ class ParameterError(PowerGameError, ValueError):
         self.value = value
         self.allowed = allowed
         self.init_args = (name, value, allowed)
-        super().__init__(f"{name} = {value!r} is not allowed: {allowed}")
+        super().__init__(f"{name} = {shorten(value)} is not allowed: {allowed}")
 
 
 class StrategyError(PowerGameError):
@@ -58,3 +68,27 @@ class PluginError(PowerGameError):
         self.reason = reason
         self.init_args = (plugin, reason)
         super().__init__(f"plugin {plugin!r}: {reason}")
+
+
+class WorkLimitError(PowerGameError):
+    """The work a command would do is estimated above a limit (``powergame.work``)."""
+
+    def __init__(self, message: str) -> None:
+        self.init_args = (message,)
+        super().__init__(message)
+
+
+class MatchTimeLimitError(PowerGameError):
+    """A match ran past the per-match time limit (``powergame.time_limit``)."""
+
+    def __init__(self, player_a: str, player_b: str, seed: int, seconds: float) -> None:
+        self.player_a = player_a
+        self.player_b = player_b
+        self.seed = seed
+        self.seconds = seconds
+        self.init_args = (player_a, player_b, seed, seconds)
+        super().__init__(
+            f"the match {player_a!r} (A) vs {player_b!r} (B), seed {seed}, ran past the per-match time "
+            f"limit of {seconds:g} s (a strategy that does not return?); raise the limit with "
+            "--match-timeout SECONDS (0: no limit)"
+        )

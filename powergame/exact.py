@@ -205,6 +205,13 @@ def exact_match(
     game: Game, table_a: StateTable, table_b: StateTable, player_a: str = "A", player_b: str = "B"
 ) -> ExactResult:
     """The expected outcome of ``table_a`` (role A) against ``table_b`` under ``game``."""
+    for role, table in (("table_a", table_a), ("table_b", table_b)):
+        if not isinstance(table, StateTable):
+            raise ParameterError(
+                role,
+                type(table).__name__,
+                "must be a StateTable (from player.state_table()); a player without one can only be simulated",
+            )
     chain = markov_chain(game, table_a, table_b)
     v_a, v_b = game.outside_options
     k_a, k_b = game.exit_costs

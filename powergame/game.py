@@ -20,6 +20,10 @@ from powergame.actions import Action
 from powergame.errors import ParameterError
 
 ROLES = ("A", "B")
+# Payoffs, outside options and exit costs are at most this large in magnitude: sums over
+# any horizon the work limit allows, and the power index's |D_A| + |D_B|, stay exact
+# enough and finite.
+MAX_MAGNITUDE = 1e12
 
 
 def _finite(name: str, value: object) -> float:
@@ -27,6 +31,10 @@ def _finite(name: str, value: object) -> float:
         raise ParameterError(name, value, "must be a finite number")
     if not math.isfinite(value):
         raise ParameterError(name, value, "must be a finite number (not NaN or infinite)")
+    if abs(value) > MAX_MAGNITUDE:
+        raise ParameterError(
+            name, value, f"must be a number between -{MAX_MAGNITUDE:g} and {MAX_MAGNITUDE:g}"
+        )
     return float(value)
 
 
@@ -97,6 +105,12 @@ class Game:
     noise: float = 0.0
 
     def __post_init__(self) -> None:
+        if isinstance(self.payoffs, StagePayoffs) or (
+            isinstance(self.payoffs, (list, tuple))
+            and len(self.payoffs) == 4
+            and not any(isinstance(p, (list, tuple, StagePayoffs)) for p in self.payoffs)
+        ):
+            object.__setattr__(self, "payoffs", (self.payoffs, self.payoffs))  # one matrix for both
         pa, pb = _pair("payoffs", self.payoffs)
         pay = tuple(p if isinstance(p, StagePayoffs) else _stage(p) for p in (pa, pb))
         object.__setattr__(self, "payoffs", pay)

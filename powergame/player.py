@@ -31,15 +31,52 @@ CLASSIFIER_KEYS: dict[str, str] = {
 }
 
 
+class HistoryWriteError(TypeError):
+    """A strategy tried to change a history: the engine alone keeps the record."""
+
+
+def _refuse(self: object, *args: object, **kwargs: object) -> None:
+    raise HistoryWriteError("histories are read-only; the engine keeps the record")
+
+
+_MUTATORS = (
+    "append",
+    "extend",
+    "insert",
+    "pop",
+    "remove",
+    "clear",
+    "sort",
+    "reverse",
+    "__setitem__",
+    "__delitem__",
+    "__iadd__",
+    "__imul__",
+)
+
+
+class Stakes(list[float]):
+    """The stakes one partner offered, oldest first: a read-only list."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_stakes_of, (list(self),))
+
+
 class History(list[Action]):
     """The actions one partner played (after noise), oldest first, plus the stakes it
-    offered: ``history[-1]`` is the last action, ``history.stakes[-1]`` the last stake."""
+    offered: ``history[-1]`` is the last action, ``history.stakes[-1]`` the last stake.
+
+    A history is read-only: every method that would change it raises
+    ``HistoryWriteError``, so a strategy cannot alter its own or its partner's record.
+    The engine adds each round with ``record_round``."""
 
     __slots__ = ("stakes",)
 
     def __init__(self) -> None:
         super().__init__()
-        self.stakes: list[float] = []
+        self.stakes: Stakes = Stakes()
 
     @property
     def cooperations(self) -> int:
@@ -51,8 +88,43 @@ class History(list[Action]):
         """How many rounds this partner withheld."""
         return self.count(Action.D)
 
+    def copy(self) -> list[Action]:  # type: ignore[override]
+        """A plain (writable) list of the actions."""
+        return list(self)
+
     def __repr__(self) -> str:
         return "History(" + "".join(a.name for a in self) + ")"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickle would rebuild a list subclass with append, which a history refuses
+        return (_history_of, (list(self), list(self.stakes)))
+
+
+def _stakes_of(stakes: list[float]) -> Stakes:
+    rebuilt = Stakes()
+    list.extend(rebuilt, stakes)
+    return rebuilt
+
+
+def _history_of(actions: list[Action], stakes: list[float]) -> History:
+    rebuilt = History()
+    list.extend(rebuilt, actions)
+    list.extend(rebuilt.stakes, stakes)
+    return rebuilt
+
+
+for _name in _MUTATORS:
+    setattr(History, _name, _refuse)
+    setattr(Stakes, _name, _refuse)
+
+_append_action = list.append
+_append_stake = list.append
+
+
+def record_round(history: History, action: Action, stake: float) -> None:
+    """Add one round to ``history`` (the engine's and the testing kit's way in)."""
+    _append_action(history, action)
+    _append_stake(history.stakes, stake)
 
 
 def classifier(

@@ -22,7 +22,7 @@ import hashlib
 import importlib.util
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType, TracebackType
@@ -88,6 +88,8 @@ def load_plugin_file(path: str | Path) -> PluginContents:
     """Import a plugin file and return its contents (PluginError if it cannot)."""
     shown = str(path)
     file = Path(path).expanduser()
+    if "\x00" in shown:
+        raise PluginError(shown, "is not a file path (it holds a NUL character)")
     if not file.is_file():
         reason = "is a directory, not a .py file" if file.is_dir() else "file not found"
         raise PluginError(shown, reason)
@@ -188,3 +190,33 @@ def _last_line_in(tb: TracebackType | None, filename: str) -> int | None:
             line = tb.tb_lineno
         tb = tb.tb_next
     return line
+
+
+def plugin_fingerprints(
+    paths: Sequence[str], environ: Mapping[str, str] | None = None
+) -> list[dict[str, str]]:
+    """What decides which strategies a run's plugins hold, by content rather than by path
+    text: per plugin file (the given ``paths``, then ``POWERGAME_PLUGINS``) its file name
+    and a SHA-256 of its bytes; per installed plugin (entry point) its distribution and
+    version. Two runs whose records are equal load the same strategy code."""
+    from importlib.metadata import entry_points
+
+    records: list[dict[str, str]] = []
+    for path in [*paths, *env_plugin_paths(environ)]:
+        file = Path(path).expanduser()
+        try:
+            digest = hashlib.sha256(file.read_bytes()).hexdigest()
+        except OSError:
+            digest = "unreadable"
+        records.append({"file": file.name, "sha256": digest})
+    installed = set()
+    for point in entry_points(group=ENTRY_POINT_GROUP):
+        dist = getattr(point, "dist", None)
+        name = dist.metadata["Name"] if dist is not None else point.value
+        version = dist.version if dist is not None else "unknown"
+        installed.add((point.name, name, version))
+    records.extend(
+        {"entry_point": point, "distribution": name, "version": version}
+        for point, name, version in sorted(installed)
+    )
+    return records

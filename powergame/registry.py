@@ -275,6 +275,26 @@ class Registry:
         self._resolved[name] = entry
         return entry
 
+    def canonical_name(self, name: str) -> str:
+        """The name of the strategy ``name`` denotes, with every parameter that equals its
+        default dropped: ``Start Small(T=1)`` and ``start small`` both give ``Start Small``
+        (two names with the same canonical name play the same strategy)."""
+        parts = []
+        for spec in parse_name(name):
+            prefix, sep, _ = spec.name.partition(":")
+            if sep and normalize(prefix) == AXELROD_PREFIX:
+                parts.append(format_spec(spec))
+                continue
+            entry = self._lookup(spec.name)
+            defaults = _defaults(self._classes.get(normalize(entry.name)))
+            kept = tuple(
+                (key, value)
+                for key, value in spec.params
+                if not (key in defaults and type(defaults[key]) is type(value) and defaults[key] == value)
+            )
+            parts.append(format_spec(StrategySpec(entry.name, kept)))
+        return " | ".join(parts)
+
     def create(self, name: str) -> Player:
         """A fresh player for ``name`` (see ``get``)."""
         entry = self.get(name)
@@ -416,6 +436,17 @@ def _entry_for(candidate: object, source: str, namespace: str | None) -> Strateg
         is_wrapper=bool(candidate.is_wrapper),
         aliases=tuple(getattr(candidate, "aliases", ())),
     )
+
+
+def _defaults(cls: type | None) -> dict[str, Any]:
+    """The keyword defaults of a class's constructor (empty when they cannot be read)."""
+    if cls is None:
+        return {}
+    try:
+        parameters = inspect.signature(cls).parameters.values()
+    except (TypeError, ValueError):
+        return {}
+    return {p.name: p.default for p in parameters if p.default is not inspect.Parameter.empty}
 
 
 def first_paragraph(doc: str | None) -> str:

@@ -245,10 +245,10 @@ def test_family_table_share_of_exits_initiated():
 # --- ranking ---------------------------------------------------------------------------------
 
 
-def test_ranking_uses_per_repetition_means_and_their_spread():
+def test_ranking_uses_sums_over_sums_and_the_spread_of_the_repetitions():
     matches = table(
         [
-            # X's scores: repetition 0 -> 1 and 3 (mean 2), repetition 1 -> 4, repetition 2 -> 3
+            # X's totals (horizon 10 each): repetition 0 -> 10 and 30, repetition 1 -> 40, repetition 2 -> 30
             row(0, "X", "Y", score_a=1.0, score_b=0.5, repetition=0),
             row(1, "Y", "X", score_a=0.5, score_b=3.0, repetition=0),
             row(2, "X", "Y", score_a=4.0, score_b=0.5, repetition=1),
@@ -257,13 +257,31 @@ def test_ranking_uses_per_repetition_means_and_their_spread():
     )
     ranked = analysis.ranking(matches).set_index("strategy")
     assert ranked.loc["X", "rank"] == 1 and ranked.loc["Y", "rank"] == 2
-    # means 2, 4, 3 -> mean 3, sample std 1, 95% t interval 3 +- 4.3027 / sqrt(3) = 3 +- 2.4841
-    assert ranked.loc["X", "score"] == pytest.approx(3.0)
-    assert ranked.loc["X", "score_std"] == pytest.approx(1.0)
-    assert ranked.loc["X", "ci_low"] == pytest.approx(0.5159, abs=1e-4)
-    assert ranked.loc["X", "ci_high"] == pytest.approx(5.4841, abs=1e-4)
+    # score = 110 / 40 = 2.75. Per repetition (total, horizon) = (40, 20), (40, 10), (30, 10);
+    # residuals (T_r - 2.75 N_r) / (40 / 3) = -1.125, 0.9375, 0.1875; their sum of squares
+    # 2.1796875 over n - 1 = 2 gives std 1.043956; the 95% t interval is
+    # 2.75 +- 4.302653 * 1.043956 / sqrt(3) = 2.75 +- 2.593330.
+    assert ranked.loc["X", "score"] == pytest.approx(2.75)
+    assert ranked.loc["X", "score_std"] == pytest.approx(1.043956, abs=1e-6)
+    assert ranked.loc["X", "ci_low"] == pytest.approx(0.156670, abs=1e-5)
+    assert ranked.loc["X", "ci_high"] == pytest.approx(5.343330, abs=1e-5)
+    assert ranked.loc["X", "score_per_match"] == pytest.approx((1 + 3 + 4 + 3) / 4)
     assert ranked.loc["Y", "score_std"] == pytest.approx(0.0)
     assert ranked.loc["X", "repetitions"] == 3 and ranked.loc["X", "sides"] == 4
+
+
+def test_ranking_weighs_matches_by_their_length():
+    """A one-round match and a nine-round one: payoff per expected round is the sums'
+    ratio (5 + 9*3) / (1 + 9) = 3.2, not the mean of the per-match scores (5 + 3) / 2 = 4."""
+    matches = table(
+        [
+            row(0, "X", "Y", score_a=5.0, horizon=1, repetition=0),
+            row(1, "X", "Y", score_a=3.0, horizon=9, repetition=0),
+        ]
+    )
+    ranked = analysis.ranking(matches).set_index("strategy")
+    assert ranked.loc["X", "score"] == pytest.approx(3.2)
+    assert ranked.loc["X", "score_per_match"] == pytest.approx(4.0)
 
 
 def test_ranking_gives_equal_scores_the_same_rank_and_no_spread_for_one_repetition():
@@ -293,8 +311,12 @@ def test_power_positions_split_by_least_interest():
     assert positions.loc[("Y", "more powerful"), "score"] == 3.0
     assert positions.loc[("Y", "equal"), "sides"] == 1
     summary = analysis.power_summary(matches).set_index("strategy")
-    assert summary.loc["X", "power_index"] == pytest.approx(0.0)  # (0.5 - 0.5 + 0) / 3
-    assert summary.loc["Y", "power_index"] == pytest.approx(0.0)
+    assert "power_index" not in summary.columns  # (0.5 - 0.5 + 0) / 3 = 0 says nothing
+    # X: more powerful in match 0 (+0.5), less powerful in match 1 (-0.5), equal in match 2
+    assert summary.loc["X", "share_more_powerful"] == pytest.approx(1 / 3)
+    assert summary.loc["X", "power_index_more_powerful"] == pytest.approx(0.5)
+    assert summary.loc["X", "share_less_powerful"] == pytest.approx(1 / 3)
+    assert summary.loc["X", "power_index_less_powerful"] == pytest.approx(-0.5)
 
 
 # --- compact outputs -------------------------------------------------------------------------

@@ -158,7 +158,7 @@ def test_unknown_strategy_suggests(monkeypatch, capsys):
         (
             "Fixture Bad Action",
             "Fixture Always Cooperate",
-            "strategy 'Fixture Bad Action' in round 3: strategy returned 'X'",
+            "strategy 'Fixture Bad Action' in round 3: strategy returned the text 'X'",
         ),
         (
             "Fixture Always Cooperate",

@@ -138,7 +138,9 @@ def test_bad_action_bad_leave_and_exceptions_are_reported():
         def leave(self, opponent):
             return self.leave_value
 
-    with pytest.raises(StrategyError, match=r"round 1: strategy returned 'C', not C or D"):
+    with pytest.raises(
+        StrategyError, match=r"round 1: strategy returned the text 'C'; return the action C or D"
+    ):
         play_match(Game(rounds=3), Says(action="C"), Scripted("C"), seed=0)
     with pytest.raises(StrategyError, match=r"round 1: leave returned 1, allowed: True or False"):
         play_match(Game(rounds=3), Scripted("C"), Says(leave=1), seed=0)

@@ -112,9 +112,9 @@ def test_resume_reruns_nothing_finished(
     out = tmp_path / "out"
     run(SPEC, out)
     # Forget the last three chunks, as if the run had stopped before them.
-    finished = storage.read_manifest(out)
+    finished = storage.read_checksums(out)
     kept = sorted(finished)[:-3]
-    storage.write_manifest(out, kept)
+    storage.write_manifest(out, {chunk: finished[chunk] for chunk in kept})
     stamps = {chunk: storage.part_path(out, chunk).stat().st_mtime_ns for chunk in kept}
     resumed = run(SPEC, out, resume=True, csv=True)
     assert resumed.summary["counts"]["chunks_resumed"] == len(kept)
@@ -144,9 +144,14 @@ def test_non_empty_folder_needs_resume_or_force(tmp_path: Path) -> None:
         run(small, out)
     with pytest.raises(ParameterError, match="no run.json"):
         run(small, out, resume=True)
-    result = run(small, out, force=True)
-    assert (out / "notes.txt").read_text() == "mine"  # --force removes only its own files
-    assert len(storage.load_matches(out)) == len(result.matches) == 1
+    with pytest.raises(ParameterError, match="only a results folder"):
+        run(small, out, force=True)  # not a results folder: --force refuses it
+    assert (out / "notes.txt").read_text() == "mine"
+    run(small, out / "results")
+    (out / "results" / "notes.txt").write_text("mine")
+    result = run(small, out / "results", force=True)
+    assert (out / "results" / "notes.txt").read_text() == "mine"  # --force removes only its own files
+    assert len(storage.load_matches(out / "results")) == len(result.matches) == 1
 
 
 def test_resume_in_a_fresh_folder_just_runs(tmp_path: Path) -> None:
@@ -166,6 +171,7 @@ def test_force_also_removes_the_report_of_the_old_results(tmp_path):
     (folder / REPORT_DIR).mkdir(parents=True)
     (folder / REPORT_DIR / "report.html").write_text("old", encoding="utf-8")
     (folder / "notes.txt").write_text("mine", encoding="utf-8")
+    (folder / "run.json").write_text("{}", encoding="utf-8")  # a results folder
     prepare_folder(folder, {"fingerprint": "x"}, resume=False, force=True)
     assert not (folder / REPORT_DIR).exists()
     assert (folder / "notes.txt").read_text(encoding="utf-8") == "mine"
@@ -179,6 +185,6 @@ def test_a_folder_in_use_by_a_run_is_refused_and_free_again_after(tmp_path):
         with pytest.raises(ParameterError, match="is in use by another run right now"), folder_lock(folder):
             pass
         # the lock file itself does not make the folder "not empty"
-        assert prepare_folder(folder, {"fingerprint": "x"}, resume=False, force=False) == set()
+        assert prepare_folder(folder, {"fingerprint": "x"}, resume=False, force=False) == {}
     with folder_lock(folder):
         assert (folder / LOCK_FILE).exists()

@@ -315,20 +315,26 @@ def _t_quantile(probability: float, dof: int) -> float:
 
 
 def ranking(matches: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
-    """Strategies ranked by mean score per round of the horizon.
+    """Strategies ranked by payoff per expected round: E[total] / E[n], estimated by the
+    sum of its totals over the sum of the horizons (a ratio of sums, so that a long match
+    weighs by its length; under a fixed horizon it is the mean score per round).
 
-    Every side a strategy played counts (both sides of a self-play match). For each
-    repetition the strategy's mean score is taken; ``score`` is the mean of those
-    per-repetition means, ``score_std`` their standard deviation and ``ci_low``/``ci_high``
-    a Student-t interval at ``confidence`` (NaN with a single repetition). Rank 1 is the
-    highest score; equal scores share the best rank.
+    Every side a strategy played counts (both sides of a self-play match). ``score`` is
+    that ratio; ``score_std`` and ``ci_low``/``ci_high`` come from the per-repetition sums
+    (the ratio estimator's standard error times sqrt(repetitions), and a Student-t interval
+    at ``confidence``; NaN with a single repetition). ``score_per_match`` is the mean of
+    the per-match scores total / n, E[total / n], which under a continuation probability
+    weighs a one-round match as much as a long one. Rank 1 is the highest ``score``;
+    equal scores share the best rank.
     """
     long = _long(matches)
-    per_repetition = long.groupby(["strategy", "repetition"])["score"].mean()
-    # Groups are sorted by strategy: cut the per-repetition means where the strategy changes.
-    codes = np.asarray(per_repetition.index.codes[0])
-    names = per_repetition.index.levels[0]
-    means = per_repetition.to_numpy(dtype=float)
+    sums = long.groupby(["strategy", "repetition"])[["total", "horizon"]].sum()
+    per_match = long.groupby("strategy")["score"].mean()
+    # Groups are sorted by strategy: cut the per-repetition sums where the strategy changes.
+    codes = np.asarray(sums.index.codes[0])
+    names = sums.index.levels[0]
+    totals = sums["total"].to_numpy(dtype=float)
+    horizons = sums["horizon"].to_numpy(dtype=float)
     bounds = [0, *(np.flatnonzero(codes[1:] != codes[:-1]) + 1).tolist(), len(codes)]
     strategy_column = long["strategy"].to_numpy(dtype=object)
     found, first, sides = np.unique(strategy_column, return_index=True, return_counts=True)
@@ -337,18 +343,18 @@ def ranking(matches: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     rows = []
     for start, stop in zip(bounds[:-1], bounds[1:]):
         strategy = names[codes[start]]
-        values = means[start:stop]
-        mean, std, low, high = _interval(values, confidence)
+        score, std, low, high = _ratio_interval(totals[start:stop], horizons[start:stop], confidence)
         where = position[strategy]
         rows.append(
             {
                 "strategy": strategy,
                 "family": families[first[where]],
-                "score": mean,
+                "score": score,
                 "score_std": std,
                 "ci_low": low,
                 "ci_high": high,
-                "repetitions": int(values.size),
+                "score_per_match": float(per_match[strategy]),
+                "repetitions": int(stop - start),
                 "sides": int(sides[where]),
             }
         )
@@ -368,6 +374,26 @@ def ranking(matches: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     for name in rows[0]:
         columns[name] = [row[name] for row in ordered]
     return pd.DataFrame(columns)
+
+
+def _ratio_interval(
+    totals: np.ndarray, horizons: np.ndarray, confidence: float
+) -> tuple[float, float, float, float]:
+    """The ratio sum(totals) / sum(horizons) over repetitions, the spread of one
+    repetition's ratio (standard error x sqrt(n), the ratio estimator's linearisation) and
+    a t-based interval; NaN spread for one repetition. When every repetition has the same
+    horizon sum this is the mean of the per-repetition ratios and their sample std."""
+    n = totals.size
+    horizon_sum = float(horizons.sum())
+    if horizon_sum <= 0:
+        return math.nan, math.nan, math.nan, math.nan
+    ratio = float(totals.sum()) / horizon_sum
+    if n < 2:
+        return ratio, math.nan, math.nan, math.nan
+    residuals = (totals - ratio * horizons) / (horizon_sum / n)
+    std = float(math.sqrt(float((residuals**2).sum()) / (n - 1)))
+    half = _t_quantile(0.5 + confidence / 2, n - 1) * std / math.sqrt(n)
+    return ratio, std, ratio - half, ratio + half
 
 
 # --- which relationships last ------------------------------------------------------------
@@ -620,16 +646,34 @@ def power_positions(matches: pd.DataFrame) -> pd.DataFrame:
 
 
 def power_summary(matches: pd.DataFrame) -> pd.DataFrame:
-    """Per strategy: mean power index from its side, mean power shifts per relationship,
-    mean share of rounds it held realized power, cooperation, the partner's cooperation
-    and mutual cooperation while together, and the mean stake."""
+    """Per strategy: power by position, then mean power shifts per relationship, mean
+    share of rounds it held realized power, cooperation, the partner's cooperation and
+    mutual cooperation while together, the mean stake and the mean score.
+
+    Power by position: ``share_more_powerful`` / ``share_less_powerful`` of its sides it
+    played as the less dependent (least-interest) / the more dependent partner, and the
+    mean power index from its side in each (``power_index_more_powerful`` > 0,
+    ``power_index_less_powerful`` < 0; NaN for a position it never held). The power index
+    averaged over all sides is not shown: in a tournament that plays both role
+    assignments it is 0 for every strategy.
+    """
     long = _long(matches)
+    position = long["power_position"].to_numpy(dtype=object)
+    more = np.asarray(position == "more powerful")
+    less = np.asarray(position == "less powerful")
+    index = long["power_index"].to_numpy(dtype=float)
+    by_position = long[["strategy"]].assign(
+        share_more_powerful=more.astype(float),
+        share_less_powerful=less.astype(float),
+        power_index_more_powerful=np.where(more, index, np.nan),
+        power_index_less_powerful=np.where(less, index, np.nan),
+    )
+    positions = by_position.groupby("strategy").mean()
     return (
         long.groupby("strategy")
         .agg(
             family=("family", "first"),
             sides=("score", "size"),
-            power_index=("power_index", "mean"),
             power_shifts=("power_shifts", "mean"),
             power_share=("power_share", "mean"),
             cooperation=("cooperation", "mean"),
@@ -638,7 +682,25 @@ def power_summary(matches: pd.DataFrame) -> pd.DataFrame:
             mean_stake=("mean_stake", "mean"),
             score=("score", "mean"),
         )
-        .reset_index()
+        .join(positions)
+        .reset_index()[
+            [
+                "strategy",
+                "family",
+                "sides",
+                "share_more_powerful",
+                "power_index_more_powerful",
+                "share_less_powerful",
+                "power_index_less_powerful",
+                "power_shifts",
+                "power_share",
+                "cooperation",
+                "opponent_cooperation",
+                "mutual_cooperation",
+                "mean_stake",
+                "score",
+            ]
+        ]
     )
 
 
@@ -823,14 +885,21 @@ def summary_table(matches: pd.DataFrame) -> str:
     family_width = max(6, *(len(row.family) for row in ranked))
     header = (
         f"{'rank':>4}  {'strategy':<{name_width}}  {'family':<{family_width}}  "
-        f"{'score/round ± sd':>16}  {'lasted':>6}  {'left':>5}  {'was left':>8}"
+        f"{'payoff/round ± sd':>17}  {'lasted':>6}  {'left':>5}  {'was left':>8}"
     )
     lines = [header, "-" * len(header)]
     for row in ranked:
         spread = "" if math.isnan(row.score_std) else f" ± {row.score_std:.2f}"
         lines.append(
             f"{row.rank:>4}  {row.strategy:<{name_width}}  {row.family:<{family_width}}  "
-            f"{f'{row.score:.3f}{spread}':>16}  {_percent(row.share_lasted):>6}  "
+            f"{f'{row.score:.3f}{spread}':>17}  {_percent(row.share_lasted):>6}  "
             f"{_percent(row.share_left):>5}  {_percent(row.share_was_left):>8}"
         )
+    lines.append(SUMMARY_NOTE)
     return "\n".join(lines)
+
+
+SUMMARY_NOTE = (
+    "(payoff/round: sum of totals / sum of horizons, E[total]/E[n]; ± sd over repetitions. "
+    "lasted, left, was left: shares of the strategy's sides, a self-play match counting twice)"
+)

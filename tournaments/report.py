@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from powergame.errors import ParameterError, PowerGameError
@@ -125,15 +126,16 @@ def plot_survival_by_family(matches: pd.DataFrame) -> Figure:
 
 
 # Above this many strategies the per-strategy views show only the best and the worst.
-MANY_STRATEGIES = 30
-SHOWN_AT_EACH_END = 10
+MANY_STRATEGIES = 20
+SHOWN_AT_EACH_END = 5
 # Above this many pairs the page links the pair table as CSV instead of inlining it.
 MAX_INLINE_PAIRS = 1000
 
 
 def plot_survival_by_strategy(matches: pd.DataFrame) -> Figure:
     """Kaplan-Meier curves of rounds together, one per strategy (line style: family); with
-    more than ``MANY_STRATEGIES`` strategies only the 10 best and 10 worst by score."""
+    more than ``MANY_STRATEGIES`` strategies only the best and worst ``SHOWN_AT_EACH_END``
+    by score. Strategies whose curves are identical share one line and one legend entry."""
     long = analysis.to_long(matches)
     horizon = float(long["horizon"].max())
     curves = analysis.survival_curves(long, by="strategy")
@@ -144,6 +146,15 @@ def plot_survival_by_strategy(matches: pd.DataFrame) -> Figure:
         curves = {name: curves[name] for name in kept}
         title += f" (best and worst {SHOWN_AT_EACH_END} of {len(order)} by score)"
     families = dict(zip(long["strategy"], long["family"]))
+    same: dict[tuple[float, ...], list[str]] = {}
+    for strategy, curve in curves.items():
+        key = tuple(np.round(np.concatenate([curve["time"], curve["survival"]]).astype(float), 9))
+        same.setdefault(key, []).append(strategy)
+    labels = {
+        names[0]: names[0] if len(names) == 1 else f"{names[0]} (+{len(names) - 1} with the same curve)"
+        for names in same.values()
+    }
+    curves = {name: curves[name] for name in labels}
     fig = _figure(10.0, max(4.5, 0.3 * len(curves) + 1.5))
     ax = fig.add_subplot()
     for colour, (strategy, curve) in zip(_strategy_colours(len(curves)), curves.items()):
@@ -156,7 +167,7 @@ def plot_survival_by_strategy(matches: pd.DataFrame) -> Figure:
             linestyle=FAMILY_LINESTYLES.get(family, "-."),
             linewidth=1.8,
             alpha=0.9,
-            label=_wrap(f"{strategy} ({family})", 36),
+            label=_wrap(f"{labels[strategy]} ({family})", 36),
         )
     _survival_axes(ax, horizon, title)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize="small")
@@ -172,10 +183,38 @@ def _survival_axes(ax: Any, horizon: float, title: str) -> None:
     ax.grid(alpha=0.3)
 
 
+def ranking_axis_label(matches: pd.DataFrame) -> str:
+    """What the ranking's bars measure, in the words that fit the results."""
+    if analysis.is_exact(matches):
+        return "expected payoff per expected round, E[total] / E[n] (exact: no interval)"
+    return "payoff per round: sum of totals / sum of horizons (95% interval over repetitions)"
+
+
 def plot_ranking(matches: pd.DataFrame) -> Figure:
-    """Mean score per round of the horizon per strategy, best on top, with a 95% interval
-    over repetitions (a bar without whiskers had a single repetition)."""
-    ranked = analysis.ranking(matches).iloc[::-1]
+    """Payoff per expected round per strategy (``analysis.ranking``), best on top, with a
+    95% interval over repetitions (a bar without whiskers had a single repetition; exact
+    results have none). With more than ``MANY_STRATEGIES`` strategies only the best and
+    the worst ``SHOWN_AT_EACH_END`` are drawn; a grey bar between them spans the range of
+    the others (the page's table lists every strategy)."""
+    ranked = analysis.ranking(matches)
+    hidden = None
+    if len(ranked) > MANY_STRATEGIES:
+        middle = ranked.iloc[SHOWN_AT_EACH_END:-SHOWN_AT_EACH_END]
+        hidden = middle["score"]
+        gap = pd.DataFrame(
+            [
+                {
+                    "rank": 0,
+                    "strategy": f"... {len(middle)} others (ranks {middle['rank'].min()}-{middle['rank'].max()})",
+                    "family": "other",
+                    "score": float(hidden.median()),
+                    "ci_low": float(hidden.min()),
+                    "ci_high": float(hidden.max()),
+                }
+            ]
+        )
+        ranked = pd.concat([ranked.iloc[:SHOWN_AT_EACH_END], gap, ranked.iloc[-SHOWN_AT_EACH_END:]])
+    ranked = ranked.iloc[::-1]
     fig = _figure(8.0, max(3.0, 0.35 * len(ranked) + 1.2))
     ax = fig.add_subplot()
     positions = range(len(ranked))
@@ -190,12 +229,18 @@ def plot_ranking(matches: pd.DataFrame) -> Figure:
         capsize=3,
     )
     ax.set_yticks(
-        list(positions), [_wrap(f"{r}. {s}", 36) for r, s in zip(ranked["rank"], ranked["strategy"])]
+        list(positions),
+        [_wrap(f"{r}. {s}" if r else s, 36) for r, s in zip(ranked["rank"], ranked["strategy"])],
     )
-    ax.set_xlabel("mean score per round of the horizon (95% interval over repetitions)")
-    ax.set_title("Ranking")
+    ax.set_xlabel(ranking_axis_label(matches))
+    ax.set_title(
+        "Ranking"
+        if hidden is None
+        else f"Ranking: best and worst {SHOWN_AT_EACH_END} of {len(hidden) + 2 * SHOWN_AT_EACH_END} "
+        "(grey: median and range of the others)"
+    )
     ax.grid(axis="x", alpha=0.3)
-    present = set(ranked["family"])
+    present = set(ranked["family"]) - {"other"}
     _family_legend(
         ax, [f for f in analysis.FAMILY_ORDER if f in present] + sorted(present - set(analysis.FAMILY_ORDER))
     )
@@ -256,8 +301,15 @@ def plot_pair_heatmap(matches: pd.DataFrame) -> Figure:
 def plot_power_vs_score(matches: pd.DataFrame) -> Figure:
     """Mean score per round against the power index seen from the strategy's side
     (positive: it depends less on the relationship than its partner), one line per
-    strategy over the power indices it met."""
+    strategy over the power indices it met (with more than ``MANY_STRATEGIES``
+    strategies, the best and worst ``SHOWN_AT_EACH_END`` only)."""
     long = analysis.to_long(matches)
+    title = "Power and score"
+    order = list(analysis.ranking(long)["strategy"])
+    if len(order) > MANY_STRATEGIES:
+        kept = order[:SHOWN_AT_EACH_END] + order[-SHOWN_AT_EACH_END:]
+        long = long[long["strategy"].isin(kept)]
+        title += f" (best and worst {SHOWN_AT_EACH_END} of {len(order)} by score)"
     points = long.groupby(["strategy", "power_index"], as_index=False).agg(
         score=("score", "mean"), family=("family", "first")
     )
@@ -280,7 +332,7 @@ def plot_power_vs_score(matches: pd.DataFrame) -> Figure:
     ax.set_xlim(-1.05, 1.05)
     ax.set_xlabel("power index from the strategy's side (+1: it holds all the power)")
     ax.set_ylabel("mean score per round")
-    ax.set_title("Power and score")
+    ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize="small")
     return fig
@@ -382,6 +434,11 @@ def render_html(
         "ended (alone or jointly). Durations of relationships that lasted count as the full horizon.</p>",
         "<h2>Ranking</h2>",
         _image(images["ranking.png"], "ranking"),
+        '<p class="note">score: payoff per expected round, E[total] / E[n] (the sum of totals over the sum '
+        "of horizons: a long match weighs by its length); score_per_match: the mean of total / n per match, "
+        "E[total / n], which under a continuation probability weighs a one-round match as much as a long "
+        "one. share_lasted, share_left, share_was_left: shares of the strategy's sides (a self-play match "
+        "counts twice).</p>",
         html_table(
             ranked[
                 [
@@ -392,6 +449,7 @@ def render_html(
                     "score_std",
                     "ci_low",
                     "ci_high",
+                    "score_per_match",
                     "share_lasted",
                     "share_left",
                     "share_was_left",
@@ -402,6 +460,10 @@ def render_html(
         "<h2>Which relationships last</h2>",
         _image(images["survival_by_family.png"], "survival by family"),
         html_table(survival),
+        '<p class="note">relationships: the matches with at least one member of the group, each counted '
+        "once (a self-play match once); survival_at_end: the Kaplan-Meier estimate of the share still "
+        "together at the longest horizon (not the same count as the ranking's share_lasted, which is per "
+        "side).</p>",
         f"<p>{html.escape(_log_rank_sentence(head['log_rank_trust_vs_withholding'], 'Log-rank, every relationship with a member of the family'))}<br>"
         f"{html.escape(_log_rank_sentence(head['log_rank_trust_pairs_vs_withholding_pairs'], 'Log-rank, pairs within each family'))}</p>",
         _image(images["survival_by_strategy.png"], "survival by strategy"),
@@ -420,6 +482,9 @@ def render_html(
         "<h2>Power</h2>",
         _image(images["power_vs_score.png"], "power index and score"),
         html_table(analysis.power_summary(long)),
+        '<p class="note">power by position: the share of its sides a strategy played as the less dependent '
+        "(more powerful, least-interest) partner and as the more dependent one, and the power index from "
+        "its side in each.</p>",
         "<h3>As the more powerful, equal and less powerful partner</h3>",
         html_table(analysis.power_positions(long)),
     ]

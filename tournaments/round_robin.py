@@ -12,6 +12,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import functools
+import itertools
 import json
 import math
 import multiprocessing
@@ -19,9 +20,10 @@ import os
 import platform
 import signal
 import sys
+import threading
 import time
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -35,15 +37,19 @@ from powergame.errors import ParameterError, UnknownStrategyError
 from powergame.game import Game
 from powergame.player import Player
 from powergame.state_table import StateTable
+from powergame.time_limit import DEFAULT_MATCH_TIMEOUT, check_timeout, limited, set_match_time_limit
+from powergame.work import check_work, tournament_estimate
 
 from . import storage
+from .seeding import match_seeds
 from .spec import TournamentSpec
 
 # A chunk holds about this many expected rounds: big enough that storing it costs little
 # next to playing it (the batch engine plays 200k rounds of tabled pairs in a few ms), small
 # enough that an interrupted run loses little (well under a second of the Python engine).
 ROUNDS_PER_CHUNK = 200_000
-SEED_MASK = (1 << 63) - 1  # seeds are stored as signed 64-bit integers
+PARENT_WATCH_SECONDS = 0.2  # how often a worker checks that the run's process still lives
+IN_FLIGHT_PER_WORKER = 2  # chunks handed to each worker ahead of time (memory stays flat)
 
 
 class StrategyEntryLike(Protocol):
@@ -70,9 +76,18 @@ def default_registry_loader(plugins: tuple[str, ...]) -> RegistryLike:
     return registry
 
 
-@functools.lru_cache(maxsize=8)
 def _registry(loader: RegistryLoader, plugins: tuple[str, ...]) -> RegistryLike:
-    # Loading plugins imports modules; each worker process does it once per run.
+    from powergame.plugins import env_plugin_paths
+
+    return _cached_registry(loader, plugins, tuple(env_plugin_paths()))
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_registry(
+    loader: RegistryLoader, plugins: tuple[str, ...], environment: tuple[str, ...]
+) -> RegistryLike:
+    # Loading plugins imports modules; each worker process does it once per run (the
+    # POWERGAME_PLUGINS files are part of the key: they are loaded too).
     return loader(plugins)
 
 
@@ -107,20 +122,46 @@ def role_assignments(spec: TournamentSpec) -> list[tuple[str, str]]:
     return pairs
 
 
-def enumerate_matches(spec: TournamentSpec) -> list[MatchTask]:
-    """Every match in the fixed order (pair, role assignment, repetition), seeded from
-    ``spec.seed``; in exact mode one task per pairing (repetition 0)."""
-    pairs = role_assignments(spec)
+def match_count(spec: TournamentSpec, pairs: Sequence[tuple[str, str]] | None = None) -> int:
+    """How many matches the tournament plays (in exact mode: one per pairing)."""
+    pairings = len(role_assignments(spec) if pairs is None else pairs)
+    return pairings if spec.exact else pairings * spec.repetitions
+
+
+def matches_between(
+    spec: TournamentSpec, start: int, stop: int, pairs: Sequence[tuple[str, str]] | None = None
+) -> list[MatchTask]:
+    """Matches [start, stop) in the fixed order (pair, role assignment, repetition), seeded
+    from ``spec.seed`` (see ``tournaments.seeding``); in exact mode one task per pairing
+    (repetition 0, seed 0). Costs only what the slice costs, however big the tournament."""
+    pairs = role_assignments(spec) if pairs is None else pairs
+    stop = min(stop, match_count(spec, pairs))
     if spec.exact:  # each pairing is solved once; there is nothing to repeat or seed
-        return [MatchTask(index, 0, a, b, 0) for index, (a, b) in enumerate(pairs)]
-    count = len(pairs) * spec.repetitions
-    seeds = np.random.SeedSequence(spec.seed).generate_state(count, dtype=np.uint64)
+        return [MatchTask(index, 0, pairs[index][0], pairs[index][1], 0) for index in range(start, stop)]
+    seeds = match_seeds(spec.seed, start, stop)
     tasks = []
-    for index in range(count):
+    for index, seed in zip(range(start, stop), seeds):
         pair, repetition = divmod(index, spec.repetitions)
         name_a, name_b = pairs[pair]
-        tasks.append(MatchTask(index, repetition, name_a, name_b, int(seeds[index]) & SEED_MASK))
+        tasks.append(MatchTask(index, repetition, name_a, name_b, seed))
     return tasks
+
+
+def enumerate_matches(spec: TournamentSpec) -> list[MatchTask]:
+    """Every match of the tournament (``matches_between`` over the whole range)."""
+    return matches_between(spec, 0, match_count(spec))
+
+
+def iter_chunks(
+    spec: TournamentSpec, size: int, skip: Collection[int] = ()
+) -> Iterator[tuple[int, list[MatchTask]]]:
+    """(chunk id, its tasks) for every chunk not in ``skip``, built one at a time: chunk i
+    holds matches [i*size, (i+1)*size)."""
+    pairs = role_assignments(spec)
+    total = match_count(spec, pairs)
+    for chunk_id in range(math.ceil(total / size)):
+        if chunk_id not in skip:
+            yield chunk_id, matches_between(spec, chunk_id * size, (chunk_id + 1) * size, pairs)
 
 
 def chunk_size(game: Game) -> int:
@@ -345,6 +386,9 @@ def check_strategy_names(spec: TournamentSpec, registry: RegistryLike) -> None:
     for index, name in enumerate(spec.strategies):
         try:
             display = registry.get(name).name
+            canonical = getattr(registry, "canonical_name", None)
+            if canonical is not None:
+                display = canonical(name)
             if display in resolved:
                 raise ParameterError(
                     "strategies", name, f"names the same strategy as {resolved[display]!r}; list each once"
@@ -536,9 +580,37 @@ def play_chunk(job: ChunkJob) -> tuple[int, int, pa.Table | None]:
     return job.chunk_id, table.num_rows, None
 
 
-def _ignore_interrupts() -> None:
-    # Ctrl-C reaches the whole process group; the parent alone handles it.
+def _start_worker(match_timeout: float, parent: int, locks: tuple[int, ...]) -> None:
+    """A worker process's set-up: Ctrl-C is the parent's to handle (it reaches the whole
+    process group); the per-match time limit; the inherited copies of the parent's folder
+    locks are closed (the lock must go when the run's process does); and the worker exits
+    as soon as its parent is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    set_match_time_limit(match_timeout)
+    for descriptor in locks:
+        with contextlib.suppress(OSError):
+            os.close(descriptor)
+    _exit_with_parent(parent)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this process when ``parent`` dies: at once on Linux (PR_SET_PDEATHSIG), and
+    everywhere within ``PARENT_WATCH_SECONDS`` (a thread watching the parent's id)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # it died before the line above took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_WATCH_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="powergame-parent-watch", daemon=True).start()
 
 
 # --- the run ----------------------------------------------------------------------------------
@@ -570,41 +642,60 @@ def run_tournament(
     quiet: bool = True,
     plugins: Sequence[str] = (),
     registry_loader: RegistryLoader = default_registry_loader,
+    max_work: float | None = None,
+    max_memory_gb: float | None = None,
+    match_timeout: float = DEFAULT_MATCH_TIMEOUT,
+    warn: Callable[[str], None] | None = None,
 ) -> TournamentResult:
     """Play the tournament ``spec`` describes.
 
     With ``out_dir`` every finished chunk is stored at once and the merged table and
     ``summary.json`` are written at the end; ``resume`` continues an interrupted run in
-    that folder (same spec and plugins required) and ``force`` overwrites an old one.
+    that folder (same spec and plugin contents required; chunks that fail their checksum
+    are played again) and ``force`` overwrites an old one.
     ``processes`` worker processes play the chunks (0 = all cores); the results are the
     same for any number. ``quiet=False`` shows a progress bar on stderr.
+
+    Before anything is played the work is estimated (``powergame.work``) and refused
+    above ``max_work`` expected rounds or ``max_memory_gb`` GB. A match that runs longer
+    than ``match_timeout`` seconds (0: no limit) stops the run with
+    ``MatchTimeLimitError`` naming its pairing. Broken plugins are reported through
+    ``warn`` (default: ``warnings.warn``); only a requested strategy that is missing is
+    an error.
     """
     started = time.perf_counter()
     workers = resolve_processes(processes)
+    timeout = check_timeout(match_timeout)
     plugins = tuple(plugins)
+    say = warn if warn is not None else _warn
+    pairs = role_assignments(spec)
+    total = match_count(spec, pairs)
+    check_work(tournament_estimate(spec.game, total, spec.exact), max_work, max_memory_gb)
     registry = _registry(registry_loader, plugins)
     for error in getattr(registry, "errors", ()):
-        if getattr(error, "plugin", None) in plugins:
-            raise error  # a plugin the user asked for did not load
+        say(str(error))
     check_strategy_names(spec, registry)
     if spec.exact:  # fail before anything is written
         check_exact_strategies(spec.strategies, registry, spec.game)
-    tasks = enumerate_matches(spec)
-    size = max(1, len(tasks)) if spec.exact else chunk_size(spec.game)  # exact: one chunk
-    chunks = chunk_tasks(tasks, size)
+    size = max(1, total) if spec.exact else chunk_size(spec.game)  # exact: one chunk
+    chunks = math.ceil(total / size)
     folder = Path(out_dir) if out_dir is not None else None
     # One run at a time per folder: a second run or --resume into it is refused meanwhile.
     with storage.folder_lock(folder) if folder is not None else contextlib.nullcontext():
-        finished: set[int] = set()
+        finished: dict[int, str | None] = {}
         if folder is not None:
+            from powergame.plugins import plugin_fingerprints
+
             run_record = {
                 "fingerprint": spec.fingerprint(),
                 "spec": spec.to_dict(),
-                "plugins": list(plugins),
+                "plugins": plugin_fingerprints(plugins),
                 "chunk_size": size,
             }
-            finished = storage.prepare_folder(folder, run_record, resume=resume, force=force)
-        jobs = [
+            finished = storage.prepare_folder(folder, run_record, resume=resume, force=force, warn=say)
+        resumed = len(finished)
+        remaining = total - sum(min(size, total - chunk * size) for chunk in finished)
+        jobs = (
             ChunkJob(
                 i,
                 tuple(chunk),
@@ -614,15 +705,15 @@ def run_tournament(
                 str(folder) if folder else None,
                 spec.exact,
             )
-            for i, chunk in enumerate(chunks)
-            if i not in finished
-        ]
-        resumed = len(finished)
-        rows_by_chunk = _play_jobs(jobs, workers, finished, folder, quiet)
+            for i, chunk in iter_chunks(spec, size, skip=set(finished))
+        )
+        rows_by_chunk = _play_jobs(
+            jobs, remaining, min(workers, chunks - resumed), finished, folder, quiet, timeout
+        )
         play_seconds = time.perf_counter() - started
 
         if folder is not None:
-            matches = storage.merge_parts(folder, range(len(chunks)), csv=csv)
+            matches = storage.merge_parts(folder, range(chunks), csv=csv, expected_matches=total)
         else:
             matches = storage.tables_to_frame([rows_by_chunk[i] for i in sorted(rows_by_chunk)])
         summary = build_summary(
@@ -631,9 +722,9 @@ def run_tournament(
             plugins=plugins,
             counts={
                 "strategies": len(spec.strategies),
-                "pairings": len(role_assignments(spec)),
-                "matches": len(tasks),
-                "chunks": len(chunks),
+                "pairings": len(pairs),
+                "matches": total,
+                "chunks": chunks,
                 "chunks_resumed": resumed,
                 "processes": workers,
             },
@@ -646,36 +737,61 @@ def run_tournament(
         return TournamentResult(spec=spec, matches=matches, summary=summary, out_dir=folder)
 
 
+def _warn(message: str) -> None:
+    import warnings
+
+    warnings.warn(message, stacklevel=3)
+
+
 def _play_jobs(
-    jobs: list[ChunkJob], workers: int, finished: set[int], folder: Path | None, quiet: bool
+    jobs: Iterable[ChunkJob],
+    total: int,
+    workers: int,
+    finished: dict[int, str | None],
+    folder: Path | None,
+    quiet: bool,
+    match_timeout: float,
 ) -> dict[int, pa.Table]:
+    """Play the chunks (built lazily: a few ahead of the workers, so memory does not grow
+    with their number) and record each as it finishes."""
     from tqdm import tqdm
 
     rows_by_chunk: dict[int, pa.Table] = {}
-    total = sum(len(job.tasks) for job in jobs)
     with tqdm(total=total, unit="match", delay=1.0, disable=quiet, file=sys.stderr) as bar:
 
         def record(chunk_id: int, count: int, rows: pa.Table | None) -> None:
             if rows is not None:
                 rows_by_chunk[chunk_id] = rows
             if folder is not None:
-                finished.add(chunk_id)
+                finished[chunk_id] = storage.file_checksum(storage.part_path(folder, chunk_id))
                 storage.write_manifest(folder, finished)
             bar.update(count)
 
-        workers = min(workers, len(jobs))
+        queue = iter(jobs)
         if workers <= 1:
-            for job in jobs:
-                record(*play_chunk(job))
+            with limited(match_timeout):
+                for job in queue:
+                    record(*play_chunk(job))
             return rows_by_chunk
         context = multiprocessing.get_context("fork" if "fork" in _start_methods() else "spawn")
         pool = concurrent.futures.ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_ignore_interrupts
+            workers,
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(match_timeout, os.getpid(), storage.held_lock_descriptors()),
         )
         try:
-            futures = [pool.submit(play_chunk, job) for job in jobs]
-            for future in concurrent.futures.as_completed(futures):
-                record(*future.result())
+            running = {
+                pool.submit(play_chunk, job)
+                for job in itertools.islice(queue, workers * IN_FLIGHT_PER_WORKER)
+            }
+            while running:
+                done, running = concurrent.futures.wait(
+                    running, return_when=concurrent.futures.FIRST_COMPLETED
+                )
+                for future in done:
+                    record(*future.result())
+                running |= {pool.submit(play_chunk, job) for job in itertools.islice(queue, len(done))}
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise

@@ -37,6 +37,7 @@ from powergame.game import Game
 TOP_KEYS = ("name", "description", "strategies", "repetitions", "seed", "self_play", "exact", "game")
 GAME_KEYS = ("rounds", "continuation", "payoffs", "outside_options", "exit_costs", "noise")
 MAX_SEED = 2**63 - 1
+MAX_NAME_LENGTH = 100  # the name is the default results folder
 
 
 @dataclass(frozen=True)
@@ -188,6 +189,10 @@ def _check_spec_values(spec: TournamentSpec, where: str) -> None:
         raise ParameterError(f"{where}: name", spec.name, "must be a non-empty string")
     if any(ch in spec.name for ch in "/\\") or spec.name in (".", ".."):
         raise ParameterError(f"{where}: name", spec.name, "must not contain path separators")
+    if len(spec.name) > MAX_NAME_LENGTH:
+        raise ParameterError(f"{where}: name", spec.name, f"must be at most {MAX_NAME_LENGTH} characters")
+    if not spec.name.isprintable():
+        raise ParameterError(f"{where}: name", spec.name, "must be printable text (no control characters)")
     if not isinstance(spec.description, str):
         raise ParameterError(f"{where}: description", spec.description, "must be a string")
     if not spec.strategies:

@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
-import shutil
-from collections.abc import Iterable, Iterator, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -151,7 +153,14 @@ def load_matches(folder: str | os.PathLike[str]) -> pd.DataFrame:
         raise ParameterError(
             "results folder", str(folder), f"must contain {MATCHES_FILE} (a finished `powergame run`)"
         )
-    return table_to_frame(pq.read_table(path, schema=schema_of_file(path)))
+    try:
+        return table_to_frame(pq.read_table(path, schema=schema_of_file(path)))
+    except (pa.ArrowException, OSError) as exc:
+        raise ParameterError(
+            "results folder",
+            str(folder),
+            f"its {MATCHES_FILE} cannot be read ({type(exc).__name__}); run it again",
+        ) from None
 
 
 # --- atomic writes ----------------------------------------------------------------------
@@ -183,27 +192,80 @@ def write_part(folder: Path, chunk_id: int, rows: Sequence[dict[str, Any]] | pa.
 
 
 # --- the run's bookkeeping ------------------------------------------------------------------
-def read_manifest(folder: Path) -> set[int]:
-    """Ids of the chunks recorded as finished."""
+def file_checksum(path: Path) -> str:
+    """A 64-bit BLAKE2b digest of the file's bytes (hex): what the manifest records per chunk."""
+    digest = hashlib.blake2b(digest_size=8)
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _read_json(folder: Path, name: str) -> Any:
+    """A bookkeeping file's data; a damaged one is a one-line ParameterError naming it."""
+    path = folder / name
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ParameterError(
+            "results folder",
+            str(folder),
+            f"its {name} is damaged ({type(exc).__name__}); use --force to start the run over",
+        ) from None
+
+
+def read_checksums(folder: Path) -> dict[int, str | None]:
+    """The chunks recorded as finished, each with its part file's checksum (None when the
+    manifest has none, as written by an older version)."""
     path = folder / MANIFEST_FILE
     if not path.is_file():
-        return set()
-    return set(json.loads(path.read_text(encoding="utf-8"))["finished_chunks"])
+        return {}
+    data = _read_json(folder, MANIFEST_FILE)
+    try:
+        checksums = data.get("checksums", {})
+        return {int(chunk): checksums.get(str(int(chunk))) for chunk in data["finished_chunks"]}
+    except (AttributeError, KeyError, TypeError, ValueError):
+        raise ParameterError(
+            "results folder",
+            str(folder),
+            f"its {MANIFEST_FILE} is damaged; use --force to start the run over",
+        ) from None
 
 
-def write_manifest(folder: Path, finished: Iterable[int]) -> None:
-    """Record which chunks are finished (atomically)."""
-    write_json_atomic(folder / MANIFEST_FILE, {"finished_chunks": sorted(finished)})
+def read_manifest(folder: Path) -> set[int]:
+    """Ids of the chunks recorded as finished."""
+    return set(read_checksums(folder))
+
+
+def write_manifest(folder: Path, finished: Mapping[int, str | None] | Iterable[int]) -> None:
+    """Record which chunks are finished (atomically), with the checksum of each part file
+    when ``finished`` maps chunk ids to checksums."""
+    checksums = dict(finished) if isinstance(finished, Mapping) else dict.fromkeys(finished)
+    write_json_atomic(
+        folder / MANIFEST_FILE,
+        {
+            "finished_chunks": sorted(checksums),
+            "checksums": {str(chunk): value for chunk, value in sorted(checksums.items()) if value},
+        },
+    )
 
 
 LOCK_FILE = ".lock"
+_HELD_LOCKS: set[int] = set()  # descriptors of the folder locks this process holds
+
+
+def held_lock_descriptors() -> tuple[int, ...]:
+    """The file descriptors of the folder locks held now (a forked worker closes its copies,
+    so that the lock goes away with the run that took it)."""
+    return tuple(_HELD_LOCKS)
 
 
 @contextlib.contextmanager
 def folder_lock(folder: Path) -> Iterator[None]:
     """Hold an exclusive lock on ``folder`` while a run writes to it: another run (or a
     ``--resume``) into the same folder is refused until this one ends. The operating
-    system drops the lock when the process dies, kill -9 included."""
+    system drops the lock when the process dies, kill -9 included (worker processes do
+    not keep it: they close their inherited copy when they start)."""
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / LOCK_FILE, "a+", encoding="utf-8") as handle:
         try:
@@ -214,24 +276,35 @@ def folder_lock(folder: Path) -> Iterator[None]:
                 str(folder),
                 "is in use by another run right now; wait for it or choose another folder",
             ) from None
+        _HELD_LOCKS.add(handle.fileno())
         try:
             yield
         finally:
+            _HELD_LOCKS.discard(handle.fileno())
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def prepare_folder(folder: Path, run_record: dict[str, Any], resume: bool, force: bool) -> set[int]:
+def prepare_folder(
+    folder: Path,
+    run_record: dict[str, Any],
+    resume: bool,
+    force: bool,
+    warn: Callable[[str], None] | None = None,
+) -> dict[int, str | None]:
     """Make ``folder`` ready for the run described by ``run_record`` (which must hold a
-    ``fingerprint``) and return the chunks already finished (empty unless resuming).
+    ``fingerprint``) and return the chunks already finished with their checksums (empty
+    unless resuming; a chunk whose part file is missing, damaged or not this run's is
+    left out, so it is played again, and ``warn`` is told).
 
     A non-empty folder is an error unless ``resume`` (same fingerprint required) or
-    ``force`` (this tool's own files in it are deleted first).
+    ``force`` (the folder must be a results folder; only the files a run writes are
+    deleted, anything else in it stays).
     """
     if folder.exists() and not folder.is_dir():
         raise ParameterError("--out", str(folder), "must be a folder, not a file")
     existing = [p for p in folder.iterdir() if p.name != LOCK_FILE] if folder.is_dir() else []
     if existing and resume:
-        return _resume_state(folder, run_record)
+        return _resume_state(folder, run_record, warn)
     if existing and not force:
         raise ParameterError(
             "--out",
@@ -239,20 +312,33 @@ def prepare_folder(folder: Path, run_record: dict[str, Any], resume: bool, force
             "is not empty; use --resume to continue the run in it or --force to overwrite it",
         )
     if existing:
+        if not (folder / RUN_FILE).is_file():
+            raise ParameterError(
+                "--force",
+                str(folder),
+                f"overwrites only a results folder (one with {RUN_FILE}); this one holds other files: "
+                "choose an empty or new folder",
+            )
         _remove_own_files(folder)
     (folder / PARTS_DIR).mkdir(parents=True, exist_ok=True)
-    write_manifest(folder, [])
+    write_manifest(folder, {})
     write_json_atomic(folder / RUN_FILE, run_record)
-    return set()
+    return {}
 
 
-def _resume_state(folder: Path, run_record: dict[str, Any]) -> set[int]:
+def _resume_state(
+    folder: Path, run_record: dict[str, Any], warn: Callable[[str], None] | None
+) -> dict[int, str | None]:
     run_path = folder / RUN_FILE
     if not run_path.is_file():
         raise ParameterError(
             "--resume", str(folder), f"needs a folder written by `powergame run` (no {RUN_FILE} in it)"
         )
-    previous = json.loads(run_path.read_text(encoding="utf-8"))
+    previous = _read_json(folder, RUN_FILE)
+    if not isinstance(previous, dict) or not isinstance(previous.get("spec", {}), dict):
+        raise ParameterError(
+            "results folder", str(folder), f"its {RUN_FILE} is damaged; use --force to start over"
+        )
     if previous.get("fingerprint") != run_record["fingerprint"] or previous.get("plugins") != run_record.get(
         "plugins"
     ):
@@ -262,7 +348,9 @@ def _resume_state(folder: Path, run_record: dict[str, Any]) -> set[int]:
             if key != "description" and previous.get("spec", {}).get(key) != run_record["spec"].get(key)
         )
         if previous.get("plugins") != run_record.get("plugins"):
-            differing.append("plugins")
+            differing.append(
+                "plugins" + _plugin_difference(previous.get("plugins"), run_record.get("plugins"))
+            )
         raise ParameterError(
             "--resume",
             str(folder),
@@ -280,27 +368,88 @@ def _resume_state(folder: Path, run_record: dict[str, Any]) -> set[int]:
     (folder / PARTS_DIR).mkdir(exist_ok=True)
     for leftover in list(folder.glob(".*.tmp-*")) + list((folder / PARTS_DIR).glob(".*.tmp-*")):
         leftover.unlink(missing_ok=True)
-    finished = read_manifest(folder)
-    return {chunk for chunk in finished if part_path(folder, chunk).is_file()}
+    verified: dict[int, str | None] = {}
+    for chunk, checksum in sorted(read_checksums(folder).items()):
+        path = part_path(folder, chunk)
+        if not path.is_file():
+            continue
+        if checksum is not None and file_checksum(path) == checksum:
+            verified[chunk] = checksum
+            continue
+        if warn is not None:
+            why = "has no recorded checksum" if checksum is None else "is damaged or not this run's"
+            warn(
+                f"{path.relative_to(folder)} {why} (its checksum differs from the manifest): playing it again"
+            )
+        path.unlink()
+    return verified
+
+
+def _plugin_difference(before: Any, now: Any) -> str:
+    """`` (my_strategies.py changed)`` when the plugin records say which file changed."""
+    try:
+        old = {item["file"]: item.get("sha256") for item in before if "file" in item}
+        new = {item["file"]: item.get("sha256") for item in now if "file" in item}
+    except (TypeError, KeyError, AttributeError):
+        return ""
+    changed = sorted(name for name in old.keys() & new.keys() if old[name] != new[name])
+    return f" ({', '.join(changed)} changed since the run started)" if changed else ""
+
+
+_OWN_PART = re.compile(r"chunk-\d{5,}\.parquet|\.chunk-\d{5,}\.parquet\.tmp-\d+")
+_OWN_TEMPORARY = re.compile(r"\.(run|manifest|summary)\.json\.tmp-\d+|\.matches\.(parquet|csv)\.tmp-\d+")
+# What `powergame report` writes into REPORT_DIR.
+REPORT_FILES = (
+    "report.html",
+    "pairs.csv",
+    "survival_by_family.png",
+    "survival_by_strategy.png",
+    "ranking.png",
+    "pair_survival_heatmap.png",
+    "power_vs_score.png",
+)
 
 
 def _remove_own_files(folder: Path) -> None:
-    for name in OWN_FILES:
-        path = folder / name
-        if path.is_dir():
-            shutil.rmtree(path)
-        else:
-            path.unlink(missing_ok=True)
+    """Delete what a run (and ``powergame report``) wrote, and nothing else: the
+    bookkeeping files, the part files by their names, the report's files; a folder left
+    empty goes too."""
+    for name in (RUN_FILE, MANIFEST_FILE, MATCHES_FILE, CSV_FILE, SUMMARY_FILE):
+        (folder / name).unlink(missing_ok=True)
+    for path in folder.iterdir():
+        if path.is_file() and _OWN_TEMPORARY.fullmatch(path.name):
+            path.unlink()
+    for directory, pattern in ((folder / PARTS_DIR, _OWN_PART), (folder / REPORT_DIR, None)):
+        if not directory.is_dir():
+            continue
+        for path in directory.iterdir():
+            own = pattern.fullmatch(path.name) if pattern is not None else path.name in REPORT_FILES
+            if own and path.is_file():
+                path.unlink()
+        with contextlib.suppress(OSError):
+            directory.rmdir()  # only when empty: anything of the user's stays
 
 
-def merge_parts(folder: Path, chunk_ids: Sequence[int], csv: bool = False) -> pd.DataFrame:
+def merge_parts(
+    folder: Path, chunk_ids: Sequence[int], csv: bool = False, expected_matches: int | None = None
+) -> pd.DataFrame:
     """Merge the part files of ``chunk_ids`` into ``matches.parquet`` (and ``matches.csv``),
-    rows in match order; return the merged table."""
+    rows in match order; return the merged table. With ``expected_matches`` the rows must
+    hold match ids 0, 1, ... each exactly once (else a ParameterError, nothing written)."""
     paths = [part_path(folder, chunk) for chunk in sorted(chunk_ids)]
     schema = schema_of_file(paths[0]) if paths else SCHEMA
     tables = [pq.read_table(path, schema=schema) for path in paths]
     table = pa.concat_tables(tables) if tables else schema.empty_table()
     table = table.sort_by("match_id")
+    if expected_matches is not None:
+        ids = table.column("match_id").to_numpy()
+        if len(ids) != expected_matches or (len(ids) and not (ids == np.arange(len(ids))).all()):
+            raise ParameterError(
+                "results folder",
+                str(folder),
+                f"its part files hold {len(ids)} rows, not match ids 0..{expected_matches - 1} each once; "
+                "use --force to start the run over",
+            )
     _write_parquet_atomic(folder / MATCHES_FILE, table)
     frame = table_to_frame(table)
     if csv:

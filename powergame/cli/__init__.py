@@ -106,6 +106,11 @@ def main() -> None:
         where = f"{exc.filename}: " if exc.filename else ""
         click.echo(f"Error: {where}{exc.strerror or exc}", err=True)
         sys.exit(2)
+    except ValueError as exc:
+        if "null byte" not in str(exc):  # a path with a NUL character; anything else is a bug
+            raise
+        click.echo(f"Error: a path or name holds a NUL character ({exc})", err=True)
+        sys.exit(2)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         sys.exit(130)

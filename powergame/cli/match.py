@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from powergame.cli.common import plugin_option, registry_from_options
-from powergame.cli.options import game_from_options, game_options
+from powergame.cli.options import game_from_options, game_options, work_options
 from powergame.errors import ParameterError
 from powergame.game import Game
 from powergame.result import MatchResult
@@ -34,6 +34,7 @@ NOISE_MARK = "*"
     "--full", is_flag=True, help="Show every round (long matches are cut to the first and last rounds)."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the whole result as one JSON document.")
+@work_options
 @plugin_option
 def match(
     strategy_a: str,
@@ -41,6 +42,8 @@ def match(
     seed: int,
     full: bool,
     as_json: bool,
+    max_work: float | None,
+    max_memory: float | None,
     plugins: tuple[str, ...],
     **game_opts: Any,
 ) -> None:
@@ -54,9 +57,12 @@ def match(
       powergame match "Out-for-Tat" "Hit and Run" --outside 2,1 --rounds 20
       powergame match "Start Small(T=3)" "axelrod:Tit For Tat" --noise 0.05 --seed 7
     """
+    from powergame.work import check_work, match_estimate
+
     game = game_from_options(**game_opts)
     if seed < 0:
         raise ParameterError("--seed", seed, "must be a whole number >= 0")
+    check_work(match_estimate(game, printed=full or as_json), max_work, max_memory)
     registry = registry_from_options(plugins)
     player_a = registry.create(strategy_a)
     player_b = registry.create(strategy_b)

@@ -87,3 +87,29 @@ def game_from_options(
         if exc.name in ("rounds", "continuation"):  # name the option the user typed
             raise ParameterError(f"--{exc.name}", exc.value, exc.allowed) from None
         raise
+
+
+def work_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--max-work`` and ``--max-memory`` (the limits of ``powergame.work``)."""
+    from powergame.work import DEFAULT_MAX_MEMORY_GB, DEFAULT_MAX_WORK
+
+    options = [
+        click.option(
+            "--max-work",
+            type=float,
+            default=None,
+            metavar="ROUNDS",
+            help=f"Refuse work estimated above this many expected rounds [default: {DEFAULT_MAX_WORK:g}].",
+        ),
+        click.option(
+            "--max-memory",
+            type=float,
+            default=None,
+            metavar="GB",
+            help=f"Refuse work whose results are estimated above this many GB of memory "
+            f"[default: {DEFAULT_MAX_MEMORY_GB:g}].",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from powergame.cli.common import plugin_option
-from powergame.cli.options import game_from_options, game_options
+from powergame.cli.options import game_from_options, game_options, work_options
 from powergame.errors import ParameterError
 
 
@@ -37,6 +37,14 @@ def _run_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
         click.option(
+            "--match-timeout",
+            type=float,
+            default=None,
+            metavar="SECONDS",
+            help="Stop the run when one match takes longer than this, naming the pairing "
+            "(0: no limit) [default: 60].",
+        ),
+        click.option(
             "--exact/--no-exact",
             default=None,
             help="Solve each pairing once as a Markov chain (expected figures; strategies need a "
@@ -45,16 +53,20 @@ def _run_options(command: Callable[..., Any]) -> Callable[..., Any]:
     ]
     for option in reversed(options):
         command = option(command)
-    decorated: Callable[..., Any] = plugin_option(command)
+    decorated: Callable[..., Any] = plugin_option(work_options(command))
     return decorated
 
 
 def _play(spec: Any, out_dir: Path | None, **options: Any) -> None:
     """Run the tournament and print its summary; on Ctrl-C say how to continue."""
+    from powergame.time_limit import DEFAULT_MATCH_TIMEOUT
     from powergame.tournaments.round_robin import run_tournament
 
+    if options.get("match_timeout") is None:
+        options["match_timeout"] = DEFAULT_MATCH_TIMEOUT
+    options["max_memory_gb"] = options.pop("max_memory", None)
     try:
-        result = run_tournament(spec, out_dir, **options)
+        result = run_tournament(spec, out_dir, warn=_warning, **options)
     except KeyboardInterrupt:
         if out_dir is None:
             click.echo("Interrupted; nothing was stored (use --out DIR to keep partial results).", err=True)
@@ -66,6 +78,10 @@ def _play(spec: Any, out_dir: Path | None, **options: Any) -> None:
             )
         raise SystemExit(130) from None
     _report(result)
+
+
+def _warning(message: str) -> None:
+    click.echo(f"Warning: {message}", err=True)
 
 
 def _count(number: int, singular: str, plural: str) -> str:
@@ -111,6 +127,9 @@ def run(
     seed: int | None,
     quiet: bool,
     exact: bool | None,
+    match_timeout: float | None,
+    max_work: float | None,
+    max_memory: float | None,
     plugins: tuple[str, ...],
 ) -> None:
     """Run the tournament a TOML spec describes and store every match.
@@ -139,7 +158,17 @@ def run(
         spec = spec.with_exact(exact)
     out_dir = out if out is not None else Path("results") / spec.name
     _play(
-        spec, out_dir, processes=processes, resume=resume, force=force, csv=csv, quiet=quiet, plugins=plugins
+        spec,
+        out_dir,
+        processes=processes,
+        resume=resume,
+        force=force,
+        csv=csv,
+        quiet=quiet,
+        plugins=plugins,
+        match_timeout=match_timeout,
+        max_work=max_work,
+        max_memory=max_memory,
     )
 
 
@@ -170,6 +199,9 @@ def tournament(
     seed: int | None,
     quiet: bool,
     exact: bool | None,
+    match_timeout: float | None,
+    max_work: float | None,
+    max_memory: float | None,
     plugins: tuple[str, ...],
 ) -> None:
     """Run a round robin between the named strategies and print the ranking.
@@ -199,4 +231,16 @@ def tournament(
         key = exc.name.removeprefix("spec: ")
         option = {"strategies": "NAME", "self_play": "--no-self-play"}.get(key, f"--{key}")
         raise ParameterError(option, exc.value, exc.allowed) from None
-    _play(spec, out, processes=processes, resume=resume, force=force, csv=csv, quiet=quiet, plugins=plugins)
+    _play(
+        spec,
+        out,
+        processes=processes,
+        resume=resume,
+        force=force,
+        csv=csv,
+        quiet=quiet,
+        plugins=plugins,
+        match_timeout=match_timeout,
+        max_work=max_work,
+        max_memory=max_memory,
+    )

@@ -434,12 +434,11 @@ class MeanFieldPool:
         new_mass = new_pairs.sum()
         new_pay = float((new_pairs * self.first_payoff).sum() / new_mass) if new_mass > 0 else float("nan")
         outcome = np.einsum("ABj,ABjo->o", couples, self.slot_outcome)
-        if in_couples > 0:
-            cc, cd, dd = (
-                outcome[0] / in_couples,
-                (outcome[1] + outcome[2]) / in_couples,
-                outcome[3] / in_couples,
-            )
+        # shares of the outcomes' own total: the same as of in_couples, and still defined when a
+        # tiny mass of couples underflows in the products
+        played = outcome.sum()
+        if played > 0:
+            cc, cd, dd = (outcome[0] / played, (outcome[1] + outcome[2]) / played, outcome[3] / played)
         else:
             cc = cd = dd = float("nan")
         by_type = coupled.sum(axis=1)  # agents of each type in a couple

@@ -18,7 +18,7 @@ import numpy as np
 from powergame.actions import Action
 from powergame.errors import StrategyError
 from powergame.game import Game, StagePayoffs
-from powergame.player import Player
+from powergame.player import Player, record_round
 
 if TYPE_CHECKING:
     from powergame.population.engine import Population
@@ -103,10 +103,8 @@ class PlayerStrategies:
     ) -> None:
         for i, (x, y) in enumerate(zip(a.tolist(), b.tolist())):
             hx, hy = self.players[x].history, self.players[y].history
-            hx.append(D if d_a[i] else C)
-            hy.append(D if d_b[i] else C)
-            hx.stakes.append(1.0 if x_a is None else float(x_a[i]))
-            hy.stakes.append(1.0 if x_b is None else float(x_b[i]))
+            record_round(hx, D if d_a[i] else C, 1.0 if x_a is None else float(x_a[i]))
+            record_round(hy, D if d_b[i] else C, 1.0 if x_b is None else float(x_b[i]))
 
     def leave(
         self, pop: Population, a: np.ndarray, b: np.ndarray, outcome: np.ndarray, rng: np.random.Generator

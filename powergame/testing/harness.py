@@ -18,7 +18,7 @@ from typing import Any
 
 from powergame.actions import Action
 from powergame.game import Game
-from powergame.player import Player
+from powergame.player import HistoryWriteError, Player, record_round
 from powergame.testing.partners import ScriptedPartner
 
 Factory = Callable[[], Player]
@@ -150,6 +150,10 @@ def drive(
         before = fingerprint(partner)
         try:
             value = getattr(player, method)(partner)
+        except HistoryWriteError:
+            decision.problem = f"{method}() tried to change a history (histories are read-only)"
+            decision.problem_kind = "mutated"
+            return False, None
         except Exception as exc:
             decision.problem = f"{method}() raised {type(exc).__name__}: {exc}"
             decision.problem_kind = "raised"
@@ -188,10 +192,8 @@ def drive(
         own, partner_action, partner_stake = script.round(t)
         decision.played = decision.action if own is None else own
         decision.partner_action, decision.partner_stake = partner_action, partner_stake
-        player.history.append(decision.played)
-        player.history.stakes.append(float(decision.stake))
-        partner.history.append(partner_action)
-        partner.history.stakes.append(partner_stake)
+        record_round(player.history, decision.played, float(decision.stake))
+        record_round(partner.history, partner_action, partner_stake)
         if asks_leave:
             ok, decision.leave = ask(decision, "leave")
             if not ok:

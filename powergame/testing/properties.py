@@ -192,8 +192,8 @@ def check_deterministic(factory: Factory, profile: Profile = QUICK) -> None:
                 counterexample(
                     "stochastic = False: the same history gives the same decisions whatever the seed",
                     what,
-                    ("seed 1: ", run1),
-                    ("seed 2: ", run2),
+                    ("first run: ", run1),
+                    ("second run: ", run2),
                     mark_round=t,
                 )
             )
