@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import secrets
 
-from powergame import streams, time_limit
+from powergame import kernel, streams, time_limit
 from powergame.actions import Action
 from powergame.errors import MatchTimeLimitError, ParameterError, StrategyError
 from powergame.game import Game
@@ -76,8 +76,7 @@ def _play(game: Game, player_a: Player, player_b: Player, seed: int | None) -> M
     noise_threshold = streams.threshold(noise)
     noise_bits, noise_purpose, low = streams.bits, streams.NOISE, streams.MASK32
     pay_a = game.payoff_table(0)
-    r_b, s_b, t_b, p_b = game.payoff_table(1)
-    pay_b = (r_b, t_b, s_b, p_b)  # indexed by the outcome seen from A (CC, CD, DC, DD)
+    pay_b = kernel.seen_by_b(game.payoff_table(1))  # indexed by the outcome seen from A
     v_a, v_b = game.outside_options
 
     # Hot loop: actions are compared by identity (``is C``) and never asked for .name or
@@ -134,8 +133,8 @@ def _play(game: Game, player_a: Player, player_b: Player, seed: int | None) -> M
                 payoffs_a.append(pay_a[outcome])
                 payoffs_b.append(pay_b[outcome])
             else:
-                payoffs_a.append(stake * pay_a[outcome] + (1.0 - stake) * v_a)
-                payoffs_b.append(stake * pay_b[outcome] + (1.0 - stake) * v_b)
+                payoffs_a.append(kernel.round_payoff(stake, pay_a[outcome], v_a))
+                payoffs_b.append(kernel.round_payoff(stake, pay_b[outcome], v_b))
             quit_a = quit_b = False
             if leave_a is not None:
                 who = player_a
