@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from powergame import kernel
 from powergame.errors import ParameterError
 from powergame.population.graph import Adjacency
 from powergame.population.matching import meet
@@ -370,13 +371,13 @@ class Population:
             both[flips] = ~both[flips]
             d_a, d_b = both[: a.size], both[a.size :]
         self.strategies.observe(self, a, b, d_a, d_b, x_a, x_b)
-        outcome = (d_a.view(np.uint8) << 1) | d_b.view(np.uint8)  # CC, CD, DC, DD = 0..3
+        outcome = kernel.outcome_index(d_a.view(np.uint8), d_b.view(np.uint8))  # CC, CD, DC, DD = 0..3
         pay_a = self._payoffs[outcome]
         pay_b = self._payoffs_seen_by_b[outcome]
         if x_a is not None and x_b is not None:
             s = np.minimum(x_a, x_b)
-            pay_a = s * pay_a + (1.0 - s) * self.outside[a]
-            pay_b = s * pay_b + (1.0 - s) * self.outside[b]
+            pay_a = kernel.round_payoff(s, pay_a, self.outside[a])
+            pay_b = kernel.round_payoff(s, pay_b, self.outside[b])
         payoff[a] = pay_a
         payoff[b] = pay_b
         self.rel_pay_a[a] += pay_a
