@@ -8,7 +8,6 @@ from collections.abc import Callable, Sequence
 from powergame import Game, Player, play_match
 from powergame.actions import actions_from_string
 from powergame.result import MatchResult
-from powergame.state_table import StateTable, StateTablePlayer
 from powergame.strategies import HotAndCold, MemoryOne, RaiseTheStakes, Voice
 from powergame.testing.partners import ScriptedPartner
 
@@ -20,16 +19,6 @@ class Scripted(ScriptedPartner):
 
     def __init__(self, actions: str = "C", stakes: Sequence[float] = (1.0,), leave_after: int | None = None):
         super().__init__(actions_from_string(actions), stakes, leave_after)
-
-
-class TablePlayer(StateTablePlayer):
-    """A plain player that follows a given state table."""
-
-    name = "Table"
-
-    def __init__(self, table: StateTable) -> None:
-        self.table = table
-        super().__init__()
 
 
 def play(

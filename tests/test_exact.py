@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_batch import (
+from tables import (
     ALWAYS_COOPERATE,
     CODES,
     HIT_AND_RUN,

@@ -10,7 +10,7 @@ import pickle
 
 import numpy as np
 import pytest
-from test_batch import ALWAYS_COOPERATE, memory_one, memory_one_code
+from tables import ALWAYS_COOPERATE, memory_one, memory_one_code
 
 from powergame import Game, StateTable
 from powergame.exact import MAX_SURVIVAL_LENGTH, exact_match

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_hardening_work import cli, one_error_line
+from helpers import cli, one_error_line
 
 from powergame import Game, play_match
 from powergame.errors import ParameterError

@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_hardening_work import cli, one_error_line
-from test_storage_resume import wait_until_group_is_gone
-from test_tournament_fakes import fake_loader
+from helpers import cli, one_error_line, wait_until_group_is_gone
+from tournament_fakes import fake_loader
 
 from powergame.errors import ParameterError
 from powergame.game import Game

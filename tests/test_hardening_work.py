@@ -3,14 +3,13 @@ enumeration and seeding stream, and a match that never ends stops the run by nam
 
 from __future__ import annotations
 
-import sys
 import tracemalloc
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import cli, one_error_line
 
-from powergame.cli import main
 from powergame.errors import MatchTimeLimitError, WorkLimitError
 from powergame.game import Game
 from powergame.tournaments import round_robin
@@ -26,24 +25,6 @@ from powergame.work import check_work, match_estimate, tournament_estimate
 
 HERE = Path(__file__).resolve().parent
 PLUGIN = str(HERE / "hardening_plugin.py")
-
-
-def cli(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["powergame", *args])
-    monkeypatch.delenv("POWERGAME_PLUGINS", raising=False)
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_error_line(err: str) -> str:
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("Error: "), err
-    return lines[0]
 
 
 # --- case 1: a huge single match ------------------------------------------------------------

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_tournament_fakes import fake_loader
+from helpers import wait_until_group_is_gone
+from tournament_fakes import fake_loader
 
 from powergame.errors import ParameterError
 from powergame.game import Game
@@ -35,7 +36,7 @@ ROUNDS_PER_CHUNK = 40  # 2 matches per chunk: many chunks, so a kill lands mid-r
 CHILD = f"""
 import sys
 sys.path.insert(0, {str(TESTS)!r})
-from test_tournament_fakes import fake_loader
+from tournament_fakes import fake_loader
 from test_storage_resume import SPEC, ROUNDS_PER_CHUNK
 from powergame.tournaments import round_robin
 round_robin.ROUNDS_PER_CHUNK = ROUNDS_PER_CHUNK
@@ -55,19 +56,6 @@ def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="module")
 def uninterrupted(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
     return run(SPEC, None).matches
-
-
-def wait_until_group_is_gone(group: int, seconds: float = 30.0) -> None:
-    """Until no process of the group is left (killed workers linger a few ms after the
-    run's own process has been reaped)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(group, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.01)
-    raise AssertionError(f"process group {group} still alive after {seconds} s")
 
 
 def finished_chunks(folder: Path) -> int:

@@ -6,7 +6,8 @@ import importlib.util
 import pickle
 
 import pytest
-from strategy_helpers import TABLE_PARTNERS, Scripted, TablePlayer, play, transcript
+from strategy_helpers import TABLE_PARTNERS, Scripted, play, transcript
+from tables import TablePlayer
 
 from powergame import Action, Game, Player
 from powergame.errors import ParameterError

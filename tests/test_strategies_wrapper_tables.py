@@ -8,7 +8,8 @@ import math
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategy_helpers import TABLE_PARTNERS, Scripted, TablePlayer, play, transcript
+from strategy_helpers import TABLE_PARTNERS, Scripted, play, transcript
+from tables import TablePlayer
 
 from powergame import Game, Player, play_match
 from powergame.batch import play_batch

@@ -13,7 +13,7 @@ from powergame.game import Game
 from powergame.tournaments import storage
 from powergame.tournaments.spec import TournamentSpec
 
-FAKES = str(Path(__file__).resolve().parent / "test_tournament_fakes.py")
+FAKES = str(Path(__file__).resolve().parent / "tournament_fakes.py")
 
 
 class Done:
@@ -96,7 +96,7 @@ def test_bad_input_is_one_error_line(tmp_path: Path, powergame: Callable[..., Do
 
 
 def test_library_and_cli_agree(tmp_path: Path, powergame: Callable[..., Done]) -> None:
-    from test_tournament_fakes import fake_loader
+    from tournament_fakes import fake_loader
 
     from powergame.tournaments.round_robin import run_tournament
 

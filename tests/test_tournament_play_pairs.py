@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_batch import CODES, STAKED_TFT, TIT_FOR_TAT, games, memory_one, memory_one_code, python_rows
+from tables import CODES, STAKED_TFT, TIT_FOR_TAT, games, memory_one, memory_one_code, python_rows
 
 from powergame import Game, ParameterError
 from powergame.batch import play_batch, play_pairs

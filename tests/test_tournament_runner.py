@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_tournament_fakes import NAMES, fake_loader
+from tournament_fakes import NAMES, fake_loader
 
 from powergame.errors import UnknownStrategyError
 from powergame.game import Game
