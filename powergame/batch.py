@@ -73,9 +73,6 @@ class BatchResult:
         """Nobody left (the relationship reached the horizon)."""
         return self.left_by == 0
 
-    def __getitem__(self, name: str) -> Any:
-        return getattr(self, name)
-
     def slice(self, start: int, stop: int) -> BatchResult:
         """The matches ``start`` to ``stop`` (exclusive) as a BatchResult of their own."""
         fields = {name: getattr(self, name)[start:stop] for name in _ARRAY_FIELDS}
@@ -247,13 +244,17 @@ def _result_of_parts(
     game: Game, seeds: tuple[int, ...], parts: Sequence[Any], keep_actions: bool
 ) -> BatchResult:
     """One BatchResult from consecutive parts (figure dicts or BatchResults) of its matches."""
+
+    def field(part: Any, name: str) -> Any:
+        return part[name] if isinstance(part, dict) else getattr(part, name)
+
     fields: dict[str, Any] = {}
     for name in _ARRAY_FIELDS:
-        pieces = [part[name] for part in parts]
+        pieces = [field(part, name) for part in parts]
         fields[name] = np.concatenate(pieces) if pieces else np.zeros(0)
     actions: dict[str, Any] = {"actions_a": None, "actions_b": None}
     if keep_actions:
-        actions = {key: tuple(s for part in parts for s in part[key]) for key in actions}
+        actions = {key: tuple(s for part in parts for s in field(part, key)) for key in actions}
     return BatchResult(game=game, seeds=seeds, **fields, **actions)
 
 

@@ -86,13 +86,67 @@ class ExactBatch:
     def __len__(self) -> int:
         return len(self.player_a)
 
-    def __getattr__(self, name: str) -> np.ndarray:
-        figures = self.__dict__.get("figures", {})
-        if name in figures:
-            return figures[name]
-        if name == "p_censored":
-            return 1.0 - figures["p_left_a"] - figures["p_left_b"] - figures["p_left_both"]
-        raise AttributeError(name)
+    # --- the figures, one array each (the fields of ExactResult of the same name) ---------
+    @property
+    def rounds_together(self) -> np.ndarray:
+        return self.figures["rounds_together"]
+
+    @property
+    def p_left_a(self) -> np.ndarray:
+        return self.figures["p_left_a"]
+
+    @property
+    def p_left_b(self) -> np.ndarray:
+        return self.figures["p_left_b"]
+
+    @property
+    def p_left_both(self) -> np.ndarray:
+        return self.figures["p_left_both"]
+
+    @property
+    def total_a(self) -> np.ndarray:
+        return self.figures["total_a"]
+
+    @property
+    def total_b(self) -> np.ndarray:
+        return self.figures["total_b"]
+
+    @property
+    def score_a(self) -> np.ndarray:
+        return self.figures["score_a"]
+
+    @property
+    def score_b(self) -> np.ndarray:
+        return self.figures["score_b"]
+
+    @property
+    def cooperation_a(self) -> np.ndarray:
+        return self.figures["cooperation_a"]
+
+    @property
+    def cooperation_b(self) -> np.ndarray:
+        return self.figures["cooperation_b"]
+
+    @property
+    def mutual_cooperation(self) -> np.ndarray:
+        return self.figures["mutual_cooperation"]
+
+    @property
+    def mean_stake(self) -> np.ndarray:
+        return self.figures["mean_stake"]
+
+    @property
+    def realized_dependence_a(self) -> np.ndarray:
+        return self.figures["realized_dependence_a"]
+
+    @property
+    def realized_dependence_b(self) -> np.ndarray:
+        return self.figures["realized_dependence_b"]
+
+    @property
+    def p_censored(self) -> np.ndarray:
+        """P(nobody leaves before the horizon)."""
+        return 1.0 - self.p_left_a - self.p_left_b - self.p_left_both
 
     @cached_property
     def survival(self) -> np.ndarray:
@@ -394,10 +448,6 @@ class _Chain:
     def transitions(self) -> np.ndarray:
         assert self.Q is not None, "a chain given by successors has no distribution to walk"
         return self.Q
-
-
-def _chain(game: Game, a: _Side, b: _Side, lumped: bool) -> _Chain:
-    return _lumped_chain(game, a, b) if lumped else _joint_chain(game, a, b)
 
 
 def _played_cooperation(side: _Side, noise: float) -> np.ndarray:
