@@ -143,7 +143,8 @@ class MatchResult:
 
     # --- plain data ---------------------------------------------------------------------
     def summary(self) -> dict[str, Any]:
-        """The outcome figures (no per-round lists): one flat dict for tables."""
+        """The outcome figures (no per-round lists): one flat dict for tables, with the
+        keys of ``powergame.record.ENGINE_COLUMNS`` in their order."""
         holders = self.power_holders
         ta, tb = self.totals
         sa, sb = ta / self.horizon, tb / self.horizon  # scores_per_round without summing again

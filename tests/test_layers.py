@@ -30,6 +30,7 @@ CORE = (
     "powergame.power",
     "powergame.streams",
     "powergame.names",
+    "powergame.record",
     "powergame.time_limit",
 )
 ABOVE_ENGINES = (

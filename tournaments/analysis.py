@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from powergame import record
 from powergame.errors import ParameterError
 
 from .distributions import t_quantile
@@ -26,32 +27,7 @@ from .survival import LogRankResult, kaplan_meier, log_rank, median_survival
 FAMILY_ORDER = ("trust-building", "withholding", "neutral")
 POSITIONS = ("more powerful", "equal", "less powerful")
 
-REQUIRED_COLUMNS = (
-    "match_id",
-    "repetition",
-    "strategy_a",
-    "strategy_b",
-    "family_a",
-    "family_b",
-    "horizon",
-    "rounds_together",
-    "left_by",
-    "exit_round",
-    "censored",
-    "total_a",
-    "total_b",
-    "score_a",
-    "score_b",
-    "cooperation_a",
-    "cooperation_b",
-    "mutual_cooperation",
-    "mean_stake",
-    "power_index",
-    "least_interest",
-    "power_shifts",
-    "power_share_a",
-    "power_share_b",
-)
+REQUIRED_COLUMNS = record.ANALYSED_COLUMNS  # the columns of the match record the analysis reads
 
 
 # --- the long table -----------------------------------------------------------------------

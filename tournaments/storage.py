@@ -32,6 +32,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from powergame import record
 from powergame.errors import ParameterError
 
 RUN_FILE = "run.json"
@@ -43,67 +44,29 @@ SUMMARY_FILE = "summary.json"
 REPORT_DIR = "report"  # written by `powergame report` (tournaments.report); stale once results change
 OWN_FILES = (RUN_FILE, MANIFEST_FILE, PARTS_DIR, MATCHES_FILE, CSV_FILE, SUMMARY_FILE, REPORT_DIR)
 
-# The per-match table: one row per match, these columns in this order.
-SCHEMA = pa.schema(
-    [
-        ("match_id", pa.int64()),
-        ("repetition", pa.int64()),
-        ("strategy_a", pa.string()),
-        ("strategy_b", pa.string()),
-        ("family_a", pa.string()),
-        ("family_b", pa.string()),
-        ("player_a", pa.string()),
-        ("player_b", pa.string()),
-        ("seed", pa.int64()),
-        ("horizon", pa.int64()),
-        ("rounds_together", pa.int64()),
-        ("left_by", pa.string()),
-        ("exit_round", pa.int64()),
-        ("censored", pa.bool_()),
-        ("total_a", pa.float64()),
-        ("total_b", pa.float64()),
-        ("score_a", pa.float64()),
-        ("score_b", pa.float64()),
-        ("cooperation_a", pa.float64()),
-        ("cooperation_b", pa.float64()),
-        ("mutual_cooperation", pa.float64()),
-        ("mean_stake", pa.float64()),
-        ("structural_dependence_a", pa.float64()),
-        ("structural_dependence_b", pa.float64()),
-        ("power_index", pa.float64()),
-        ("least_interest", pa.string()),
-        ("realized_dependence_a", pa.float64()),
-        ("realized_dependence_b", pa.float64()),
-        ("power_shifts", pa.int64()),
-        ("power_share_a", pa.float64()),
-        ("power_share_b", pa.float64()),
-        ("outside_a", pa.float64()),
-        ("outside_b", pa.float64()),
-        ("actions_a", pa.string()),
-        ("actions_b", pa.string()),
-    ]
-)
+# Arrow types of the record's column kinds (powergame.record).
+_ARROW = {
+    "int": pa.int64(),
+    "float": pa.float64(),
+    "text": pa.string(),
+    "bool": pa.bool_(),
+    "floats": pa.list_(pa.float64()),
+}
+
+# The per-match table: one row per match, the record's columns in their order.
+SCHEMA = pa.schema([(column.name, _ARROW[column.kind]) for column in record.MATCH_COLUMNS])
 COLUMNS: tuple[str, ...] = tuple(SCHEMA.names)
 # What playing a match gives: every column but the match's id and repetition.
-MATCH_SCHEMA = pa.schema([field for field in SCHEMA if field.name not in ("match_id", "repetition")])
-NULLABLE_TEXT = ("left_by", "least_interest")
+MATCH_SCHEMA = pa.schema([field for field in SCHEMA if field.name not in record.ID_COLUMNS])
+NULLABLE_TEXT = ("left_by", "least_interest")  # text that may be missing in a played match
 
 # The per-match table of an exact run: one row per pairing (repetition 0, seed null) with
 # expectations in the numeric columns (so horizon, rounds_together and censored, the
-# chance to last, are floats), the realized-only columns null, and the columns that say
-# it is exact: who ends it how often and the survival curve P(T > t), t = 0, 1, ...
-# (zero beyond its end).
-_EXPECTED = {"horizon": pa.float64(), "rounds_together": pa.float64(), "censored": pa.float64()}
+# chance to last, are floats), the realized-only columns null, and the record's exact
+# columns: who ends it how often and the survival curve.
 EXACT_SCHEMA = pa.schema(
-    [pa.field(f.name, _EXPECTED.get(f.name, f.type)) for f in SCHEMA]
-    + [
-        ("exact", pa.bool_()),
-        ("p_lasted", pa.float64()),
-        ("p_left_a", pa.float64()),
-        ("p_left_b", pa.float64()),
-        ("p_left_both", pa.float64()),
-        ("survival", pa.list_(pa.float64())),
-    ]
+    [(c.name, pa.float64() if c.expectation else _ARROW[c.kind]) for c in record.MATCH_COLUMNS]
+    + [(c.name, _ARROW[c.kind]) for c in record.EXACT_COLUMNS]
 )
 
 
