@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "strategies": ("powergame.cli.strategies", "strategies", "List the registered strategies."),
     "run": ("powergame.cli.tournament", "run", "Run a tournament from a TOML spec."),
     "tournament": ("powergame.cli.tournament", "tournament", "Run an ad-hoc round-robin tournament."),
+    "specs": ("powergame.cli.specs", "specs", "List the bundled specs and the question each asks; copy one."),
     "report": ("powergame.cli.report", "report", "Render plots and an HTML page for a results folder."),
     "check": ("powergame.cli.check", "check", "Check strategies against their declared classifiers."),
 }
@@ -75,7 +76,8 @@ def cli() -> None:
     Examples:
       powergame strategies --family trust-building
       powergame match "Out-for-Tat" "Hit and Run" --outside 2,1 --rounds 20
-      powergame run tournaments/specs/default.toml --out results/
+      powergame specs
+      powergame run default --out results/default
     """
 
 
