@@ -165,14 +165,17 @@ def test_the_block_reader_finds_the_marked_blocks_only() -> None:
         "1. step\n\n   ```bash run\n   echo indented\n   ```\n\n"
         "```python file=x.py\nA = 1\n```\n"
         "```console run slow\n$ echo hi\nhi\n```\n"
+        "```text output\nprinted\n```\n"
     )
     found = blocks(text)
     assert [(b.language, sorted(b.words), b.file, b.body) for b in found] == [
         ("bash", ["run"], None, "echo indented\n"),
         ("python", ["file=x.py"], "x.py", "A = 1\n"),
         ("console", ["run", "slow"], None, "$ echo hi\nhi\n"),
+        ("text", ["output"], None, "printed\n"),
     ]
-    assert [b.line for b in found] == [7, 11, 14]
+    assert [b.line for b in found] == [7, 11, 14, 18]
+    assert Block("bash", frozenset({"run", "status=2"}), None, "", 1).status == 2
 
 
 def test_console_blocks_compare_output_like_doctest(tmp_path: Path) -> None:

@@ -36,6 +36,9 @@ def specs(ctx: click.Context, as_json: bool) -> None:
         ]
         click.echo(json.dumps({"specs": records}, indent=2))
         return
+    if not found:
+        click.echo("No bundled specs found (the package's tournaments/specs folder is empty).")
+        return
     width = max(len(s.name) for s in found)
     kind_width = max(len(s.kind) for s in found)
     indent = " " * (width + kind_width + 4)
