@@ -57,6 +57,19 @@ def uninterrupted(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
     return run(SPEC, None).matches
 
 
+def wait_until_group_is_gone(group: int, seconds: float = 30.0) -> None:
+    """Until no process of the group is left (killed workers linger a few ms after the
+    run's own process has been reaped)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"process group {group} still alive after {seconds} s")
+
+
 def finished_chunks(folder: Path) -> int:
     try:
         return len(storage.read_manifest(folder))
@@ -78,6 +91,7 @@ def test_resume_after_sigkill_equals_an_uninterrupted_run(
         time.sleep(0.02)
     os.killpg(child.pid, signal.SIGKILL)  # the run and any workers it started
     child.wait()
+    wait_until_group_is_gone(child.pid)
     done_before = finished_chunks(out)
     assert 5 <= done_before < total_chunks, "the kill must land mid-run for this test to mean anything"
     assert not (out / storage.MATCHES_FILE).exists()
