@@ -7,6 +7,7 @@ The public API: ``Game`` (the model), ``Player`` (subclass it to write a strateg
 from powergame.actions import Action, C, D
 from powergame.engine import play_match
 from powergame.errors import ParameterError, PluginError, PowerGameError, StrategyError, UnknownStrategyError
+from powergame.exit_rule import ExitRule
 from powergame.game import Game, StagePayoffs
 from powergame.player import History, Player
 from powergame.result import MatchResult
@@ -16,6 +17,7 @@ __all__ = [
     "Action",
     "C",
     "D",
+    "ExitRule",
     "Game",
     "History",
     "MatchResult",

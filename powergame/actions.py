@@ -37,8 +37,3 @@ D = Action.D
 def actions_from_string(text: str) -> list[Action]:
     """``"CCD"`` -> ``[C, C, D]``: a compact way to script transcripts."""
     return [Action.from_char(ch) for ch in text]
-
-
-def actions_to_string(actions: list[Action] | tuple[Action, ...]) -> str:
-    """``[C, C, D]`` -> ``"CCD"``."""
-    return "".join(a.name for a in actions)

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import difflib
 import functools
-import re
 from typing import Any
 
 from powergame.actions import Action
 from powergame.errors import ParameterError, UnknownStrategyError
 from powergame.game import Game, StagePayoffs
+from powergame.names import normalize
 from powergame.player import Player
 
 PREFIX = "axelrod:"
@@ -27,11 +27,6 @@ _CHEATER_REASON = (
     "excluded: it breaks axelrod's tournament rules (it inspects or changes its opponent's "
     "source or state); only ordinary axelrod strategies can be played"
 )
-
-
-def _normalise(name: str) -> str:
-    """Lower case, letters and digits only: "Tit-For Tat" and "TitForTat" meet."""
-    return re.sub(r"[^0-9a-z]", "", name.lower())
 
 
 def _axelrod() -> Any:
@@ -47,12 +42,12 @@ def _strategy_index() -> tuple[dict[str, type], dict[str, type], dict[str, str]]
     ordinary: dict[str, type] = {}
     display: dict[str, str] = {}
     for cls in axl.strategies:
-        for key in (_normalise(cls.name), _normalise(cls.__name__)):
+        for key in (normalize(cls.name), normalize(cls.__name__)):
             ordinary.setdefault(key, cls)
             display.setdefault(key, cls.name)
     cheaters: dict[str, type] = {}
     for cls in axl.cheating_strategies:
-        for key in (_normalise(cls.name), _normalise(cls.__name__)):
+        for key in (normalize(cls.name), normalize(cls.__name__)):
             cheaters.setdefault(key, cls)
     return ordinary, cheaters, display
 
@@ -147,7 +142,7 @@ def find_axelrod_strategy(name: str) -> type:
     if not isinstance(name, str):
         raise ParameterError("axelrod strategy", name, "must be a strategy name such as 'Tit For Tat'")
     text = name[len(PREFIX) :] if name.lower().startswith(PREFIX) else name
-    key = _normalise(text)
+    key = normalize(text)
     ordinary, cheaters, display = _strategy_index()
     if key in ordinary:
         return ordinary[key]

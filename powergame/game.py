@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from powergame import kernel
 from powergame.actions import Action
 from powergame.errors import ParameterError
 
@@ -73,6 +74,7 @@ class StagePayoffs:
 
 
 DEFAULT_PAYOFFS = StagePayoffs()
+DEFAULT_ROUNDS = 200
 
 
 @dataclass(frozen=True)
@@ -82,14 +84,15 @@ class Game:
     ``payoffs``, ``outside_options`` and ``exit_costs`` are pairs (partner A, partner B);
     asymmetric values are first class. The horizon is either a fixed number of
     ``rounds`` or a ``continuation`` probability w (the match then lasts a geometric
-    number of rounds with mean 1 / (1 - w), drawn once per match). ``noise`` is the
+    number of rounds with mean 1 / (1 - w), drawn once per match); give one of the two
+    (neither: ``DEFAULT_ROUNDS`` rounds). ``noise`` is the
     probability that each action is flipped on execution.
     """
 
     payoffs: tuple[StagePayoffs, StagePayoffs] = (DEFAULT_PAYOFFS, DEFAULT_PAYOFFS)
     outside_options: tuple[float, float] = (0.0, 0.0)
     exit_costs: tuple[float, float] = (0.0, 0.0)
-    rounds: int | None = 200
+    rounds: int | None = None  # None: DEFAULT_ROUNDS, unless a continuation is given
     continuation: float | None = None
     noise: float = 0.0
 
@@ -113,14 +116,14 @@ class Game:
         object.__setattr__(self, "noise", noise)
         if self.continuation is not None:
             if self.rounds is not None:
-                raise ParameterError(
-                    "rounds", self.rounds, "must be None when a continuation probability is given"
-                )
+                raise ParameterError("rounds", self.rounds, "give rounds or continuation, not both")
             w = _finite("continuation", self.continuation)
             if not 0.0 <= w < 1.0:
                 raise ParameterError("continuation", self.continuation, "must be in [0, 1)")
             object.__setattr__(self, "continuation", w)
         else:
+            if self.rounds is None:
+                object.__setattr__(self, "rounds", DEFAULT_ROUNDS)
             if isinstance(self.rounds, bool) or not isinstance(self.rounds, int) or self.rounds < 1:
                 raise ParameterError("rounds", self.rounds, "must be a whole number >= 1")
 
@@ -131,7 +134,7 @@ class Game:
 
     def round_payoff(self, role: int, stake: float, own: Action, partner: Action) -> float:
         """u_i = s * pi_i(a_i, a_j) + (1 - s) * v_i."""
-        return stake * self.stage_payoff(role, own, partner) + (1.0 - stake) * self.outside_options[role]
+        return kernel.round_payoff(stake, self.stage_payoff(role, own, partner), self.outside_options[role])
 
     def payoff_table(self, role: int) -> tuple[float, float, float, float]:
         """pi_i indexed by outcome CC, CD, DC, DD (own action first)."""
@@ -204,8 +207,6 @@ class Game:
         for key in ("outside_options", "exit_costs"):
             if key in kwargs:
                 kwargs[key] = tuple(_pair(key, kwargs[key]))
-        if kwargs.get("continuation") is not None and "rounds" not in kwargs:
-            kwargs["rounds"] = None
         return cls(**kwargs)
 
 

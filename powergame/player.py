@@ -54,6 +54,23 @@ class History(list[Action]):
         return "History(" + "".join(a.name for a in self) + ")"
 
 
+def classifier(
+    family: str,
+    memory_depth: float,
+    stochastic: bool = False,
+    can_leave: bool = False,
+    uses_outside_options: bool = False,
+) -> dict[str, Any]:
+    """A classifier dict with every key ``powergame.player.check_classifier`` asks for."""
+    return {
+        "family": family,
+        "memory_depth": memory_depth,
+        "stochastic": stochastic,
+        "can_leave": can_leave,
+        "uses_outside_options": uses_outside_options,
+    }
+
+
 class Player:
     """Base class of every strategy.
 
@@ -65,6 +82,8 @@ class Player:
 
     name: str = "Player"
     aliases: tuple[str, ...] = ()  # other names the registry also accepts (e.g. from the literature)
+    # True for a wrapper (``powergame.exit_rule.ExitRule``) whose first argument is the player it wraps.
+    is_wrapper: bool = False
     classifier: dict[str, Any] = {
         "family": "neutral",
         "memory_depth": float("inf"),

@@ -17,7 +17,6 @@ A broken plugin never breaks the registry: each problem becomes a ``PluginError`
 
 from __future__ import annotations
 
-import ast
 import difflib
 import functools
 import inspect
@@ -28,6 +27,7 @@ from typing import Any
 
 from powergame import plugins as plugin_sources
 from powergame.errors import ParameterError, PluginError, UnknownStrategyError
+from powergame.names import format_value, normalize, parse_value
 from powergame.player import FAMILIES, Player, check_classifier
 
 AXELROD_PREFIX = "axelrod"
@@ -57,11 +57,6 @@ class StrategySpec:
 
 
 # --- parsing names ------------------------------------------------------------------------
-def normalize(name: str) -> str:
-    """The lookup key of a name: case, spaces and punctuation ignored."""
-    return "".join(ch for ch in name.casefold() if ch.isalnum())
-
-
 def parse_name(text: str) -> list[StrategySpec]:
     """``"A(x=1) | W(k=3)"`` -> [StrategySpec("A", (("x", 1),)), StrategySpec("W", (("k", 3),))].
     The first part is the strategy, the following ones wrap it, innermost first."""
@@ -74,7 +69,7 @@ def format_spec(spec: StrategySpec) -> str:
     """The canonical text of a spec; ``parse_name`` reads it back to the same spec."""
     if not spec.params:
         return spec.name
-    return f"{spec.name}({', '.join(f'{key}={_format_value(value)}' for key, value in spec.params)})"
+    return f"{spec.name}({', '.join(f'{key}={format_value(value)}' for key, value in spec.params)})"
 
 
 def _parse_part(part: str, whole: str) -> StrategySpec:
@@ -105,22 +100,8 @@ def _parse_params(inside: str, part: str) -> tuple[tuple[str, Any], ...]:
             )
         if key in dict(params):
             raise ParameterError("strategy parameter", key, f"is given twice in {part!r}")
-        params.append((key, _parse_value(raw.strip())))
+        params.append((key, parse_value(raw.strip())))
     return tuple(params)
-
-
-def _parse_value(raw: str) -> Any:
-    try:
-        return ast.literal_eval(raw)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return raw
-
-
-def _format_value(value: Any) -> str:
-    bare_ok = isinstance(value, str) and value and value == value.strip() and _parse_value(value) == value
-    if bare_ok and not any(ch in value for ch in ",()|=[]{}'\""):
-        return str(value)
-    return repr(value)
 
 
 def _looks_like_keywords(inside: str) -> bool:
@@ -432,7 +413,7 @@ def _entry_for(candidate: object, source: str, namespace: str | None) -> Strateg
         classifier=dict(candidate.classifier),
         source=source,
         doc=first_paragraph(candidate.__doc__),
-        is_wrapper=bool(getattr(candidate, "is_wrapper", False)),
+        is_wrapper=bool(candidate.is_wrapper),
         aliases=tuple(getattr(candidate, "aliases", ())),
     )
 

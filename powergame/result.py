@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from powergame import power
+from powergame import kernel, power
 from powergame.game import Game
 
 _C_AS_ONE = str.maketrans("CD", "10")
@@ -49,8 +49,6 @@ class MatchResult:
         """Nobody left: the relationship reached the horizon (right-censored)."""
         return self.left_by is None
 
-    lasted = censored
-
     @property
     def stakes(self) -> tuple[float, ...]:
         """The stake of each round together: min of the two offers."""
@@ -65,11 +63,15 @@ class MatchResult:
 
     def _total(self, role: int) -> float:
         payoffs = self.payoffs_a if role == 0 else self.payoffs_b
-        outside = self.game.outside_options[role]
-        total = sum(payoffs) + (self.horizon - self.rounds_together) * outside
-        if self.left_by in ("AB"[role], "both") and self.exit_round:  # declining to enter is free
-            total -= self.game.exit_costs[role]
-        return total
+        paid_exit = self.left_by in ("AB"[role], "both") and bool(self.exit_round)  # declining is free
+        return kernel.total_over_horizon(
+            float(sum(payoffs)),
+            self.rounds_together,
+            self.horizon,
+            self.game.outside_options[role],
+            self.game.exit_costs[role],
+            paid_exit,
+        )
 
     @property
     def scores_per_round(self) -> tuple[float, float]:

@@ -1,7 +1,7 @@
 """The built-in strategy library, registered through the powergame.strategies entry point.
 
 ``STRATEGIES`` lists every Player class of the library, the exit wrappers included (they
-have ``is_wrapper = True``). Some rules are known under several names; each is registered
+have ``is_wrapper = True``), found in the library's modules. Some rules are known under several names; each is registered
 once and lists the other names in its ``aliases`` attribute (see ``ALIASES``).
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from powergame.player import Player
 
+from . import exit_rules, hirschman, loner, memory_one, trust, withholding
 from .exit_rules import (
     LeaveAfterRounds,
     LeaveAfterTotalWithholdings,
@@ -35,33 +36,17 @@ from .withholding import (
     Threatener,
 )
 
+# Every strategy class defined in these modules, in their order: adding a class to a module
+# adds it to the library.
+_MODULES = (trust, withholding, hirschman, loner, memory_one, exit_rules)
 STRATEGIES: list[type[Player]] = [
-    # trust-building
-    OutForTat,
-    StartSmall,
-    RaiseTheStakes,
-    GenerousOutForTat,
-    TitForTatWithExitThreat,
-    ReciprocalStakes,
-    # withholding
-    Parasite,
-    HitAndRun,
-    LeastInterest,
-    ExploitThenLeave,
-    HotAndCold,
-    Threatener,
-    # Hirschman's loyalty and voice (exit is Out For Tat)
-    Loyal,
-    Voice,
-    # opting out
-    Loner,
-    # memory-one with leave
-    MemoryOne,
-    # exit rules (wrappers)
-    LeaveAfterWithholdings,
-    LeaveAfterTotalWithholdings,
-    LeaveBelowOutsideOption,
-    LeaveAfterRounds,
+    obj
+    for module in _MODULES
+    for obj in vars(module).values()
+    if isinstance(obj, type)
+    and issubclass(obj, Player)
+    and obj.__module__ == module.__name__
+    and "name" in vars(obj)
 ]
 
 # Other names of a library strategy -> its registered name.

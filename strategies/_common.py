@@ -2,42 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from powergame.errors import ParameterError
+from powergame.player import classifier as classifier  # re-exported: the library's modules use it
 
 INF = float("inf")
-
-
-def classifier(
-    family: str,
-    memory_depth: float,
-    stochastic: bool = False,
-    can_leave: bool = False,
-    uses_outside_options: bool = False,
-) -> dict[str, Any]:
-    """A classifier dict with every key ``powergame.player.check_classifier`` asks for."""
-    return {
-        "family": family,
-        "memory_depth": memory_depth,
-        "stochastic": stochastic,
-        "can_leave": can_leave,
-        "uses_outside_options": uses_outside_options,
-    }
-
-
-def format_value(value: Any) -> str:
-    """How a parameter value is written in a strategy name (as the registry parses it back)."""
-    return value if isinstance(value, str) else repr(value)
-
-
-def instance_name(base: str, params: dict[str, Any], defaults: dict[str, Any] | None = None) -> str:
-    """``"Start Small(T=3)"``: the base name plus every parameter that differs from its
-    default (all of them when ``defaults`` is None); the base name alone if none does."""
-    shown = {k: v for k, v in params.items() if defaults is None or defaults.get(k) != v}
-    if not shown:
-        return base
-    return f"{base}({', '.join(f'{k}={format_value(v)}' for k, v in shown.items())})"
 
 
 def whole_number(name: str, value: object, minimum: int) -> int:

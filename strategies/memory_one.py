@@ -15,10 +15,11 @@ from typing import Any
 
 from powergame.actions import Action
 from powergame.errors import ParameterError
+from powergame.names import instance_name
 from powergame.player import Player
 from powergame.state_table import StateTable, chance, outcome_index
 
-from ._common import classifier, instance_name, number_in
+from ._common import classifier, number_in
 
 C, D = Action.C, Action.D
 OUTCOME_NAMES = ("cc", "cd", "dc", "dd")

@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from powergame.actions import Action
+from powergame.names import instance_name
 from powergame.player import Player
 from powergame.state_table import StateTable, chance
 
 from ._common import (
     classifier,
-    instance_name,
     number_in,
     stake_ladder,
     whole_number,

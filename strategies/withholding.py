@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from powergame.actions import Action
+from powergame.names import instance_name
 from powergame.player import Player
 from powergame.power import structural_dependence
 from powergame.state_table import StateTable
 
-from ._common import classifier, instance_name, number_in, stake_ladder, whole_number
+from ._common import classifier, number_in, stake_ladder, whole_number
 from ._ladder import LadderClimber, next_rung
 
 C, D = Action.C, Action.D

@@ -16,6 +16,12 @@ def test_default_game_is_the_symmetric_prisoners_dilemma():
     assert game.is_symmetric
 
 
+def test_a_continuation_alone_replaces_the_default_rounds():
+    game = Game(continuation=0.9)
+    assert game.rounds is None and game.continuation == 0.9
+    assert Game.from_dict({"continuation": 0.5}) == Game(rounds=None, continuation=0.5)
+
+
 def test_round_payoff_mixes_stage_payoff_and_outside_option_by_stake():
     game = Game(payoffs=((3, 0, 5, 1), (4, -1, 6, 2)), outside_options=(2.0, 0.5))
     # u_A = 0.25 * T_A + 0.75 * v_A = 0.25 * 5 + 1.5
@@ -36,7 +42,7 @@ def test_round_payoff_mixes_stage_payoff_and_outside_option_by_stake():
         ({"rounds": 2.5}, "rounds"),
         ({"rounds": None, "continuation": 1.0}, "continuation"),
         ({"rounds": None, "continuation": -0.2}, "continuation"),
-        ({"continuation": 0.9}, "rounds"),
+        ({"rounds": 10, "continuation": 0.9}, "rounds"),
         ({"payoffs": ((3, 0, float("inf"), 1), (3, 0, 5, 1))}, "payoff T"),
         ({"payoffs": ((float("nan"), 0, 5, 1), (3, 0, 5, 1))}, "payoff R"),
         ({"outside_options": (float("nan"), 0)}, "outside option A"),

@@ -15,6 +15,7 @@ from powergame import C, D, Game, Player, play_match
 from powergame.cli import main
 from powergame.errors import ParameterError
 from powergame.tournaments import analysis
+from powergame.tournaments.dynamics_report import PLOTS as DYNAMICS_PLOTS
 from powergame.tournaments.report import PLOTS, html_table, render_report
 
 # --- a realistic per-match table from a few small players -------------------------------------
@@ -158,7 +159,7 @@ def test_report_writes_every_plot_and_a_self_contained_page(results, tmp_path):
     text = page.read_text(encoding="utf-8")
     assert "http://" not in text and "https://" not in text
     sources = re.findall(r'src="([^"]*)"', text)
-    assert len(sources) == len(PLOTS)
+    assert len(sources) == len(PLOTS) + len(DYNAMICS_PLOTS)  # the dynamics section adds its own
     for source in sources:
         assert source.startswith("data:image/png;base64,")
         assert base64.b64decode(source.split(",", 1)[1]).startswith(b"\x89PNG")

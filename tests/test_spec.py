@@ -78,7 +78,7 @@ def test_single_payoff_row_applies_to_both_and_continuation_drops_rounds(tmp_pat
         ('strategies = "X"\n', ["q.toml: strategies", "list"]),
         ("repetitions = 2\n", ["q.toml: strategies", "required"]),
         ('strategies = ["X"]\nself_play = false\n', ["two or more"]),
-        ('strategies = ["X"]\n[game]\nnoise = 2\n', ["q.toml: [game] noise", "[0, 1]"]),
+        ('strategies = ["X"]\n[game]\nnoise = 2\n', ["q.toml: game.noise", "[0, 1]"]),
         ('strategies = ["X"]\n[game]\noutside_options = [1, 2, 3]\n', ["game.outside_options", "[A, B]"]),
         ('strategies = ["X"]\n[game]\npayoffs = [3, 0, 5]\n', ["game.payoffs", "[R, S, T, P]"]),
         ('strategies = ["X"]\n[game]\nrounds = 10\ncontinuation = 0.5\n', ["game.rounds", "not both"]),

@@ -455,5 +455,8 @@ def render_report(folder: str | os.PathLike[str], out: str | os.PathLike[str] | 
     if len(pairs) > MAX_INLINE_PAIRS:
         pairs_csv = "pairs.csv"
         pairs.to_csv(target / pairs_csv, index=False)
-    page.write_text(render_html(matches, images, title, pairs_csv), encoding="utf-8")
+    from .dynamics_report import add_dynamics_section
+
+    text = add_dynamics_section(render_html(matches, images, title, pairs_csv), matches, target)
+    page.write_text(text, encoding="utf-8")
     return page

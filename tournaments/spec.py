@@ -145,16 +145,10 @@ def _game_from_table(table: dict[str, Any], where: str) -> Game:
     for key in ("outside_options", "exit_costs"):
         if key in kwargs:
             kwargs[key] = _number_pair(kwargs[key], f"game.{key}", where)
-    if "rounds" in kwargs and "continuation" in kwargs:
-        raise ParameterError(
-            f"{where}: game.rounds", kwargs["rounds"], "give rounds or continuation, not both"
-        )
-    if "continuation" in kwargs:
-        kwargs["rounds"] = None
     try:
         return Game(**kwargs)
     except ParameterError as exc:
-        raise ParameterError(f"{where}: [game] {exc.name}", exc.value, exc.allowed) from None
+        raise ParameterError(f"{where}: game.{exc.name}", exc.value, exc.allowed) from None
 
 
 def _payoff_pair(value: object, where: str) -> tuple[Any, Any]:

@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "specs": ("powergame.cli.specs", "specs", "List the bundled specs and the question each asks; copy one."),
     "report": ("powergame.cli.report", "report", "Render plots and an HTML page for a results folder."),
     "check": ("powergame.cli.check", "check", "Check strategies against their declared classifiers."),
+    "dynamics": ("powergame.cli.dynamics", "dynamics", "Evolutionary dynamics on a results folder."),
 }
 
 

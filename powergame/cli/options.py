@@ -74,15 +74,16 @@ def game_from_options(
     rounds: int | None, continuation: float | None, payoffs: str, outside: str, exit_cost: str, noise: float
 ) -> Game:
     """The Game the options describe (ParameterError names any bad value)."""
-    if rounds is not None and continuation is not None:
-        raise ParameterError("--rounds", rounds, "give either --rounds or --continuation, not both")
-    horizon: dict[str, Any] = {"rounds": rounds if rounds is not None else 200}
-    if continuation is not None:
-        horizon = {"rounds": None, "continuation": continuation}
-    return Game(
-        payoffs=parse_payoffs(payoffs),
-        outside_options=_pair_of_numbers("--outside", outside),
-        exit_costs=_pair_of_numbers("--exit-cost", exit_cost),
-        noise=noise,
-        **horizon,
-    )
+    try:
+        return Game(
+            payoffs=parse_payoffs(payoffs),
+            outside_options=_pair_of_numbers("--outside", outside),
+            exit_costs=_pair_of_numbers("--exit-cost", exit_cost),
+            noise=noise,
+            rounds=rounds,
+            continuation=continuation,
+        )
+    except ParameterError as exc:
+        if exc.name in ("rounds", "continuation"):  # name the option the user typed
+            raise ParameterError(f"--{exc.name}", exc.value, exc.allowed) from None
+        raise
