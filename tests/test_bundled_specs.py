@@ -154,3 +154,20 @@ def test_python_dash_m_powergame_is_the_command() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "default" in {record["name"] for record in json.loads(done.stdout)["specs"]}
+
+
+def test_dynamics_takes_a_bundled_name_and_a_folder_of_that_name_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from powergame.tournaments import dynamics
+
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    (shipped / "tiny.toml").write_text('strategies = ["Loyal", "Parasite"]\n[game]\nrounds = 5\n')
+    monkeypatch.setattr(bundled, "specs_folder", lambda: shipped)
+    monkeypatch.chdir(tmp_path)
+    payoffs = dynamics.load_source("tiny")
+    assert sorted(payoffs.strategies) == ["Loyal", "Parasite"]
+    (tmp_path / "tiny").mkdir()  # an existing folder of that name is read as results
+    with pytest.raises(ParameterError):
+        dynamics.load_source("tiny")

@@ -98,6 +98,11 @@ def header_question(text: str) -> str:
     return question[:1].upper() + question[1:]
 
 
+def is_bundled(name: str) -> bool:
+    """Whether ``name`` (``default`` or ``default.toml``) names a bundled spec."""
+    return name.removesuffix(".toml") in bundled_names()
+
+
 def resolve_spec(value: str | Path) -> Path:
     """The spec file ``value`` names: an existing file as given, else a bundled spec by
     name (``default`` or ``default.toml``). Anything else is a ``ParameterError`` with the
