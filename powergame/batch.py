@@ -3,13 +3,12 @@
 ``play_batch`` runs one numpy step per round across all matches of a chunk, then
 derives every figure of ``MatchResult.summary()`` from the recorded actions. It follows
 the model of ``powergame.engine.play_match`` exactly (stakes, actions, noise, payoffs,
-leaving, then the state transition), and draws each match's horizon from its seed the
-same way, so deterministic pairs give the very same figures as the Python engine. The
-random choices of stochastic tables and the noise come from one numpy Generator per chunk,
-seeded from a hash of that chunk's seeds: a pure function of the seeds (and the chunk
-size), equal to the Python engine in distribution, not draw by draw. Each random choice
-compares a 32-bit uniform with its probability rounded to a multiple of 2^-32 (a choice of
-probability 0 or 1 stays sure); one 64-bit draw serves both partners.
+leaving, then the state transition), and reads every random choice (stochastic tables,
+noise, continuation length) from the match's own stream (``powergame.streams``) as the
+Python engine does: each match is the very match ``play_match`` plays with its seed,
+whatever else is in the batch. Each
+random choice compares a 32-bit uniform with its probability rounded to a multiple of
+2^-32 (a choice of probability 0 or 1 stays sure); one 64-bit draw serves both partners.
 
 Memory is bounded: matches are processed in chunks whose (matches x rounds) cell count
 stays under ``max_cells`` (a single match longer than that is its own chunk).
@@ -17,16 +16,14 @@ stays under ``max_cells`` (a single match longer than that is its own chunk).
 
 from __future__ import annotations
 
-import hashlib
-import random
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from powergame import power
-from powergame.engine import derive_seeds
+from powergame import kernel, power, streams
 from powergame.errors import ParameterError
 from powergame.game import Game
 from powergame.state_table import StateTable
@@ -158,14 +155,36 @@ class BatchResult:
 
 
 def draw_horizons(game: Game, seeds: Sequence[int]) -> np.ndarray:
-    """Each match's horizon, drawn from its seed exactly as ``play_match`` does."""
+    """Each match's horizon, drawn from its seed's stream exactly as ``play_match`` does."""
     if game.continuation is None:
         assert game.rounds is not None
         return np.full(len(seeds), game.rounds, dtype=np.int64)
-    return np.array(
-        [game.draw_horizon(random.Random(derive_seeds(seed, 4)[0]).random()) for seed in seeds],
-        dtype=np.int64,
-    )
+    uniforms = streams.horizon_uniforms(streams.match_keys(seeds))
+    w = game.continuation
+    if w == 0.0:
+        return np.ones(len(seeds), dtype=np.int64)
+    lengths = np.log1p(-uniforms) / math.log(w)
+    horizons = 1 + np.floor(lengths).astype(np.int64)
+    # numpy's logarithms may differ from the math module's in the last bit: where that could
+    # move the floor, take the Python engine's own computation
+    near = np.flatnonzero(np.abs(lengths - np.rint(lengths)) <= 1e-9 * np.maximum(1.0, lengths))
+    for i in near.tolist():
+        horizons[i] = game.draw_horizon(float(uniforms[i]))
+    return horizons
+
+
+def _checked_seeds(seeds: Sequence[int]) -> tuple[int, ...]:
+    seeds = tuple(seeds)
+    for seed in seeds:
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ParameterError("seed", seed, "must be a whole number >= 0")
+    return seeds
+
+
+def _check_sizes(chunk_size: int, max_cells: int) -> None:
+    for name, value in (("chunk_size", chunk_size), ("max_cells", max_cells)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ParameterError(name, value, "must be a whole number >= 1")
 
 
 def play_batch(
@@ -182,21 +201,46 @@ def play_batch(
 
     ``chunk_size`` bounds the matches simulated together and ``max_cells`` the
     (matches x rounds) arrays of one chunk; ``keep_actions`` keeps the played actions
-    as strings (memory grows with matches x rounds)."""
-    for name, value in (("chunk_size", chunk_size), ("max_cells", max_cells)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ParameterError(name, value, "must be a whole number >= 1")
-    seeds = tuple(seeds)
-    for seed in seeds:
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise ParameterError("seed", seed, "must be a whole number >= 0")
-    joint = _JointTables.of(game, table_a, table_b)
-    horizons = draw_horizons(game, seeds)
+    as strings (memory grows with matches x rounds). Each match is the one ``play_match``
+    plays with its seed, whatever the chunk size."""
+    _check_sizes(chunk_size, max_cells)
+    return _play_programs(
+        game, [(table_a, table_b)], [_checked_seeds(seeds)], chunk_size, max_cells, keep_actions
+    )
+
+
+def _play_programs(
+    game: Game,
+    pairs: Sequence[tuple[StateTable, StateTable]],
+    seeds: Sequence[tuple[int, ...]],
+    chunk_size: int,
+    max_cells: int,
+    keep_actions: bool,
+) -> BatchResult:
+    """The matches of ``pairs`` simulated round by round in one array program, chunks
+    cut across pairs; every random choice from each match's stream."""
+    joints = _JointTables.many(game, pairs)
+    program, offsets = _Program.of(joints)
+    counts = [len(group) for group in seeds]
+    all_seeds = tuple(seed for group in seeds for seed in group)
+    if not all_seeds:
+        return _result_of_parts(game, (), [], keep_actions)
+    horizons = draw_horizons(game, all_seeds)
+    keys = streams.match_keys(all_seeds)
+    start_g = np.repeat(offsets + np.array([joint.start for joint in joints], dtype=np.intp), counts)
+    ended_g = np.repeat(offsets + np.array([joint.ended for joint in joints], dtype=np.intp), counts)
     parts = [
-        _play_chunk(game, joint, seeds[start:stop], horizons[start:stop], keep_actions)
+        program.play(
+            game,
+            keys[start:stop],
+            start_g[start:stop],
+            ended_g[start:stop],
+            horizons[start:stop],
+            keep_actions,
+        )
         for start, stop in _chunks(horizons, chunk_size, max_cells)
     ]
-    return _result_of_parts(game, seeds, parts, keep_actions)
+    return _result_of_parts(game, all_seeds, parts, keep_actions)
 
 
 def _result_of_parts(
@@ -226,12 +270,15 @@ def play_pairs(
     ``pairs[i]`` (role A first). Returns one BatchResult over all matches, pair after pair,
     with the figures ``play_batch`` gives for each pair on its own.
 
-    Pairs that draw nothing at random (deterministic tables, no noise) are simulated
-    together in one array program: a round costs a few numpy calls for all of them, not
-    a few per pair. The others are played pair by pair with ``play_batch``."""
+    All pairs are simulated together: those that draw nothing at random (deterministic
+    tables, no noise) in one array program that plays each distinct match once, the others
+    in another whose chunks are cut across pairs. A round costs a few numpy calls for all
+    of them, not a few per pair, and every match is the one ``play_match`` plays with its
+    seed."""
     if len(pairs) != len(seeds):
         raise ParameterError("seeds", f"{len(seeds)} seed lists", f"one per pair ({len(pairs)} pairs)")
-    seed_lists = [tuple(group) for group in seeds]
+    _check_sizes(chunk_size, max_cells)
+    seed_lists = [_checked_seeds(group) for group in seeds]
     forms: dict[int, _DeterministicTable | None] = {}  # by id(): each table converted once
     for pair in pairs:
         for table in pair:
@@ -240,17 +287,23 @@ def play_pairs(
     merged = [i for i, (a, b) in enumerate(pairs) if forms[id(a)] is not None and forms[id(b)] is not None]
     merged_set = set(merged)
     parts: dict[int, BatchResult] = {}
-    for i, (table_a, table_b) in enumerate(pairs):
-        if i not in merged_set:
-            parts[i] = play_batch(
-                game,
-                table_a,
-                table_b,
-                seed_lists[i],
-                chunk_size=chunk_size,
-                max_cells=max_cells,
-                keep_actions=keep_actions,
-            )
+    others = [i for i in range(len(pairs)) if i not in merged_set]
+    if others:
+        played = _play_programs(
+            game,
+            [pairs[i] for i in others],
+            [seed_lists[i] for i in others],
+            chunk_size,
+            max_cells,
+            keep_actions,
+        )
+        if len(others) == len(pairs):
+            return played
+        start = 0
+        for i in others:
+            stop = start + len(seed_lists[i])
+            parts[i] = played.slice(start, stop)
+            start = stop
     if merged:
         joints = _deterministic_joints(
             game,
@@ -361,8 +414,8 @@ def _deterministic_joints(
         stage_a = np.tile(stage_payoffs_a, states)
         stage_b = np.tile(stage_payoffs_b, states)
         payoff_a, payoff_b = np.zeros((pairs, size)), np.zeros((pairs, size))
-        payoff_a[:, :live] = np.where(stake_f == 1.0, stage_a, stake_f * stage_a + (1.0 - stake_f) * v_a)
-        payoff_b[:, :live] = np.where(stake_f == 1.0, stage_b, stake_f * stage_b + (1.0 - stake_f) * v_b)
+        payoff_a[:, :live] = np.where(stake_f == 1.0, stage_a, kernel.round_payoff(stake_f, stage_a, v_a))
+        payoff_b[:, :live] = np.where(stake_f == 1.0, stage_b, kernel.round_payoff(stake_f, stage_b, v_b))
         counts = np.zeros(size, dtype=np.int64)
         counts[:live] = np.tile(_OUTCOME_COUNTS, states)
         bounds = np.maximum(
@@ -573,326 +626,456 @@ MAX_HORIZON = _COUNT_MASK  # the longest match the batch engine plays (its count
 # By outcome CC, CD, DC, DD (A's action first): the packed counter increments, and the
 # index of the same outcome as B sees it (B's action first).
 _OUTCOME_COUNTS = np.array([1 + (1 << _COUNT_BITS) + (1 << (2 * _COUNT_BITS)), 1, 1 << _COUNT_BITS, 0])
-_AS_SEEN_BY_B = np.array([0, 2, 1, 3])
+_AS_SEEN_BY_B = np.array(kernel.AS_SEEN_BY_B)
 
 
 @dataclass(frozen=True)
 class _JointTables:
     """Both tables and the game folded into the joint state j = (state A, state B).
 
-    Arrays indexed by g = 4j hold what depends on the state (the chance that each played
-    action, after noise, is C); arrays indexed by f = 4j + outcome hold what depends on the
-    round's outcome (payoffs, leaving, the next g). An extra absorbing "ended" state
-    earns and counts nothing, so matches that are over need no masking.
+    Arrays indexed by g = 4j hold what depends on the state (each partner's chance to
+    cooperate, as a threshold of its 32-bit uniform); arrays indexed by f = 4j + outcome
+    hold what depends on the round's outcome (payoffs, leaving, the next state). An extra
+    absorbing "ended" state (its four f included) earns and counts nothing, so matches
+    that are over need no masking.
     """
 
     ended: int  # g of the ended state
     start: int  # g of the first round
-    played_c_a: np.ndarray  # by g: P(A's played action is C)
-    played_c_b: np.ndarray
-    withhold_a: np.ndarray | None  # by g: 2 when A surely plays D, else 0 (deterministic, no noise)
-    withhold_b: np.ndarray | None  # by g: 1 when B surely plays D
+    n_b: int  # B's states (j = s_a * n_b + s_b)
+    choose: np.ndarray  # (size, 2) uint64 by g: A's and B's uniform below this cooperates
     payoff_a: np.ndarray  # by f
     payoff_b: np.ndarray
-    stake: np.ndarray | None  # by f, None when every stake is 1
+    stake: np.ndarray  # by f (0 in the ended state)
     counts: np.ndarray  # by f: packed increments of the cooperation counters
-    leave_a: np.ndarray  # by f: P(A leaves)
-    leave_b: np.ndarray
-    leave_is_random: bool
-    can_leave: bool
+    leave: np.ndarray  # (size, 2) uint64 by f: A's and B's uniform below this leaves
     next_g: np.ndarray | None  # by f, when every transition is a point mass
-    next_cumulative: np.ndarray | None  # by f: cumulative distribution of the next joint state
+    move_a: np.ndarray  # (size, n_a) uint64 by f: cumulative thresholds of A's next state
+    move_b: np.ndarray  # (size, n_b)
     payoff_bound: float  # max |u_i - v_i| over outcomes, for the tie tolerance
+
+    @property
+    def size(self) -> int:
+        return self.ended + 4
 
     @classmethod
     def of(cls, game: Game, table_a: StateTable, table_b: StateTable) -> _JointTables:
-        n_a, n_b = table_a.n_states, table_b.n_states
+        return cls.many(game, [(table_a, table_b)])[0]
+
+    @classmethod
+    def many(cls, game: Game, pairs: Sequence[tuple[StateTable, StateTable]]) -> list[_JointTables]:
+        """The joint tables of every pair; pairs of the same table sizes are built together,
+        as rows of one array each."""
+        forms = [(_TableArrays.of(a), _TableArrays.of(b)) for a, b in pairs]
+        by_shape: dict[tuple[int, int], list[int]] = {}
+        for index, (form_a, form_b) in enumerate(forms):
+            by_shape.setdefault((len(form_a.choose), len(form_b.choose)), []).append(index)
+        joints: list[_JointTables | None] = [None] * len(pairs)
+        for (n_a, n_b), members in by_shape.items():
+            group = [forms[i] for i in members]
+            built = cls._group(game, n_a, n_b, [f[0] for f in group], [f[1] for f in group])
+            initial = [(pairs[i][0].initial_state, pairs[i][1].initial_state) for i in members]
+            for row, (index, (s_a, s_b)) in enumerate(zip(members, initial)):
+                joints[index] = cls(
+                    ended=4 * n_a * n_b,
+                    start=4 * (s_a * n_b + s_b),
+                    n_b=n_b,
+                    choose=built["choose"][row],
+                    payoff_a=built["payoff_a"][row],
+                    payoff_b=built["payoff_b"][row],
+                    stake=built["stake"][row],
+                    counts=built["counts"],
+                    leave=built["leave"][row],
+                    next_g=built["next_g"][row] if built["point_mass"][row] else None,
+                    move_a=built["move_a"][row],
+                    move_b=built["move_b"][row],
+                    payoff_bound=float(built["bound"][row]),
+                )
+        return joints  # type: ignore[return-value]
+
+    @staticmethod
+    def _group(
+        game: Game, n_a: int, n_b: int, sides_a: Sequence[_TableArrays], sides_b: Sequence[_TableArrays]
+    ) -> dict[str, Any]:
+        """The arrays of ``_JointTables`` for pairs of n_a x n_b states, one row per pair."""
+        pairs = len(sides_a)
         states = n_a * n_b
         live = 4 * states  # f (and g) below this belong to a live joint state
         size = live + 4
-        noise = game.noise
         v_a, v_b = game.outside_options
-        # Per joint state j = s_a * n_b + s_b (A's index varies slowest).
-        cooperate_a = np.repeat(np.asarray(table_a.cooperate), n_b)
-        cooperate_b = np.tile(np.asarray(table_b.cooperate), n_a)
-        played_c_a = np.ones(size)
-        played_c_b = np.ones(size)
-        played_c_a[0:live:4] = (
-            cooperate_a * (1.0 - noise) + (1.0 - cooperate_a) * noise if noise else cooperate_a
+
+        def stacked(sides: Sequence[_TableArrays], name: str) -> np.ndarray:
+            return np.stack([getattr(side, name) for side in sides])
+
+        choose = np.full((pairs, size, 2), _SURE, dtype=np.uint64)
+        choose[:, 0:live:4, 0] = np.repeat(stacked(sides_a, "choose"), n_b, axis=1)
+        choose[:, 0:live:4, 1] = np.tile(stacked(sides_b, "choose"), (1, n_a))
+        # Per f = 4j + o (j = s_a * n_b + s_b); B sees outcome o as o_b (own action first).
+        stake_a, stake_b = stacked(sides_a, "stake"), stacked(sides_b, "stake")
+        stake_f = np.repeat(
+            np.minimum(stake_a[:, :, None], stake_b[:, None, :]).reshape(pairs, states), 4, axis=1
         )
-        played_c_b[0:live:4] = (
-            cooperate_b * (1.0 - noise) + (1.0 - cooperate_b) * noise if noise else cooperate_b
-        )
-        # Per f = 4j + o; B sees outcome o as o_b (own action first).
-        stake_j = np.minimum.outer(np.asarray(table_a.stake), np.asarray(table_b.stake)).ravel()
-        stake_f = np.repeat(stake_j, 4)
-        stage_a = np.tile(np.asarray(game.payoff_table(0)), states)
-        stage_b = np.tile(np.asarray(game.payoff_table(1))[_AS_SEEN_BY_B], states)
-        payoff_a, payoff_b, stake = np.zeros(size), np.zeros(size), np.zeros(size)
-        payoff_a[:live] = np.where(stake_f == 1.0, stage_a, stake_f * stage_a + (1.0 - stake_f) * v_a)
-        payoff_b[:live] = np.where(stake_f == 1.0, stage_b, stake_f * stage_b + (1.0 - stake_f) * v_b)
-        stake[:live] = stake_f
+        stage_a = np.tile(np.asarray(game.payoff_table(0), dtype=float), states)
+        stage_b = np.tile(np.asarray(game.payoff_table(1), dtype=float)[_AS_SEEN_BY_B], states)
+        payoff_a, payoff_b, stake = np.zeros((pairs, size)), np.zeros((pairs, size)), np.zeros((pairs, size))
+        payoff_a[:, :live] = np.where(stake_f == 1.0, stage_a, kernel.round_payoff(stake_f, stage_a, v_a))
+        payoff_b[:, :live] = np.where(stake_f == 1.0, stage_b, kernel.round_payoff(stake_f, stage_b, v_b))
+        stake[:, :live] = stake_f
         counts = np.zeros(size, dtype=np.int64)
         counts[:live] = np.tile(_OUTCOME_COUNTS, states)
-        leave_a, leave_b = np.zeros(size), np.zeros(size)
-        leave_table_a = np.asarray(table_a.leave, dtype=float).reshape(n_a, 4)
-        leave_table_b = np.asarray(table_b.leave, dtype=float).reshape(n_b, 4)[:, _AS_SEEN_BY_B]
-        leave_a[:live] = np.broadcast_to(leave_table_a[:, None, :], (n_a, n_b, 4)).ravel()
-        leave_b[:live] = np.broadcast_to(leave_table_b[None, :, :], (n_a, n_b, 4)).ravel()
-        moves_a = np.asarray(table_a.transition, dtype=float).reshape(n_a, 4, n_a)
-        moves_b = np.asarray(table_b.transition, dtype=float).reshape(n_b, 4, n_b)[:, _AS_SEEN_BY_B, :]
-        transition = np.zeros((size, states + 1))
-        transition[live:, states] = 1.0
-        transition[:live, :states] = (moves_a[:, None, :, :, None] * moves_b[None, :, :, None, :]).reshape(
-            live, states
+        leave = np.zeros((pairs, size, 2), dtype=np.uint64)
+        leave_a = stacked(sides_a, "leave")  # (pairs, n_a, 4)
+        leave_b = stacked(sides_b, "leave")[:, :, _AS_SEEN_BY_B]
+        leave[:, :live, 0] = np.broadcast_to(leave_a[:, :, None, :], (pairs, n_a, n_b, 4)).reshape(
+            pairs, live
         )
-        point_mass = bool(np.all((transition == 0.0) | (transition == 1.0)))
-        deterministic_a = noise == 0.0 and bool(np.all((played_c_a == 0.0) | (played_c_a == 1.0)))
-        deterministic_b = noise == 0.0 and bool(np.all((played_c_b == 0.0) | (played_c_b == 1.0)))
-        leaves = np.concatenate([leave_a, leave_b])
-        bound = max(
-            float(np.max(np.abs(payoff_a[: 4 * states] - v_a))),
-            float(np.max(np.abs(payoff_b[: 4 * states] - v_b))),
+        leave[:, :live, 1] = np.broadcast_to(leave_b[:, None, :, :], (pairs, n_a, n_b, 4)).reshape(
+            pairs, live
         )
-        return cls(
-            ended=4 * states,
-            start=4 * (table_a.initial_state * n_b + table_b.initial_state),
-            played_c_a=played_c_a,
-            played_c_b=played_c_b,
-            withhold_a=np.where(played_c_a == 0.0, 2, 0).astype(np.intp) if deterministic_a else None,
-            withhold_b=np.where(played_c_b == 0.0, 1, 0).astype(np.intp) if deterministic_b else None,
-            payoff_a=payoff_a,
-            payoff_b=payoff_b,
-            stake=None if np.all(stake[: 4 * states] == 1.0) else stake,
-            counts=counts,
-            leave_a=leave_a,
-            leave_b=leave_b,
-            leave_is_random=not bool(np.all((leaves == 0.0) | (leaves == 1.0))),
-            can_leave=bool(np.any(leaves > 0.0)),
-            next_g=4 * np.argmax(transition, axis=1).astype(np.intp) if point_mass else None,
-            next_cumulative=None if point_mass else _cumulative(transition, states),
-            payoff_bound=bound,
+        move_a = np.full((pairs, size, n_a), _SURE, dtype=np.uint64)
+        move_b = np.full((pairs, size, n_b), _SURE, dtype=np.uint64)
+        move_a[:, :live] = np.broadcast_to(
+            stacked(sides_a, "move")[:, :, None, :, :], (pairs, n_a, n_b, 4, n_a)
+        ).reshape(pairs, live, n_a)
+        move_b[:, :live] = np.broadcast_to(
+            stacked(sides_b, "move")[:, :, _AS_SEEN_BY_B][:, None, :, :, :], (pairs, n_a, n_b, 4, n_b)
+        ).reshape(pairs, live, n_b)
+        point_mass = np.array(
+            [a.next_state is not None and b.next_state is not None for a, b in zip(sides_a, sides_b)]
         )
+        next_g = np.full((pairs, size), live, dtype=np.intp)
+        if point_mass.any():
+            zeros_a, zeros_b = np.zeros((n_a, 4), dtype=np.intp), np.zeros((n_b, 4), dtype=np.intp)
+            next_a = np.stack([zeros_a if a.next_state is None else a.next_state for a in sides_a])
+            next_b = np.stack([zeros_b if b.next_state is None else b.next_state for b in sides_b])
+            next_b = next_b[:, :, _AS_SEEN_BY_B]
+            next_g[:, :live] = (4 * (next_a[:, :, None, :] * n_b + next_b[:, None, :, :])).reshape(
+                pairs, live
+            )
+        bound = np.maximum(
+            np.max(np.abs(payoff_a[:, :live] - v_a), axis=1), np.max(np.abs(payoff_b[:, :live] - v_b), axis=1)
+        )
+        return {
+            "choose": choose,
+            "payoff_a": payoff_a,
+            "payoff_b": payoff_b,
+            "stake": stake,
+            "counts": counts,
+            "leave": leave,
+            "move_a": move_a,
+            "move_b": move_b,
+            "next_g": next_g,
+            "point_mass": point_mass,
+            "bound": bound,
+        }
 
 
-def _cumulative(transition: np.ndarray, states: int) -> np.ndarray:
-    """Cumulative next-state distributions; a live state's row ends at exactly 1 so that
-    rounding never sends a draw to the ended state."""
-    cumulative = np.cumsum(transition, axis=1)
-    cumulative[: 4 * states, states - 1 :] = 1.0
-    return cumulative
-
-
-def _round_payoff(stake: float, stage_payoff: float, outside: float) -> float:
-    """u = s * pi + (1 - s) * v, computed as the Python engine does."""
-    if stake == 1.0:
-        return stage_payoff
-    return stake * stage_payoff + (1.0 - stake) * outside
-
-
-_UNIFORM_BITS = 32  # one 64-bit draw gives a 32-bit uniform to each partner
-_UNIFORM_SCALE = float(1 << _UNIFORM_BITS)
-_DRAW_BLOCK = 16  # rounds of random draws made at once
-
-
-def _thresholds(probability: np.ndarray) -> np.ndarray:
-    """A probability as a count of the 2^32 values of a 32-bit uniform: the event happens
-    when the uniform is below it (0 never, 2^32 always)."""
-    return np.rint(np.asarray(probability, dtype=float) * _UNIFORM_SCALE).astype(np.uint64)
+_SURE = 1 << 32  # the threshold of a sure event: every 32-bit uniform is below it
 
 
 @dataclass(frozen=True)
-class _Walk:
-    """How a round's f follows from an index (g of the round, or f of the round before):
-    ``base`` holds the f of the sure choices, and ``withhold`` (by index, A's then B's) the
-    thresholds at or above which a partner's uniform makes it withhold, for the partners
-    whose choice is random (``random_a``, ``random_b``)."""
+class _TableArrays:
+    """One state table as threshold arrays (``powergame.streams``): by state s the threshold
+    of cooperating and the stake; by (s, outcome) the threshold of leaving, the cumulative
+    thresholds of the next state and, when every transition is a point mass, the next state."""
 
-    base: np.ndarray
-    withhold: np.ndarray  # (index, 2) uint64
-    random_a: bool
-    random_b: bool
+    choose: np.ndarray  # (n,) uint64
+    stake: np.ndarray  # (n,)
+    leave: np.ndarray  # (n, 4) uint64
+    move: np.ndarray  # (n, 4, n) uint64
+    next_state: np.ndarray | None  # (n, 4) intp
 
     @classmethod
-    def by_g(cls, joint: _JointTables) -> _Walk:
-        base = np.arange(len(joint.played_c_a), dtype=np.intp)
-        if joint.withhold_a is not None:
-            base += joint.withhold_a
-        if joint.withhold_b is not None:
-            base += joint.withhold_b
-        return cls(
-            base=base,
-            withhold=_thresholds(np.stack([joint.played_c_a, joint.played_c_b], axis=1)),
-            random_a=joint.withhold_a is None,
-            random_b=joint.withhold_b is None,
+    def of(cls, table: StateTable) -> _TableArrays:
+        form: _TableArrays | None = _TABLE_FORMS.get(table)
+        if form is None:
+            n = table.n_states
+            moves = np.asarray(table.transition, dtype=float).reshape(n, 4, n)
+            cumulative = np.cumsum(moves, axis=2)  # the Python engine's sums, in the same order
+            move = _threshold_array(cumulative)
+            # from the last state of positive probability on, the sure threshold
+            last = n - 1 - np.argmax(moves[:, :, ::-1] > 0.0, axis=2)
+            move[np.arange(n)[None, None, :] >= last[:, :, None]] = _SURE
+            point_mass = bool(np.all((moves == 0.0) | (moves == 1.0)))
+            form = cls(
+                choose=_threshold_array(np.asarray(table.cooperate)),
+                stake=np.asarray(table.stake, dtype=float),
+                leave=_threshold_array(np.asarray(table.leave, dtype=float).reshape(n, 4)),
+                move=move,
+                next_state=np.argmax(moves, axis=2).astype(np.intp) if point_mass else None,
+            )
+            if len(_TABLE_FORMS) > 4096:
+                _TABLE_FORMS.clear()
+            _TABLE_FORMS[table] = form
+        return form
+
+
+_TABLE_FORMS: dict[StateTable, _TableArrays] = {}
+
+
+def _threshold_array(probability: np.ndarray) -> np.ndarray:
+    """``streams.threshold`` of every probability (round half to even, as Python's round)."""
+    return np.rint(np.asarray(probability, dtype=float) * float(_SURE)).astype(np.uint64)
+
+
+@dataclass(frozen=True)
+class _Program:
+    """The joint tables of many pairs laid end to end (pair i's g and f shifted by its
+    offset), as one array program; arrays as in ``_JointTables``."""
+
+    choose: np.ndarray
+    choice_random: bool  # some partner's choice is neither sure nor impossible
+    payoffs: np.ndarray  # by f: u_A + i u_B
+    stake: np.ndarray | None  # by f, None when every stake is 1
+    counts: np.ndarray
+    leave: np.ndarray
+    leave_code: np.ndarray | None  # by f, when leaving is never random: 1 A, 2 B, 3 both
+    can_leave: bool
+    next_g: np.ndarray | None
+    move_a: np.ndarray | None  # (size, widest A) cumulative thresholds, when some move is random
+    move_b: np.ndarray | None
+    move_base: np.ndarray | None  # by f: the pair's offset (the ended g for ended f)
+    move_n_b: np.ndarray | None  # by f: B's states in the pair
+    payoff_bound: float
+
+    @classmethod
+    def of(cls, joints: Sequence[_JointTables]) -> tuple[_Program, np.ndarray]:
+        """The program and each pair's offset."""
+        sizes = [joint.size for joint in joints]
+        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
+        choose = np.concatenate([joint.choose for joint in joints])
+        leave = np.concatenate([joint.leave for joint in joints])
+        stake = np.concatenate([joint.stake for joint in joints])
+        payoffs = np.empty(len(stake), dtype=complex)
+        payoffs.real = np.concatenate([joint.payoff_a for joint in joints])
+        payoffs.imag = np.concatenate([joint.payoff_b for joint in joints])
+        live = np.concatenate([np.arange(joint.size) < joint.ended for joint in joints])
+        leave_sure = bool(np.all((leave == 0) | (leave == _SURE)))
+        point_mass = all(joint.next_g is not None for joint in joints)
+        move_a = move_b = move_base = move_n_b = next_g = None
+        if point_mass:
+            next_g = np.concatenate([joint.next_g + offset for joint, offset in zip(joints, offsets)])  # type: ignore[operator]
+        else:
+            move_a = _padded([joint.move_a for joint in joints])
+            move_b = _padded([joint.move_b for joint in joints])
+            move_base = np.repeat(offsets, sizes)
+            move_base[~live] += np.repeat([joint.ended for joint in joints], 4)
+            move_n_b = np.repeat([joint.n_b for joint in joints], sizes).astype(np.intp)
+        program = cls(
+            choose=choose,
+            choice_random=bool(np.any((choose != 0) & (choose != _SURE))),
+            payoffs=payoffs,
+            stake=None if np.all(stake[live] == 1.0) else stake,
+            counts=np.concatenate([joint.counts for joint in joints]),
+            leave=leave,
+            leave_code=((leave[:, 0] == _SURE) + 2 * (leave[:, 1] == _SURE)).astype(np.int8)
+            if leave_sure
+            else None,
+            can_leave=bool(np.any(leave != 0)),
+            next_g=next_g,
+            move_a=move_a,
+            move_b=move_b,
+            move_base=move_base,
+            move_n_b=move_n_b,
+            payoff_bound=max(joint.payoff_bound for joint in joints),
+        )
+        return program, offsets
+
+    def play(
+        self,
+        game: Game,
+        keys: np.ndarray,
+        start_g: np.ndarray,
+        ended_g: np.ndarray,
+        horizons: np.ndarray,
+        keep_actions: bool,
+    ) -> dict[str, Any]:
+        """Simulate one chunk round by round recording each match's f and the running
+        payoff sums, every random choice read from the match's stream (its ``keys``); the
+        cooperation counters are read off the recorded f a block of rounds at a time."""
+        count = len(horizons)
+        longest = int(horizons.max())
+        if longest > _COUNT_MASK:
+            raise ParameterError(
+                "horizon", longest, f"must be at most {_COUNT_MASK} rounds in the batch engine"
+            )
+        noise = np.uint64(streams.threshold(game.noise)) if game.noise else None
+        ending = _horizon_endings(horizons, longest)
+        # The purposes drawn, each a slot of a block of draws made for several rounds at
+        # once (a few large numpy calls instead of many small ones). A MOVE slot holds the
+        # draw of the round before: the next state is drawn when the next round starts.
+        purposes = [streams.CHOICE] if self.choice_random else []
+        purposes += [streams.NOISE] if noise is not None else []
+        purposes += [streams.LEAVE] if self.can_leave and self.leave_code is None else []
+        purposes += [streams.MOVE] if self.next_g is None else []
+        slot = {purpose: i for i, purpose in enumerate(purposes)}
+        block_rounds = max(1, min(_DRAW_BLOCK, _DRAW_CELLS // max(1, count * len(purposes))))
+        lag = np.array([1 if purpose == streams.MOVE else 0 for purpose in purposes], dtype=np.int64)
+        if purposes:
+            block = np.empty((block_rounds, len(purposes), count), dtype=np.uint64)
+            block_scratch = np.empty_like(block)
+        withhold = np.empty((count, 2), dtype=bool)
+        flags = np.empty((count, 2), dtype=bool)
+        sure_withhold = self.choose == 0
+        recorded = np.empty((longest, count), dtype=np.intp)
+        sums = np.empty((longest, count), dtype=complex)  # running sums of u_A + i u_B
+        stake_sums = np.empty((longest, count)) if self.stake is not None else None
+        counters = np.zeros(count, dtype=np.int64)
+        g = start_g.copy()
+        offsets = np.empty(count, dtype=np.intp)
+        earned = np.empty(count, dtype=complex)
+        exit_round = np.zeros(count, dtype=np.int64)
+        left_by = np.zeros(count, dtype=np.int8)
+        leaving: np.ndarray | None = None
+        alive = count
+        rounds_played = longest
+        counted = 0  # rounds whose outcomes are in the counters
+        draws: dict[int, np.ndarray] = {}
+        compose = None
+        if not purposes and self.next_g is not None:
+            after = self.next_g
+            compose = after + np.take(_WITHHELD_PAIR, sure_withhold[after].view("<u2")[:, 0])
+        for t in range(longest):
+            round_number = t + 1
+            row = t % block_rounds
+            if purposes and row == 0:
+                rounds = np.arange(round_number, round_number + block_rounds)[:, None] - lag[None, :]
+                streams.bits_block(keys, rounds, np.array(purposes), block, block_scratch)
+            if purposes:
+                # each slot's (count,) uint64 draws as (count, 2) uint32: A's, B's (little-endian)
+                draws = {p: block[row, i].view(np.uint32).reshape(count, 2) for p, i in slot.items()}
+            if t and t % _COUNT_BLOCK == 0:
+                counters += np.take(self.counts, recorded[counted:t]).sum(axis=0)
+                counted = t
+            f = recorded[t]
+            if t and compose is not None:
+                # nothing random: a round's f follows from the last one in one lookup
+                np.take(compose, recorded[t - 1], out=f, mode="wrap")
+                if leaving is not None:
+                    f[leaving] = ended_g[leaving]
+            else:
+                self._walk(
+                    t, recorded, g, draws, leaving, ended_g, withhold, flags, offsets, noise, sure_withhold
+                )
+            leaving = None
+            if t in ending:
+                reaching = ending[t]
+                f[reaching] = ended_g[reaching]
+                alive -= int(np.count_nonzero(left_by[reaching] == 0))  # the others left already
+                if alive <= 0:
+                    rounds_played = t
+                    break
+            np.take(self.payoffs, f, out=earned, mode="wrap")
+            if t:
+                np.add(sums[t - 1], earned, out=sums[t])
+            else:
+                sums[t] = earned
+            if stake_sums is not None:
+                assert self.stake is not None
+                np.take(self.stake, f, out=stake_sums[t], mode="wrap")
+                if t:
+                    np.add(stake_sums[t - 1], stake_sums[t], out=stake_sums[t])
+            if not self.can_leave:
+                continue
+            if self.leave_code is not None:
+                code = np.take(self.leave_code, f)
+            else:
+                np.less(draws[streams.LEAVE], np.take(self.leave, f, axis=0, mode="wrap"), out=flags)
+                code = flags.view("<u2")[:, 0]
+            leaving = np.flatnonzero(code)
+            if not len(leaving):
+                leaving = None
+                continue
+            exit_round[leaving] = round_number
+            # 1 A leaves, 2 B leaves, 3 both (from the uint16 of both flags: 1, 256, 257)
+            left_by[leaving] = _LEFT_BY_OF_FLAGS[code[leaving]]
+            alive -= len(leaving)
+            if alive <= 0:
+                rounds_played = round_number
+                break
+
+        counters += np.take(self.counts, recorded[counted : max(counted, rounds_played)]).sum(axis=0)
+        recorded = recorded[:rounds_played]
+        stake_sum = None
+        if stake_sums is not None:
+            stake_sum = stake_sums[rounds_played - 1] if rounds_played else np.zeros(count)
+        return _figures(
+            game,
+            horizons,
+            left_by,
+            exit_round,
+            sums[:rounds_played],
+            counters,
+            stake_sum,
+            recorded,
+            keep_actions,
+            self.payoff_bound,
         )
 
-    def after(self, next_g: np.ndarray) -> _Walk:
-        """The same walk indexed by the f of the round before (point-mass transitions)."""
-        return _Walk(self.base[next_g], self.withhold[next_g], self.random_a, self.random_b)
-
-    def step(
-        self, index: np.ndarray, out: np.ndarray, choices: np.ndarray | None, scratch: np.ndarray
+    def _walk(
+        self,
+        t: int,
+        recorded: np.ndarray,
+        g: np.ndarray,
+        draws: dict[int, np.ndarray],
+        leaving: np.ndarray | None,
+        ended_g: np.ndarray,
+        withhold: np.ndarray,
+        flags: np.ndarray,
+        offsets: np.ndarray,
+        noise: np.uint64 | None,
+        sure_withhold: np.ndarray,
     ) -> None:
-        """Write into ``out`` the f reached from ``index`` with the round's uniforms
-        ``choices`` (count x 2: A's, B's); ``scratch`` is a count x 2 bool buffer.
+        """Write round t's f into ``recorded[t]``: the state it starts in (``g``, updated
+        from the round before), each partner's choice and the noise."""
+        if t:
+            f_before = recorded[t - 1]
+            if self.next_g is not None:
+                np.take(self.next_g, f_before, out=g, mode="wrap")
+            else:
+                g[:] = self._moved(draws[streams.MOVE], f_before)
+            if leaving is not None:
+                g[leaving] = ended_g[leaving]
+        if self.choice_random:
+            np.greater_equal(
+                draws[streams.CHOICE], np.take(self.choose, g, axis=0, mode="wrap"), out=withhold
+            )
+        else:
+            np.take(sure_withhold, g, axis=0, out=withhold, mode="wrap")
+        if noise is not None:
+            np.less(draws[streams.NOISE], noise, out=flags)  # noise: np.uint64, 2^32 fits
+            withhold ^= flags
+        # Both flags of a match read as one little-endian uint16: A's + 256 * B's.
+        np.take(_WITHHELD_PAIR, withhold.view("<u2")[:, 0], out=offsets, mode="wrap")
+        np.add(g, offsets, out=recorded[t])
 
-        Every take into ``out`` here and in the round loops uses mode="wrap": the indices
-        are always in range, and the default mode copies ``out`` through a buffer."""
-        np.take(self.base, index, out=out, mode="wrap")
-        if self.random_a and self.random_b:
-            assert choices is not None
-            np.greater_equal(choices, np.take(self.withhold, index, axis=0, mode="wrap"), out=scratch)
-            # Both flags of a match read as one little-endian uint16: A's + 256 * B's.
-            out += np.take(_WITHHELD_PAIR, scratch.view("<u2")[:, 0], mode="wrap")
-        elif self.random_a or self.random_b:
-            assert choices is not None
-            side = 0 if self.random_a else 1
-            flag = scratch[:, side]
-            np.greater_equal(choices[:, side], np.take(self.withhold[:, side], index, mode="wrap"), out=flag)
-            out += flag
-            if side == 0:
-                out += flag
+    def _moved(self, uniforms: np.ndarray, f: np.ndarray) -> np.ndarray:
+        """The g after a round that ended in ``f``: each partner's next state drawn from its
+        cumulative thresholds with its MOVE uniform of that round (``uniforms``, count x 2)."""
+        assert self.move_a is not None and self.move_b is not None
+        assert self.move_base is not None and self.move_n_b is not None
+        next_a = np.count_nonzero(uniforms[:, 0:1] >= np.take(self.move_a, f, axis=0), axis=1)
+        next_b = np.count_nonzero(uniforms[:, 1:2] >= np.take(self.move_b, f, axis=0), axis=1)
+        return np.take(self.move_base, f) + 4 * (next_a * np.take(self.move_n_b, f) + next_b)
 
 
+def _padded(blocks: Sequence[np.ndarray]) -> np.ndarray:
+    """Row blocks of different widths stacked, padded on the right with the sure threshold
+    (never at or below a uniform, so padding never counts)."""
+    width = max(block.shape[1] for block in blocks)
+    out = np.full((sum(len(block) for block in blocks), width), _SURE, dtype=np.uint64)
+    start = 0
+    for block in blocks:
+        out[start : start + len(block), : block.shape[1]] = block
+        start += len(block)
+    return out
+
+
+_COUNT_BLOCK = 16  # rounds whose outcomes are added to the counters at once
+_DRAW_BLOCK = 16  # at most this many rounds of random draws made at once
+_DRAW_CELLS = 1 << 14  # and at most this many 64-bit draws (a block stays in the cache)
 _WITHHELD_PAIR = np.zeros(258, dtype=np.intp)  # by A's flag + 256 * B's: the outcome's offset
 _WITHHELD_PAIR[[1, 256, 257]] = [2, 1, 3]
-
-
-def _chunk_entropy(seeds: Sequence[int]) -> int:
-    """One 256-bit number from a chunk's seeds (in order), to seed its Generator; hashing
-    the seeds' bytes is far faster than SeedSequence over thousands of entropy words."""
-    digest = hashlib.sha256()
-    try:
-        digest.update(np.array(seeds, dtype="<u8").tobytes())
-    except OverflowError:  # a seed of 2^64 or more
-        digest.update(b",".join(str(seed).encode("ascii") for seed in seeds))
-    return int.from_bytes(digest.digest(), "little")
-
-
-def _uniform_pairs(rng: np.random.Generator, rounds: int, count: int) -> np.ndarray:
-    """rounds x count x 2 uint32 uniforms: each 64-bit draw gives A's and B's (as laid out
-    in memory)."""
-    return rng.bit_generator.random_raw((rounds, count)).view(np.uint32).reshape(rounds, count, 2)
-
-
-def _play_chunk(
-    game: Game, joint: _JointTables, seeds: Sequence[int], horizons: np.ndarray, keep_actions: bool
-) -> dict[str, Any]:
-    """Simulate one chunk round by round recording each match's f and the running payoff
-    sums; the cooperation counters are read off the recorded f a block of rounds at a time."""
-    count = len(seeds)
-    longest = int(horizons.max())
-    if longest > _COUNT_MASK:
-        raise ParameterError("horizon", longest, f"must be at most {_COUNT_MASK} rounds in the batch engine")
-    first = _Walk.by_g(joint)
-    following = None if joint.next_g is None else first.after(joint.next_g)
-    rng = np.random.default_rng(_chunk_entropy(seeds))
-    draw_choices = first.random_a or first.random_b
-    draw_moves = joint.next_cumulative is not None
-    choice_block = leave_block = move_block = None
-    leave_thresholds = _thresholds(np.stack([joint.leave_a, joint.leave_b], axis=1))
-    leave_code = None
-    if joint.can_leave and not joint.leave_is_random:
-        leave_code = ((joint.leave_a == 1.0) + 2 * (joint.leave_b == 1.0).astype(np.int8)).astype(np.int8)
-    ending = _horizon_endings(horizons, longest)
-    ended = np.intp(joint.ended)
-    # u_A + i u_B: one lookup and one addition a round for both running sums (complex
-    # addition adds the parts separately, so each sum is exactly the float one).
-    payoffs = np.empty(len(joint.payoff_a), dtype=complex)
-    payoffs.real, payoffs.imag = joint.payoff_a, joint.payoff_b
-
-    recorded = np.empty((longest, count), dtype=np.intp)
-    sums = np.empty((longest, count), dtype=complex)  # running sums of u_A + i u_B after each round
-    stake_sums = np.empty((longest, count)) if joint.stake is not None else None
-    counters = np.zeros(count, dtype=np.int64)
-    scratch = np.empty((count, 2), dtype=bool)
-    g = np.full(count, joint.start, dtype=np.intp)
-    exit_round = np.zeros(count, dtype=np.int64)
-    left_by = np.zeros(count, dtype=np.int8)
-    leaving: np.ndarray | None = None
-    alive = count
-    rounds_played = longest
-    counted = 0  # rounds whose outcomes are in the counters
-    for t in range(longest):
-        row = t % _DRAW_BLOCK
-        if row == 0:
-            if t:
-                counters += np.take(joint.counts, recorded[counted:t]).sum(axis=0)
-                counted = t
-            if draw_choices:
-                choice_block = _uniform_pairs(rng, _DRAW_BLOCK, count)
-            if joint.leave_is_random:
-                leave_block = _uniform_pairs(rng, _DRAW_BLOCK, count)
-            if draw_moves:
-                move_block = rng.random((_DRAW_BLOCK, count))
-        choices = None if choice_block is None else choice_block[row]
-        f = recorded[t]
-        if following is not None and t:
-            following.step(recorded[t - 1], f, choices, scratch)
-            if leaving is not None:
-                f[leaving] = ended
-        else:
-            if t:
-                assert joint.next_cumulative is not None and move_block is not None
-                below = move_block[row][:, None] >= joint.next_cumulative[recorded[t - 1]]
-                g = 4 * np.minimum(np.count_nonzero(below, axis=1), joint.ended // 4)
-                if leaving is not None:
-                    g[leaving] = ended
-            first.step(g, f, choices, scratch)
-        leaving = None
-        if t in ending:
-            reaching = ending[t]
-            f[reaching] = ended
-            alive -= int(np.count_nonzero(left_by[reaching] == 0))  # the others left already
-            if alive <= 0:
-                rounds_played = t
-                break
-        np.take(payoffs, f, out=sums[t], mode="wrap")
-        if t:
-            np.add(sums[t - 1], sums[t], out=sums[t])
-        if stake_sums is not None:
-            assert joint.stake is not None
-            np.take(joint.stake, f, out=stake_sums[t], mode="wrap")
-            if t:
-                np.add(stake_sums[t - 1], stake_sums[t], out=stake_sums[t])
-        if not joint.can_leave:
-            continue
-        if leave_code is not None:
-            code = np.take(leave_code, f)
-        else:
-            assert leave_block is not None
-            np.less(leave_block[row], np.take(leave_thresholds, f, axis=0, mode="wrap"), out=scratch)
-            code = scratch.view("<u2")[:, 0]
-        leaving = np.flatnonzero(code)
-        if not len(leaving):
-            leaving = None
-            continue
-        exit_round[leaving] = t + 1
-        # 1 A leaves, 2 B leaves, 3 both (from the uint16 of both flags: 1, 256, 257)
-        left_by[leaving] = _LEFT_BY_OF_FLAGS[code[leaving]]
-        alive -= len(leaving)
-        if alive <= 0:
-            rounds_played = t + 1
-            break
-
-    counters += np.take(joint.counts, recorded[counted : max(counted, rounds_played)]).sum(axis=0)
-    recorded = recorded[:rounds_played]
-    stake_sum = None
-    if stake_sums is not None:
-        stake_sum = stake_sums[rounds_played - 1] if rounds_played else np.zeros(count)
-    return _figures(
-        game,
-        horizons,
-        left_by,
-        exit_round,
-        sums[:rounds_played],
-        counters,
-        stake_sum,
-        recorded,
-        keep_actions,
-        joint.payoff_bound,
-    )
 
 
 _LEFT_BY_OF_FLAGS = np.zeros(258, dtype=np.int8)  # by leave code (0-3) or uint16 of both leave flags
@@ -921,11 +1104,9 @@ def _figures(
     rounds_together = np.where(left_by > 0, exit_round, horizons)
     n = rounds_together.astype(float)
     v_a, v_b = game.outside_options
-    after_exit = horizons - rounds_together
-    total_a = running_a + after_exit * v_a
-    total_b = running_b + after_exit * v_b
-    total_a = np.where((left_by & 1) == 1, total_a - game.exit_costs[0], total_a)
-    total_b = np.where((left_by & 2) == 2, total_b - game.exit_costs[1], total_b)
+    k_a, k_b = game.exit_costs
+    total_a = kernel.total_over_horizon(running_a, rounds_together, horizons, v_a, k_a, (left_by & 1) == 1)
+    total_b = kernel.total_over_horizon(running_b, rounds_together, horizons, v_b, k_b, (left_by & 2) == 2)
     shifts, share_a, share_b = _power_figures(sums.real, sums.imag, rounds_together, v_a, v_b, payoff_bound)
     figures: dict[str, Any] = {
         "horizon": horizons,
@@ -1034,6 +1215,6 @@ def _count_rows(flags: np.ndarray) -> np.ndarray:
 def _action_strings(withheld: np.ndarray, rounds_together: np.ndarray) -> list[str]:
     """Columns of 0 (C) / 1 (D) to strings, cut at each match's rounds together."""
     letters = np.take(np.frombuffer(b"CD", dtype=np.uint8), withheld.T)
-    return [
-        letters[i, :length].tobytes().decode("ascii") for i, length in enumerate(rounds_together.tolist())
-    ]
+    text = letters.tobytes().decode("ascii")  # one decode, then str slices
+    width = letters.shape[1]
+    return [text[i * width : i * width + length] for i, length in enumerate(rounds_together.tolist())]

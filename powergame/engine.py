@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import secrets
 
+from powergame import streams
 from powergame.actions import Action
 from powergame.errors import ParameterError, StrategyError
 from powergame.game import Game
@@ -26,7 +27,8 @@ def _overrides(player: Player, method: str) -> bool:
 
 
 def derive_seeds(seed: int, count: int) -> list[int]:
-    """``count`` independent 64-bit seeds from one match seed."""
+    """``count`` independent 64-bit seeds from one number (the engines draw from
+    ``powergame.streams`` instead)."""
     master = random.Random(seed)
     return [master.getrandbits(64) for _ in range(count)]
 
@@ -42,12 +44,11 @@ def play_match(game: Game, player_a: Player, player_b: Player, seed: int | None 
         seed = secrets.randbits(63)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ParameterError("seed", seed, "must be a whole number >= 0")
-    horizon_seed, noise_seed, seed_a, seed_b = derive_seeds(seed, 4)
-    # a fixed horizon needs no random draw (seeding a generator costs more than a short round)
+    key = streams.match_key(seed)
     fixed = game.continuation is None
-    horizon = game.draw_horizon(0.0 if fixed else random.Random(horizon_seed).random())
-    player_a.join_match(game, 0, seed_a)
-    player_b.join_match(game, 1, seed_b)
+    horizon = game.draw_horizon(0.0 if fixed else streams.horizon_uniform(key))
+    player_a.join_match(game, 0, seed)
+    player_b.join_match(game, 1, seed)
     declined_by = _who_declines(player_a, player_b)
 
     hist_a, hist_b = player_a.history, player_b.history
@@ -57,7 +58,8 @@ def play_match(game: Game, player_a: Player, player_b: Player, seed: int | None 
     leave_a = player_a.leave if _overrides(player_a, "leave") else None
     leave_b = player_b.leave if _overrides(player_b, "leave") else None
     noise = game.noise
-    uniform = random.Random(noise_seed).random
+    noise_threshold = streams.threshold(noise)
+    noise_bits, noise_purpose, low = streams.bits, streams.NOISE, streams.MASK32
     pay_a = game.payoff_table(0)
     r_b, s_b, t_b, p_b = game.payoff_table(1)
     pay_b = (r_b, t_b, s_b, p_b)  # indexed by the outcome seen from A (CC, CD, DC, DD)
@@ -99,9 +101,10 @@ def play_match(game: Game, player_a: Player, player_b: Player, seed: int | None 
             if noise:
                 intended_a.append(act_a)
                 intended_b.append(act_b)
-                if uniform() < noise:
+                flips = noise_bits(key, t, noise_purpose)
+                if flips & low < noise_threshold:
                     act_a = D if act_a is C else C
-                if uniform() < noise:
+                if flips >> 32 < noise_threshold:
                     act_b = D if act_b is C else C
             hist_a.append(act_a)
             hist_b.append(act_b)

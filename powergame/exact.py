@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from powergame import power
+from powergame import kernel, power
 from powergame.errors import ParameterError
 from powergame.game import Game
 from powergame.state_table import StateTable
@@ -119,7 +119,7 @@ class MarkovChain:
     stake: np.ndarray  # (J,) the round's stake
 
 
-_SWAP = np.array([0, 2, 1, 3])  # outcome seen by A -> the same outcome seen by B
+_SWAP = np.array(kernel.AS_SEEN_BY_B)  # outcome seen by A -> the same outcome seen by B
 
 
 MAX_JOINT_STATES = 4096  # a pair's joint chain beyond this is refused: its dense matrix alone is 128 MB
@@ -135,8 +135,8 @@ def markov_chain(game: Game, table_a: StateTable, table_b: StateTable) -> Markov
             "simulate these strategies instead",
         )
     e = game.noise
-    played_c_a = _played_cooperation(np.array(table_a.cooperate), e)  # (nA,)
-    played_c_b = _played_cooperation(np.array(table_b.cooperate), e)  # (nB,)
+    played_c_a = kernel.played_cooperation(np.array(table_a.cooperate), e)  # (nA,)
+    played_c_b = kernel.played_cooperation(np.array(table_b.cooperate), e)  # (nB,)
     pa, pb = played_c_a[:, None], played_c_b[None, :]
     # P(outcome | j), outcome = (A's action, B's action): CC, CD, DC, DD
     p_outcome = np.stack([pa * pb, pa * (1 - pb), (1 - pa) * pb, (1 - pa) * (1 - pb)], axis=-1)
@@ -153,8 +153,8 @@ def markov_chain(game: Game, table_a: StateTable, table_b: StateTable) -> Markov
     v_a, v_b = game.outside_options
     stage_a = np.array(game.payoff_table(0))  # by A's view of the outcome
     stage_b = np.array(game.payoff_table(1))[_SWAP]  # B's payoff, by A's view
-    payoff_a = stake * (p_outcome @ stage_a) + (1 - stake) * v_a
-    payoff_b = stake * (p_outcome @ stage_b) + (1 - stake) * v_b
+    payoff_a = kernel.round_payoff(stake, p_outcome @ stage_a, v_a)
+    payoff_b = kernel.round_payoff(stake, p_outcome @ stage_b, v_b)
 
     v0 = np.zeros(joint)
     v0[table_a.initial_state * n_b + table_b.initial_state] = 1.0
@@ -171,11 +171,6 @@ def markov_chain(game: Game, table_a: StateTable, table_b: StateTable) -> Markov
         mutual=(pa * pb).ravel(),
         stake=stake.ravel(),
     )
-
-
-def _played_cooperation(p: np.ndarray, noise: float) -> np.ndarray:
-    """P(the played action is C) when C is chosen with p and noise flips it with e."""
-    return p * (1 - noise) + (1 - p) * noise if noise else p
 
 
 def together_by_round(chain: MarkovChain, rounds: int) -> np.ndarray:

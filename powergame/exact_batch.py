@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from powergame import power
+from powergame import kernel, power
 from powergame.errors import ParameterError
 from powergame.exact import (
     MAX_JOINT_STATES,
@@ -43,7 +43,7 @@ from powergame.exact import (
 from powergame.game import Game
 from powergame.state_table import StateTable
 
-_SWAP = np.array([0, 2, 1, 3])  # outcome seen by A -> the same outcome seen by B
+_SWAP = np.array(kernel.AS_SEEN_BY_B)  # outcome seen by A -> the same outcome seen by B
 MAX_STAIRCASE = 4096  # longest step-function curve built by gathering rows of a table
 MAX_MATRIX_CELLS = 1 << 24  # pairs x S x S of joint matrices held at once (128 MB of floats)
 MAX_CELLS = 1 << 23  # pairs x rounds of survival curve held at once (64 MB of floats)
@@ -401,8 +401,7 @@ def _chain(game: Game, a: _Side, b: _Side, lumped: bool) -> _Chain:
 
 
 def _played_cooperation(side: _Side, noise: float) -> np.ndarray:
-    p = side.cooperate
-    return p * (1 - noise) + (1 - p) * noise if noise else p
+    return kernel.played_cooperation(side.cooperate, noise)
 
 
 def _joint_chain(game: Game, a: _Side, b: _Side) -> _Chain:
@@ -417,8 +416,8 @@ def _joint_chain(game: Game, a: _Side, b: _Side) -> _Chain:
     v_a, v_b = game.outside_options
     stage_a, stage_b = _stages(game)
     joint = {
-        "payoff_a": stake * (p_outcome @ stage_a) + (1 - stake) * v_a,
-        "payoff_b": stake * (p_outcome @ stage_b) + (1 - stake) * v_b,
+        "payoff_a": kernel.round_payoff(stake, p_outcome @ stage_a, v_a),
+        "payoff_b": kernel.round_payoff(stake, p_outcome @ stage_b, v_b),
         "ends_by_a": (p_outcome * leave_a * (1 - leave_b)).sum(-1),
         "ends_by_b": (p_outcome * (1 - leave_a) * leave_b).sum(-1),
         "ends_by_both": (p_outcome * leave_a * leave_b).sum(-1),

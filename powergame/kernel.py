@@ -43,18 +43,18 @@ def played_cooperation(intended: Number, noise: float) -> Number:
     return intended * (1.0 - noise) + (1.0 - intended) * noise
 
 
-def round_payoff(stake: Number, stage_payoff: Number, outside_option: Number) -> Number:
+def round_payoff(stake: Number, stage_payoff: Number | float, outside_option: Number | float) -> Number:
     """u_i = s * pi_i + (1 - s) * v_i: the part not staked earns the outside option."""
     return stake * stage_payoff + (1.0 - stake) * outside_option
 
 
 def total_over_horizon(
     sum_together: Number,
-    rounds_together: Number,
-    horizon: Number,
+    rounds_together: Number | float,
+    horizon: Number | float,
     outside_option: float,
     exit_cost: float,
-    paid_exit: Number,
+    paid_exit: Number | float,
 ) -> Number:
     """The raw total of one partner: what it earned together, its outside option for every
     round of the horizon after the exit, less its exit cost once if it left (``paid_exit``

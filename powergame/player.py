@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING, Any
 
+from powergame import streams
 from powergame.actions import Action
 from powergame.game import ROLES, Game, StagePayoffs
 
@@ -97,7 +98,8 @@ class Player:
         self.game: Game | None = None
         self.role: int = 0
         self.match_length: int | None = None
-        self.rng = random.Random(0)
+        self.rng: random.Random = streams.player_rng(0, 0)
+        self.stream_key = streams.match_key(0)
 
     # --- what a strategy overrides ---------------------------------------------------
     def strategy(self, opponent: Player) -> Action:
@@ -130,13 +132,25 @@ class Player:
 
     # --- what the engine sets --------------------------------------------------------
     def join_match(self, game: Game, role: int, seed: int) -> None:
-        """Called by the engine before round 1: reset, then learn the game and the role."""
+        """Called by the engine before round 1 with the match's seed: reset, then learn the
+        game and the role; ``rng`` and ``chance`` draw from that match's streams."""
         self.reset()
         self.history = History()
         self.game = game
         self.role = role
         self.match_length = game.rounds
-        self.rng = random.Random(seed)
+        self.rng = streams.player_rng(seed, role)
+        self.stream_key = streams.match_key(seed)
+
+    # --- random choices ----------------------------------------------------------------
+    def chance(self, p: float, purpose: int = streams.CHOICE) -> bool:
+        """True with probability ``p``, read from the match's stream (``powergame.streams``)
+        for this round: ``purpose`` is ``streams.CHOICE`` inside ``strategy`` (the round
+        about to be played) and ``streams.LEAVE`` inside ``leave`` (the round just played).
+        A strategy that decides this way plays the same transcript as its state table in
+        every engine, seed for seed; a sure event (p of 0 or 1) draws nothing."""
+        round_number = len(self.history) + 1 if purpose == streams.CHOICE else len(self.history)
+        return streams.chance(self.stream_key, round_number, purpose, self.role, p)
 
     # --- what a strategy may read ----------------------------------------------------
     @property

@@ -16,12 +16,13 @@ by its table works in every engine.
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from powergame import streams
 from powergame.actions import Action
 from powergame.errors import ParameterError
 from powergame.player import Player
@@ -120,9 +121,8 @@ def _probability(name: str, p: float) -> None:
 
 
 def chance(rng: random.Random, p: float) -> bool:
-    """True with probability ``p``; draws no random number when p is 0 or 1. A strategy
-    that decides with this consumes the same random numbers as its table run by
-    ``StateTablePlayer``, so the two play identical transcripts."""
+    """True with probability ``p`` from ``rng``; draws no random number when p is 0 or 1.
+    (To play the same transcript as a state table, decide with ``Player.chance``.)"""
     if p >= 1.0:
         return True
     if p <= 0.0:
@@ -154,29 +154,22 @@ class StateTablePlayer(Player):
 
     def strategy(self, opponent: Player) -> Action:
         p = self.table.cooperate[self.current_state]
-        return Action.C if chance(self.rng, p) else Action.D
+        return Action.C if self.chance(p) else Action.D
 
     def leave(self, opponent: Player) -> bool:
         s = self.current_state
         o = outcome_index(self.history[-1], opponent.history[-1])
-        if chance(self.rng, self.table.leave[s][o]):
+        if self.chance(self.table.leave[s][o], streams.LEAVE):
             return True
-        self.current_state = _next_state(self.table.transition[s][o], self.rng.random)
+        dist = self.table.transition[s][o]
+        if 1.0 in dist:
+            self.current_state = dist.index(1.0)
+        else:
+            u = streams.uniform32(self.stream_key, len(self.history), streams.MOVE, self.role)
+            self.current_state = streams.pick(_cumulative_thresholds(dist), u)
         return False
 
 
-def _next_state(dist: tuple[float, ...], rng_random: Any) -> int:
-    """A state drawn from ``dist``; no random number is used for a point mass."""
-    for k, p in enumerate(dist):
-        if p == 1.0:
-            return k
-    u = rng_random()
-    acc = 0.0
-    last_possible = 0
-    for k, p in enumerate(dist):
-        if p > 0.0:
-            last_possible = k
-            acc += p
-            if u < acc:
-                return k
-    return last_possible  # u fell in the rounding gap below 1
+@functools.lru_cache(maxsize=4096)
+def _cumulative_thresholds(dist: tuple[float, ...]) -> tuple[int, ...]:
+    return streams.cumulative_thresholds(dist)

@@ -17,7 +17,8 @@ from powergame.actions import Action
 from powergame.errors import ParameterError
 from powergame.names import instance_name
 from powergame.player import Player
-from powergame.state_table import StateTable, chance, outcome_index
+from powergame.state_table import StateTable, outcome_index
+from powergame.streams import LEAVE
 
 from ._common import classifier, number_in
 
@@ -181,10 +182,10 @@ class MemoryOne(Player):
             p = self.first
         else:
             p = self.cooperate[outcome_index(self.history[-1], opponent.history[-1])]
-        return C if chance(self.rng, p) else D
+        return C if self.chance(p) else D
 
     def leave(self, opponent: Player) -> bool:
-        return chance(self.rng, self.leave_after[outcome_index(self.history[-1], opponent.history[-1])])
+        return self.chance(self.leave_after[outcome_index(self.history[-1], opponent.history[-1])], LEAVE)
 
     def state_table(self) -> StateTable:
         # State 0: round 1; state 1 + o: the last outcome was o.

@@ -8,7 +8,8 @@ from typing import Any
 from powergame.actions import Action
 from powergame.names import instance_name
 from powergame.player import Player
-from powergame.state_table import StateTable, chance
+from powergame.state_table import StateTable
+from powergame.streams import LEAVE
 
 from ._common import (
     classifier,
@@ -166,7 +167,7 @@ class GenerousOutForTat(Player):
             return False
         if len(opponent.history) >= 2 and opponent.history[-2] is D:
             return True
-        return chance(self.rng, 1.0 - self.generosity)
+        return self.chance(1.0 - self.generosity, LEAVE)
 
     def state_table(self) -> StateTable:
         # State 0: the partner's last action was C (or nothing yet); state 1: it was D.

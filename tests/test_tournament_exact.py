@@ -65,8 +65,8 @@ def test_simulation_agrees_with_the_exact_tournament():
 
 
 def test_a_strategy_without_a_table_is_a_one_line_error():
-    spec = TournamentSpec(name="x", strategies=("Out For Tat", "Least Interest"), exact=True)
-    with pytest.raises(ParameterError, match="Least Interest.*run without --exact"):
+    spec = TournamentSpec(name="x", strategies=("Out For Tat", "Reciprocal Stakes"), exact=True)
+    with pytest.raises(ParameterError, match="Reciprocal Stakes.*run without --exact"):
         run_tournament(spec)
 
 
@@ -126,8 +126,8 @@ def test_cli_exact_end_to_end_with_resume_and_report(tmp_path, capsys, monkeypat
     assert resumed.summary["counts"]["chunks_resumed"] == 1 and resumed.summary["mode"] == "exact"
     page = render_report(out)
     assert "not applicable" in page.read_text()
-    code, _, err = powergame("tournament", "Out For Tat", "Least Interest", "--exact", "-q")
-    assert code == 2 and err.strip().count("\n") == 0 and "Least Interest" in err
+    code, _, err = powergame("tournament", "Out For Tat", "Reciprocal Stakes", "--exact", "-q")
+    assert code == 2 and err.strip().count("\n") == 0 and "Reciprocal Stakes" in err
 
 
 def test_the_bundled_memory_one_space_spec():

@@ -20,6 +20,7 @@ import pandas as pd
 
 from powergame.errors import ParameterError
 
+from .distributions import t_quantile
 from .survival import LogRankResult, kaplan_meier, log_rank, median_survival
 
 FAMILY_ORDER = ("trust-building", "withholding", "neutral")
@@ -309,10 +310,8 @@ def _interval(values: np.ndarray, confidence: float) -> tuple[float, float, floa
 @functools.lru_cache(maxsize=64)
 def _t_quantile(probability: float, dof: int) -> float:
     # Every strategy of a tournament usually has the same number of repetitions: one
-    # scipy call per ranking instead of one per strategy.
-    from scipy import stats
-
-    return float(stats.t.ppf(probability, dof))
+    # computation per ranking instead of one per strategy.
+    return t_quantile(probability, dof)
 
 
 def ranking(matches: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:

@@ -20,6 +20,7 @@ import platform
 import signal
 import sys
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,20 +150,38 @@ def play_pair(
 
 
 class _ChunkStrategies:
-    """What a chunk needs to know of each strategy, looked up once per name: the registry
-    entry, the player's name and its state table (None: it has none)."""
+    """What a chunk needs to know of each strategy, looked up once per name, game and role
+    and registry (shared by the chunks a process plays with the same registry): the
+    registry entry, the player's name and its state table in that role of that game (None:
+    it has none)."""
 
     def __init__(self, registry: RegistryLike) -> None:
         self.registry = registry
-        self._known: dict[str, tuple[Any, str, StateTable | None]] = {}
+        try:
+            self._known = _KNOWN_STRATEGIES.setdefault(registry, {})
+        except TypeError:  # a registry that cannot be weakly referenced
+            self._known = {}
 
-    def lookup(self, name: str) -> tuple[Any, str, StateTable | None]:
-        known = self._known.get(name)
+    def lookup(self, name: str, game: Game, role: int) -> tuple[Any, str, StateTable | None]:
+        key = (name, game, role)
+        known = self._known.get(key)
         if known is None:
             player = self.registry.create(name)
-            known = (self.registry.get(name), player.name, player.state_table())
-            self._known[name] = known
+            known = (self.registry.get(name), player.name, table_in(player, game, role))
+            self._known[key] = known
         return known
+
+
+def table_in(player: Player, game: Game, role: int) -> StateTable | None:
+    """The player's state table in ``role`` of ``game``: asked once the player has joined a
+    match, so that a table that depends on the game (Least Interest's) is known."""
+    player.join_match(game, role, 0)
+    return player.state_table()
+
+
+_KNOWN_STRATEGIES: weakref.WeakKeyDictionary[
+    Any, dict[tuple[str, Game, int], tuple[Any, str, StateTable | None]]
+] = weakref.WeakKeyDictionary()
 
 
 def _play_groups(
@@ -172,14 +191,13 @@ def _play_groups(
     ids: Sequence[tuple[int, int]] | None = None,
 ) -> pa.Table:
     """The per-match table of ``groups`` (name A, name B, seeds), in order: pairs whose two
-    strategies have a state table in one ``play_pairs`` call (same figures as play_match
-    for deterministic tables; stochastic ones agree in distribution), the others through
-    ``play_match``. ``ids`` gives each match's (match_id, repetition) (default: 0, 0)."""
+    strategies have a state table in one ``play_pairs`` call (each match the very match
+    ``play_match`` plays with its seed), the others through ``play_match``. ``ids`` gives each match's (match_id, repetition) (default: 0, 0)."""
     tabled = [
         i
         for i, (name_a, name_b, seeds) in enumerate(groups)
-        if strategies.lookup(name_a)[2] is not None
-        and strategies.lookup(name_b)[2] is not None
+        if strategies.lookup(name_a, game, 0)[2] is not None
+        and strategies.lookup(name_b, game, 1)[2] is not None
         and _batch_can_play(game, seeds)
     ]
     tabled_set = set(tabled)
@@ -222,7 +240,7 @@ def _play_python(
 ) -> list[dict[str, Any]]:
     """Rows (without match_id/repetition) from the Python engine."""
     registry = strategies.registry
-    entry_a, entry_b = strategies.lookup(name_a)[0], strategies.lookup(name_b)[0]
+    entry_a, entry_b = strategies.lookup(name_a, game, 0)[0], strategies.lookup(name_b, game, 1)[0]
     outside_a, outside_b = game.outside_options
     rows = []
     for seed in seeds:
@@ -252,7 +270,7 @@ def _play_tabled(
     from powergame import power
     from powergame.batch import LEFT_BY_CODES, play_pairs
 
-    looked_up = [(strategies.lookup(a), strategies.lookup(b)) for a, b, _ in groups]
+    looked_up = [(strategies.lookup(a, game, 0), strategies.lookup(b, game, 1)) for a, b, _ in groups]
     batch = play_pairs(
         game,
         [(known_a[2], known_b[2]) for known_a, known_b in looked_up],  # type: ignore[misc]
@@ -349,9 +367,16 @@ def _unknown_reason(error: UnknownStrategyError) -> str:
 
 
 # --- exact mode (powergame.exact_batch): every pairing solved as a Markov chain -----------------
-def check_exact_strategies(names: Sequence[str], registry: RegistryLike) -> None:
-    """ParameterError naming every strategy that has no state table (exact mode needs one)."""
-    missing = [registry.get(name).name for name in names if registry.create(name).state_table() is None]
+def check_exact_strategies(names: Sequence[str], registry: RegistryLike, game: Game | None = None) -> None:
+    """ParameterError naming every strategy that has no state table (exact mode needs one);
+    with ``game``, a table known once the game is (in both roles) counts."""
+
+    def tabled(name: str) -> bool:
+        if game is None:
+            return registry.create(name).state_table() is not None
+        return all(table_in(registry.create(name), game, role) is not None for role in (0, 1))
+
+    missing = [registry.get(name).name for name in names if not tabled(name)]
     if missing:
         raise ParameterError(
             "--exact",
@@ -369,11 +394,15 @@ def solve_exact(game: Game, tasks: Sequence[MatchTask], registry: RegistryLike) 
     players: dict[str, Player] = {}
     for name in {t.strategy_a for t in tasks} | {t.strategy_b for t in tasks}:
         players[name] = registry.create(name)
-    tables = {name: player.state_table() for name, player in players.items()}
-    check_exact_strategies([name for name, table in tables.items() if table is None], registry)
+    tables = {
+        (name, role): table_in(player, game, role) for name, player in players.items() for role in (0, 1)
+    }
+    check_exact_strategies(
+        sorted({name for (name, _), table in tables.items() if table is None}), registry, game
+    )
     batch = exact_many(
         game,
-        [(tables[t.strategy_a], tables[t.strategy_b]) for t in tasks],  # type: ignore[misc]
+        [(tables[t.strategy_a, 0], tables[t.strategy_b, 1]) for t in tasks],  # type: ignore[misc]
         [(players[t.strategy_a].name, players[t.strategy_b].name) for t in tasks],
     )
     outside_a, outside_b = game.outside_options
@@ -405,6 +434,70 @@ def solve_exact(game: Game, tasks: Sequence[MatchTask], registry: RegistryLike) 
     return rows
 
 
+def solve_exact_table(game: Game, tasks: Sequence[MatchTask], registry: RegistryLike) -> pa.Table:
+    """The rows of ``solve_exact`` as an Arrow table of ``storage.EXACT_SCHEMA``, built
+    column by column from the solver's arrays (no per-row dicts, no per-row curve lists)."""
+    from powergame import power
+    from powergame.exact_batch import FIGURES, exact_many
+
+    players: dict[str, Player] = {}
+    for name in {t.strategy_a for t in tasks} | {t.strategy_b for t in tasks}:
+        players[name] = registry.create(name)
+    tables = {
+        (name, role): table_in(player, game, role) for name, player in players.items() for role in (0, 1)
+    }
+    check_exact_strategies(
+        sorted({name for (name, _), table in tables.items() if table is None}), registry, game
+    )
+    batch = exact_many(
+        game,
+        [(tables[t.strategy_a, 0], tables[t.strategy_b, 1]) for t in tasks],  # type: ignore[misc]
+        [(players[t.strategy_a].name, players[t.strategy_b].name) for t in tasks],
+    )
+    count = len(tasks)
+    entries = {name: registry.get(name) for name in players}
+    lengths = batch.survival_length
+    curves = batch.survival
+    offsets = np.zeros(count + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    flat = curves[np.arange(curves.shape[1])[None, :] < lengths[:, None]] if count else np.zeros(0)
+    outside_a, outside_b = game.outside_options
+    constants = {
+        "repetition": 0,
+        "horizon": game.expected_horizon,
+        "structural_dependence_a": power.structural_dependence(game, 0),
+        "structural_dependence_b": power.structural_dependence(game, 1),
+        "power_index": power.power_index(game),
+        "least_interest": power.least_interest_partner(game),
+        "outside_a": outside_a,
+        "outside_b": outside_b,
+        "exact": True,
+    }
+    arrays: dict[str, Any] = {
+        "match_id": np.array([t.match_id for t in tasks], dtype=np.int64),
+        "strategy_a": [entries[t.strategy_a].name for t in tasks],
+        "strategy_b": [entries[t.strategy_b].name for t in tasks],
+        "family_a": [entries[t.strategy_a].classifier["family"] for t in tasks],
+        "family_b": [entries[t.strategy_b].classifier["family"] for t in tasks],
+        "player_a": list(batch.player_a),
+        "player_b": list(batch.player_b),
+        "censored": batch.p_censored,
+        "p_lasted": batch.p_censored,
+        **{name: batch.figures[name] for name in FIGURES},
+    }
+    columns = []
+    for field in storage.EXACT_SCHEMA:
+        if field.name == "survival":
+            columns.append(pa.ListArray.from_arrays(pa.array(offsets), pa.array(flat, pa.float64())))
+        elif field.name in arrays:
+            columns.append(pa.array(arrays[field.name], field.type))
+        elif field.name in constants:
+            columns.append(pa.array(np.full(count, constants[field.name]), field.type))
+        else:  # seed, left_by, exit_round, power shifts and shares, actions: realized only
+            columns.append(pa.nulls(count, field.type))
+    return pa.Table.from_arrays(columns, schema=storage.EXACT_SCHEMA)
+
+
 @dataclass(frozen=True)
 class ChunkJob:
     """Everything a worker needs to play one chunk: plain data, no Player objects."""
@@ -423,7 +516,7 @@ def play_chunk(job: ChunkJob) -> tuple[int, int, pa.Table | None]:
     output folder the table is stored as the chunk's part file and not returned."""
     registry = _registry(job.registry_loader, job.plugins)
     if job.exact:
-        table = storage.rows_to_table(solve_exact(job.game, job.tasks, registry))
+        table = solve_exact_table(job.game, job.tasks, registry)
     else:
         groups: list[tuple[str, str, tuple[int, ...]]] = []
         start = 0
@@ -495,7 +588,7 @@ def run_tournament(
             raise error  # a plugin the user asked for did not load
     check_strategy_names(spec, registry)
     if spec.exact:  # fail before anything is written
-        check_exact_strategies(spec.strategies, registry)
+        check_exact_strategies(spec.strategies, registry, spec.game)
     tasks = enumerate_matches(spec)
     size = max(1, len(tasks)) if spec.exact else chunk_size(spec.game)  # exact: one chunk
     chunks = chunk_tasks(tasks, size)

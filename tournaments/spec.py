@@ -109,6 +109,8 @@ def load_spec(path: str | Path) -> TournamentSpec:
 
 def spec_from_dict(data: dict[str, Any], where: str = "spec") -> TournamentSpec:
     """Validate plain data (a parsed TOML file or ``TournamentSpec.to_dict()``)."""
+    if isinstance(data.get("population"), dict):
+        raise ParameterError(where, "[population]", "is a population spec: run it with `powergame evolve`")
     _reject_unknown(data, TOP_KEYS, where, "")
     if "strategies" not in data:
         raise ParameterError(f"{where}: strategies", None, "is required: a list of strategy names")

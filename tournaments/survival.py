@@ -2,13 +2,14 @@
 
 A relationship's duration is its number of rounds together. A relationship nobody left
 is right-censored at its horizon: we only know it would have lasted at least that long.
-Estimates come from ``scipy.stats.ecdf`` on ``scipy.stats.CensoredData`` (product-limit
-estimator) and the comparison from ``scipy.stats.logrank``.
+The product-limit estimator, its log-log interval and the log-rank statistic are computed
+here with numpy, as ``scipy.stats.ecdf`` and ``scipy.stats.logrank`` compute them (the
+tests compare both), so that a run's summary does not import scipy.stats.
 """
 
 from __future__ import annotations
 
-import warnings
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+
+from .distributions import normal_quantile, normal_two_sided_p
 
 Durations = Sequence[float] | npt.ArrayLike
 Flags = Sequence[bool] | npt.ArrayLike
@@ -41,28 +44,20 @@ def kaplan_meier(durations: Durations, censored: Flags, confidence: float = 0.95
     estimate), ``at_risk`` (relationships still together just before ``time``) and
     ``events`` (exits at ``time``). Empty input gives an empty table.
     """
-    from scipy import stats
-
     times = np.asarray(durations, dtype=float)
     flags = np.asarray(censored, dtype=bool)
     if times.size == 0:
         return pd.DataFrame(columns=SURVIVAL_COLUMNS)
+    grid, at_risk, events = _risk_table(times, flags)
     if not flags.all():
-        curve = stats.ecdf(censored_data(times, flags)).sf
-        grid = curve.quantiles
-        estimate = curve.probabilities
-        with warnings.catch_warnings():
-            # scipy warns where the interval formula is undefined (S = 0 or 1); handled below.
-            warnings.simplefilter("ignore", RuntimeWarning)
-            interval = curve.confidence_interval(confidence_level=confidence, method="log-log")
-        low = np.where(np.isnan(interval.low.probabilities), estimate, interval.low.probabilities)
-        high = np.where(np.isnan(interval.high.probabilities), estimate, interval.high.probabilities)
+        estimate = np.cumprod((at_risk - events) / at_risk)
+        low, high = _log_log_interval(estimate, at_risk, events, confidence)
+        # where the interval is undefined (S = 0 or 1) the bounds are the estimate
+        low = np.where(np.isnan(low), estimate, low)
+        high = np.where(np.isnan(high), estimate, high)
     else:
-        # Nobody left: the curve is flat at 1 (ecdf has nothing to estimate).
-        grid = np.unique(times)
+        # Nobody left: the curve is flat at 1 (nothing to estimate).
         estimate = low = high = np.ones(grid.size)
-    at_risk = np.array([(times >= t).sum() for t in grid])
-    events = np.array([((times == t) & ~flags).sum() for t in grid])
     table = pd.DataFrame(
         {
             "time": grid,
@@ -86,6 +81,27 @@ def kaplan_meier(durations: Durations, censored: Flags, confidence: float = 0.95
     return pd.concat([start, table], ignore_index=True)
 
 
+def _risk_table(times: np.ndarray, flags: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct observed times, how many were still together just before each (at
+    risk) and how many left at each (events)."""
+    grid, index = np.unique(times, return_inverse=True)
+    counts = np.bincount(index, minlength=grid.size)
+    events = np.bincount(index, weights=~flags, minlength=grid.size).astype(np.int64)
+    at_risk = counts[::-1].cumsum()[::-1]
+    return grid, at_risk, events
+
+
+def _log_log_interval(
+    estimate: np.ndarray, at_risk: np.ndarray, events: np.ndarray, confidence: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Greenwood's variance on the log(-log S) scale (NaN where undefined)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        variance = 1 / np.log(estimate) ** 2 * np.cumsum(events / (at_risk * (at_risk - events)))
+        spread = normal_quantile(0.5 + confidence / 2) * np.sqrt(variance)
+        centre = np.log(-np.log(estimate))
+        return np.exp(-np.exp(centre + spread)), np.exp(-np.exp(centre - spread))
+
+
 def survival_at(curve: pd.DataFrame, t: float) -> float:
     """S(t) read off a curve from ``kaplan_meier`` (right-continuous step function)."""
     rows = curve[curve["time"] <= t]
@@ -96,6 +112,32 @@ def median_survival(curve: pd.DataFrame) -> float | None:
     """The first time at which S(t) <= 0.5, or None when the curve never gets there."""
     below = curve[curve["survival"] <= 0.5]
     return float(below["time"].iloc[0]) if len(below) else None
+
+
+def _log_rank_z(times_a: np.ndarray, flags_a: np.ndarray, times_b: np.ndarray, flags_b: np.ndarray) -> float:
+    """(O_a - E_a) / sqrt(V) over the times at which someone left (scipy.stats.logrank's
+    statistic); nan or inf when V is 0."""
+    times = np.concatenate([times_a, times_b])
+    flags = np.concatenate([flags_a, flags_b])
+    grid, at_risk, events = _risk_table(times, flags)
+    # at risk in group a just before each time: group a's durations at or after it
+    sorted_a = np.sort(times_a)
+    at_risk_a = sorted_a.size - np.searchsorted(sorted_a, grid, side="left")
+    observed = events > 0
+    grid, at_risk, events, at_risk_a = (
+        grid[observed],
+        at_risk[observed],
+        events[observed],
+        at_risk_a[observed],
+    )
+    at_risk_b = at_risk - at_risk_a
+    several = at_risk > 1
+    variance = np.sum(
+        (at_risk_a * at_risk_b * events * (at_risk - events))[several] / (at_risk**2 * (at_risk - 1))[several]
+    )
+    expected_a = np.sum(at_risk_a * (events / at_risk))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float((int((~flags_a).sum()) - expected_a) / np.sqrt(variance))
 
 
 @dataclass(frozen=True)
@@ -141,17 +183,16 @@ def log_rank(
     nobody in either group left (no exit to compare), or the statistic has no variance
     (e.g. every relationship of both groups ended in the same round).
     """
-    from scipy import stats
-
     flags_a = np.asarray(censored_a, dtype=bool)
     flags_b = np.asarray(censored_b, dtype=bool)
     exits_a, exits_b = int((~flags_a).sum()), int((~flags_b).sum())
     statistic = p_value = None
     if flags_a.size and flags_b.size and exits_a + exits_b > 0:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            result = stats.logrank(censored_data(durations_a, flags_a), censored_data(durations_b, flags_b))
-        if np.isfinite(result.statistic):
-            statistic, p_value = float(result.statistic), float(result.pvalue)
+        z = _log_rank_z(
+            np.asarray(durations_a, dtype=float), flags_a, np.asarray(durations_b, dtype=float), flags_b
+        )
+        if math.isfinite(z):
+            statistic, p_value = z, normal_two_sided_p(z)
     return LogRankResult(
         group_a=names[0],
         group_b=names[1],

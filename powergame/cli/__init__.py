@@ -19,9 +19,13 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "run": ("powergame.cli.tournament", "run", "Run a tournament from a TOML spec."),
     "tournament": ("powergame.cli.tournament", "tournament", "Run an ad-hoc round-robin tournament."),
     "specs": ("powergame.cli.specs", "specs", "List the bundled specs and the question each asks; copy one."),
+    "sweep": ("powergame.cli.sweep", "sweep", "Run a parameter sweep (local processes or a Dask cluster)."),
     "report": ("powergame.cli.report", "report", "Render plots and an HTML page for a results folder."),
+    "replay": ("powergame.cli.replay", "replay", "Replay one match of a results folder from its seed."),
+    "evolve": ("powergame.cli.evolve", "evolve", "Run a population: a relationship market on a graph."),
     "check": ("powergame.cli.check", "check", "Check strategies against their declared classifiers."),
     "dynamics": ("powergame.cli.dynamics", "dynamics", "Evolutionary dynamics on a results folder."),
+    "reproduce": ("powergame.cli.reproduce", "reproduce", "Recompute published population results exactly."),
 }
 
 

@@ -1,0 +1,660 @@
+"""Mean-field pool dynamics: an infinite, well-mixed population, advanced tick by tick.
+
+The population is a mass of agents (total 1). An agent's *type* is its strategy (a
+``StateTable``) and its outside-option class (value v and exit cost k). The state is
+
+- ``singles[t]``: the mass of single agents of type t, and
+- ``couples[a, b, k]``: the mass of agents of type a whose partner is of type b, the two
+  tables being in the pair's joint state number k (its *slots*: only the joint states
+  (state of a, state of b) the couple can reach are kept, the first round in slot 0).
+  Every couple appears twice, once from each side, so an agent's figures are read along
+  the first two axes and the number of couples is half the sum.
+
+One tick applies the pool's rules in their documented order, to masses instead of agents:
+
+1. meet: a share ``meet`` of every single type looks for a partner; lookers pair at random,
+   so a looker of type a finds a partner of type b with chance singles[b] / singles.sum();
+   new couples start in their tables' initial states;
+2. every couple plays one round (with execution noise); unmatched singles earn v;
+3. exogenous breakup: a share ``breakup`` of the couples splits (no exit cost);
+4. strategy change (``DeathBirth``, ``Revision``, ``Generations``, or None);
+5. leave decisions of the remaining couples, from the tables; whoever leaves pays its exit
+   cost; both partners become single; the others move to their next table states.
+
+Because the chain of a couple is linear in its mass, the only non-linear term is the
+meeting in step 1; everything else is the dyad chain of ``powergame.exact`` run on masses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from powergame import kernel
+from powergame.errors import ParameterError
+from powergame.game import DEFAULT_PAYOFFS, StagePayoffs
+from powergame.state_table import StateTable
+
+_SWAP = np.array(kernel.AS_SEEN_BY_B)  # outcome seen by one partner -> the same outcome seen by the other
+TOLERANCE = 1e-9  # shares must sum to 1 within this
+MAX_CHUNK_CELLS = 1 << 22  # cells of full joint-state matrices built at once
+
+
+@dataclass(frozen=True)
+class DeathBirth:
+    """Each agent dies with probability 1 / ``expected_life`` per tick; its node gets a
+    single newborn of the same outside-option class whose strategy is that of a parent
+    drawn with probability proportional to this tick's payoff (over the whole population),
+    changed with probability ``mutation`` by ``mutation_matrix`` (row: the parent's
+    strategy; default: uniform over all strategies). A dead agent's partner becomes single."""
+
+    expected_life: float
+    mutation: float = 0.0
+    mutation_matrix: tuple[tuple[float, ...], ...] | None = None
+
+
+@dataclass(frozen=True)
+class Revision:
+    """Each agent whose couple was broken exogenously this tick revises with probability
+    ``prob_revision``: with probability ``prob_experimentation`` it moves by
+    ``neighbours`` (row: its own strategy; e.g. one gene of a memory-one code changed),
+    else it adopts a strategy with probability proportional to the total payoff its users
+    earned this tick. The adopted strategy is then, with probability ``mutation``, moved
+    by ``mutation_matrix`` (default uniform)."""
+
+    prob_revision: float
+    prob_experimentation: float = 0.0
+    neighbours: tuple[tuple[float, ...], ...] | None = None
+    mutation: float = 0.0
+    mutation_matrix: tuple[tuple[float, ...], ...] | None = None
+
+
+@dataclass(frozen=True)
+class Generations:
+    """Every ``every`` ticks, at step 4, a discrete replicator step: each strategy's share
+    is multiplied by its mean payoff per agent and tick over the generation, then
+    renormalised (with ``mutation`` by ``mutation_matrix``, default uniform); every couple
+    ends (no leave decisions that tick) and the next generation starts single.
+    Outside-option classes stay with the nodes."""
+
+    every: int
+    mutation: float = 0.0
+    mutation_matrix: tuple[tuple[float, ...], ...] | None = None
+
+
+StrategyChange = DeathBirth | Revision | Generations | None
+
+
+@dataclass(frozen=True)
+class PoolModel:
+    """Plain parameters of a well-mixed pool (no names, no files).
+
+    ``tables[s]`` is strategy s's table, ``initial_shares[s]`` its share at tick 0.
+    ``outside_options[c]`` and ``class_shares[c]`` describe the outside-option classes
+    (independent of the strategy at tick 0); ``exit_costs[c]`` is the one-off cost a
+    member of class c pays when it leaves (default 0). Payoffs, noise and stakes are those
+    of ``powergame.game.Game``; v also fills the unstaked part of a round.
+
+    ``class_tables`` holds the tables of strategies that read the outside options: entry
+    ((strategy, own class, partner class), table) replaces ``tables[strategy]`` against a
+    partner of that class. ``outside_by_strategy`` gives v per strategy instead of per
+    class (then there must be one class)."""
+
+    tables: tuple[StateTable, ...]
+    initial_shares: tuple[float, ...]
+    outside_options: tuple[float, ...] = (0.0,)
+    class_shares: tuple[float, ...] = (1.0,)
+    exit_costs: tuple[float, ...] | None = None
+    payoffs: StagePayoffs = DEFAULT_PAYOFFS
+    noise: float = 0.0
+    meet: float = 1.0
+    breakup: float = 0.0
+    change: StrategyChange = None
+    names: tuple[str, ...] = field(default=())
+    class_tables: tuple[tuple[tuple[int, int, int], StateTable], ...] = ()
+    outside_by_strategy: tuple[float, ...] | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tables", tuple(self.tables))
+        if not self.tables:
+            raise ParameterError("tables", self.tables, "needs at least one strategy")
+        object.__setattr__(self, "initial_shares", _shares("initial_shares", self.initial_shares))
+        object.__setattr__(self, "class_shares", _shares("class_shares", self.class_shares))
+        if len(self.initial_shares) != len(self.tables):
+            raise ParameterError(
+                "initial_shares", self.initial_shares, f"needs one share per strategy ({len(self.tables)})"
+            )
+        object.__setattr__(self, "outside_options", tuple(float(v) for v in self.outside_options))
+        if len(self.outside_options) != len(self.class_shares):
+            raise ParameterError(
+                "outside_options", self.outside_options, "needs one value per class (as class_shares)"
+            )
+        costs = self.exit_costs if self.exit_costs is not None else (0.0,) * len(self.class_shares)
+        object.__setattr__(self, "exit_costs", tuple(float(k) for k in costs))
+        if len(costs) != len(self.class_shares) or any(k < 0 for k in costs):
+            raise ParameterError("exit_costs", self.exit_costs, "needs one value >= 0 per class")
+        for name in ("noise", "meet", "breakup"):
+            _probability(name, getattr(self, name))
+        if not self.names:
+            object.__setattr__(self, "names", tuple(f"S{s}" for s in range(len(self.tables))))
+        elif len(self.names) != len(self.tables):
+            raise ParameterError("names", self.names, "needs one name per strategy")
+        _check_change(self.change, len(self.tables))
+        object.__setattr__(self, "class_tables", tuple((tuple(k), t) for k, t in self.class_tables))
+        for (strategy, own, partner), _ in self.class_tables:
+            if not (
+                0 <= strategy < len(self.tables)
+                and 0 <= own < len(self.class_shares)
+                and 0 <= partner < len(self.class_shares)
+            ):
+                raise ParameterError(
+                    "class_tables", (strategy, own, partner), "must name a strategy and two classes"
+                )
+        if self.outside_by_strategy is not None:
+            values = tuple(float(v) for v in self.outside_by_strategy)
+            if len(values) != len(self.tables) or len(self.class_shares) != 1:
+                raise ParameterError(
+                    "outside_by_strategy",
+                    self.outside_by_strategy,
+                    "needs one value per strategy and a single class",
+                )
+            object.__setattr__(self, "outside_by_strategy", values)
+        if isinstance(self.change, (DeathBirth, Revision, Generations)):
+            lowest = min(*self.payoffs.as_tuple(), *self.outside_options, *(self.outside_by_strategy or ()))
+            if lowest < 0:
+                raise ParameterError(
+                    "payoffs", lowest, "payoff-proportional strategy change needs payoffs and v >= 0"
+                )
+
+    @property
+    def n_strategies(self) -> int:
+        return len(self.tables)
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.class_shares)
+
+
+def _shares(name: str, shares: Sequence[float]) -> tuple[float, ...]:
+    values = tuple(float(x) for x in shares)
+    if not values or any(not 0.0 <= x <= 1.0 for x in values):
+        raise ParameterError(name, shares, "must be shares in [0, 1]")
+    if abs(sum(values) - 1.0) > TOLERANCE:
+        raise ParameterError(name, shares, f"must sum to 1 (they sum to {sum(values):g})")
+    return values
+
+
+def _padded(table: StateTable, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """A table's arrays with unused states n_states..n-1 (never reached) added."""
+    m = table.n_states
+    coop, stake = np.zeros(n), np.ones(n)
+    leave, trans = np.zeros((n, 4)), np.zeros((n, 4, n))
+    coop[:m], stake[:m], leave[:m] = table.cooperate, table.stake, table.leave
+    trans[:m, :, :m] = table.transition
+    trans[m:, :, 0] = 1.0
+    return coop, stake, leave, trans, table.initial_state
+
+
+def _probability(name: str, value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+        raise ParameterError(name, value, "must be a probability in [0, 1]")
+
+
+def _stochastic(name: str, matrix: tuple[tuple[float, ...], ...] | None, size: int) -> None:
+    if matrix is None:
+        return
+    array = np.asarray(matrix, dtype=float)
+    if array.shape != (size, size) or (array < 0).any() or not np.allclose(array.sum(axis=1), 1.0):
+        raise ParameterError(
+            name, "matrix", f"must be {size} x {size} with rows of probabilities summing to 1"
+        )
+
+
+def _check_change(change: StrategyChange, size: int) -> None:
+    if change is None:
+        return
+    if isinstance(change, DeathBirth):
+        if not change.expected_life >= 1:
+            raise ParameterError("expected_life", change.expected_life, "must be >= 1")
+        _probability("mutation", change.mutation)
+        _stochastic("mutation_matrix", change.mutation_matrix, size)
+    elif isinstance(change, Revision):
+        _probability("prob_revision", change.prob_revision)
+        _probability("prob_experimentation", change.prob_experimentation)
+        _stochastic("neighbours", change.neighbours, size)
+        _probability("mutation", change.mutation)
+        _stochastic("mutation_matrix", change.mutation_matrix, size)
+    elif isinstance(change, Generations):
+        if isinstance(change.every, bool) or not isinstance(change.every, int) or change.every < 1:
+            raise ParameterError("every", change.every, "must be a whole number of ticks >= 1")
+        _probability("mutation", change.mutation)
+        _stochastic("mutation_matrix", change.mutation_matrix, size)
+    else:
+        raise ParameterError("change", change, "must be DeathBirth, Revision, Generations or None")
+
+
+@dataclass
+class PoolState:
+    """Masses at the start of a tick (see the module docstring); ``age`` is, per couple
+    cell, the mass times the rounds already played; ``generation_payoff`` and
+    ``generation_mass`` accumulate payoff and agent-ticks per type within a generation."""
+
+    tick: int
+    singles: np.ndarray  # (T,)
+    couples: np.ndarray  # (T, T, slots)
+    age: np.ndarray  # (T, T, slots)
+    generation_payoff: np.ndarray  # (T,)
+    generation_mass: np.ndarray  # (T,)
+
+    def copy(self) -> PoolState:
+        return PoolState(
+            self.tick,
+            self.singles.copy(),
+            self.couples.copy(),
+            self.age.copy(),
+            self.generation_payoff.copy(),
+            self.generation_mass.copy(),
+        )
+
+
+@dataclass(frozen=True)
+class TickFigures:
+    """What one tick did. Shares and ``share_coupled`` are read at the end of the tick;
+    outcome shares over the couples that played; payoffs per agent alive at play time,
+    exit costs paid this tick included."""
+
+    tick: int
+    shares: np.ndarray  # (S,) strategy shares
+    share_coupled: float
+    cc: float
+    cd: float
+    dd: float
+    separated: float  # share of agents whose relationship ended this tick
+    mean_age: float  # rounds played by the couples left at the end of the tick
+    payoff: np.ndarray  # (S,) mean payoff per agent of each strategy (nan if extinct)
+    new_couples: float  # share of agents who started a relationship this tick
+    new_couple_payoff: float  # their mean payoff this tick (nan if none)
+    new_pairs: np.ndarray  # (T, T) agent mass of type a that met type b this tick
+    played_shares: np.ndarray  # (S,) strategy shares during the round (before strategy change)
+
+
+class MeanFieldPool:
+    """The mean-field dynamics of a ``PoolModel``: ``initial_state``, ``step``, ``run``,
+    ``survival``."""
+
+    def __init__(self, model: PoolModel) -> None:
+        self.model = model
+        S, K = model.n_strategies, model.n_classes
+        self.n_types = T = S * K
+        self.strategy_of = np.repeat(np.arange(S), K)
+        self.class_of = np.tile(np.arange(K), S)
+        override = dict(model.class_tables)
+        n = max(table.n_states for table in (*model.tables, *override.values()))
+        self.n_states = n
+        # Per ordered pair of types (a, b): the table a plays against b, padded to n states.
+        per_strategy = [_padded(table, n) for table in model.tables]
+        strategy = self.strategy_of[:, None]
+        coop = np.stack([x[0] for x in per_strategy])[strategy].repeat(T, axis=1)  # (T, T, n)
+        stake = np.stack([x[1] for x in per_strategy])[strategy].repeat(T, axis=1)
+        leave = np.stack([x[2] for x in per_strategy])[strategy].repeat(T, axis=1)
+        trans = np.stack([x[3] for x in per_strategy])[strategy].repeat(T, axis=1)
+        init = np.array([x[4] for x in per_strategy])[strategy].repeat(T, axis=1)
+        for (s, own, partner), table in override.items():
+            rows = np.flatnonzero((self.strategy_of == s) & (self.class_of == own))
+            cols = np.flatnonzero(self.class_of == partner)
+            where = np.ix_(rows, cols)
+            coop[where], stake[where], leave[where], trans[where], init[where] = _padded(table, n)
+        e = model.noise
+        played = kernel.played_cooperation(coop, e)  # (T, T, n): a's P(C) against b
+        pa = played[:, :, :, None]
+        pb = played.transpose(1, 0, 2)[:, :, None, :]  # b's P(C) against a
+        p_outcome = np.stack([pa * pb, pa * (1 - pb), (1 - pa) * pb, (1 - pa) * (1 - pb)], axis=-1)
+        pair_stake = np.minimum(stake[:, :, :, None], stake.transpose(1, 0, 2)[:, :, None, :])  # (T, T, n, n)
+        if model.outside_by_strategy is not None:
+            self.v = np.asarray(model.outside_by_strategy, dtype=float)[self.strategy_of]
+        else:
+            self.v = np.asarray(model.outside_options)[self.class_of]
+        self.k = np.asarray(model.exit_costs)[self.class_of]
+        stage = np.asarray(model.payoffs.as_tuple())  # R, S, T, P by own view: CC, CD, DC, DD
+        # (T, T, n, n, 4) the first agent's payoff by outcome
+        payoff = kernel.round_payoff(pair_stake[..., None], stage, self.v[:, None, None, None, None])
+        la = leave[:, :, :, None, :]  # (T, T, n, 1, 4)
+        lb = leave.transpose(1, 0, 2, 3)[:, :, None, :, :][..., _SWAP]  # (T, T, 1, n, 4) by a's view
+        partner_trans = trans.transpose(1, 0, 2, 3, 4)[:, :, :, _SWAP, :]  # b's next state, by a's view
+        self._compress(p_outcome, payoff, la, lb, trans, partner_trans, init)
+
+    # --- state ------------------------------------------------------------------------
+    def initial_state(self) -> PoolState:
+        """Everybody single; type masses are strategy share times class share."""
+        model = self.model
+        mass = np.outer(model.initial_shares, model.class_shares).ravel()
+        T, J = self.n_types, self.n_slots
+        zeros = np.zeros((T, T, J))
+        return PoolState(0, mass, zeros, zeros.copy(), np.zeros(T), np.zeros(T))
+
+    def type_mass(self, state: PoolState) -> np.ndarray:
+        """Agents of each type, single or coupled."""
+        return state.singles + state.couples.sum(axis=(1, 2))
+
+    def strategy_shares(self, state: PoolState) -> np.ndarray:
+        return np.bincount(self.strategy_of, self.type_mass(state), minlength=self.model.n_strategies)
+
+    # --- one tick -----------------------------------------------------------------------
+    def _compress(
+        self,
+        p: np.ndarray,
+        pay: np.ndarray,
+        leave_a: np.ndarray,
+        leave_b: np.ndarray,
+        trans: np.ndarray,
+        partner: np.ndarray,
+        init: np.ndarray,
+    ) -> None:
+        """Keep, per pair, only the joint states a couple can reach (its *slots*; slot 0 is
+        the first round) and the per-slot figures of one round: outcome chances, a's
+        payoff, who leaves, and ``slot_move`` (together again next round, in which slot).
+        Memory-one pairs have at most 5 slots whatever their tables' sizes."""
+        T, n = self.n_types, self.n_states
+        stay = (1 - leave_a) * (1 - leave_b)
+        chunk = max(1, MAX_CHUNK_CELLS // (T * n**4))
+
+        def full_moves(part: slice) -> np.ndarray:
+            moves = np.einsum("ABabo,ABaoc,ABbod->ABabcd", p[part] * stay[part], trans[part], partner[part])
+            return moves.reshape(-1, n * n, n * n)
+
+        start_joint = (init * n + init.T).ravel()
+        reached = np.zeros((T * T, n * n), dtype=bool)
+        reached[np.arange(T * T), start_joint] = True
+        for first in range(0, T, chunk):
+            rows = slice(first * T, min(first + chunk, T) * T)
+            support = (full_moves(slice(first, first + chunk)) > 0).astype(np.int8)
+            frontier = reached[rows].copy()
+            while True:
+                grown = frontier | (np.einsum("xj,xjk->xk", frontier.astype(np.int8), support) > 0)
+                if (grown == frontier).all():
+                    break
+                frontier = grown
+            reached[rows] = frontier
+        reached[np.arange(T * T), start_joint] = False
+        J = 1 + int(reached.sum(axis=1).max())
+        slots = np.zeros((T * T, J), dtype=np.intp)
+        mask = np.zeros((T * T, J))
+        slots[:, 0], mask[:, 0] = start_joint, 1.0
+        for pair in np.nonzero(reached.any(axis=1))[0]:
+            others = np.nonzero(reached[pair])[0]
+            slots[pair, 1 : 1 + len(others)] = others
+            mask[pair, 1 : 1 + len(others)] = 1.0
+
+        move = np.zeros((T * T, J, J))
+        for first in range(0, T, chunk):
+            pairs = np.arange(first * T, min(first + chunk, T) * T)
+            full = full_moves(slice(first, first + chunk))
+            gathered = full[
+                (pairs - first * T)[:, None, None], slots[pairs][:, :, None], slots[pairs][:, None, :]
+            ]
+            move[pairs] = gathered * mask[pairs][:, :, None] * mask[pairs][:, None, :]
+        index = np.arange(T * T)[:, None]
+        outcome = p.reshape(T * T, n * n, 4)[index, slots] * mask[..., None]
+        payoff = pay.reshape(T * T, n * n, 4)[index, slots]
+        la = np.broadcast_to(leave_a, p.shape).reshape(T * T, n * n, 4)[index, slots]
+        lb = np.broadcast_to(leave_b, p.shape).reshape(T * T, n * n, 4)[index, slots]
+        self.n_slots = J
+        self.slot_outcome = outcome.reshape(T, T, J, 4)  # P(outcome CC, CD, DC, DD | slot), a's view
+        self.slot_payoff = (outcome * payoff).sum(-1).reshape(T, T, J)  # a's expected payoff
+        self.slot_leave = (outcome * la).sum(-1).reshape(T, T, J)  # P(a leaves)
+        self.slot_partner_only = (outcome * lb * (1 - la)).sum(-1).reshape(T, T, J)  # P(only b leaves)
+        self.slot_move = move.reshape(T, T, J, J)  # nobody leaves; the couple goes on in slot k
+        self.first_payoff = self.slot_payoff[:, :, 0]
+
+    def step(self, state: PoolState) -> tuple[PoolState, TickFigures]:
+        """Advance one tick; the input state is not changed."""
+        model = self.model
+        T = self.n_types
+        singles = state.singles.copy()
+        couples = state.couples.copy()
+
+        # 1. meet
+        pool = singles.sum()
+        new_pairs = np.zeros((T, T))
+        if pool > 0 and model.meet > 0:
+            looking = model.meet * singles
+            new_pairs = np.outer(looking, self._partner_mix(singles, state))
+            couples[:, :, 0] += new_pairs
+            singles = singles - looking
+        coupled = couples.sum(axis=2)  # (T, T)
+        mass_at_play = singles + coupled.sum(axis=1)
+
+        # 2. play
+        in_couples = coupled.sum()
+        pay = (couples * self.slot_payoff).sum(axis=(1, 2)) + singles * self.v
+        aged = state.age + couples
+        new_mass = new_pairs.sum()
+        new_pay = float((new_pairs * self.first_payoff).sum() / new_mass) if new_mass > 0 else float("nan")
+        outcome = np.einsum("ABj,ABjo->o", couples, self.slot_outcome)
+        if in_couples > 0:
+            cc, cd, dd = (
+                outcome[0] / in_couples,
+                (outcome[1] + outcome[2]) / in_couples,
+                outcome[3] / in_couples,
+            )
+        else:
+            cc = cd = dd = float("nan")
+        by_type = coupled.sum(axis=1)  # agents of each type in a couple
+        kept = 1.0  # share of every couple still together before the leave decisions
+
+        # 3. exogenous breakup
+        broken = np.zeros(T)
+        if model.breakup > 0:
+            broken = model.breakup * by_type
+            kept *= 1 - model.breakup
+            singles = singles + broken
+
+        # 4. strategy change
+        change = model.change
+        dissolve = False
+        if isinstance(change, DeathBirth):
+            d = 1.0 / change.expected_life
+            widowed = d * (1 - d) * kept * by_type
+            alive_mass = singles + kept * by_type
+            kept *= (1 - d) ** 2
+            births = self._offspring(pay, mass_at_play, change.mutation, change.mutation_matrix)
+            deaths_by_class = np.bincount(self.class_of, d * alive_mass, minlength=model.n_classes)
+            singles = singles * (1 - d) + widowed + births[self.strategy_of] * deaths_by_class[self.class_of]
+        elif isinstance(change, Revision) and change.prob_revision > 0:
+            revising = change.prob_revision * broken
+            singles = singles - revising
+            adopted = np.tile(self._offspring(pay, mass_at_play, 0.0, None), (model.n_strategies, 1))
+            if change.prob_experimentation > 0:
+                eps = change.prob_experimentation
+                adopted = eps * self._matrix(change.neighbours) + (1 - eps) * adopted
+            if change.mutation:
+                mutation = change.mutation
+                adopted = (1 - mutation) * adopted + mutation * adopted @ self._matrix(change.mutation_matrix)
+            by_strategy = np.zeros((model.n_strategies, model.n_classes))
+            np.add.at(by_strategy, (self.strategy_of, self.class_of), revising)
+            moved = adopted.T @ by_strategy  # (S, K): row s of ``adopted`` is where a reviser of s goes
+            singles = singles + moved[self.strategy_of, self.class_of]
+        elif isinstance(change, Generations) and (state.tick + 1) % change.every == 0:
+            dissolve = True
+            kept = 0.0  # every couple ends before the leave decisions
+
+        # 5. leave (and pay), or move on
+        generation_payoff = state.generation_payoff + pay  # a generation's selection ignores exit costs
+        generation_mass = state.generation_mass + mass_at_play
+        pay = pay - kept * self.k * (couples * self.slot_leave).sum(axis=(1, 2))
+        if new_mass > 0:
+            new_cost = (new_pairs * self.k[:, None] * self.slot_leave[:, :, 0]).sum() * kept
+            new_pay -= float(new_cost / new_mass)
+        couples = kept * self._move(couples)
+        age = kept * self._move(aged)
+        singles = singles + kept * by_type - couples.sum(axis=(1, 2))
+
+        if dissolve:
+            assert isinstance(change, Generations)
+            singles, generation_payoff, generation_mass = self._replicate(
+                change, mass_at_play, generation_payoff, generation_mass
+            )
+
+        total = singles.sum() + couples.sum()
+        left = couples.sum()
+        new_state = PoolState(state.tick + 1, singles, couples, age, generation_payoff, generation_mass)
+        S = model.n_strategies
+        strategy_mass = np.bincount(self.strategy_of, mass_at_play, minlength=S)
+        strategy_pay = np.bincount(self.strategy_of, pay, minlength=S)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            payoff = np.where(strategy_mass > 0, strategy_pay / strategy_mass, np.nan)
+        figures = TickFigures(
+            tick=state.tick,
+            shares=self.strategy_shares(new_state) / total,
+            share_coupled=float(left / total),
+            cc=float(cc),
+            cd=float(cd),
+            dd=float(dd),
+            separated=float((in_couples - left) / total),
+            mean_age=float(age.sum() / left) if left > 0 else float("nan"),
+            payoff=payoff,
+            new_couples=float(new_mass / total),
+            new_couple_payoff=new_pay,
+            new_pairs=new_pairs,
+            played_shares=strategy_mass / strategy_mass.sum(),
+        )
+        return new_state, figures
+
+    def _partner_mix(self, singles: np.ndarray, state: PoolState) -> np.ndarray:
+        """Who a seeker meets, by type: seekers pair at random, and every type seeks with
+        the same probability, so the mix of the singles."""
+        return singles / singles.sum()
+
+    def _move(self, masses: np.ndarray) -> np.ndarray:
+        """(T, T, slots) masses after one round in which nobody leaves: next round's slots."""
+        return np.einsum("ABj,ABjk->ABk", masses, self.slot_move)
+
+    def _matrix(self, matrix: tuple[tuple[float, ...], ...] | None) -> np.ndarray:
+        S = self.model.n_strategies
+        return np.full((S, S), 1.0 / S) if matrix is None else np.asarray(matrix, dtype=float)
+
+    def _offspring(
+        self,
+        pay: np.ndarray,
+        mass: np.ndarray,
+        mutation: float,
+        matrix: tuple[tuple[float, ...], ...] | None,
+    ) -> np.ndarray:
+        """The strategy of a parent drawn with probability proportional to payoff, then
+        mutated: a distribution over strategies."""
+        S = self.model.n_strategies
+        weight = np.bincount(self.strategy_of, np.maximum(pay, 0.0), minlength=S)
+        total = weight.sum()
+        if total <= 0:  # nobody earned anything: parents drawn uniformly over agents
+            weight = np.bincount(self.strategy_of, mass, minlength=S)
+            total = weight.sum()
+        parent = weight / total
+        if mutation:
+            parent = (1 - mutation) * parent + mutation * parent @ self._matrix(matrix)
+        return parent
+
+    def _replicate(
+        self, change: Generations, mass: np.ndarray, payoff: np.ndarray, exposure: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        S = self.model.n_strategies
+        strategy_mass = np.bincount(self.strategy_of, mass, minlength=S)
+        strategy_pay = np.bincount(self.strategy_of, payoff, minlength=S)
+        strategy_exposure = np.bincount(self.strategy_of, exposure, minlength=S)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            fitness = np.where(strategy_exposure > 0, strategy_pay / strategy_exposure, 0.0)
+        grown = strategy_mass * fitness
+        shares = grown / grown.sum() if grown.sum() > 0 else strategy_mass / strategy_mass.sum()
+        if change.mutation:
+            shares = (1 - change.mutation) * shares + change.mutation * shares @ self._matrix(
+                change.mutation_matrix
+            )
+        by_class = np.bincount(self.class_of, mass, minlength=self.model.n_classes)
+        singles = shares[self.strategy_of] * by_class[self.class_of]
+        return singles, np.zeros_like(payoff), np.zeros_like(exposure)
+
+    # --- whole runs -----------------------------------------------------------------------
+    def run(self, ticks: int, record_every: int = 1, state: PoolState | None = None) -> MeanFieldRun:
+        """``ticks`` ticks from ``state`` (default: the initial state), recording every
+        ``record_every`` ticks (and the last)."""
+        if isinstance(ticks, bool) or not isinstance(ticks, int) or ticks < 0:
+            raise ParameterError("ticks", ticks, "must be a whole number >= 0")
+        if isinstance(record_every, bool) or not isinstance(record_every, int) or record_every < 1:
+            raise ParameterError("record_every", record_every, "must be a whole number >= 1")
+        current = self.initial_state() if state is None else state.copy()
+        records: list[TickFigures] = []
+        for number in range(ticks):
+            current, figures = self.step(current)
+            if (number + 1) % record_every == 0 or number == ticks - 1:
+                records.append(figures)
+        return MeanFieldRun(self.model, tuple(records), current)
+
+    def survival(self, start_tick: int, length: int) -> np.ndarray:
+        """P(T > t), t = 0..length, for a relationship begun at tick ``start_tick`` (0 is
+        the first tick), exactly: the mixture over the pairs that meet at that tick of
+        each pair's chain (breakup, deaths, leaving; a generation's end dissolves all)."""
+        if isinstance(start_tick, bool) or not isinstance(start_tick, int) or start_tick < 0:
+            raise ParameterError("start_tick", start_tick, "must be a whole number >= 0")
+        state = self.initial_state()
+        for _ in range(start_tick):
+            state, _ = self.step(state)
+        _, figures = self.step(state)
+        return self.cohort_survival(figures.new_pairs, start_tick, length)
+
+    def cohort_survival(
+        self, pairs: np.ndarray, start_tick: int, length: int, floor: float = 0.0
+    ) -> np.ndarray:
+        """P(T > t), t = 0..length, for the relationships begun at tick ``start_tick`` by
+        ``pairs`` (the ``new_pairs`` of that tick's figures); it stops early once below
+        ``floor``."""
+        if pairs.sum() <= 0:
+            raise ParameterError("start_tick", start_tick, "no relationship begins at that tick")
+        cohort = np.zeros((self.n_types, self.n_types, self.n_slots))
+        cohort[:, :, 0] = pairs / pairs.sum()
+        change = self.model.change
+        death = 1.0 / change.expected_life if isinstance(change, DeathBirth) else 0.0
+        kept = (1 - self.model.breakup) * (1 - death) ** 2
+        curve = [1.0]
+        for t in range(length):
+            tick = start_tick + t
+            if isinstance(change, Generations) and (tick + 1) % change.every == 0:
+                curve.extend([0.0] * (length - t))
+                break
+            cohort = kept * self._move(cohort)
+            curve.append(float(cohort.sum()))
+            if curve[-1] < floor:
+                break
+        return np.asarray(curve)
+
+
+@dataclass(frozen=True)
+class MeanFieldRun:
+    """A mean-field run: the recorded ticks and the final state."""
+
+    model: PoolModel
+    records: tuple[TickFigures, ...]
+    final: PoolState
+
+    def series(self) -> dict[str, Any]:
+        """Columns of the time series: tick, share per strategy, share coupled, CC/CD/DD,
+        separated, mean age, payoff per strategy, new couples and their payoff."""
+        names = self.model.names
+        columns: dict[str, Any] = {"tick": [r.tick + 1 for r in self.records]}
+        for s, name in enumerate(names):
+            columns[f"share:{name}"] = [float(r.shares[s]) for r in self.records]
+        for key in (
+            "share_coupled",
+            "cc",
+            "cd",
+            "dd",
+            "separated",
+            "mean_age",
+            "new_couples",
+            "new_couple_payoff",
+        ):
+            columns[key] = [getattr(r, key) for r in self.records]
+        for s, name in enumerate(names):
+            columns[f"payoff:{name}"] = [float(r.payoff[s]) for r in self.records]
+        return columns

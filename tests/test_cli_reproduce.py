@@ -1,0 +1,44 @@
+"""`powergame reproduce`: lists, computes, and names a bad reproduction in one line."""
+
+from __future__ import annotations
+
+import sys
+
+from powergame.cli import main
+
+
+def run(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["powergame", "reproduce", *args])
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_list_names_every_reproduction(monkeypatch, capsys) -> None:
+    code, out, _ = run(monkeypatch, capsys, "--list")
+    assert code == 0
+    assert [line.split()[0] for line in out.splitlines()] == [
+        "schuessler",
+        "fujiwara-greve",
+        "least-interest",
+    ]
+
+
+def test_a_reproduction_prints_the_paper_and_our_figures(monkeypatch, capsys) -> None:
+    code, out, _ = run(monkeypatch, capsys, "least-interest")
+    assert code == 0
+    assert "paper: Waller (1938)" in out
+    assert "gap 2: earns per round together, better-option class minus other: 0.205" in out
+
+
+def test_an_unknown_reproduction_is_one_line(monkeypatch, capsys) -> None:
+    code, out, err = run(monkeypatch, capsys, "schusler")
+    assert code != 0
+    assert err.strip().splitlines() == [
+        "Error: reproduction = 'schusler' is not allowed: must be one of schuessler, fujiwara-greve, "
+        "least-interest; did you mean 'schuessler'?"
+    ]
