@@ -33,7 +33,7 @@ def run_cli(
 
 
 def test_every_file_of_the_specs_folder_is_a_bundled_spec() -> None:
-    on_disk = {path.stem for path in (ROOT / "tournaments" / "specs").glob("*.toml")}
+    on_disk = {path.stem for path in (ROOT / "tournaments" / "specs").rglob("*.toml")}
     assert set(bundled.bundled_names()) >= SHIPPED
     assert set(bundled.bundled_names()) == on_disk
     for spec in bundled.bundled_specs():

@@ -56,18 +56,33 @@ def specs_folder() -> Path:
     return Path(_files.enter_context(resources.as_file(folder)))  # e.g. a zipped install
 
 
+def _bundled_paths() -> dict[str, Path]:
+    """Name -> file of every bundled spec, subfolders included (``sweeps/outside_gap.toml``):
+    the file's stem, or its path below the folder when two files share a stem."""
+    folder = specs_folder()
+    paths = sorted(folder.rglob("*.toml"))
+    stems = [path.stem for path in paths]
+    return {
+        (
+            path.stem if stems.count(path.stem) == 1 else path.relative_to(folder).with_suffix("").as_posix()
+        ): path
+        for path in paths
+    }
+
+
 def bundled_names() -> list[str]:
     """The names of the bundled specs, sorted."""
-    return sorted(path.stem for path in specs_folder().glob("*.toml"))
+    return sorted(_bundled_paths())
 
 
 def bundled_specs() -> list[BundledSpec]:
     """Every bundled spec with its kind and question, sorted by name."""
-    return [describe(specs_folder() / f"{name}.toml") for name in bundled_names()]
+    return [describe(path, name) for name, path in sorted(_bundled_paths().items())]
 
 
-def describe(path: Path) -> BundledSpec:
-    """Name, kind and question of a spec file (its header comment, else its description)."""
+def describe(path: Path, name: str | None = None) -> BundledSpec:
+    """Name (default: the file's stem), kind and question of a spec file (its header
+    comment, else its description)."""
     text = path.read_text(encoding="utf-8-sig")
     try:
         data = tomllib.loads(text)
@@ -75,7 +90,7 @@ def describe(path: Path) -> BundledSpec:
         data = {}
     kind = next((kind for kind, table in KIND_TABLES if table in data), "tournament")
     question = header_question(text) or str(data.get("description", "")).strip()
-    return BundledSpec(name=path.stem, kind=kind, question=question, path=path)
+    return BundledSpec(name=name or path.stem, kind=kind, question=question, path=path)
 
 
 def header_question(text: str) -> str:
@@ -100,7 +115,7 @@ def header_question(text: str) -> str:
 
 def is_bundled(name: str) -> bool:
     """Whether ``name`` (``default`` or ``default.toml``) names a bundled spec."""
-    return name.removesuffix(".toml") in bundled_names()
+    return name.removesuffix(".toml") in _bundled_paths()
 
 
 def resolve_spec(value: str | Path) -> Path:
@@ -110,10 +125,14 @@ def resolve_spec(value: str | Path) -> Path:
     path = Path(value)
     if path.is_file():
         return path
-    names = bundled_names()
-    name = path.stem if path.suffix == ".toml" and path.parent == Path(".") else str(value)
-    if name in names:
-        return specs_folder() / f"{name}.toml"
+    paths = _bundled_paths()
+    names = sorted(paths)
+    name = str(value).removesuffix(".toml")
+    if name in paths:
+        return paths[name]
+    by_path = {p.relative_to(specs_folder()).with_suffix("").as_posix(): p for p in paths.values()}
+    if name in by_path:  # sweeps/outside_gap as well as outside_gap
+        return by_path[name]
     close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
     hint = f"did you mean {', '.join(repr(c) for c in close)}? " if close else ""
     raise ParameterError(
@@ -127,12 +146,13 @@ def resolve_spec(value: str | Path) -> Path:
 def copy_spec(name: str, destination: str | Path, overwrite: bool = False) -> Path:
     """Copy the bundled spec ``name`` to ``destination`` (a file, or a folder to copy into)
     as a starting point for one's own; returns the new file's path."""
-    names = bundled_names()
-    if name.removesuffix(".toml") not in names:
+    paths = _bundled_paths()
+    names = sorted(paths)
+    if name.removesuffix(".toml") not in paths:
         close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
         hint = f"did you mean {', '.join(repr(c) for c in close)}? " if close else ""
         raise ParameterError("spec", name, f"must be a bundled spec; {hint}bundled: {', '.join(names)}")
-    source = specs_folder() / f"{name.removesuffix('.toml')}.toml"
+    source = paths[name.removesuffix(".toml")]
     target = Path(destination)
     if target.is_dir():
         target = target / source.name
