@@ -1,6 +1,6 @@
 """The match engine: plays one relationship between two players, round by round.
 
-A round (MODEL.md): both offer stakes, both choose actions, noise may flip each action,
+A round (docs/model.md): both offer stakes, both choose actions, noise may flip each action,
 the stake is the smaller offer, each earns s * pi_i + (1 - s) * v_i, then both see what
 was played and each may leave. Exit is final. A match is a pure function of the game,
 the two strategies and the seed.

@@ -1,4 +1,4 @@
-"""Exact expectations for two state-table strategies: the absorbing Markov chain of MODEL.md.
+"""Exact expectations for two state-table strategies: the absorbing Markov chain of docs/model.md.
 
 The joint state j = (state of A, state of B) at the start of a round determines everything
 about that round. With noise e each played action is C with probability

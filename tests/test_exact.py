@@ -1,4 +1,4 @@
-"""The exact Markov mode against hand computations, MODEL.md's threshold and simulation."""
+"""The exact Markov mode against hand computations, docs/model.md's threshold and simulation."""
 
 from __future__ import annotations
 

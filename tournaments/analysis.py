@@ -772,6 +772,67 @@ def _family_table_simulated(long: pd.DataFrame, families: list[str]) -> pd.DataF
     return pd.DataFrame(rows)
 
 
+def _family_order(families: Iterable[str]) -> list[str]:
+    found = set(families)
+    return [f for f in FAMILY_ORDER if f in found] + sorted(found - set(FAMILY_ORDER))
+
+
+def family_scores(matches: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Per family: the mean score per round of the horizon over all sides of its strategies,
+    as ``ranking`` computes it per strategy: the family's mean score in each repetition,
+    then the mean of those (``score``), their standard deviation and a Student-t interval
+    at ``confidence`` (NaN with a single repetition, e.g. exact results)."""
+    long = _long(matches)
+    per_repetition = long.groupby(["family", "repetition"])["score"].mean()
+    rows = []
+    for family in _family_order(long["family"].unique()):
+        values = per_repetition.loc[family].to_numpy(dtype=float)
+        mean, std, low, high = _interval(values, confidence)
+        rows.append(
+            {
+                "family": family,
+                "score": mean,
+                "score_std": std,
+                "ci_low": low,
+                "ci_high": high,
+                "repetitions": int(values.size),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def who_left_whom(matches: pd.DataFrame) -> pd.DataFrame:
+    """Who ended the relationships, by family: one row per (``leaver``, ``partner``) with the
+    number of ``exits`` in which a side of family ``leaver`` left a partner of family
+    ``partner`` alone, and one row per pair of families that left together (``leaver`` =
+    "both", ``partner`` = "F + G"); ``share`` is each row's share of all exits. Exact
+    results give expected numbers. Largest first; pairs with no exit are absent."""
+    long = _long(matches)
+    alone = long.groupby(["family", "opponent_family"])["left_alone"].sum()
+    rows = [
+        {"leaver": leaver, "partner": partner, "exits": float(count)}
+        for (leaver, partner), count in alone.items()
+        if count > 0
+    ]
+    joint: dict[str, float] = {}
+    side_a = long[long["role"] == "A"]  # one row per match: a joint exit counted once
+    for (family, opponent), count in (
+        side_a.groupby(["family", "opponent_family"])["left_jointly"].sum().items()
+    ):
+        if count > 0:
+            key = " + ".join(_family_order([family, opponent]) if family != opponent else [family, family])
+            joint[key] = joint.get(key, 0.0) + float(count)
+    rows += [{"leaver": "both", "partner": pair, "exits": count} for pair, count in joint.items()]
+    table = pd.DataFrame(rows, columns=["leaver", "partner", "exits"])
+    if not is_exact(long):
+        table["exits"] = table["exits"].round().astype(np.int64)
+    total = float(table["exits"].sum())
+    table["share"] = table["exits"] / total if total > 0 else math.nan
+    return table.sort_values(["exits", "leaver", "partner"], ascending=[False, True, True]).reset_index(
+        drop=True
+    )
+
+
 # --- compact outputs for the CLI and summary.json ----------------------------------------
 def _plain(value: Any) -> Any:
     """JSON-ready: numpy scalars to Python, NaN to None."""

@@ -23,7 +23,7 @@ import pandas as pd
 
 from powergame.errors import ParameterError
 
-from . import fixation, replicator, stability
+from . import bundled, fixation, replicator, stability
 from .payoff_matrix import Payoffs, load_payoffs, payoffs_from_matches
 from .replicator import Trajectory
 
@@ -221,8 +221,11 @@ def analyse(payoffs: Payoffs, settings: DynamicsSettings | None = None, progress
 
 def load_source(source: str | os.PathLike[str], plugins: Sequence[str] = ()) -> Payoffs:
     """The payoff matrix of a results folder of ``powergame run``, or of a tournament spec
-    (a ``.toml`` file) run here and now, in memory."""
+    (a ``.toml`` file, or a bundled spec's name when no such file or folder exists) run
+    here and now, in memory."""
     path = Path(source)
+    if not path.exists() and bundled.is_bundled(str(source)):
+        path = bundled.resolve_spec(str(source))
     if path.suffix == ".toml" and path.is_file():
         from .round_robin import run_tournament
         from .spec import load_spec

@@ -22,6 +22,7 @@ import pandas as pd
 from powergame.errors import ParameterError, PowerGameError
 
 from . import analysis
+from .answer import answer, answer_text
 from .storage import REPORT_DIR
 
 if TYPE_CHECKING:
@@ -428,6 +429,7 @@ def render_html(
     sections = [
         f"<h1>{html.escape(title)}</h1>",
         f"<p>{head['matches']} matches, {head['strategies']} strategies, {head['repetitions']} repetition(s).</p>",
+        f"<pre>{html.escape(answer_text(answer(long)))}</pre>",
         "<h2>Families</h2>",
         html_table(analysis.family_table(long)),
         '<p class="note">share exits initiated: of the relationships that ended, the share this family '

@@ -34,6 +34,8 @@ from typing import Any
 from powergame.errors import ParameterError
 from powergame.game import Game
 
+from .bundled import resolve_spec
+
 TOP_KEYS = ("name", "description", "strategies", "repetitions", "seed", "self_play", "exact", "game")
 GAME_KEYS = ("rounds", "continuation", "payoffs", "outside_options", "exit_costs", "noise")
 MAX_SEED = 2**63 - 1
@@ -92,11 +94,10 @@ class TournamentSpec:
 
 
 def load_spec(path: str | Path) -> TournamentSpec:
-    """Read and validate a TOML spec; the name defaults to the file's stem."""
-    path = Path(path)
+    """Read and validate a TOML spec: a file, or a bundled spec by name (``"default"``; an
+    existing file wins, see ``bundled.resolve_spec``); the name defaults to the file's stem."""
+    path = resolve_spec(path)
     where = path.name
-    if not path.is_file():
-        raise ParameterError("spec", str(path), "must be an existing TOML file")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # a BOM (Notepad) is fine
     except tomllib.TOMLDecodeError as exc:

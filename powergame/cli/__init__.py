@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "strategies": ("powergame.cli.strategies", "strategies", "List the registered strategies."),
     "run": ("powergame.cli.tournament", "run", "Run a tournament from a TOML spec."),
     "tournament": ("powergame.cli.tournament", "tournament", "Run an ad-hoc round-robin tournament."),
+    "specs": ("powergame.cli.specs", "specs", "List the bundled specs and the question each asks; copy one."),
     "sweep": ("powergame.cli.sweep", "sweep", "Run a parameter sweep (local processes or a Dask cluster)."),
     "report": ("powergame.cli.report", "report", "Render plots and an HTML page for a results folder."),
     "replay": ("powergame.cli.replay", "replay", "Replay one match of a results folder from its seed."),
@@ -80,7 +81,8 @@ def cli() -> None:
     Examples:
       powergame strategies --family trust-building
       powergame match "Out-for-Tat" "Hit and Run" --outside 2,1 --rounds 20
-      powergame run tournaments/specs/default.toml --out results/
+      powergame specs
+      powergame run default --out results/default
     """
 
 

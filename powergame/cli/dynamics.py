@@ -86,8 +86,8 @@ def dynamics(
     """Who survives when strategies reproduce by success, from the results in RESULTS_DIR.
 
     Builds the payoff matrix (mean score per round for each strategy as A against each as
-    B) from a folder written by `powergame run` (simulated or exact; a spec file .toml is
-    run first, in memory), then: the replicator
+    B) from a folder written by `powergame run` (simulated or exact; a spec file .toml or a
+    bundled spec's name is run first, in memory), then: the replicator
     dynamics (Axelrod's ecological tournament), fixation probabilities of single mutants in
     a population of N under the Fermi and Moran processes, the stationary distribution when
     mutations are rare, the invasion graph and strict Nash / ESS / unbeatable strategies.
@@ -95,12 +95,12 @@ def dynamics(
 
     \b
     Examples:
-      powergame run tournaments/specs/memory_one_space.toml --out results/m1
+      powergame run memory_one_space --out results/m1
       powergame dynamics results/m1
       powergame dynamics results/m1 --population-size 50 --beta 0.5 --roles
       powergame dynamics results/default --continuous --generations 200 --json
       powergame dynamics results/m1 --out results/m1/dynamics   # CSV, GraphML, PNG
-      powergame dynamics tournaments/specs/default.toml --shares "Loyal=0.5; Parasite=0.5"
+      powergame dynamics default --shares "Loyal=0.5; Parasite=0.5"
     """
     from powergame.tournaments.dynamics import DynamicsSettings, analyse, load_source
     from powergame.tournaments.dynamics_files import parse_shares, write_outputs

@@ -70,10 +70,11 @@ def evolve(
       powergame evolve my_spec.toml --out results/x --resume
       powergame evolve tournaments/specs/population_reproduce_schuessler.toml --exact
     """
+    from powergame.tournaments.bundled import resolve_spec
     from powergame.tournaments.population_run import run_population
     from powergame.tournaments.population_spec import load_population_spec
 
-    spec = load_population_spec(spec_file)
+    spec = load_population_spec(resolve_spec(spec_file))  # a file, or a bundled spec's name
     if seed is not None:
         spec = spec.with_seed(seed)
     out_dir = out if out is not None else Path("results") / spec.name

@@ -76,11 +76,12 @@ def sweep(
       powergame sweep SPEC.toml --scheduler tcp://10.0.0.5:8786 --out results/big
       powergame sweep SPEC.toml --out results/big --resume
     """
+    from powergame.tournaments.bundled import resolve_spec
     from powergame.tournaments.sweep_executors import make_executor
     from powergame.tournaments.sweep_run import run_sweep
     from powergame.tournaments.sweep_spec import load_sweep
 
-    spec = load_sweep(spec_file)
+    spec = load_sweep(resolve_spec(spec_file))  # a file, or a bundled spec's name
     if seed is not None:
         spec = spec.with_seed(seed)
     out_dir = out if out is not None else Path("results") / spec.name

@@ -57,8 +57,9 @@ def _run_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return decorated
 
 
-def _play(spec: Any, out_dir: Path | None, **options: Any) -> None:
-    """Run the tournament and print its summary; on Ctrl-C say how to continue."""
+def _play(spec: Any, out_dir: Path | None, question: str = "", **options: Any) -> None:
+    """Run the tournament and print its summary and the answer to ``question``; on Ctrl-C
+    say how to continue."""
     from powergame.time_limit import DEFAULT_MATCH_TIMEOUT
     from powergame.tournaments.round_robin import run_tournament
 
@@ -77,7 +78,7 @@ def _play(spec: Any, out_dir: Path | None, **options: Any) -> None:
                 err=True,
             )
         raise SystemExit(130) from None
-    _report(result)
+    _report(result, question)
 
 
 def _warning(message: str) -> None:
@@ -89,11 +90,13 @@ def _count(number: int, singular: str, plural: str) -> str:
     return f"{number} {singular if number == 1 else plural}"
 
 
-def _report(result: Any) -> None:
-    from powergame.tournaments.analysis import summary_table
+def _report(result: Any, question: str = "") -> None:
+    from powergame.tournaments.analysis import summary_table, to_long
+    from powergame.tournaments.answer import answer, answer_text
 
     counts, timing = result.summary["counts"], result.summary["timing"]
-    click.echo(summary_table(result.matches))
+    long = to_long(result.matches)
+    click.echo(summary_table(long))
     where = f"; results in {result.out_dir}" if result.out_dir is not None else ""
     resumed = (
         f", {counts['chunks_resumed']} of {counts['chunks']} chunks resumed"
@@ -106,10 +109,11 @@ def _report(result: Any) -> None:
         f"\n{_count(counts['matches'], *units)}, {_count(counts['strategies'], 'strategy', 'strategies')}, "
         f"{timing['total_seconds']:.1f} s{resumed}{where}"
     )
+    click.echo("\n" + answer_text(answer(long, question)))
 
 
 @click.command()
-@click.argument("spec_file", metavar="SPEC.toml", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("spec_file", metavar="SPEC")
 @click.option(
     "--out",
     "-o",
@@ -118,7 +122,7 @@ def _report(result: Any) -> None:
 )
 @_run_options
 def run(
-    spec_file: Path,
+    spec_file: str,
     out: Path | None,
     resume: bool,
     force: bool,
@@ -132,13 +136,14 @@ def run(
     max_memory: float | None,
     plugins: tuple[str, ...],
 ) -> None:
-    """Run the tournament a TOML spec describes and store every match.
+    """Run the tournament a TOML spec describes, store every match and print
+    the ranking and the answer to the spec's question.
 
-    A spec is data only: the strategies, repetitions, master seed, self_play,
-    exact, and a [game] table (rounds or continuation, payoffs, outside_options,
-    exit_costs, noise); every bad or unknown key is a one-line error. Bundled
-    specs, each a question, are in tournaments/specs/: default,
-    loyalty_voice_exit, stakes, axelrod_basic, memory_one_space.
+    SPEC is a TOML file or the name of a bundled spec (`powergame specs` lists
+    them with their questions; a file of that name wins). A spec is data only:
+    the strategies, repetitions, master seed, self_play, exact, and a [game]
+    table (rounds or continuation, payoffs, outside_options, exit_costs, noise);
+    every bad or unknown key is a one-line error.
 
     \b
     Writes matches.parquet (one row per match), summary.json and, with --csv,
@@ -146,12 +151,16 @@ def run(
     continues with --resume. Then `powergame report DIR` draws the plots.
 
     \b
-    Example:
-      powergame run tournaments/specs/default.toml --processes 0
+    Examples:
+      powergame run default
+      powergame run stakes --out results/stakes --processes 0
+      powergame specs copy default mine.toml && powergame run mine.toml
     """
+    from powergame.tournaments.bundled import describe, resolve_spec
     from powergame.tournaments.spec import load_spec
 
-    spec = load_spec(spec_file)
+    path = resolve_spec(spec_file)
+    spec = load_spec(path)
     if seed is not None:
         spec = spec.with_seed(seed)
     if exact is not None:
@@ -160,6 +169,7 @@ def run(
     _play(
         spec,
         out_dir,
+        question=describe(path).question,
         processes=processes,
         resume=resume,
         force=force,
