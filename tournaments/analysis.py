@@ -853,13 +853,14 @@ def _records(table: pd.DataFrame, key: str) -> dict[str, dict[str, Any]]:
     }
 
 
-def headline(matches: pd.DataFrame) -> dict[str, Any]:
+def headline(matches: pd.DataFrame, ranked: pd.DataFrame | None = None) -> dict[str, Any]:
     """Family-level figures for summary.json (plain JSON-ready data; NaN becomes None):
     counts, the family table, the best strategy, and the log-rank comparison of
     trust-building and withholding relationships (membership "any" and "both", see
-    ``family_log_rank``)."""
+    ``family_log_rank``). ``ranked`` is ``ranking(matches)`` when the caller has it."""
     long = _long(matches)
-    ranked = ranking(long)
+    if ranked is None:
+        ranked = ranking(long)
     best = ranked.iloc[0]
     return _plain(
         {

@@ -859,5 +859,5 @@ def headline_tables(matches: pd.DataFrame) -> dict[str, Any]:
     from . import analysis
 
     long = analysis.to_long(matches)  # once for both
-    ranked = json.loads(analysis.ranking(long).to_json(orient="records"))
-    return {"ranking": ranked, **analysis.headline(long)}
+    ranked = analysis.ranking(long)
+    return {"ranking": json.loads(ranked.to_json(orient="records")), **analysis.headline(long, ranked)}
