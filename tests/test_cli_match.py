@@ -8,8 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from powergame.cli import main
+from helpers import cli
 
 FIXTURES = Path(__file__).parent / "plugin_fixtures"
 PLUGINS = [
@@ -22,17 +21,7 @@ PLUGINS = [
 ]
 
 
-def run(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    """Run the console entry point as a user would: (exit code, stdout, stderr)."""
-    monkeypatch.setattr(sys, "argv", ["powergame", *args])
-    monkeypatch.delenv("POWERGAME_PLUGINS", raising=False)
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+run = cli  # the console entry point as a user would run it: (exit code, stdout, stderr)
 
 
 def match(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:

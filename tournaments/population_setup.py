@@ -18,7 +18,6 @@ import numpy as np
 from powergame.errors import ParameterError, UnknownStrategyError
 from powergame.population import (
     Adjacency,
-    ChangeRule,
     Market,
     PlayerStrategies,
     StackedTables,
@@ -73,17 +72,7 @@ def build_population(spec: PopulationSpec, registry: Registry, engine: str = "au
             meet=spec.meet,
             breakup=spec.breakup,
         ),
-        ChangeRule(
-            rule=change.rule,
-            expected_life=change.expected_life,
-            pool=change.pool,
-            prob_revision=change.prob_revision,
-            prob_experimentation=change.prob_experimentation,
-            beta=change.beta,
-            generation=change.generation,
-            mutation=change.mutation,
-            mutation_kind=change.mutation_kind,
-        ),
+        change,  # the spec's change rule is the engine's ChangeRule
         spec.seed,
         outside_by_strategy=by_strategy,
         gene_neighbours=gene_neighbours(names) if all(memory_one_code(n) for n in names) else None,

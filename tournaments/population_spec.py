@@ -61,6 +61,7 @@ from pathlib import Path
 from typing import Any
 
 from powergame.errors import ParameterError
+from powergame.population.engine import ChangeRule
 
 MAX_SEED = 2**63 - 1
 TOP_KEYS = ("name", "description", "seed", "exact", "game", "population")
@@ -179,18 +180,9 @@ class OutsideSpec:
 
 
 @dataclass(frozen=True)
-class ChangeSpec:
-    """The strategy-change rule and its parameters (see docs/populations.md)."""
-
-    rule: str = "none"
-    expected_life: float = 100.0
-    pool: str = "population"
-    prob_revision: float = 1.0
-    prob_experimentation: float = 0.0
-    beta: float = 1.0
-    generation: int = 100
-    mutation: float = 0.0
-    mutation_kind: str = "uniform"
+class ChangeSpec(ChangeRule):
+    """The strategy-change rule and its parameters (see docs/populations.md): the engine's
+    ``ChangeRule``, written back as the spec's table by ``to_dict``."""
 
     def to_dict(self) -> dict[str, Any]:
         keys = ("rule", *RULE_KEYS[self.rule])
