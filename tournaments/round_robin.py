@@ -26,7 +26,7 @@ import weakref
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -43,6 +43,9 @@ from powergame.work import check_work, tournament_estimate
 from . import storage
 from .seeding import match_seeds
 from .spec import TournamentSpec
+
+if TYPE_CHECKING:
+    from powergame.exact_batch import ExactBatch
 
 # A chunk holds about this many expected rounds: big enough that storing it costs little
 # next to playing it (the batch engine plays 200k rounds of tabled pairs in a few ms), small
@@ -429,10 +432,9 @@ def check_exact_strategies(names: Sequence[str], registry: RegistryLike, game: G
         )
 
 
-def solve_exact(game: Game, tasks: Sequence[MatchTask], registry: RegistryLike) -> list[dict[str, Any]]:
-    """One row per task with the expected figures of its pairing (``exact_many``): the
-    per-match columns (seed and realized-only columns null) plus ``exact``, ``p_lasted``,
-    ``p_left_a``/``_b``/``_both`` and the ``survival`` curve."""
+def solve_pairings(game: Game, tasks: Sequence[MatchTask], registry: RegistryLike) -> ExactBatch:
+    """Every task's pairing solved exactly (``exact_many``), in order; a strategy without a
+    state table in this game is refused with one clear error."""
     from powergame.exact_batch import exact_many
 
     players: dict[str, Player] = {}
@@ -449,57 +451,22 @@ def solve_exact(game: Game, tasks: Sequence[MatchTask], registry: RegistryLike) 
         [(tables[t.strategy_a, 0], tables[t.strategy_b, 1]) for t in tasks],  # type: ignore[misc]
         [(players[t.strategy_a].name, players[t.strategy_b].name) for t in tasks],
     )
-    outside_a, outside_b = game.outside_options
-    rows = []
-    for index, (task, summary) in enumerate(zip(tasks, batch.rows())):
-        entry_a, entry_b = registry.get(task.strategy_a), registry.get(task.strategy_b)
-        row: dict[str, Any] = {
-            "match_id": task.match_id,
-            "repetition": 0,
-            "strategy_a": entry_a.name,
-            "strategy_b": entry_b.name,
-            "family_a": entry_a.classifier["family"],
-            "family_b": entry_b.classifier["family"],
-        }
-        row.update(summary)
-        row.update(
-            outside_a=outside_a,
-            outside_b=outside_b,
-            actions_a=None,
-            actions_b=None,
-            exact=True,
-            p_lasted=summary["censored"],
-            p_left_a=summary["p_left_a"],
-            p_left_b=summary["p_left_b"],
-            p_left_both=summary["p_left_both"],
-            survival=batch.survival_curve(index),
-        )
-        rows.append(row)
-    return rows
+    return batch
 
 
 def solve_exact_table(game: Game, tasks: Sequence[MatchTask], registry: RegistryLike) -> pa.Table:
-    """The rows of ``solve_exact`` as an Arrow table of ``storage.EXACT_SCHEMA``, built
-    column by column from the solver's arrays (no per-row dicts, no per-row curve lists)."""
+    """One row per task with the expected figures of its pairing, as an Arrow table of
+    ``storage.EXACT_SCHEMA``: the per-match columns (seed and realized-only columns null)
+    plus ``exact``, ``p_lasted``, ``p_left_a``/``_b``/``_both`` and the ``survival`` curve,
+    built column by column from the solver's arrays (no per-row dicts or curve lists)."""
     from powergame import power
-    from powergame.exact_batch import FIGURES, exact_many
+    from powergame.exact_batch import FIGURES
 
-    players: dict[str, Player] = {}
-    for name in {t.strategy_a for t in tasks} | {t.strategy_b for t in tasks}:
-        players[name] = registry.create(name)
-    tables = {
-        (name, role): table_in(player, game, role) for name, player in players.items() for role in (0, 1)
-    }
-    check_exact_strategies(
-        sorted({name for (name, _), table in tables.items() if table is None}), registry, game
-    )
-    batch = exact_many(
-        game,
-        [(tables[t.strategy_a, 0], tables[t.strategy_b, 1]) for t in tasks],  # type: ignore[misc]
-        [(players[t.strategy_a].name, players[t.strategy_b].name) for t in tasks],
-    )
+    batch = solve_pairings(game, tasks, registry)
     count = len(tasks)
-    entries = {name: registry.get(name) for name in players}
+    entries = {
+        name: registry.get(name) for name in {t.strategy_a for t in tasks} | {t.strategy_b for t in tasks}
+    }
     lengths = batch.survival_length
     curves = batch.survival
     offsets = np.zeros(count + 1, dtype=np.int32)
