@@ -11,6 +11,9 @@ from powergame.cli import main
 
 
 def cli(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    """Run the console entry point as a user would: (exit code, stdout, stderr) of this call
+    alone, with no plugins from the environment."""
+    capsys.readouterr()
     monkeypatch.setattr(sys, "argv", ["powergame", *args])
     monkeypatch.delenv("POWERGAME_PLUGINS", raising=False)
     code = 0

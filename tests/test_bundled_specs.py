@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import cli
 
-from powergame.cli import main
 from powergame.errors import ParameterError
 from powergame.tournaments import bundled
 from powergame.tournaments.spec import load_spec
@@ -21,15 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def run_cli(
     *args: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["powergame", *args])
-    capsys.readouterr()
-    code = 0
-    try:
-        main()
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+    return cli(monkeypatch, capsys, *args)
 
 
 def test_every_file_of_the_specs_folder_is_a_bundled_spec() -> None:

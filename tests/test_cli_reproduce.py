@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-
-from powergame.cli import main
+from helpers import cli
 
 
 def run(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["powergame", "reproduce", *args])
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+    return cli(monkeypatch, capsys, "reproduce", *args)
 
 
 def test_list_names_every_reproduction(monkeypatch, capsys) -> None:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import cli
 
 from powergame.cli import main
 
@@ -16,15 +17,7 @@ GOOD = str(FIXTURES / "good_plugin.py")
 
 
 def run(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["powergame", "strategies", *args])
-    monkeypatch.delenv("POWERGAME_PLUGINS", raising=False)
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+    return cli(monkeypatch, capsys, "strategies", *args)
 
 
 def _row(out: str, name: str) -> list[str]:

@@ -4,14 +4,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import cli
 
-from powergame.cli import main
 from powergame.errors import ParameterError
 from powergame.game import Game
 from powergame.tournaments.dynamics import analyse_folder, dynamics_winner
@@ -38,15 +37,7 @@ def exact_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def run_cli(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str
 ) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["powergame", *args])
-    capsys.readouterr()
-    code = 0
-    try:
-        main()
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+    return cli(monkeypatch, capsys, *args)
 
 
 def test_exact_payoff_matrix_matches_the_scores_by_hand(exact_folder: Path) -> None:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import base64
 import html
 import re
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import cli
 
 from powergame import C, D, Game, Player, play_match
-from powergame.cli import main
 from powergame.errors import ParameterError
 from powergame.tournaments import analysis
 from powergame.tournaments.dynamics_report import PLOTS as DYNAMICS_PLOTS
@@ -201,15 +200,7 @@ def test_a_folder_without_results_is_a_clear_error(tmp_path):
 # --- the command --------------------------------------------------------------------------------
 
 
-def run_cli(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["powergame", *args])
-    code = 0
-    try:
-        main()
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+run_cli = cli
 
 
 def test_report_command_prints_where_the_report_is(results, tmp_path, monkeypatch, capsys):
