@@ -12,7 +12,14 @@ from hypothesis import strategies as st
 from powergame.errors import ParameterError
 from powergame.exact import exact_match
 from powergame.game import Game
-from powergame.population.mean_field import DeathBirth, Generations, MeanFieldPool, PoolModel, Revision
+from powergame.population.mean_field import (
+    DeathBirth,
+    Generations,
+    Imitation,
+    MeanFieldPool,
+    PoolModel,
+    Revision,
+)
 from powergame.state_table import StateTable
 from powergame.strategies import HitAndRun, LeastInterest, Loyal, OutForTat, Parasite
 
@@ -91,6 +98,46 @@ def test_revision_tick_by_hand() -> None:
         + revising_parasite * eps  # a parasite's only neighbour is Loyal
     )
     assert first.shares[0] == pytest.approx(expected)
+
+
+def fermi(gain: float, beta: float) -> float:
+    return 1 / (1 + math.exp(-beta * gain))
+
+
+def test_imitation_tick_by_hand_among_singles() -> None:
+    """Nobody meets; strategy A earns v = 1, B v = 2 (v follows the strategy). An agent
+    revises with r, meets a uniformly random other agent and copies it with the Fermi
+    chance of the payoff gap, then mutates with mu to a uniform strategy."""
+    x, r, beta, mu = 0.3, 0.4, 1.5, 0.1
+    change = Imitation(prob_revision=r, beta=beta, mutation=mu)
+    model = PoolModel(
+        tables=(LOYAL, PARASITE),
+        initial_shares=(x, 1 - x),
+        outside_by_strategy=(1.0, 2.0),
+        meet=0.0,
+        change=change,
+    )
+    adopt_b = r * (1 - x) * fermi(1.0, beta)  # an A copies a B
+    adopt_a = r * x * fermi(-1.0, beta)  # a B copies an A
+    a_leaves = x * (adopt_b * (1 - mu / 2) + r * x * fermi(0.0, beta) * mu / 2)
+    b_comes = (1 - x) * (adopt_a * (1 - mu / 2) + r * (1 - x) * fermi(0.0, beta) * mu / 2)
+    assert last(model, 1).shares[0] == pytest.approx(x - a_leaves + b_comes, abs=1e-14)
+
+
+def test_imitation_ends_the_couples_of_those_who_change() -> None:
+    """Loyal couples only, all cooperating: payoffs equal, so an agent copies a random
+    other agent with chance r / 2 and changes only by mutation to Parasite (mu / 2);
+    either partner's change ends the couple."""
+    r, mu = 0.5, 0.2
+    model = PoolModel(
+        tables=(LOYAL, PARASITE),
+        initial_shares=(1.0, 0.0),
+        change=Imitation(prob_revision=r, beta=2.0, mutation=mu),
+    )
+    change = r / 2 * mu / 2
+    first = last(model, 1)
+    assert first.shares[1] == pytest.approx(change, abs=1e-14)
+    assert first.share_coupled == pytest.approx((1 - change) ** 2, abs=1e-14)
 
 
 def test_a_generation_ends_every_couple_and_replicates_on_mean_payoff() -> None:
@@ -173,7 +220,13 @@ def models(draw: st.DrawFn) -> PoolModel:
     shares = tuple(w / sum(weights) for w in weights)
     change = draw(
         st.sampled_from(
-            [None, DeathBirth(expected_life=5, mutation=0.1), Revision(0.5, 0.3), Generations(every=4)]
+            [
+                None,
+                DeathBirth(expected_life=5, mutation=0.1),
+                Revision(0.5, 0.3),
+                Imitation(0.7, beta=2.0, mutation=0.1),
+                Generations(every=4),
+            ]
         )
     )
     return PoolModel(
@@ -218,6 +271,7 @@ def test_mass_is_conserved_and_never_negative(model: PoolModel) -> None:
         ({"change": DeathBirth(expected_life=0.5)}, "expected_life"),
         ({"change": Revision(prob_revision=2.0)}, "prob_revision"),
         ({"change": Generations(every=0)}, "every"),
+        ({"change": Imitation(beta=-1.0)}, "beta"),
         ({"class_shares": (0.5, 0.5)}, "outside_options"),
     ],
 )

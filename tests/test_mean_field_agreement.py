@@ -1,14 +1,16 @@
 """The agent-based population engine against the mean-field pool: a large well-mixed run
 stays within sampling error of the exact trajectory, and the check fails when the pool
 is given a different rule (partners met in proportion to the whole population instead
-of the singles)."""
+of the singles; imitation that copies worse, not better, performers)."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pytest
 
-from powergame.population.mean_field import MeanFieldPool, MeanFieldRun, PoolState
+from powergame.population.mean_field import Imitation, MeanFieldPool, MeanFieldRun, PoolState
 from powergame.tournaments.population_exact import exact_tables, pool_model_from_spec
 
 population_run = pytest.importorskip("powergame.tournaments.population_run")
@@ -47,6 +49,7 @@ SPECS = {
         "initial": {"shares": {"M1(code=CCLCL)": 0.4, "M1(code=DLLLL)": 0.3, "M1(code=CCDCD)": 0.3}},
         "change": {"rule": "revision", "prob_revision": 0.5, "prob_experimentation": 0.05},
     },
+    "imitation": {"change": {"rule": "imitation", "prob_revision": 0.1, "beta": 1.0, "mutation": 0.01}},
 }
 
 
@@ -56,6 +59,13 @@ class PopulationMix(MeanFieldPool):
     def _partner_mix(self, singles: np.ndarray, state: PoolState) -> np.ndarray:
         mass = self.type_mass(state)
         return mass / mass.sum()
+
+
+class CopiesTheWorse(MeanFieldPool):
+    """A different rule: the Fermi chance of the payoff gap with its sign turned."""
+
+    def _imitate(self, change: Imitation, singles: np.ndarray, couples: np.ndarray, kept: float):
+        return super()._imitate(dataclasses.replace(change, beta=-change.beta), singles, couples, kept)
 
 
 def deviations(sampled, exact: MeanFieldRun, size: int, turnover: float = 0.0) -> dict[str, float]:
@@ -94,12 +104,14 @@ def turnover(kind: str) -> float:
         return 1 / change["expected_life"]
     if change.get("rule") == "revision":
         return 0.02 * change["prob_revision"]  # revisers: agents whose couple was just broken
+    if change.get("rule") == "imitation":
+        return change["prob_revision"]  # an agent changes only when it revises
     if change.get("rule") == "generations":
         return 1 / change["generation"]  # everybody, once a generation
     return 0.0
 
 
-@pytest.mark.parametrize("kind", ["fixed", "death-birth", "generations"])
+@pytest.mark.parametrize("kind", ["fixed", "death-birth", "generations", "imitation"])
 def test_a_large_pool_follows_the_mean_field(kind: str) -> None:
     sampled, exact = run_both(kind, 20_000, 100)
     worst = deviations(sampled, exact, 20_000, turnover(kind))
@@ -111,6 +123,12 @@ def test_the_check_fails_on_a_different_meeting_rule() -> None:
     assert max(deviations(sampled, exact, 20_000).values()) > 2 * SIGMAS  # the check above fails
 
 
+def test_the_check_fails_on_a_different_imitation_rule() -> None:
+    sampled, exact = run_both("imitation", 20_000, 100, CopiesTheWorse)
+    worst = deviations(sampled, exact, 20_000, turnover("imitation"))
+    assert max(worst.values()) > 2 * SIGMAS, worst  # the check above fails
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("kind", "size", "ticks"),
@@ -118,6 +136,7 @@ def test_the_check_fails_on_a_different_meeting_rule() -> None:
         ("fixed", 100_000, 300),
         ("death-birth", 100_000, 300),
         ("generations", 100_000, 300),
+        ("imitation", 100_000, 300),
         ("revision", 20_000, 100),  # 162 strategies: the agent-based run is the slow part
     ],
 )

@@ -3,7 +3,7 @@ the results schema of an agent-based run (docs/populations.md, docs/mean_field.m
 
 Exact mode needs a well-mixed pool (``kind = "complete"``), strategies with state tables,
 outside options that are one value, classes or a value per strategy, and a strategy-change
-rule among none, death-birth, revision and generations. Anything else is refused with a
+rule among none, death-birth, revision, imitation and generations. Anything else is refused with a
 one-line error naming the key.
 """
 
@@ -20,6 +20,7 @@ from powergame.game import Game, StagePayoffs
 from powergame.population.mean_field import (
     DeathBirth,
     Generations,
+    Imitation,
     MeanFieldPool,
     MeanFieldRun,
     PoolModel,
@@ -29,7 +30,7 @@ from powergame.population.mean_field import (
 from powergame.registry import Registry, load_registry
 from powergame.state_table import StateTable
 
-EXACT_RULES = ("none", "death-birth", "revision", "generations")
+EXACT_RULES = ("none", "death-birth", "revision", "imitation", "generations")
 EXACT_OUTSIDE = ("value", "classes", "by_strategy")
 
 
@@ -127,6 +128,13 @@ def _change(change: Any, names: tuple[str, ...]) -> StrategyChange:
         )
     if change.rule == "generations":
         return Generations(every=change.generation, mutation=change.mutation, mutation_matrix=matrix)
+    if change.rule == "imitation":
+        return Imitation(
+            prob_revision=change.prob_revision,
+            beta=change.beta,
+            mutation=change.mutation,
+            mutation_matrix=matrix,
+        )
     neighbours = one_gene_matrix(names) if change.prob_experimentation > 0 else None
     return Revision(
         prob_revision=change.prob_revision,
@@ -239,6 +247,8 @@ def survival_table(run: MeanFieldRun, ticks: tuple[int, ...] = ()) -> dict[str, 
         record = by_tick[start]
         if record.new_pairs.sum() <= 0:
             continue
+        if isinstance(run.model.change, Imitation) and run.model.change.prob_revision > 0:
+            continue  # the cohort's survival needs the pool run along: MeanFieldPool.survival
         kept = pool.cohort_survival(record.new_pairs, record.tick, MAX_SURVIVAL, floor=SURVIVAL_FLOOR)
         columns["start"] += [start] * len(kept)
         columns["t"] += list(range(len(kept)))

@@ -85,7 +85,22 @@ class Generations:
     mutation_matrix: tuple[tuple[float, ...], ...] | None = None
 
 
-StrategyChange = DeathBirth | Revision | Generations | None
+@dataclass(frozen=True)
+class Imitation:
+    """Each agent, with probability ``prob_revision``, compares itself with a uniformly
+    random other agent j and adopts j's strategy with probability
+    1 / (1 + exp(-``beta`` (pi_j - pi_i))), this tick's payoffs (pairwise comparison, the
+    Fermi rule); the adopted strategy is then, with probability ``mutation``, moved by
+    ``mutation_matrix`` (default uniform). An agent whose strategy changes loses its
+    couple; its partner becomes single. Outside-option classes stay with the nodes."""
+
+    prob_revision: float = 1.0
+    beta: float = 1.0
+    mutation: float = 0.0
+    mutation_matrix: tuple[tuple[float, ...], ...] | None = None
+
+
+StrategyChange = DeathBirth | Revision | Imitation | Generations | None
 
 
 @dataclass(frozen=True)
@@ -227,13 +242,19 @@ def _check_change(change: StrategyChange, size: int) -> None:
         _stochastic("neighbours", change.neighbours, size)
         _probability("mutation", change.mutation)
         _stochastic("mutation_matrix", change.mutation_matrix, size)
+    elif isinstance(change, Imitation):
+        _probability("prob_revision", change.prob_revision)
+        if isinstance(change.beta, bool) or not isinstance(change.beta, (int, float)) or not change.beta >= 0:
+            raise ParameterError("beta", change.beta, "must be a number >= 0")
+        _probability("mutation", change.mutation)
+        _stochastic("mutation_matrix", change.mutation_matrix, size)
     elif isinstance(change, Generations):
         if isinstance(change.every, bool) or not isinstance(change.every, int) or change.every < 1:
             raise ParameterError("every", change.every, "must be a whole number of ticks >= 1")
         _probability("mutation", change.mutation)
         _stochastic("mutation_matrix", change.mutation_matrix, size)
     else:
-        raise ParameterError("change", change, "must be DeathBirth, Revision, Generations or None")
+        raise ParameterError("change", change, "must be DeathBirth, Revision, Imitation, Generations or None")
 
 
 @dataclass
@@ -325,6 +346,12 @@ class MeanFieldPool:
         lb = leave.transpose(1, 0, 2, 3)[:, :, None, :, :][..., _SWAP]  # (T, T, 1, n, 4) by a's view
         partner_trans = trans.transpose(1, 0, 2, 3, 4)[:, :, :, _SWAP, :]  # b's next state, by a's view
         self._compress(p_outcome, payoff, la, lb, trans, partner_trans, init)
+        if isinstance(model.change, Imitation):
+            # imitation reads each agent's own payoff, so the round is kept outcome by outcome
+            partner_payoff = kernel.round_payoff(
+                pair_stake[..., None], stage[_SWAP], self.v[None, :, None, None, None]
+            )
+            self._compress_outcomes(p_outcome, payoff, partner_payoff, la, lb, trans, partner_trans)
 
     # --- state ------------------------------------------------------------------------
     def initial_state(self) -> PoolState:
@@ -408,9 +435,56 @@ class MeanFieldPool:
         self.slot_partner_only = (outcome * lb * (1 - la)).sum(-1).reshape(T, T, J)  # P(only b leaves)
         self.slot_move = move.reshape(T, T, J, J)  # nobody leaves; the couple goes on in slot k
         self.first_payoff = self.slot_payoff[:, :, 0]
+        self._slots, self._mask = slots, mask
+
+    def _compress_outcomes(
+        self,
+        p: np.ndarray,
+        pay: np.ndarray,
+        partner_pay: np.ndarray,
+        leave_a: np.ndarray,
+        leave_b: np.ndarray,
+        trans: np.ndarray,
+        partner: np.ndarray,
+    ) -> None:
+        """The per-slot figures of one round kept by outcome (a's view): each partner's
+        payoff, whether a leaves, and the move (outcome chance times nobody leaving times
+        the next slot), for rules that act on the outcome before the leave decisions."""
+        T, n, J = self.n_types, self.n_states, self.n_slots
+        slots, mask = self._slots, self._mask
+        stay = (1 - leave_a) * (1 - leave_b)
+        chunk = max(1, MAX_CHUNK_CELLS // (4 * T * n**4))
+        move = np.zeros((T * T, J, 4, J))
+        for first in range(0, T, chunk):
+            part = slice(first, first + chunk)
+            pairs = np.arange(first * T, min(first + chunk, T) * T)
+            full = np.einsum("ABabo,ABaoc,ABbod->ABabocd", (p * stay)[part], trans[part], partner[part])
+            full = full.reshape(-1, n * n, 4, n * n)
+            gathered = full[
+                (pairs - first * T)[:, None, None], slots[pairs][:, :, None], :, slots[pairs][:, None, :]
+            ]
+            # advanced indices first: (pairs, J, J, 4) -> (pairs, J, 4, J)
+            move[pairs] = (
+                gathered.transpose(0, 1, 3, 2) * mask[pairs][:, :, None, None] * mask[pairs][:, None, None, :]
+            )
+        index = np.arange(T * T)[:, None]
+
+        def by_slot(values: np.ndarray) -> np.ndarray:
+            return np.broadcast_to(values, p.shape).reshape(T * T, n * n, 4)[index, slots].reshape(T, T, J, 4)
+
+        self.outcome_payoff = by_slot(pay)  # a's payoff by slot and outcome
+        self.outcome_partner_payoff = by_slot(partner_pay)  # b's payoff, same cells
+        self.outcome_leave = by_slot(leave_a)  # a leaves after that outcome
+        self.outcome_move = move.reshape(T, T, J, 4, J)
 
     def step(self, state: PoolState) -> tuple[PoolState, TickFigures]:
         """Advance one tick; the input state is not changed."""
+        new_state, figures, _ = self._step(state)
+        return new_state, figures
+
+    def _step(self, state: PoolState) -> tuple[PoolState, TickFigures, np.ndarray | None]:
+        """``step``, and under imitation the share of each (slot, outcome) cell that is
+        still together before the leave decisions."""
         model = self.model
         T = self.n_types
         singles = state.singles.copy()
@@ -428,6 +502,8 @@ class MeanFieldPool:
         mass_at_play = singles + coupled.sum(axis=1)
 
         # 2. play
+        singles_at_play = singles
+        survive: np.ndarray | None = None  # (T, T, slots, 4): still together, by outcome
         in_couples = coupled.sum()
         pay = (couples * self.slot_payoff).sum(axis=(1, 2)) + singles * self.v
         aged = state.age + couples
@@ -476,6 +552,8 @@ class MeanFieldPool:
             np.add.at(by_strategy, (self.strategy_of, self.class_of), revising)
             moved = adopted.T @ by_strategy  # (S, K): row s of ``adopted`` is where a reviser of s goes
             singles = singles + moved[self.strategy_of, self.class_of]
+        elif isinstance(change, Imitation) and change.prob_revision > 0:
+            survive, singles = self._imitate(change, singles_at_play, couples, kept)
         elif isinstance(change, Generations) and (state.tick + 1) % change.every == 0:
             dissolve = True
             kept = 0.0  # every couple ends before the leave decisions
@@ -483,13 +561,25 @@ class MeanFieldPool:
         # 5. leave (and pay), or move on
         generation_payoff = state.generation_payoff + pay  # a generation's selection ignores exit costs
         generation_mass = state.generation_mass + mass_at_play
-        pay = pay - kept * self.k * (couples * self.slot_leave).sum(axis=(1, 2))
-        if new_mass > 0:
-            new_cost = (new_pairs * self.k[:, None] * self.slot_leave[:, :, 0]).sum() * kept
-            new_pay -= float(new_cost / new_mass)
-        couples = kept * self._move(couples)
-        age = kept * self._move(aged)
-        singles = singles + kept * by_type - couples.sum(axis=(1, 2))
+        if survive is None:
+            pay = pay - kept * self.k * (couples * self.slot_leave).sum(axis=(1, 2))
+            if new_mass > 0:
+                new_cost = (new_pairs * self.k[:, None] * self.slot_leave[:, :, 0]).sum() * kept
+                new_pay -= float(new_cost / new_mass)
+            couples = kept * self._move(couples)
+            age = kept * self._move(aged)
+            singles = singles + kept * by_type - couples.sum(axis=(1, 2))
+        else:
+            together = self.slot_outcome * survive  # P(outcome, still together) per slot
+            leaving = together * self.outcome_leave
+            pay = pay - self.k * np.einsum("ABj,ABjo->A", couples, leaving)
+            if new_mass > 0:
+                new_cost = (new_pairs[..., None] * self.k[:, None, None] * leaving[:, :, 0]).sum()
+                new_pay -= float(new_cost / new_mass)
+            staying = np.einsum("ABj,ABjo->A", couples, together)
+            couples = np.einsum("ABjo,ABjok->ABk", couples[..., None] * survive, self.outcome_move)
+            age = np.einsum("ABjo,ABjok->ABk", aged[..., None] * survive, self.outcome_move)
+            singles = singles + staying - couples.sum(axis=(1, 2))
 
         if dissolve:
             assert isinstance(change, Generations)
@@ -520,7 +610,52 @@ class MeanFieldPool:
             new_pairs=new_pairs,
             played_shares=strategy_mass / strategy_mass.sum(),
         )
-        return new_state, figures
+        return new_state, figures, survive
+
+    def _imitate(
+        self, change: Imitation, singles: np.ndarray, couples: np.ndarray, kept: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Pairwise comparison on this tick's payoffs. ``singles`` and ``couples`` are the
+        masses that played (singles earn v); ``kept`` the share of couples not broken.
+        Returns the share of each (slot, outcome) cell still together (neither partner
+        changed and not broken) and the singles after the change, by type."""
+        S, T = self.model.n_strategies, self.n_types
+        own = self.strategy_of
+        agents = couples[..., None] * self.slot_outcome  # (T, T, J, 4) a's mass by outcome
+        values = np.concatenate([self.outcome_payoff.ravel(), self.outcome_partner_payoff.ravel(), self.v])
+        levels, level_of = np.unique(np.round(values, 12), return_inverse=True)
+        cells = agents.size
+        level_a = level_of[:cells].reshape(agents.shape)
+        level_b = level_of[cells : 2 * cells].reshape(agents.shape)
+        level_single = level_of[2 * cells :]
+        L = len(levels)
+        # mass by (payoff level, type): who can be imitated, and who imitates
+        by_level = np.bincount(
+            (level_a * T + np.arange(T)[:, None, None, None]).ravel(), agents.ravel(), minlength=L * T
+        ).reshape(L, T)
+        by_level += np.bincount(level_single * T + np.arange(T), singles, minlength=L * T).reshape(L, T)
+        models = np.zeros((L, S))
+        np.add.at(models.T, own, by_level.T)  # (L, S): mass by payoff level and strategy
+        with np.errstate(over="ignore"):
+            fermi = 1.0 / (1.0 + np.exp(-change.beta * (levels[None, :] - levels[:, None])))
+        adopt = change.prob_revision * (fermi @ models) / by_level.sum()  # (L, S): own level -> model
+        if change.mutation:
+            adopt = (1 - change.mutation) * adopt + change.mutation * adopt @ self._matrix(
+                change.mutation_matrix
+            )
+        changes = adopt.sum(axis=1)[:, None] - adopt  # (L, S): P(change) at a level, of a strategy
+        p_a = changes[level_a, own[:, None, None, None]]
+        p_b = changes[level_b, own[None, :, None, None]]
+        survive = kept * (1 - p_a) * (1 - p_b)
+        # singles after: unchanged agents out of a couple keep their type, changers move
+        single_stay = singles * (1 - changes[level_single, own])
+        single_stay += (agents * (1 - p_a) * (1 - kept * (1 - p_b))).sum(axis=(1, 2, 3))
+        K = self.model.n_classes
+        by_class = np.zeros((L, K))
+        np.add.at(by_class.T, self.class_of, by_level.T)
+        arriving = adopt.T @ by_class  # (S, K): every adoption, own strategy included
+        staying_put = (by_level * adopt[:, own]).sum(axis=0)  # adoptions of one's own strategy
+        return survive, single_stay + arriving[own, self.class_of] - staying_put
 
     def _partner_mix(self, singles: np.ndarray, state: PoolState) -> np.ndarray:
         """Who a seeker meets, by type: seekers pair at random, and every type seeks with
@@ -599,8 +734,27 @@ class MeanFieldPool:
         state = self.initial_state()
         for _ in range(start_tick):
             state, _ = self.step(state)
+        if isinstance(self.model.change, Imitation) and self.model.change.prob_revision > 0:
+            return self._imitation_survival(state, length)
         _, figures = self.step(state)
         return self.cohort_survival(figures.new_pairs, start_tick, length)
+
+    def _imitation_survival(self, state: PoolState, length: int) -> np.ndarray:
+        """Under imitation a couple's chance to go on depends on both partners' payoffs
+        against the whole pool, tick by tick: the cohort is followed alongside the pool."""
+        state, figures, survive = self._step(state)
+        pairs = figures.new_pairs
+        if pairs.sum() <= 0:
+            raise ParameterError("start_tick", state.tick - 1, "no relationship begins at that tick")
+        cohort = np.zeros((self.n_types, self.n_types, self.n_slots))
+        cohort[:, :, 0] = pairs / pairs.sum()
+        curve = [1.0]
+        for _ in range(length):
+            assert survive is not None
+            cohort = np.einsum("ABjo,ABjok->ABk", cohort[..., None] * survive, self.outcome_move)
+            curve.append(float(cohort.sum()))
+            state, _, survive = self._step(state)
+        return np.asarray(curve)
 
     def cohort_survival(
         self, pairs: np.ndarray, start_tick: int, length: int, floor: float = 0.0
@@ -608,6 +762,10 @@ class MeanFieldPool:
         """P(T > t), t = 0..length, for the relationships begun at tick ``start_tick`` by
         ``pairs`` (the ``new_pairs`` of that tick's figures); it stops early once below
         ``floor``."""
+        if isinstance(self.model.change, Imitation) and self.model.change.prob_revision > 0:
+            raise ParameterError(
+                "change", "imitation", "needs the pool's state: use survival(start_tick, length)"
+            )
         if pairs.sum() <= 0:
             raise ParameterError("start_tick", start_tick, "no relationship begins at that tick")
         cohort = np.zeros((self.n_types, self.n_types, self.n_slots))
