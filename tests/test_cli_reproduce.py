@@ -15,6 +15,8 @@ def test_list_names_every_reproduction(monkeypatch, capsys) -> None:
     assert [line.split()[0] for line in out.splitlines()] == [
         "schuessler",
         "fujiwara-greve",
+        "lelele",
+        "es1",
         "least-interest",
     ]
 
@@ -31,5 +33,5 @@ def test_an_unknown_reproduction_is_one_line(monkeypatch, capsys) -> None:
     assert code != 0
     assert err.strip().splitlines() == [
         "Error: reproduction = 'schusler' is not allowed: must be one of schuessler, fujiwara-greve, "
-        "least-interest; did you mean 'schuessler'?"
+        "lelele, es1, least-interest; did you mean 'schuessler'?"
     ]

@@ -3,6 +3,7 @@ paper's closed form or a value derived here, independently of the mean-field cod
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 from scipy.optimize import brentq
 
 from powergame.tournaments import reproductions as rep
+from powergame.tournaments import reproductions_izquierdo as rep_iz
 
 # --- Schüssler ------------------------------------------------------------------------------
 
@@ -182,3 +184,161 @@ def test_least_interest_figures_move_with_the_gap() -> None:
         result[f"gap {g:g}: value of being single - v, better-option class minus other"] for g in (0.5, 1, 2)
     ]
     assert premium[0] > premium[1] > premium[2]  # the pool adds less to a better option
+
+
+# --- LeLeLe (Izquierdo, Izquierdo & Vega-Redondo 2010) ---------------------------------------
+
+LELELE = ("CSS", "CSL", "CLS", "CLL", "DSS", "DSL", "DLS", "DLL")
+
+
+def lelele_by_hand(life: float, ticks: int, mutation: float = 0.05) -> list[tuple[float, np.ndarray]]:
+    """LeLeLe's tick for masses, in LeLeLe's own order: every single is matched, pairs
+    play, whoever is set to leave on the partner's move leaves, every agent dies with
+    1/life and the newborns copy a strategy in proportion to the tick's total payoffs of
+    its users (mutation: uniform over the eight). Per tick: the share of CC couples and
+    the strategy shares at play."""
+    coop = np.array([name[0] == "C" for name in LELELE])
+    R, S, T, P = 3.0, 0.0, 4.0, 1.0
+    pay = np.where(coop[:, None], np.where(coop[None, :], R, S), np.where(coop[None, :], T, P))
+    leaves = np.array([[(name[1] if coop[j] else name[2]) == "L" for j in range(8)] for name in LELELE])
+    stay = ~leaves & ~leaves.T
+    d = 1 / life
+    singles, pairs = np.full(8, 1 / 8), np.zeros((8, 8))  # pairs[i, j]: i-agents with a j partner
+    out = []
+    for _ in range(ticks):
+        pairs = pairs + np.outer(singles, singles) / singles.sum()
+        mass = pairs.sum(axis=1)
+        earned = (pairs * pay).sum(axis=1)
+        out.append(((pairs * np.outer(coop, coop)).sum() / pairs.sum(), mass))
+        newborn = (1 - mutation) * earned / earned.sum() + mutation / 8
+        pairs = pairs * stay * (1 - d) ** 2  # nobody left, both survived
+        singles = (1 - d) * mass - pairs.sum(axis=1) + d * newborn
+    return out
+
+
+def test_lelele_codes_are_the_eight_strategies() -> None:
+    codes = [rep_iz.lelele_code(name) for name in LELELE]
+    assert codes == ["CCCCC", "CCLCL", "CLCLC", "CLLLL", "DDDDD", "DDLDL", "DLDLD", "DLLLL"]
+
+
+@pytest.mark.parametrize("life", [5, 25])
+def test_lelele_pool_follows_the_mean_dynamics_written_out(life: int) -> None:
+    from powergame.population.mean_field import MeanFieldPool
+
+    ticks = 800
+    ours = MeanFieldPool(rep_iz.lelele_model(life)).run(ticks).records
+    hand = lelele_by_hand(life, ticks)
+    assert max(abs(r.cc - h[0]) for r, h in zip(ours, hand)) < 1e-12
+    assert max(np.abs(r.played_shares - h[1]).max() for r, h in zip(ours, hand)) < 1e-12
+
+
+@pytest.mark.slow
+def test_lelele_reproduction_figures() -> None:
+    ticks, window = rep_iz.LELELE_TICKS, rep_iz.LELELE_WINDOW
+    figures = rep_iz.lelele().figures
+    assert len(figures) == len(rep_iz.LELELE_LIVES)
+    expected = []
+    for life, figure in zip(rep_iz.LELELE_LIVES, figures):
+        tail = lelele_by_hand(life, ticks)[-window:]
+        cc = sum(h[0] for h in tail) / window
+        assert figure.ours == pytest.approx(cc, abs=1e-9)
+        expected.append(cc)
+    # the paper's statement on the independent derivation: no cooperation with short lives,
+    # most couples cooperate with long ones, more the longer
+    assert max(expected[:3]) < 0.01 and 0.5 < expected[3] < expected[4] < expected[5]
+
+
+# --- ES-1-outcome (Izquierdo, Izquierdo & Boyd 2025) -----------------------------------------
+
+
+def es1_by_hand(with_leave: bool, ticks: int, window: int = 1) -> tuple[list[str], list[float], np.ndarray]:
+    """ES-1-outcome's tick for masses: couples by (own code, partner's code, the last
+    outcome as the first saw it, or a new couple). All singles are matched; each action is
+    flipped with 5 %; 1/20 of the couples break, and their members revise with 0.1 (5 %: a
+    code one letter away, uniformly; else a code in proportion to its users' total payoff);
+    a couple ends when either partner's letter for the outcome is L. Returns the codes, the
+    share of CC couples per tick, and the strategy shares at play averaged over the last
+    ``window`` ticks."""
+    breakup, noise, revision, experiment = 0.05, 0.05, 0.1, 0.05
+    letters = "CDL" if with_leave else "CD"
+    codes = [first + "".join(rest) for first in "CD" for rest in itertools.product(letters, repeat=4)]
+    n = len(codes)
+    index = {code: i for i, code in enumerate(codes)}
+    neighbours = np.zeros((n, n))
+    for i, code in enumerate(codes):
+        for gene in range(5):
+            others = [x for x in ("CD" if gene == 0 else letters) if x != code[gene]]
+            for x in others:
+                neighbours[i, index[code[:gene] + x + code[gene + 1 :]]] += 1 / (5 * len(others))
+    pay = np.array([3.0, 0.0, 4.0, 1.0])  # CC, CD, DC, DD as the first saw it
+    intend = np.array([[code[k] == "C" for k in range(5)] for code in codes])  # state 0: new
+    p_own = np.where(intend, 1 - noise, noise)[:, None, :]
+    p_other = np.where(intend, 1 - noise, noise)[None, :, [0, 1, 3, 2, 4]]  # partner's CD is my DC
+    q = np.stack(
+        [p_own * p_other, p_own * (1 - p_other), (1 - p_own) * p_other, (1 - p_own) * (1 - p_other)], axis=-1
+    )  # (n, n, 5 states, 4 outcomes)
+    expected_pay = q @ pay
+    leave = np.array([[code[k] == "L" for k in range(1, 5)] for code in codes])
+    ends = leave[:, None, :] | leave[None, :, [0, 2, 1, 3]]
+    singles, couples = np.full(n, 1 / n), np.zeros((n, n, 5))
+    cc, shares = [], np.zeros(n)
+    for t in range(ticks):
+        couples[:, :, 0] += np.outer(singles, singles) / singles.sum()
+        by_outcome = np.einsum("ijk,ijko->ijo", couples, q)
+        cc.append(by_outcome[..., 0].sum() / by_outcome.sum())
+        mass = couples.sum(axis=(1, 2))
+        if t >= ticks - window:
+            shares += mass / window
+        earned = (couples * expected_pay).sum(axis=(1, 2))
+        revisers = revision * breakup * mass
+        singles = (breakup - revision * breakup) * mass
+        singles += revisers @ (experiment * neighbours + (1 - experiment) * earned / earned.sum())
+        kept = (1 - breakup) * by_outcome
+        couples = np.zeros((n, n, 5))
+        couples[:, :, 1:] = np.where(ends, 0.0, kept)
+        singles += np.where(ends, kept, 0.0).sum(axis=(1, 2))
+    return codes, cc, shares
+
+
+def test_es1_pool_follows_the_mean_dynamics_written_out() -> None:
+    from powergame.population.mean_field import MeanFieldPool
+
+    ticks = 300
+    model = rep_iz.es1_model(with_leave=False)
+    ours = MeanFieldPool(model).run(ticks).records
+    codes, cc, shares = es1_by_hand(False, ticks)
+    assert list(model.names) == codes
+    assert max(abs(r.cc - h) for r, h in zip(ours, cc)) < 1e-12
+    assert np.abs(ours[-1].played_shares - shares).max() < 1e-12
+
+
+@pytest.mark.slow
+def test_es1_with_the_option_to_leave_follows_the_mean_dynamics_written_out() -> None:
+    from powergame.population.mean_field import MeanFieldPool
+
+    ticks = 100
+    ours = MeanFieldPool(rep_iz.es1_model(with_leave=True)).run(ticks).records
+    _, cc, shares = es1_by_hand(True, ticks)
+    assert max(abs(r.cc - h) for r, h in zip(ours, cc)) < 1e-12
+    assert np.abs(ours[-1].played_shares - shares).max() < 1e-12
+
+
+@pytest.mark.slow
+def test_es1_reproduction_figures() -> None:
+    ticks, window = rep_iz.ES1_TICKS, rep_iz.ES1_WINDOW
+    figures = {f.what: f.ours for f in rep_iz.es1().figures}
+    found = {}
+    for with_leave, label in ((True, rep_iz.ES1_LABELS[True]), (False, rep_iz.ES1_LABELS[False])):
+        codes, cc, shares = es1_by_hand(with_leave, ticks, window)
+        expected_cc = sum(cc[-window:]) / window
+        assert figures[f"{label}: share of CC couples"] == pytest.approx(expected_cc, abs=1e-9)
+        for rank, i in enumerate(np.argsort(-shares)[:5], start=1):
+            name = "-".join(codes[i])
+            assert figures[f"{label}: share of the {rank}. most common code, {name}"] == pytest.approx(
+                shares[i], abs=1e-9
+            )
+        found[with_leave] = (expected_cc, sum(s for c, s in zip(codes, shares) if "L" not in c))
+    # the paper's statements on the independent derivation: more cooperation with the
+    # option to leave, and codes that never leave nearly gone when they may
+    assert found[True][0] > found[False][0] + 0.2
+    assert found[True][1] < 0.1

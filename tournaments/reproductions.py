@@ -389,9 +389,25 @@ def least_interest() -> Reproduction:
     )
 
 
+def lelele() -> Reproduction:
+    """LeLeLe (2010): the share of cooperating couples against agents' expected life."""
+    from .reproductions_izquierdo import lelele as compute
+
+    return compute()
+
+
+def es1() -> Reproduction:
+    """ES-1-outcome (2025): successful memory-one strategies, with and without leaving."""
+    from .reproductions_izquierdo import es1 as compute
+
+    return compute()
+
+
 REPRODUCTIONS: dict[str, Callable[[], Reproduction]] = {
     "schuessler": schuessler,
     "fujiwara-greve": fujiwara_greve,
+    "lelele": lelele,
+    "es1": es1,
     "least-interest": least_interest,
 }
 

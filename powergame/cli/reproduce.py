@@ -17,8 +17,9 @@ def reproduce(names: tuple[str, ...], list_only: bool) -> None:
       powergame reproduce --list
       powergame reproduce schuessler
       powergame reproduce fujiwara-greve
-    With no NAME every reproduction runs (about a minute). docs/reproductions.md
-    explains each one.
+      powergame reproduce lelele
+    With no NAME every reproduction runs (about five minutes: es1, 162 strategies
+    over 10,000 ticks, takes most of it). docs/reproductions.md explains each one.
     """
     from powergame.tournaments.reproductions import REPRODUCTIONS
     from powergame.tournaments.reproductions import reproduce as compute
