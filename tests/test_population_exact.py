@@ -11,6 +11,7 @@ import pytest
 from powergame.errors import ParameterError
 from powergame.population.mean_field import DeathBirth, Revision
 from powergame.tournaments import reproductions as rep
+from powergame.tournaments import reproductions_izquierdo as rep_iz
 from powergame.tournaments.population_exact import (
     exact_tables,
     one_gene_matrix,
@@ -141,6 +142,8 @@ def test_what_exact_mode_cannot_do_is_one_line(change: dict, key: str) -> None:
     [
         ("population_reproduce_schuessler.toml", lambda: rep.schuessler_model(0.5)),
         ("population_reproduce_fujiwara_greve.toml", None),
+        ("population_reproduce_lelele.toml", lambda: rep_iz.lelele_model(25)),
+        ("population_reproduce_es1.toml", lambda: rep_iz.es1_model(with_leave=True)),
     ],
 )
 def test_bundled_reproduction_specs_are_the_reproduced_pools(path: str, model) -> None:
@@ -153,7 +156,7 @@ def test_bundled_reproduction_specs_are_the_reproduced_pools(path: str, model) -
         assert parsed.change.expected_life == pytest.approx(1 / (1 - rep.FGO_DELTA))
     else:
         expected = model()
-        for key in ("tables", "initial_shares", "payoffs", "breakup", "meet", "change"):
+        for key in ("tables", "initial_shares", "payoffs", "noise", "breakup", "meet", "change"):
             assert getattr(parsed, key) == getattr(expected, key)
 
 

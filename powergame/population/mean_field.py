@@ -17,12 +17,14 @@ One tick applies the pool's rules in their documented order, to masses instead o
    new couples start in their tables' initial states;
 2. every couple plays one round (with execution noise); unmatched singles earn v;
 3. exogenous breakup: a share ``breakup`` of the couples splits (no exit cost);
-4. strategy change (``DeathBirth``, ``Revision``, ``Generations``, or None);
+4. strategy change (``DeathBirth``, ``Revision``, ``Imitation``, ``Generations``, or None);
 5. leave decisions of the remaining couples, from the tables; whoever leaves pays its exit
    cost; both partners become single; the others move to their next table states.
 
-Because the chain of a couple is linear in its mass, the only non-linear term is the
-meeting in step 1; everything else is the dyad chain of ``powergame.exact`` run on masses.
+Because the chain of a couple is linear in its mass, the only non-linear terms are the
+meeting in step 1 and selection in step 4; everything else is the dyad chain of
+``powergame.exact`` run on masses. Imitation reads each agent's own payoff, so under it a
+couple's round is kept outcome by outcome (``outcome_payoff``, ``outcome_move``).
 """
 
 from __future__ import annotations
