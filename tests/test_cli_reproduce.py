@@ -35,3 +35,22 @@ def test_an_unknown_reproduction_is_one_line(monkeypatch, capsys) -> None:
         "Error: reproduction = 'schusler' is not allowed: must be one of schuessler, fujiwara-greve, "
         "lelele, es1, least-interest; did you mean 'schuessler'?"
     ]
+
+
+def fake_long_reproduction(progress=None):
+    from powergame.tournaments.reproductions import Figure, Reproduction
+
+    if progress is not None:
+        progress(7)
+    return Reproduction("lelele", "A long one", "a statement", "x.toml", (Figure("a figure", 0.5),))
+
+
+def test_a_long_reproduction_shows_progress_on_stderr_unless_quiet(monkeypatch, capsys) -> None:
+    from powergame.tournaments import reproductions
+
+    monkeypatch.setitem(reproductions.REPRODUCTIONS, "lelele", fake_long_reproduction)
+    code, out, err = run(monkeypatch, capsys, "lelele")
+    assert code == 0 and "a figure: 0.5" in out
+    assert "lelele" in err and "7/" in err  # the bar, on stderr
+    code, out, err = run(monkeypatch, capsys, "lelele", "--quiet")
+    assert code == 0 and "a figure: 0.5" in out and err == ""

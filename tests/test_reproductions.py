@@ -342,3 +342,12 @@ def test_es1_reproduction_figures() -> None:
     # option to leave, and codes that never leave nearly gone when they may
     assert found[True][0] > found[False][0] + 0.2
     assert found[True][1] < 0.1
+
+
+def test_long_run_reports_every_tick_and_averages_the_last_ones() -> None:
+    done: list[int] = []
+    cc, shares, tail = rep_iz.long_run(rep_iz.lelele_model(25), 40, 5, done.append)
+    assert sum(done) == 40 and len(tail.records) == 5
+    hand = lelele_by_hand(25, 40)
+    assert cc == pytest.approx(sum(h[0] for h in hand[-5:]) / 5, abs=1e-12)
+    assert sum(shares) == pytest.approx(1.0)

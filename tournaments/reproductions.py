@@ -389,21 +389,28 @@ def least_interest() -> Reproduction:
     )
 
 
-def lelele() -> Reproduction:
+def lelele(progress: Callable[[int], None] | None = None) -> Reproduction:
     """LeLeLe (2010): the share of cooperating couples against agents' expected life."""
     from .reproductions_izquierdo import lelele as compute
 
-    return compute()
+    return compute(progress)
 
 
-def es1() -> Reproduction:
+def es1(progress: Callable[[int], None] | None = None) -> Reproduction:
     """ES-1-outcome (2025): successful memory-one strategies, with and without leaving."""
     from .reproductions_izquierdo import es1 as compute
 
-    return compute()
+    return compute(progress)
 
 
-REPRODUCTIONS: dict[str, Callable[[], Reproduction]] = {
+def reproduction_ticks(key: str) -> int | None:
+    """How many mean-field ticks a long reproduction runs (for a progress bar), or None."""
+    from . import reproductions_izquierdo as iz
+
+    return {"lelele": iz.LELELE_TOTAL_TICKS, "es1": iz.ES1_TOTAL_TICKS}.get(key)
+
+
+REPRODUCTIONS: dict[str, Callable[..., Reproduction]] = {
     "schuessler": schuessler,
     "fujiwara-greve": fujiwara_greve,
     "lelele": lelele,
@@ -412,12 +419,15 @@ REPRODUCTIONS: dict[str, Callable[[], Reproduction]] = {
 }
 
 
-def reproduce(key: str) -> Reproduction:
-    """Compute one reproduction by its key (see ``REPRODUCTIONS``)."""
+def reproduce(key: str, progress: Callable[[int], None] | None = None) -> Reproduction:
+    """Compute one reproduction by its key (see ``REPRODUCTIONS``); the long ones
+    (``reproduction_ticks``) call ``progress`` with the ticks done."""
     if key not in REPRODUCTIONS:
         import difflib
 
         close = difflib.get_close_matches(key, list(REPRODUCTIONS), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise ParameterError("reproduction", key, f"must be one of {', '.join(REPRODUCTIONS)}{hint}")
+    if reproduction_ticks(key) is not None:
+        return REPRODUCTIONS[key](progress)
     return REPRODUCTIONS[key]()

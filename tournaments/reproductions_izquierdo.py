@@ -6,6 +6,8 @@ mean-field pool: LeLeLe (Izquierdo, Izquierdo & Vega-Redondo 2010) and ES-1-outc
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from powergame.game import StagePayoffs
 from powergame.population.mean_field import DeathBirth, MeanFieldPool, MeanFieldRun, PoolModel, Revision
 
@@ -43,30 +45,48 @@ def lelele_model(expected_life: float, mutation: float = LELELE_MUTATION, meet: 
     )
 
 
-def long_run(model: PoolModel, ticks: int, window: int) -> tuple[float, list[float], MeanFieldRun]:
+Progress = Callable[[int], None]  # called with the number of ticks just done
+
+
+def long_run(
+    model: PoolModel, ticks: int, window: int, progress: Progress | None = None
+) -> tuple[float, list[float], MeanFieldRun]:
     """Mean CC share of the couples and mean strategy shares over the last ``window`` of
     ``ticks`` ticks (the mean field may settle or cycle), and the recorded tail."""
     pool = MeanFieldPool(model)
-    head = pool.run(ticks - window, record_every=ticks - window)
-    tail = pool.run(window, record_every=1, state=head.final)
+    state = pool.initial_state()
+    records = []
+    for number in range(ticks):
+        state, figures = pool.step(state)
+        if number >= ticks - window:
+            records.append(figures)
+        if progress is not None:
+            progress(1)
+    tail = MeanFieldRun(model, tuple(records), state)
     cc = sum(r.cc for r in tail.records) / window
     shares = [float(sum(r.shares[s] for r in tail.records) / window) for s in range(len(model.names))]
     return float(cc), shares, tail
 
 
 def lelele_long_run(
-    expected_life: float, ticks: int = LELELE_TICKS, window: int = LELELE_WINDOW
+    expected_life: float,
+    ticks: int = LELELE_TICKS,
+    window: int = LELELE_WINDOW,
+    progress: Progress | None = None,
 ) -> tuple[float, list[float]]:
     """Long-run CC share of the couples and strategy shares at ``expected_life``."""
-    cc, shares, _ = long_run(lelele_model(expected_life), ticks, window)
+    cc, shares, _ = long_run(lelele_model(expected_life), ticks, window, progress)
     return cc, shares
 
 
-def lelele() -> Reproduction:
+LELELE_TOTAL_TICKS = LELELE_TICKS * len(LELELE_LIVES)
+
+
+def lelele(progress: Progress | None = None) -> Reproduction:
     """LeLeLe (2010): the share of cooperating couples against agents' expected life."""
     figures = []
     for life in LELELE_LIVES:
-        cc, shares = lelele_long_run(life)
+        cc, shares = lelele_long_run(life, progress=progress)
         top = sorted(range(len(LELELE_NAMES)), key=lambda s: -shares[s])[:2]
         leaders = ", ".join(f"{LELELE_NAMES[s]} {shares[s]:.2f}" for s in top)
         figures.append(Figure(f"expected life {life:g}: share of CC couples (most common: {leaders})", cc))
@@ -124,23 +144,26 @@ def es1_model(with_leave: bool = True, breakup: float = ES1_BREAKUP) -> PoolMode
 
 
 def es1_long_run(
-    with_leave: bool, ticks: int = ES1_TICKS, window: int = ES1_WINDOW
+    with_leave: bool, ticks: int = ES1_TICKS, window: int = ES1_WINDOW, progress: Progress | None = None
 ) -> tuple[float, dict[str, float]]:
     """CC share of the couples and the strategy shares, means over the last ``window`` ticks."""
     model = es1_model(with_leave)
-    cc, shares, _ = long_run(model, ticks, window)
+    cc, shares, _ = long_run(model, ticks, window, progress)
     return cc, dict(zip(model.names, shares))
 
 
 ES1_LABELS = {True: "with the option to leave (162 codes)", False: "without it (32 codes)"}
 
 
-def es1() -> Reproduction:
+ES1_TOTAL_TICKS = 2 * ES1_TICKS
+
+
+def es1(progress: Progress | None = None) -> Reproduction:
     """ES-1-outcome (2025): which memory-one strategies succeed, with and without leaving."""
     figures = []
     for with_leave in (True, False):
         label = ES1_LABELS[with_leave]
-        cc, shares = es1_long_run(with_leave)
+        cc, shares = es1_long_run(with_leave, progress=progress)
         figures.append(Figure(f"{label}: share of CC couples", cc))
         top = sorted(shares, key=lambda code: -shares[code])[:5]
         for rank, code in enumerate(top, start=1):

@@ -8,7 +8,8 @@ import click
 @click.command()
 @click.argument("names", nargs=-1, metavar="[NAME]...")
 @click.option("--list", "list_only", is_flag=True, help="List the reproductions and exit.")
-def reproduce(names: tuple[str, ...], list_only: bool) -> None:
+@click.option("--quiet", is_flag=True, help="No progress bar (it goes to stderr).")
+def reproduce(names: tuple[str, ...], list_only: bool, quiet: bool) -> None:
     """Recompute published results on exit and re-matching, exactly (mean-field pool),
     and print the paper's statement, our figures and what each is checked against.
 
@@ -17,11 +18,11 @@ def reproduce(names: tuple[str, ...], list_only: bool) -> None:
       powergame reproduce --list
       powergame reproduce schuessler
       powergame reproduce fujiwara-greve
-      powergame reproduce lelele
+      powergame reproduce lelele --quiet
     With no NAME every reproduction runs (about five minutes: es1, 162 strategies
     over 10,000 ticks, takes most of it). docs/reproductions.md explains each one.
     """
-    from powergame.tournaments.reproductions import REPRODUCTIONS
+    from powergame.tournaments.reproductions import REPRODUCTIONS, reproduction_ticks
     from powergame.tournaments.reproductions import reproduce as compute
 
     if list_only:
@@ -31,7 +32,16 @@ def reproduce(names: tuple[str, ...], list_only: bool) -> None:
             )
         return
     for key in names or tuple(REPRODUCTIONS):
-        result = compute(key)
+        total = reproduction_ticks(key)
+        if total is None or quiet:
+            result = compute(key)
+        else:
+            import sys
+
+            from tqdm import tqdm
+
+            with tqdm(total=total, desc=key, unit="tick", file=sys.stderr, mininterval=0.5) as bar:
+                result = compute(key, bar.update)
         click.echo(f"{result.title}\n  paper: {result.paper}\n  spec: tournaments/specs/{result.spec}")
         for figure in result.figures:
             ours = figure.ours if abs(figure.ours) > 1e-12 else 0.0
