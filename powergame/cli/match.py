@@ -62,7 +62,7 @@ def match(
     who left) and the outcome: scores, who left when, dependence and power. Unless every
     round is printed (--full, or --json without --summary) the match keeps only its
     running figures and the rounds it shows, so a long match needs little memory
-    (docs/cli.md, "Limits").
+    (docs/cli.md, "Long matches").
 
     \b
     Examples:
