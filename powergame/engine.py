@@ -83,10 +83,14 @@ def play_match_figures(
 def window_depth(player_a: Player, player_b: Player) -> int | None:
     """The rounds of history a streamed match keeps for these two players: the larger of
     their declared memory depths, or None (every round) when either declares none."""
-    depths = [player.classifier.get("memory_depth") for player in (player_a, player_b)]
-    if all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in depths):
-        return max(depths)  # type: ignore[type-var]
-    return None
+    depths = []
+    for player in (player_a, player_b):
+        declared = getattr(player, "classifier", None)
+        depth = declared.get("memory_depth") if isinstance(declared, dict) else None
+        if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
+            return None
+        depths.append(depth)
+    return max(depths)
 
 
 def _timed(run: Callable[[int | None], R], player_a: Player, player_b: Player, seed: int | None) -> R:
