@@ -60,7 +60,8 @@ def play_match_figures(
 ) -> MatchFigures:
     """Play the match ``play_match`` plays with ``seed``, keeping figures instead of its
     transcript: the engine's own memory stays constant however long the match runs
-    (``summary()`` equals ``play_match(...).summary()``), plus the first ``head`` and last
+    (``summary()`` is ``play_match(...).summary()``, sums to their last bits; see
+    ``powergame.figures``), plus the first ``head`` and last
     ``tail`` rounds when asked for.
 
     Strategies still read their histories. When both declare a finite ``memory_depth``

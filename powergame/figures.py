@@ -4,8 +4,10 @@
 fixed number of running figures (sums, counts, the current power holder); ``MatchFigures``
 is what remains at the end: every column of the match record (``summary()`` has the keys
 of ``powergame.record.ENGINE_COLUMNS``) and, on request, the first and last few rounds.
-Each figure is computed in the order the full transcript's would be
-(``powergame.result.MatchResult``), so both give the same numbers for the same match.
+Each figure is computed in the order the full transcript's is
+(``powergame.result.MatchResult``): counts, flags and power holders are the same, and sums
+too where ``sum`` adds left to right (CPython 3.11); where it compensates rounding within
+one call, a sum taken a block at a time may differ in its last bits.
 """
 
 from __future__ import annotations
