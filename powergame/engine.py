@@ -83,7 +83,8 @@ def play_match_figures(
 
 def window_depth(player_a: Player, player_b: Player) -> int | None:
     """The rounds of history a streamed match keeps for these two players: the larger of
-    their declared memory depths, or None (every round) when either declares none."""
+    their declared memory depths, at least the last round (a bridged strategy brings its
+    own record up to date from it), or None (every round) when either declares none."""
     depths = []
     for player in (player_a, player_b):
         declared = getattr(player, "classifier", None)
@@ -91,7 +92,7 @@ def window_depth(player_a: Player, player_b: Player) -> int | None:
         if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
             return None
         depths.append(depth)
-    return max(depths)
+    return max(1, *depths)
 
 
 def _timed(run: Callable[[int | None], R], player_a: Player, player_b: Player, seed: int | None) -> R:

@@ -156,6 +156,15 @@ def test_a_strategy_reading_past_its_declared_memory_is_stopped_by_name_when_str
         play_match_figures(game, ReadsTooFarBack(), Alternates(), seed=0)
 
 
+def test_the_window_is_the_deeper_memory_of_the_two_and_at_least_one_round():
+    assert window_depth(Alternates(), Alternates()) == 1  # depth 0: the last round still held
+    assert window_depth(Alternates(), REGISTRY.create("Tit For Tat With Exit Threat")) == 3
+    assert window_depth(Alternates(), REGISTRY.create("Raise The Stakes")) is None  # inf: all rounds
+    unclassified = Alternates()
+    unclassified.classifier = "?"  # type: ignore[assignment]
+    assert window_depth(unclassified, Alternates()) is None
+
+
 def test_a_window_reads_like_a_history_within_its_depth():
     window = HistoryWindow(2)
     window.items.extend([C, D, D, C, C])
