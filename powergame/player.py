@@ -10,7 +10,9 @@ and a player can read the game, its role and both outside options.
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator, Sequence, Sized
+from itertools import repeat
+from typing import TYPE_CHECKING, Any, overload
 
 from powergame import streams
 from powergame.actions import Action
@@ -64,6 +66,56 @@ class Stakes(list[float]):
         return (_stakes_of, (list(self),))
 
 
+class UnitStakes(Sequence[float]):
+    """The stakes of a match in which neither partner sets one: 1.0 for every round of
+    ``history``, a read-only view as long as it (the engine records no offers then)."""
+
+    __slots__ = ("_history",)
+
+    def __init__(self, history: Sized) -> None:
+        self._history = history
+
+    def __len__(self) -> int:
+        return len(self._history)
+
+    @overload
+    def __getitem__(self, index: int) -> float: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[float]: ...
+
+    def __getitem__(self, index: int | slice) -> float | list[float]:
+        n = len(self._history)
+        if isinstance(index, slice):
+            return [1.0] * len(range(*index.indices(n)))
+        if not -n <= index < n:
+            raise IndexError(f"stakes index {index} out of range ({n} rounds)")
+        return 1.0
+
+    def __iter__(self) -> Iterator[float]:
+        return repeat(1.0, len(self._history))
+
+    def count(self, value: object) -> int:
+        return len(self._history) if value == 1.0 else 0
+
+    def copy(self) -> list[float]:
+        """A plain (writable) list of the stakes."""
+        return [1.0] * len(self._history)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (list, tuple, UnitStakes)):
+            return len(other) == len(self) and all(x == 1.0 for x in other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"UnitStakes({len(self._history)} rounds)"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_stakes_of, ([1.0] * len(self._history),))
+
+
 class History(list[Action]):
     """The actions one partner played (after noise), oldest first, plus the stakes it
     offered: ``history[-1]`` is the last action, ``history.stakes[-1]`` the last stake.
@@ -76,7 +128,8 @@ class History(list[Action]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.stakes: Stakes = Stakes()
+        # a UnitStakes view in a match where neither partner sets a stake
+        self.stakes: Stakes | UnitStakes = Stakes()
 
     @property
     def cooperations(self) -> int:
@@ -109,13 +162,14 @@ def _stakes_of(stakes: list[float]) -> Stakes:
 def _history_of(actions: list[Action], stakes: list[float]) -> History:
     rebuilt = History()
     list.extend(rebuilt, actions)
-    list.extend(rebuilt.stakes, stakes)
+    rebuilt.stakes = _stakes_of(stakes)
     return rebuilt
 
 
 for _name in _MUTATORS:
     setattr(History, _name, _refuse)
     setattr(Stakes, _name, _refuse)
+    setattr(UnitStakes, _name, _refuse)
 
 _append_action = list.append
 _append_stake = list.append
@@ -123,8 +177,14 @@ _append_stake = list.append
 
 def record_round(history: History, action: Action, stake: float) -> None:
     """Add one round to ``history`` (the engine's and the testing kit's way in)."""
+    stakes = history.stakes
+    if isinstance(stakes, UnitStakes):  # follows the history's length, 1.0 each round
+        if stake != 1.0:
+            raise ValueError(f"stake {stake!r} in a history whose stakes are all 1")
+        _append_action(history, action)
+        return
     _append_action(history, action)
-    _append_stake(history.stakes, stake)
+    _append_stake(stakes, stake)
 
 
 def classifier(

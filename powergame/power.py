@@ -9,7 +9,7 @@ rounds together minus v_i.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import accumulate, count
+from itertools import accumulate, count, islice
 
 from powergame.game import Game
 
@@ -47,13 +47,25 @@ def realized_dependence(payoffs: Sequence[float], outside_option: float) -> floa
 
 
 def power_holders(
-    payoffs_a: Sequence[float], payoffs_b: Sequence[float], outside_a: float, outside_b: float
+    payoffs_a: Sequence[float],
+    payoffs_b: Sequence[float],
+    outside_a: float,
+    outside_b: float,
+    *,
+    first_round: int = 1,
+    sum_a: float = 0.0,
+    sum_b: float = 0.0,
 ) -> str:
     """One letter per round together: who holds power after that round, i.e. the partner
-    with the smaller realized dependence d_i(t) ("A", "B", or "=" on a tie)."""
+    with the smaller realized dependence d_i(t) ("A", "B", or "=" on a tie).
+
+    A match folded in blocks continues from its earlier rounds: ``payoffs_*`` are then the
+    payoffs from round ``first_round`` on and ``sum_*`` those of the rounds before it."""
     holders: list[str] = []
     append = holders.append
-    for t, sum_a, sum_b in zip(count(1), accumulate(payoffs_a), accumulate(payoffs_b)):
+    running_a = islice(accumulate(payoffs_a, initial=sum_a), 1, None)
+    running_b = islice(accumulate(payoffs_b, initial=sum_b), 1, None)
+    for t, sum_a, sum_b in zip(count(first_round), running_a, running_b):
         # d_A(t) < d_B(t)  <=>  sum_a - t*v_A < sum_b - t*v_B (t > 0): compared on sums, and a
         # tie within a relative 1e-9 so that rounding does not split one. This runs once per
         # round of every match, hence the inlined abs and max.

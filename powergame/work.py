@@ -3,7 +3,8 @@ beyond a limit.
 
 The estimate is rough but safe: the expected number of rounds (matches x E[n]) and the
 memory the results will take (a row per match plus the transcript of its rounds, as the
-per-match table and its pandas copy hold them). Limits default to ``DEFAULT_MAX_WORK``
+per-match table and its pandas copy hold them; for a single match streamed without its
+transcript, a constant plus the histories its players read). Limits default to ``DEFAULT_MAX_WORK``
 expected rounds and ``DEFAULT_MAX_MEMORY_GB`` gigabytes; a caller passes higher ones to
 run bigger work on purpose (the CLI's ``--max-work`` and ``--max-memory``).
 """
@@ -26,6 +27,12 @@ BYTES_PER_STORED_ROUND = 4.0
 # the result's tuples), and more per round when the whole transcript is printed.
 BYTES_PER_PLAYED_ROUND = 250.0
 BYTES_PER_PRINTED_ROUND = 1200.0
+# Bytes per round the two players' histories hold when they are kept whole (each round's
+# actions, and offers when a stake varies: list slots of 8 bytes, with the lists' spare room).
+BYTES_PER_HISTORY_ROUND = 40.0
+# What a match played without its transcript holds whatever its length (a block of rounds
+# of ``powergame.engine.FIGURES_BLOCK``, the running figures, the rounds it shows).
+STREAMED_MATCH_BYTES = 2e6
 # Bytes per round of an exact pairing's series (its survival curve and round distributions).
 BYTES_PER_SERIES_ROUND = 48.0
 GB = 1e9
@@ -61,9 +68,18 @@ class WorkEstimate:
         )
 
 
-def match_estimate(game: Game, printed: bool = False) -> WorkEstimate:
-    """The work of one match played by the Python engine (``printed``: every round is shown)."""
+def match_estimate(
+    game: Game, printed: bool = False, *, streamed: bool = False, history_depth: int | None = None
+) -> WorkEstimate:
+    """The work of one match played by the Python engine: its transcript kept
+    (``play_match``; ``printed``: every round is shown too), or ``streamed`` into running
+    figures (``play_match_figures``), whose memory is a constant plus the histories the
+    players read: ``history_depth`` rounds when both declare a memory depth
+    (``powergame.engine.window_depth``), every round when it is None."""
     rounds = game.expected_horizon
+    if streamed:
+        held = rounds if history_depth is None else min(rounds, float(history_depth))
+        return WorkEstimate("this match", 1, rounds, STREAMED_MATCH_BYTES + BYTES_PER_HISTORY_ROUND * held)
     per_round = BYTES_PER_PLAYED_ROUND + (BYTES_PER_PRINTED_ROUND if printed else 0.0)
     return WorkEstimate("this match", 1, rounds, rounds * per_round)
 

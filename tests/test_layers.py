@@ -27,6 +27,8 @@ CORE = (
     "powergame.state_table",
     "powergame.exit_rule",
     "powergame.result",
+    "powergame.figures",
+    "powergame.history_window",
     "powergame.power",
     "powergame.streams",
     "powergame.names",
