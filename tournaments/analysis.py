@@ -778,24 +778,28 @@ def _family_order(families: Iterable[str]) -> list[str]:
 
 
 def family_scores(matches: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
-    """Per family: the mean score per round of the horizon over all sides of its strategies,
-    as ``ranking`` computes it per strategy: the family's mean score in each repetition,
-    then the mean of those (``score``), their standard deviation and a Student-t interval
-    at ``confidence`` (NaN with a single repetition, e.g. exact results)."""
+    """Per family: the payoff per expected round over all sides of its strategies, the
+    quantity ``ranking`` gives per strategy: E[total] / E[n], the sum of the family's totals
+    over the sum of its horizons (``score``); ``score_std`` and ``ci_low``/``ci_high`` from
+    the per-repetition sums (the ratio estimator's standard error by the delta method, a
+    Student-t interval at ``confidence``; NaN with a single repetition, e.g. exact
+    results)."""
     long = _long(matches)
-    per_repetition = long.groupby(["family", "repetition"])["score"].mean()
+    sums = long.groupby(["family", "repetition"])[["total", "horizon"]].sum()
     rows = []
     for family in _family_order(long["family"].unique()):
-        values = per_repetition.loc[family].to_numpy(dtype=float)
-        mean, std, low, high = _interval(values, confidence)
+        part = sums.loc[family]
+        score, std, low, high = _ratio_interval(
+            part["total"].to_numpy(dtype=float), part["horizon"].to_numpy(dtype=float), confidence
+        )
         rows.append(
             {
                 "family": family,
-                "score": mean,
+                "score": score,
                 "score_std": std,
                 "ci_low": low,
                 "ci_high": high,
-                "repetitions": int(values.size),
+                "repetitions": int(len(part)),
             }
         )
     return pd.DataFrame(rows)

@@ -1,9 +1,11 @@
 """The short answer to a tournament's question, as ``powergame run`` prints it at the end and
 the report shows it at the top: per family, the share of relationships that lasted and the
-mean score per round with its interval; who left whom; and the log-rank test of
-trust-building vs withholding relationships. Every figure comes from
-``powergame.tournaments.analysis`` (``survival_summary``, ``family_scores``,
-``who_left_whom``, ``family_log_rank``), so the terminal and the report agree."""
+payoff per expected round (E[total] / E[n], as the ranking computes it) with its interval;
+who left whom; and the log-rank test of trust-building vs withholding relationships. Every
+figure comes from ``powergame.tournaments.analysis`` (``survival_summary``,
+``family_scores``, ``who_left_whom``, ``family_log_rank``); ``powergame run`` stores the
+answer in summary.json and the report reads it from there, so the terminal and the report
+agree."""
 
 from __future__ import annotations
 
@@ -20,7 +22,8 @@ TRUST, WITHHOLDING = "trust-building", "withholding"
 
 def answer(matches: pd.DataFrame, question: str = "", confidence: float = 0.95) -> dict[str, Any]:
     """The answer as plain JSON-ready data (NaN becomes None): ``question``, ``exact``,
-    ``confidence``, ``families`` (per family: relationships, share lasted, score, interval),
+    ``confidence``, ``families`` (per family: relationships, share lasted, ``score`` =
+    E[total] / E[n] and its interval, see ``analysis.family_scores``),
     ``who_left_whom`` (rows of ``analysis.who_left_whom``) and ``log_rank`` (the
     ``LogRankResult`` of trust-building vs withholding relationships, or
     ``{"not_applicable": reason}`` for exact results)."""
@@ -67,12 +70,12 @@ def answer_text(result: dict[str, Any]) -> str:
     lines = [textwrap.fill(head, width=100, subsequent_indent="  ", break_on_hyphens=False)]
     width = max(len("family"), *(len(f["family"]) for f in families))
     interval_head = "exact" if result["exact"] else f"{percent}% interval"
-    lines.append(f"  {'family':<{width}}  relationships  lasted  score/round  {interval_head}")
+    lines.append(f"  {'family':<{width}}  relationships  lasted  payoff/round  {interval_head}")
     for row in families:
         lasted = "-" if row["share_lasted"] is None else f"{100 * row['share_lasted']:.0f}%"
         lines.append(
             f"  {row['family']:<{width}}  {row['relationships']:>13}  {lasted:>6}  "
-            f"{_number(row['score']):>11}  {_interval(row)}"
+            f"{_number(row['score']):>12}  {_interval(row)}"
         )
     for line in (_verdict(result), _left_whom(result), _log_rank(result)):
         if line:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 import math
 import os
 import textwrap
@@ -58,6 +59,17 @@ def load_match_table(folder: str | os.PathLike[str]) -> pd.DataFrame:
             str(folder),
             f"must hold a readable {MATCHES_FILE} ({type(exc).__name__}: {exc})",
         ) from None
+
+
+def stored_answer(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The answer ``powergame run`` wrote to the folder's summary.json; None for a folder
+    without one (an older run, or a table written by other means)."""
+    path = Path(folder) / "summary.json"
+    try:
+        found = json.loads(path.read_text(encoding="utf-8")).get("answer")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return found if isinstance(found, dict) and "families" in found else None
 
 
 def _read_matches_file(folder: str | os.PathLike[str]) -> pd.DataFrame:
@@ -415,11 +427,19 @@ p.note { color: #555; font-size: 0.9em; }
 
 
 def render_html(
-    matches: pd.DataFrame, images: dict[str, bytes], title: str, pairs_csv: str | None = None
+    matches: pd.DataFrame,
+    images: dict[str, bytes],
+    title: str,
+    pairs_csv: str | None = None,
+    answered: dict[str, Any] | None = None,
 ) -> str:
     """The self-contained report page for a per-match table and its rendered PNGs; with
-    ``pairs_csv`` (a file name beside the page) a long pair table is linked, not inlined."""
+    ``pairs_csv`` (a file name beside the page) a long pair table is linked, not inlined.
+    ``answered`` is the answer the run stored in summary.json (``tournaments.answer``);
+    without it the answer is computed from the table."""
     long = analysis.to_long(matches)
+    if answered is None:
+        answered = answer(long)
     head = analysis.headline(long)
     ranked = analysis.ranking(long).merge(
         analysis.strategy_relationships(long).drop(columns="family"), on="strategy"
@@ -429,7 +449,7 @@ def render_html(
     sections = [
         f"<h1>{html.escape(title)}</h1>",
         f"<p>{head['matches']} matches, {head['strategies']} strategies, {head['repetitions']} repetition(s).</p>",
-        f"<pre>{html.escape(answer_text(answer(long)))}</pre>",
+        f"<pre>{html.escape(answer_text(answered))}</pre>",
         "<h2>Families</h2>",
         html_table(analysis.family_table(long)),
         '<p class="note">share exits initiated: of the relationships that ended, the share this family '
@@ -522,6 +542,7 @@ def render_report(folder: str | os.PathLike[str], out: str | os.PathLike[str] | 
         pairs.to_csv(target / pairs_csv, index=False)
     from .dynamics_report import add_dynamics_section
 
-    text = add_dynamics_section(render_html(matches, images, title, pairs_csv), matches, target)
+    page_html = render_html(matches, images, title, pairs_csv, stored_answer(folder))
+    text = add_dynamics_section(page_html, matches, target)
     page.write_text(text, encoding="utf-8")
     return page

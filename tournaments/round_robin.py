@@ -613,6 +613,7 @@ def run_tournament(
     max_memory_gb: float | None = None,
     match_timeout: float = DEFAULT_MATCH_TIMEOUT,
     warn: Callable[[str], None] | None = None,
+    question: str | None = None,
 ) -> TournamentResult:
     """Play the tournament ``spec`` describes.
 
@@ -628,7 +629,8 @@ def run_tournament(
     than ``match_timeout`` seconds (0: no limit) stops the run with
     ``MatchTimeLimitError`` naming its pairing. Broken plugins are reported through
     ``warn`` (default: ``warnings.warn``); only a requested strategy that is missing is
-    an error.
+    an error. ``question`` is what the answer in the summary answers (default: the spec's
+    description; ``powergame run`` passes the question of the spec file's header).
     """
     started = time.perf_counter()
     workers = resolve_processes(processes)
@@ -696,6 +698,7 @@ def run_tournament(
                 "processes": workers,
             },
             exact=spec.exact,
+            question=spec.description.strip() if question is None else question,
             timing={"play_seconds": round(play_seconds, 3)},
         )
         summary["timing"]["total_seconds"] = round(time.perf_counter() - started, 3)
@@ -778,9 +781,15 @@ def build_summary(
     counts: dict[str, Any],
     timing: dict[str, Any],
     exact: bool = False,
+    question: str = "",
 ) -> dict[str, Any]:
-    """What ``summary.json`` holds: spec, seed, versions, counts, timing and headline tables
-    (and, in exact mode, a note that each pairing was solved once)."""
+    """What ``summary.json`` holds: spec, seed, versions, counts, timing, headline tables,
+    the answer to the spec's question (``tournaments.answer``) and, in exact mode, a note
+    that each pairing was solved once."""
+    from . import analysis
+    from .answer import answer
+
+    long = analysis.to_long(matches)  # once for the headline and the answer
     mode = {}
     if exact:
         mode = {
@@ -798,7 +807,8 @@ def build_summary(
         "versions": dict(_installed_versions()),
         "counts": counts,
         "timing": timing,
-        "headline": headline_tables(matches),
+        "headline": headline_tables(long),
+        "answer": answer(long, question),
     }
 
 
@@ -822,9 +832,9 @@ def _versions() -> dict[str, str]:
 
 def headline_tables(matches: pd.DataFrame) -> dict[str, Any]:
     """JSON-ready headline figures: the ranking per strategy and the family-level figures of
-    ``tournaments.analysis.headline``."""
+    ``tournaments.analysis.headline``; ``matches`` is the per-match table or its long form."""
     from . import analysis
 
-    long = analysis.to_long(matches)  # once for both
+    long = matches if "role" in matches.columns else analysis.to_long(matches)  # once for both
     ranked = analysis.ranking(long)
     return {"ranking": json.loads(ranked.to_json(orient="records")), **analysis.headline(long, ranked)}

@@ -57,9 +57,9 @@ def _run_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return decorated
 
 
-def _play(spec: Any, out_dir: Path | None, question: str = "", **options: Any) -> None:
-    """Run the tournament and print its summary and the answer to ``question``; on Ctrl-C
-    say how to continue."""
+def _play(spec: Any, out_dir: Path | None, **options: Any) -> None:
+    """Run the tournament and print its summary and the answer to the spec's question; on
+    Ctrl-C say how to continue."""
     from powergame.time_limit import DEFAULT_MATCH_TIMEOUT
     from powergame.tournaments.round_robin import run_tournament
 
@@ -78,7 +78,7 @@ def _play(spec: Any, out_dir: Path | None, question: str = "", **options: Any) -
                 err=True,
             )
         raise SystemExit(130) from None
-    _report(result, question)
+    _report(result)
 
 
 def _warning(message: str) -> None:
@@ -90,9 +90,9 @@ def _count(number: int, singular: str, plural: str) -> str:
     return f"{number} {singular if number == 1 else plural}"
 
 
-def _report(result: Any, question: str = "") -> None:
+def _report(result: Any) -> None:
     from powergame.tournaments.analysis import summary_table, to_long
-    from powergame.tournaments.answer import answer, answer_text
+    from powergame.tournaments.answer import answer_text
 
     counts, timing = result.summary["counts"], result.summary["timing"]
     long = to_long(result.matches)
@@ -109,7 +109,7 @@ def _report(result: Any, question: str = "") -> None:
         f"\n{_count(counts['matches'], *units)}, {_count(counts['strategies'], 'strategy', 'strategies')}, "
         f"{timing['total_seconds']:.1f} s{resumed}{where}"
     )
-    click.echo("\n" + answer_text(answer(long, question)))
+    click.echo("\n" + answer_text(result.summary["answer"]))
 
 
 @click.command()
@@ -169,7 +169,6 @@ def run(
     _play(
         spec,
         out_dir,
-        question=describe(path).question,
         processes=processes,
         resume=resume,
         force=force,
@@ -179,6 +178,7 @@ def run(
         match_timeout=match_timeout,
         max_work=max_work,
         max_memory=max_memory,
+        question=describe(path).question,
     )
 
 
