@@ -30,10 +30,13 @@ def array(values: Sequence[Any] | np.ndarray, kind: pa.DataType, mask: np.ndarra
     present = np.ones(count, dtype=bool) if mask is None else ~np.asarray(mask, dtype=bool)
     if pa.types.is_string(kind):
         items = values.tolist() if isinstance(values, np.ndarray) else list(values)
-        present &= np.array([item is not None for item in items], dtype=bool)
-        encoded = [item.encode() if keep else b"" for item, keep in zip(items, present.tolist())]
+        present &= np.array(items, dtype=object) != None  # noqa: E711 (elementwise)
+        if mask is not None:
+            items = [item if keep else None for item, keep in zip(items, present.tolist())]
+        known: dict[Any, bytes] = {None: b""}  # a column repeats a few names: encode each once
+        encoded = [known[item] if item in known else known.setdefault(item, item.encode()) for item in items]
         offsets = np.zeros(count + 1, dtype=np.int32)
-        np.cumsum([len(item) for item in encoded], out=offsets[1:])
+        np.cumsum(np.fromiter(map(len, encoded), dtype=np.int32, count=count), out=offsets[1:])
         buffers = [_validity(present), pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))]
     elif pa.types.is_boolean(kind):
         bits = np.packbits(np.asarray(values, dtype=bool), bitorder="little")
@@ -85,11 +88,12 @@ def _chunk_to_numpy(chunk: pa.Array) -> np.ndarray:
         offsets = np.frombuffer(buffers[1], dtype=np.int32, count=count + 1, offset=4 * start)
         data = buffers[2].to_pybytes() if buffers[2] is not None else b""
         bounds = offsets.tolist()
-        keep = [True] * count if present is None else present.tolist()
-        return np.array(
-            [data[low:high].decode() if ok else None for low, high, ok in zip(bounds, bounds[1:], keep)],
-            dtype=object,
-        )
+        pieces = [data[low:high] for low, high in zip(bounds, bounds[1:])]
+        decoded = {piece: piece.decode() for piece in set(pieces)}  # a few names, each once
+        found = np.array([decoded[piece] for piece in pieces], dtype=object)
+        if present is not None:
+            found[~present] = None
+        return found
     if pa.types.is_boolean(kind):
         values = _bits(buffers[1], start, count)
         if present is None:

@@ -182,8 +182,7 @@ class Sides:
     def codes(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """The sorted distinct values of a column and each row's index among them."""
         if name not in self._codes:
-            found, index = np.unique(self.columns[name], return_inverse=True)
-            self._codes[name] = (found, index.reshape(-1))
+            self._codes[name] = _factorize(self.columns[name])
         return self._codes[name]
 
     def take(self, rows: np.ndarray) -> Sides:
@@ -194,6 +193,16 @@ class Sides:
             self.curves,
             None if self.curve_of is None else self.curve_of[rows],
         )
+
+
+def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` for a column of a few distinct values,
+    by hashing rather than sorting every row (strings sort slowly in numpy)."""
+    items = values.tolist()
+    found = sorted(dict.fromkeys(items))
+    position = {value: i for i, value in enumerate(found)}
+    codes = np.fromiter((position[item] for item in items), dtype=np.intp, count=len(items))
+    return np.array(found, dtype=values.dtype if values.dtype != object else object), codes
 
 
 def sides(matches: Any) -> Sides:
@@ -498,6 +507,15 @@ def _group_median(index: np.ndarray, values: np.ndarray, count: int) -> np.ndarr
     return medians
 
 
+def _pair_codes(long: Sides, first: str, second: str) -> tuple[list[tuple[Any, Any]], np.ndarray]:
+    """The sorted distinct (first, second) pairs of two columns and each row's index among them."""
+    names, codes = _factorize(np.concatenate([long[first], long[second]]))
+    size = len(long)
+    cells, index = np.unique(codes[:size] * len(names) + codes[size:], return_inverse=True)
+    keys = [(names[cell // len(names)], names[cell % len(names)]) for cell in cells.tolist()]
+    return keys, index.reshape(-1)
+
+
 def _first_of_group(index: np.ndarray, count: int) -> np.ndarray:
     """Per group: the position of its first row."""
     first = np.full(count, len(index), dtype=np.int64)
@@ -670,16 +688,13 @@ def pair_table(matches: Any) -> pd.DataFrame:
     over the matches that ended; NaN if none did), and the mean scores of A and B."""
     long = sides(matches)
     side_a = long.take(np.flatnonzero(long["role"] == "A"))
-    pairs = np.array([f"{a}\x00{b}" for a, b in zip(side_a["strategy"], side_a["opponent"])], dtype=object)
-    keys, index = np.unique(pairs, return_inverse=True)
-    index = index.reshape(-1)
+    keys, index = _pair_codes(side_a, "strategy", "opponent")
     count = len(keys)
     exits = np.where(side_a["censored"] == True, np.nan, side_a["exit_round"])  # noqa: E712
-    strategies = [key.split("\x00") for key in keys.tolist()]
     return _frame(
         {
-            "strategy_a": [a for a, _ in strategies],
-            "strategy_b": [b for _, b in strategies],
+            "strategy_a": [a for a, _ in keys],
+            "strategy_b": [b for _, b in keys],
             "matches": np.bincount(index, minlength=count).astype(np.int64),
             "share_lasted": _group_mean(index, side_a["censored"], count),
             "median_duration": _group_median(index, _median_durations(side_a), count),
@@ -725,7 +740,11 @@ def strategy_relationships_columns(matches: Any) -> Columns:
 def _relationship_rows(long: Sides, column: str, value: str) -> np.ndarray:
     """The rows of the relationships in which some side has ``column == value``, each
     relationship once (its first such row, in table order)."""
-    positions = np.flatnonzero(long[column] == value)
+    found, codes = long.codes(column)
+    where = np.searchsorted(found, value)
+    if where == len(found) or found[where] != value:
+        return np.zeros(0, dtype=np.intp)
+    positions = np.flatnonzero(codes == where)
     _, first = np.unique(long["match_id"][positions], return_index=True)
     return positions[np.sort(first)]
 
@@ -1069,16 +1088,13 @@ def who_left_whom(matches: Any) -> pd.DataFrame:
 def who_left_whom_columns(matches: Any) -> Columns:
     """``who_left_whom`` as plain columns."""
     long = sides(matches)
-    pairs = np.array([f"{a}\x00{b}" for a, b in zip(long["family"], long["opponent_family"])], dtype=object)
-    keys, index = np.unique(pairs, return_inverse=True)
-    index = index.reshape(-1)
+    keys, index = _pair_codes(long, "family", "opponent_family")
     alone = _group_sum(index, long["left_alone"], len(keys))
     side_a = long["role"] == "A"  # one row per match: a joint exit counted once
     jointly = _group_sum(index[side_a], np.asarray(long["left_jointly"], dtype=float)[side_a], len(keys))
     found = []
     joint: dict[str, float] = {}
-    for key, count, together in zip(keys.tolist(), alone.tolist(), jointly.tolist()):
-        family, opponent = key.split("\x00")
+    for (family, opponent), count, together in zip(keys, alone.tolist(), jointly.tolist()):
         if count > 0:
             found.append((family, opponent, count))
         if together > 0:
