@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from powergame import arrow_arrays
-from powergame.tournaments import analysis
+from powergame.tournaments import analysis, grouped
 
 texts = st.lists(st.one_of(st.none(), st.text(max_size=6)), max_size=30)
 ints = st.lists(st.integers(-(2**62), 2**62), max_size=30)
@@ -71,14 +71,14 @@ def test_slices_and_chunks_read_back_as_pyarrow_reads_them():
     ),
     st.booleans(),
 )
-def test_grouped_sums_and_means_are_pandas_groupby_s_to_the_last_bit(rows, grouped):
-    if grouped:  # rows already in group order: pandas takes another path
+def test_grouped_sums_and_means_are_pandas_groupby_s_to_the_last_bit(rows, in_order):
+    if in_order:  # rows already in group order: pandas takes another path
         rows = sorted(rows, key=lambda row: row[0])
     groups = np.array([g for g, _ in rows])
     values = np.array([v for _, v in rows])
     present, codes = np.unique(groups, return_inverse=True)
-    sums = analysis._group_sum(codes, values, len(present))
-    means = analysis._group_mean(codes, values, len(present))
+    sums = grouped.group_sum(codes, values, len(present))
+    means = grouped.group_mean(codes, values, len(present))
     frame = pd.Series(values).groupby(codes)
     assert np.array_equal(sums, frame.sum().to_numpy())
     assert np.array_equal(means, frame.mean().to_numpy(), equal_nan=True)
@@ -89,7 +89,7 @@ def test_long_groups_are_summed_as_pandas_sums_them():
     codes = np.concatenate([np.zeros(5000, dtype=np.intp), np.ones(3, dtype=np.intp)])
     rng.shuffle(codes)
     values = rng.normal(size=codes.size) * 1e5
-    assert np.array_equal(analysis._group_sum(codes, values, 2), pd.Series(values).groupby(codes).sum())
+    assert np.array_equal(grouped.group_sum(codes, values, 2), pd.Series(values).groupby(codes).sum())
 
 
 def test_ranking_numbers_round_as_pandas_to_json_writes_them():
