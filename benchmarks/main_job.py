@@ -3,8 +3,12 @@
 For each spec prints the medians over repeats of the CPU time (user + sys) and the
 maximum resident set size that ``/usr/bin/time -v`` reports for the whole process, then
 the slowest imports of one run under ``python -X importtime`` (cumulative microseconds),
-and the bare interpreter's figures (``python -c pass``) for scale. Run:
+and the bare interpreter's figures (``python -c pass``) for scale. With ``--before
+LAUNCHER`` (a script that runs an earlier version's ``powergame`` command line, e.g. one
+that puts an unpacked ``git archive`` first on sys.path) the two versions run turn about,
+so that a busy machine weighs on both alike, and the medians of both are printed. Run:
 .venv/bin/python benchmarks/main_job.py [--repeats 5] [--specs default memory_one_space]
+    [--before /path/to/run_old.py]
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--specs", nargs="+", default=list(TARGETS))
     parser.add_argument("--imports", type=int, default=12, help="slowest imports to show")
+    parser.add_argument("--before", help="a launcher of an earlier version's command line")
     args = parser.parse_args()
     python = sys.executable
     bare = [measure([python, "-c", "pass"]) for _ in range(args.repeats)]
@@ -60,7 +65,18 @@ def main() -> None:
         for spec in args.specs:
             out = str(Path(scratch) / spec)
             command = [python, "-m", "powergame", "run", spec, "-o", out, "--force", "-q"]
-            runs = [measure(command) for _ in range(args.repeats)]
+            before: list[tuple[float, float]] = []
+            runs = []
+            for _ in range(args.repeats):
+                if args.before:
+                    before.append(measure([python, args.before, *command[3:]]))
+                runs.append(measure(command))
+            if before:
+                print(
+                    f"run {spec} before: {statistics.median(c for c, _ in before):.3f} s CPU "
+                    f"(runs: {', '.join(f'{c:.2f}' for c, _ in before)}), "
+                    f"{statistics.median(m for _, m in before):.0f} MiB max RSS"
+                )
             cpu = statistics.median(c for c, _ in runs)
             rss = statistics.median(m for _, m in runs)
             cpu_target, rss_target = TARGETS.get(spec, (None, None))
