@@ -14,6 +14,7 @@ so that a busy machine weighs on both alike, and the medians of both are printed
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import subprocess
@@ -25,9 +26,14 @@ TIME = "/usr/bin/time"
 TARGETS = {"default": (0.8, None), "memory_one_space": (0.8, 250.0)}  # CPU seconds, MiB
 
 
+# As an installed package runs: from cached bytecode (a run that compiles its modules
+# first pays some 0.1-0.3 s more); the first, untimed run of each command writes it.
+ENVIRONMENT = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+
+
 def measure(command: list[str]) -> tuple[float, float]:
     """(user + sys CPU seconds, max RSS in MiB) of one run of ``command``."""
-    done = subprocess.run([TIME, "-v", *command], capture_output=True, text=True, check=True)
+    done = subprocess.run([TIME, "-v", *command], capture_output=True, text=True, check=True, env=ENVIRONMENT)
     found = {
         key: float(re.search(rf"{key} \(\w+\): ([\d.]+)", done.stderr).group(1))  # type: ignore[union-attr]
         for key in ("User time", "System time", "Maximum resident set size")
@@ -38,7 +44,11 @@ def measure(command: list[str]) -> tuple[float, float]:
 def slowest_imports(command: list[str], count: int) -> list[tuple[int, str]]:
     """The ``count`` largest cumulative import times (microseconds) of one run."""
     done = subprocess.run(
-        [command[0], "-X", "importtime", *command[1:]], capture_output=True, text=True, check=True
+        [command[0], "-X", "importtime", *command[1:]],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=ENVIRONMENT,
     )
     rows = []
     for line in done.stderr.splitlines():
@@ -67,6 +77,9 @@ def main() -> None:
             command = [python, "-m", "powergame", "run", spec, "-o", out, "--force", "-q"]
             before: list[tuple[float, float]] = []
             runs = []
+            measure(command)  # warm-up: bytecode written, files cached
+            if args.before:
+                measure([python, args.before, *command[3:]])
             for _ in range(args.repeats):
                 if args.before:
                     before.append(measure([python, args.before, *command[3:]]))
