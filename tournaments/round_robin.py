@@ -9,13 +9,11 @@ consecutive ids; with an output folder each finished chunk is stored at once (se
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import dataclasses
 import functools
 import itertools
 import math
-import multiprocessing
 import os
 import platform
 import signal
@@ -749,10 +747,8 @@ def _play_jobs(
     """Play the chunks (built lazily: a few ahead of the workers, so memory does not grow
     with their number) and record each as it finishes. Played in this process, every
     chunk's table is kept (the merge then need not read its part file back)."""
-    from tqdm import tqdm
-
     rows_by_chunk: dict[int, pa.Table] = {}
-    with tqdm(total=total, unit="match", delay=1.0, disable=quiet, file=sys.stderr) as bar:
+    with _progress(total, quiet) as bar:
 
         def record(chunk_id: int, count: int, rows: pa.Table | None) -> None:
             if rows is not None:
@@ -771,6 +767,9 @@ def _play_jobs(
                         storage.write_part(folder, chunk_id, rows)
                     record(chunk_id, count, rows)
             return rows_by_chunk
+        import concurrent.futures  # only a pool needs them
+        import multiprocessing
+
         context = multiprocessing.get_context("fork" if "fork" in _start_methods() else "spawn")
         pool = concurrent.futures.ProcessPoolExecutor(
             workers,
@@ -797,7 +796,23 @@ def _play_jobs(
     return rows_by_chunk
 
 
+class _NoProgress:
+    def update(self, count: int) -> None:
+        pass
+
+
+def _progress(total: int, quiet: bool) -> Any:
+    """A progress bar on stderr (tqdm, imported only when one is shown)."""
+    if quiet:
+        return contextlib.nullcontext(_NoProgress())
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="match", delay=1.0, file=sys.stderr)
+
+
 def _start_methods() -> list[str]:
+    import multiprocessing
+
     return multiprocessing.get_all_start_methods()
 
 
