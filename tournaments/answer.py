@@ -13,28 +13,28 @@ import math
 import textwrap
 from typing import Any
 
-import pandas as pd
-
 from . import analysis
 
 TRUST, WITHHOLDING = "trust-building", "withholding"
 
 
-def answer(matches: pd.DataFrame, question: str = "", confidence: float = 0.95) -> dict[str, Any]:
+def answer(matches: Any, question: str = "", confidence: float = 0.95) -> dict[str, Any]:
     """The answer as plain JSON-ready data (NaN becomes None): ``question``, ``exact``,
     ``confidence``, ``families`` (per family: relationships, share lasted, ``score`` =
     E[total] / E[n] and its interval, see ``analysis.family_scores``),
     ``who_left_whom`` (rows of ``analysis.who_left_whom``) and ``log_rank`` (the
     ``LogRankResult`` of trust-building vs withholding relationships, or
     ``{"not_applicable": reason}`` for exact results)."""
-    long = analysis.to_long(matches) if "role" not in matches.columns else matches
+    long = analysis.sides(matches)  # the per-match table, its long form, or ``analysis.sides``
     exact = analysis.is_exact(long)
-    survival = analysis.survival_summary(long, "family").set_index("family")
-    scores = analysis.family_scores(long, confidence).set_index("family")
+    survival = {
+        row["family"]: row for row in analysis.rows(analysis.survival_summary_columns(long, "family"))
+    }
     families = []
-    for family, row in scores.iterrows():
-        relationships = int(survival.loc[family, "relationships"])
-        exits = float(survival.loc[family, "exits"])
+    for row in analysis.rows(analysis.family_scores_columns(long, confidence)):
+        family = row["family"]
+        relationships = int(survival[family]["relationships"])
+        exits = float(survival[family]["exits"])
         families.append(
             {
                 "family": family,
@@ -56,7 +56,7 @@ def answer(matches: pd.DataFrame, question: str = "", confidence: float = 0.95) 
             "exact": exact,
             "confidence": confidence,
             "families": families,
-            "who_left_whom": analysis.who_left_whom(long).to_dict("records"),
+            "who_left_whom": analysis.rows(analysis.who_left_whom_columns(long)),
             "log_rank": log_rank,
         }
     )

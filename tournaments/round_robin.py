@@ -9,13 +9,11 @@ consecutive ids; with an output folder each finished chunk is stored at once (se
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
+import dataclasses
 import functools
 import itertools
-import json
 import math
-import multiprocessing
 import os
 import platform
 import signal
@@ -29,7 +27,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from powergame.engine import play_match
@@ -45,7 +42,11 @@ from .seeding import match_seeds
 from .spec import TournamentSpec
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from powergame.exact_batch import ExactBatch
+
+    from .analysis import Sides
 
 # A chunk holds about this many expected rounds: big enough that storing it costs little
 # next to playing it (the batch engine plays 200k rounds of tabled pairs in a few ms), small
@@ -459,7 +460,7 @@ def solve_exact_table(game: Game, tasks: Sequence[MatchTask], registry: Registry
     ``storage.EXACT_SCHEMA``: the per-match columns (seed and realized-only columns null)
     plus ``exact``, ``p_lasted``, ``p_left_a``/``_b``/``_both`` and the ``survival`` curve,
     built column by column from the solver's arrays (no per-row dicts or curve lists)."""
-    from powergame import power
+    from powergame import arrow_arrays, power
     from powergame.exact_batch import FIGURES
 
     batch = solve_pairings(game, tasks, registry)
@@ -471,7 +472,10 @@ def solve_exact_table(game: Game, tasks: Sequence[MatchTask], registry: Registry
     curves = batch.survival
     offsets = np.zeros(count + 1, dtype=np.int32)
     np.cumsum(lengths, out=offsets[1:])
-    flat = curves[np.arange(curves.shape[1])[None, :] < lengths[:, None]] if count else np.zeros(0)
+    if count and bool(np.all(lengths == curves.shape[1])):  # every curve full length: a view
+        flat = curves.reshape(-1)
+    else:
+        flat = curves[np.arange(curves.shape[1])[None, :] < lengths[:, None]] if count else np.zeros(0)
     outside_a, outside_b = game.outside_options
     constants = {
         "repetition": 0,
@@ -496,14 +500,14 @@ def solve_exact_table(game: Game, tasks: Sequence[MatchTask], registry: Registry
         "p_lasted": batch.p_censored,
         **{name: batch.figures[name] for name in FIGURES},
     }
-    columns = []
+    columns = []  # from buffers (arrow_arrays): pa.array would import pandas
     for field in storage.EXACT_SCHEMA:
         if field.name == "survival":
-            columns.append(pa.ListArray.from_arrays(pa.array(offsets), pa.array(flat, pa.float64())))
+            columns.append(arrow_arrays.list_array(offsets, flat))
         elif field.name in arrays:
-            columns.append(pa.array(arrays[field.name], field.type))
+            columns.append(arrow_arrays.array(arrays[field.name], field.type))
         elif field.name in constants:
-            columns.append(pa.array(np.full(count, constants[field.name]), field.type))
+            columns.append(arrow_arrays.array([constants[field.name]] * count, field.type))
         else:  # seed, left_by, exit_round, power shifts and shares, actions: realized only
             columns.append(pa.nulls(count, field.type))
     return pa.Table.from_arrays(columns, schema=storage.EXACT_SCHEMA)
@@ -583,13 +587,26 @@ def _exit_with_parent(parent: int) -> None:
 # --- the run ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class TournamentResult:
-    """A finished tournament: the per-match table, the summary (what ``summary.json`` holds)
-    and the output folder (None for an in-memory run)."""
+    """A finished tournament: the per-match table (``table``, as Arrow; ``matches``, the
+    same as a pandas DataFrame, built when first asked for), the summary (what
+    ``summary.json`` holds) and the output folder (None for an in-memory run)."""
 
     spec: TournamentSpec
-    matches: pd.DataFrame
+    table: pa.Table
     summary: dict[str, Any]
     out_dir: Path | None
+
+    @functools.cached_property
+    def matches(self) -> pd.DataFrame:
+        """The per-match table as ``storage.load_matches`` gives it."""
+        return storage.table_to_frame(self.table)
+
+    @functools.cached_property
+    def long(self) -> Sides:
+        """The long table of ``tournaments.analysis`` (numpy columns; no pandas)."""
+        from .analysis import sides
+
+        return sides(self.table)
 
 
 def resolve_processes(processes: int) -> int:
@@ -682,12 +699,18 @@ def run_tournament(
         play_seconds = time.perf_counter() - started
 
         if folder is not None:
-            matches = storage.merge_parts(folder, range(chunks), csv=csv, expected_matches=total)
+            matches = storage.merge_part_tables(
+                folder, range(chunks), csv=csv, expected_matches=total, tables=rows_by_chunk
+            )
         else:
-            matches = storage.tables_to_frame([rows_by_chunk[i] for i in sorted(rows_by_chunk)])
+            tables = [rows_by_chunk[i] for i in sorted(rows_by_chunk)]
+            matches = pa.concat_tables(tables) if tables else storage.SCHEMA.empty_table()
+        from .analysis import sides
+
+        long = sides(matches)  # once for the summary and whoever reads the result
         summary = build_summary(
             spec,
-            matches,
+            long,
             plugins=plugins,
             counts={
                 "strategies": len(spec.strategies),
@@ -704,7 +727,9 @@ def run_tournament(
         summary["timing"]["total_seconds"] = round(time.perf_counter() - started, 3)
         if folder is not None:
             storage.write_json_atomic(folder / storage.SUMMARY_FILE, summary)
-        return TournamentResult(spec=spec, matches=matches, summary=summary, out_dir=folder)
+        result = TournamentResult(spec=spec, table=matches, summary=summary, out_dir=folder)
+        result.__dict__["long"] = long
+        return result
 
 
 def _warn(message: str) -> None:
@@ -723,11 +748,10 @@ def _play_jobs(
     match_timeout: float,
 ) -> dict[int, pa.Table]:
     """Play the chunks (built lazily: a few ahead of the workers, so memory does not grow
-    with their number) and record each as it finishes."""
-    from tqdm import tqdm
-
+    with their number) and record each as it finishes. Played in this process, every
+    chunk's table is kept (the merge then need not read its part file back)."""
     rows_by_chunk: dict[int, pa.Table] = {}
-    with tqdm(total=total, unit="match", delay=1.0, disable=quiet, file=sys.stderr) as bar:
+    with _progress(total, quiet) as bar:
 
         def record(chunk_id: int, count: int, rows: pa.Table | None) -> None:
             if rows is not None:
@@ -741,8 +765,14 @@ def _play_jobs(
         if workers <= 1:
             with limited(match_timeout):
                 for job in queue:
-                    record(*play_chunk(job))
+                    chunk_id, count, rows = play_chunk(dataclasses.replace(job, out_dir=None))
+                    if folder is not None and rows is not None:
+                        storage.write_part(folder, chunk_id, rows)
+                    record(chunk_id, count, rows)
             return rows_by_chunk
+        import concurrent.futures  # only a pool needs them
+        import multiprocessing
+
         context = multiprocessing.get_context("fork" if "fork" in _start_methods() else "spawn")
         pool = concurrent.futures.ProcessPoolExecutor(
             workers,
@@ -769,14 +799,30 @@ def _play_jobs(
     return rows_by_chunk
 
 
+class _NoProgress:
+    def update(self, count: int) -> None:
+        pass
+
+
+def _progress(total: int, quiet: bool) -> Any:
+    """A progress bar on stderr (tqdm, imported only when one is shown)."""
+    if quiet:
+        return contextlib.nullcontext(_NoProgress())
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="match", delay=1.0, file=sys.stderr)
+
+
 def _start_methods() -> list[str]:
+    import multiprocessing
+
     return multiprocessing.get_all_start_methods()
 
 
 # --- the summary ------------------------------------------------------------------------------
 def build_summary(
     spec: TournamentSpec,
-    matches: pd.DataFrame,
+    matches: Any,
     plugins: tuple[str, ...],
     counts: dict[str, Any],
     timing: dict[str, Any],
@@ -785,11 +831,12 @@ def build_summary(
 ) -> dict[str, Any]:
     """What ``summary.json`` holds: spec, seed, versions, counts, timing, headline tables,
     the answer to the spec's question (``tournaments.answer``) and, in exact mode, a note
-    that each pairing was solved once."""
+    that each pairing was solved once. ``matches`` is the per-match table (Arrow or pandas)
+    or its ``analysis.sides``."""
     from . import analysis
     from .answer import answer
 
-    long = analysis.to_long(matches)  # once for the headline and the answer
+    long = analysis.sides(matches)  # once for the headline and the answer
     mode = {}
     if exact:
         mode = {
@@ -830,11 +877,14 @@ def _versions() -> dict[str, str]:
     return found
 
 
-def headline_tables(matches: pd.DataFrame) -> dict[str, Any]:
-    """JSON-ready headline figures: the ranking per strategy and the family-level figures of
-    ``tournaments.analysis.headline``; ``matches`` is the per-match table or its long form."""
+def headline_tables(matches: Any) -> dict[str, Any]:
+    """JSON-ready headline figures: the ranking per strategy (its numbers rounded to 10
+    decimals, ``analysis.json_number``) and the family-level figures of
+    ``tournaments.analysis.headline``. ``matches`` is the per-match table (Arrow or pandas)
+    or its ``analysis.sides``."""
     from . import analysis
 
-    long = matches if "role" in matches.columns else analysis.to_long(matches)  # once for both
-    ranked = analysis.ranking(long)
-    return {"ranking": json.loads(ranked.to_json(orient="records")), **analysis.headline(long, ranked)}
+    long = analysis.sides(matches)  # once for both
+    ranked = analysis.ranking_columns(long)
+    ranking = [{k: analysis.json_number(v) for k, v in row.items()} for row in analysis.rows(ranked)]
+    return {"ranking": ranking, **analysis.headline(long, ranked)}

@@ -23,17 +23,22 @@ import hashlib
 import json
 import os
 import re
+import shutil
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from powergame import record
+from powergame.arrow_arrays import to_numpy
 from powergame.errors import ParameterError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 RUN_FILE = "run.json"
 MANIFEST_FILE = "manifest.json"
@@ -92,7 +97,7 @@ def rows_to_table(rows: Sequence[dict[str, Any]], ids: bool = True) -> pa.Table:
 def table_to_frame(table: pa.Table) -> pd.DataFrame:
     """The pandas form of the per-match table, with the nullable columns typed: exit_round
     as ``Int64`` and left_by / least_interest as ``string`` (missing values are <NA>)."""
-    frame = table.to_pandas()
+    frame = table.to_pandas()  # imports pandas: only what reads a frame pays for it
     frame["exit_round"] = frame["exit_round"].astype("Int64")
     for column in NULLABLE_TEXT:
         frame[column] = frame[column].astype("string")
@@ -111,13 +116,18 @@ def tables_to_frame(tables: Sequence[pa.Table]) -> pd.DataFrame:
 
 def load_matches(folder: str | os.PathLike[str]) -> pd.DataFrame:
     """The per-match table of a results folder (``matches.parquet``)."""
+    return table_to_frame(load_match_table(folder))
+
+
+def load_match_table(folder: str | os.PathLike[str]) -> pa.Table:
+    """``load_matches`` as an Arrow table."""
     path = Path(folder) / MATCHES_FILE
     if not path.is_file():
         raise ParameterError(
             "results folder", str(folder), f"must contain {MATCHES_FILE} (a finished `powergame run`)"
         )
     try:
-        return table_to_frame(pq.read_table(path, schema=schema_of_file(path)))
+        return pq.read_table(path, schema=schema_of_file(path))
     except (pa.ArrowException, OSError) as exc:
         raise ParameterError(
             "results folder",
@@ -151,7 +161,22 @@ def part_path(folder: Path, chunk_id: int) -> Path:
 def write_part(folder: Path, chunk_id: int, rows: Sequence[dict[str, Any]] | pa.Table) -> None:
     """Store the rows (or the table) of one finished chunk (atomically)."""
     table = rows if isinstance(rows, pa.Table) else rows_to_table(rows)
+    _trim_heap()  # what playing the chunk freed goes back to the system before the writer's buffers come
     _write_parquet_atomic(part_path(folder, chunk_id), table)
+    pa.default_memory_pool().release_unused()  # and the writer's buffers after it
+    _trim_heap()
+
+
+def _trim_heap() -> None:
+    """Return the C heap's free memory to the system (glibc's ``malloc_trim``; elsewhere
+    nothing). numpy frees into that heap and Arrow allocates from its own pool, so without
+    this a large chunk's write would come on top of what its solving left free."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 # --- the run's bookkeeping ------------------------------------------------------------------
@@ -399,27 +424,61 @@ def merge_parts(
     """Merge the part files of ``chunk_ids`` into ``matches.parquet`` (and ``matches.csv``),
     rows in match order; return the merged table. With ``expected_matches`` the rows must
     hold match ids 0, 1, ... each exactly once (else a ParameterError, nothing written)."""
-    paths = [part_path(folder, chunk) for chunk in sorted(chunk_ids)]
-    schema = schema_of_file(paths[0]) if paths else SCHEMA
-    tables = [pq.read_table(path, schema=schema) for path in paths]
-    table = pa.concat_tables(tables) if tables else schema.empty_table()
-    table = table.sort_by("match_id")
-    if expected_matches is not None:
-        ids = table.column("match_id").to_numpy()
-        if len(ids) != expected_matches or (len(ids) and not (ids == np.arange(len(ids))).all()):
-            raise ParameterError(
-                "results folder",
-                str(folder),
-                f"its part files hold {len(ids)} rows, not match ids 0..{expected_matches - 1} each once; "
-                "use --force to start the run over",
-            )
-    _write_parquet_atomic(folder / MATCHES_FILE, table)
-    frame = table_to_frame(table)
+    return table_to_frame(merge_part_tables(folder, chunk_ids, csv=csv, expected_matches=expected_matches))
+
+
+def merge_part_tables(
+    folder: Path,
+    chunk_ids: Sequence[int],
+    csv: bool = False,
+    expected_matches: int | None = None,
+    tables: Mapping[int, pa.Table] | None = None,
+) -> pa.Table:
+    """``merge_parts`` returning the Arrow table; ``tables`` holds chunks already in memory
+    (each equal to its part file), which are then not read back. A single part already in
+    match order is copied as it is: the same bytes a rewrite would give, without encoding
+    them again."""
+    chunks = sorted(chunk_ids)
+    paths = [part_path(folder, chunk) for chunk in chunks]
+    known = tables or {}
+    schema = (
+        known[chunks[0]].schema
+        if chunks and chunks[0] in known
+        else schema_of_file(paths[0])
+        if paths
+        else SCHEMA
+    )
+    parts = [
+        known[chunk] if chunk in known else pq.read_table(path, schema=schema)
+        for chunk, path in zip(chunks, paths)
+    ]
+    table = pa.concat_tables(parts) if parts else schema.empty_table()
+    ids = to_numpy(table.column("match_id"))
+    ordered = bool(np.all(ids[1:] > ids[:-1]))
+    if not ordered:
+        table = table.sort_by("match_id")
+        ids = to_numpy(table.column("match_id"))
+    if expected_matches is not None and (
+        len(ids) != expected_matches or (len(ids) and not (ids == np.arange(len(ids))).all())
+    ):
+        raise ParameterError(
+            "results folder",
+            str(folder),
+            f"its part files hold {len(ids)} rows, not match ids 0..{expected_matches - 1} each once; "
+            "use --force to start the run over",
+        )
+    if len(paths) == 1 and ordered:
+        tmp = _temporary(folder / MATCHES_FILE)
+        shutil.copyfile(paths[0], tmp)
+        os.replace(tmp, folder / MATCHES_FILE)
+    else:
+        _write_parquet_atomic(folder / MATCHES_FILE, table)
     if csv:
+        frame = table_to_frame(table)
         tmp = _temporary(folder / CSV_FILE)
         text = frame
         if "survival" in frame.columns:  # the curve as space-separated numbers in one cell
             text = frame.assign(survival=[" ".join(map(repr, map(float, c))) for c in frame["survival"]])
         text.to_csv(tmp, index=False)
         os.replace(tmp, folder / CSV_FILE)
-    return frame
+    return table

@@ -12,16 +12,18 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from .distributions import normal_quantile, normal_two_sided_p
 
 Durations = Sequence[float] | npt.ArrayLike
 Flags = Sequence[bool] | npt.ArrayLike
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SURVIVAL_COLUMNS = ["time", "survival", "ci_low", "ci_high", "at_risk", "events"]
 
@@ -44,41 +46,44 @@ def kaplan_meier(durations: Durations, censored: Flags, confidence: float = 0.95
     estimate), ``at_risk`` (relationships still together just before ``time``) and
     ``events`` (exits at ``time``). Empty input gives an empty table.
     """
+    import pandas as pd
+
+    columns = kaplan_meier_columns(durations, censored, confidence)
+    if columns is None:
+        return pd.DataFrame(columns=SURVIVAL_COLUMNS)
+    return pd.DataFrame(columns)
+
+
+def kaplan_meier_columns(
+    durations: Durations, censored: Flags, confidence: float | None = 0.95
+) -> dict[str, np.ndarray] | None:
+    """``kaplan_meier``'s table as numpy columns (None for empty input); without a
+    ``confidence`` the interval columns are left out."""
     times = np.asarray(durations, dtype=float)
     flags = np.asarray(censored, dtype=bool)
     if times.size == 0:
-        return pd.DataFrame(columns=SURVIVAL_COLUMNS)
+        return None
     grid, at_risk, events = _risk_table(times, flags)
     if not flags.all():
         estimate = np.cumprod((at_risk - events) / at_risk)
-        low, high = _log_log_interval(estimate, at_risk, events, confidence)
-        # where the interval is undefined (S = 0 or 1) the bounds are the estimate
-        low = np.where(np.isnan(low), estimate, low)
-        high = np.where(np.isnan(high), estimate, high)
+        if confidence is not None:
+            low, high = _log_log_interval(estimate, at_risk, events, confidence)
+            # where the interval is undefined (S = 0 or 1) the bounds are the estimate
+            low = np.where(np.isnan(low), estimate, low)
+            high = np.where(np.isnan(high), estimate, high)
     else:
         # Nobody left: the curve is flat at 1 (nothing to estimate).
         estimate = low = high = np.ones(grid.size)
-    table = pd.DataFrame(
-        {
-            "time": grid,
-            "survival": estimate,
-            "ci_low": low,
-            "ci_high": high,
-            "at_risk": at_risk,
-            "events": events,
-        }
-    )
-    start = pd.DataFrame(
-        {
-            "time": [0.0],
-            "survival": [1.0],
-            "ci_low": [1.0],
-            "ci_high": [1.0],
-            "at_risk": [times.size],
-            "events": [0],
-        }
-    )
-    return pd.concat([start, table], ignore_index=True)
+    columns = {
+        "time": np.concatenate([[0.0], grid]),
+        "survival": np.concatenate([[1.0], estimate]),
+    }
+    if confidence is not None:
+        columns["ci_low"] = np.concatenate([[1.0], low])
+        columns["ci_high"] = np.concatenate([[1.0], high])
+    columns["at_risk"] = np.concatenate([[times.size], at_risk]).astype(np.int64)
+    columns["events"] = np.concatenate([[0], events]).astype(np.int64)
+    return columns
 
 
 def _risk_table(times: np.ndarray, flags: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

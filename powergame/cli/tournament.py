@@ -91,11 +91,11 @@ def _count(number: int, singular: str, plural: str) -> str:
 
 
 def _report(result: Any) -> None:
-    from powergame.tournaments.analysis import summary_table, to_long
+    from powergame.tournaments.analysis import summary_table
     from powergame.tournaments.answer import answer_text
 
     counts, timing = result.summary["counts"], result.summary["timing"]
-    long = to_long(result.matches)
+    long = result.long
     click.echo(summary_table(long))
     where = f"; results in {result.out_dir}" if result.out_dir is not None else ""
     resumed = (

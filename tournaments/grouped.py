@@ -1,0 +1,117 @@
+"""Sums, means and medians per group of rows, as numpy arrays.
+
+Groups are given as each row's group index (0 .. count - 1). Sums are pandas' groupby sums
+to the last bit (see ``group_sum``), so that the analysis's figures are those of the
+releases that computed them with pandas.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+
+def group_sum(index: np.ndarray, values: Any, count: int) -> np.ndarray:
+    """Per group: the sum of ``values`` (NaN skipped) as pandas' groupby sums them, so that
+    the figures are those of earlier releases to the last bit: compensated (Kahan) and in
+    table order, or when the rows come grouped already and nothing is missing, numpy's
+    (pairwise) sum of each group's run of rows."""
+    values = np.asarray(values, dtype=float)
+    index = np.asarray(index)
+    sums = np.zeros(count)
+    keep = ~np.isnan(values)
+    if keep.all() and len(values) and bool(np.all(index[1:] >= index[:-1])):
+        starts = np.flatnonzero(np.r_[True, index[1:] != index[:-1]])
+        sums[index[starts]] = np.add.reduceat(values, starts)
+        return sums
+    index, values = index[keep], values[keep]
+    if not len(values):
+        return sums
+    sizes = np.bincount(index, minlength=count)
+    order = np.argsort(index, kind="stable")  # each group's values together, in table order
+    grouped = values[order]
+    if int(sizes.max()) * 40 > len(values):  # few, long groups: one loop per group
+        for group, part in enumerate(np.split(grouped, np.cumsum(sizes)[:-1])):
+            sums[group] = kahan(part.tolist())
+        return sums
+    # Many short groups: step through the positions within a group, all groups at once.
+    # Groups by falling size, so that the groups with more than k values are a prefix.
+    by_size = np.argsort(-sizes, kind="stable")
+    rank = np.empty(count, dtype=np.int64)
+    rank[by_size] = np.arange(count)
+    position = np.arange(len(values)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    steps = grouped[np.lexsort((rank[index[order]], position))]
+    falling = sizes[by_size]
+    total, compensation = np.zeros(count), np.zeros(count)
+    start = 0
+    for k in range(int(falling[0])):
+        m = int(np.searchsorted(-falling, -k, side="left"))  # groups with more than k values
+        y = steps[start : start + m] - compensation[:m]
+        t = total[:m] + y
+        compensation[:m] = (t - total[:m]) - y
+        total[:m] = t
+        start += m
+    if np.isnan(compensation).any() or not np.isfinite(values).all():  # infinities: redo exactly
+        for group, part in enumerate(np.split(grouped, np.cumsum(sizes)[:-1])):
+            sums[group] = kahan(part.tolist())
+        return sums
+    sums[by_size] = total
+    return sums
+
+
+def kahan(values: list[float]) -> float:
+    total = compensation = 0.0
+    for value in values:
+        y = value - compensation
+        t = total + y
+        compensation = (t - total) - y
+        if compensation != compensation:  # an infinity: no compensation (as pandas)
+            compensation = 0.0
+        total = t
+    return total
+
+
+def group_mean(index: np.ndarray, values: Any, count: int) -> np.ndarray:
+    """Per group: the mean of ``values`` (NaN skipped; NaN for a group without values),
+    from ``group_sum``."""
+    values = np.asarray(values, dtype=float)
+    counts = np.bincount(np.asarray(index)[~np.isnan(values)], minlength=count)
+    sums = group_sum(index, values, count)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+
+
+def group_median(index: np.ndarray, values: np.ndarray, count: int) -> np.ndarray:
+    """Per group: the median of ``values`` (NaN skipped; NaN for a group without values)."""
+    values = np.asarray(values, dtype=float)
+    keep = ~np.isnan(values)
+    index, values = index[keep], values[keep]
+    order = np.lexsort((values, index))
+    index, values = index[order], values[order]
+    sizes = np.bincount(index, minlength=count)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    low = starts + (sizes - 1) // 2
+    high = starts + sizes // 2
+    found = sizes > 0
+    medians = np.full(count, np.nan)
+    medians[found] = (values[low[found]] + values[high[found]]) / 2
+    return medians
+
+
+def first_of_group(index: np.ndarray, count: int) -> np.ndarray:
+    """Per group: the position of its first row."""
+    first = np.full(count, len(index), dtype=np.int64)
+    np.minimum.at(first, index, np.arange(len(index)))
+    return first
+
+
+def nanmean(values: np.ndarray) -> float:
+    """``Series.mean()``: NaN skipped, the rest summed by numpy and divided by their count."""
+    values = np.asarray(values, dtype=float)
+    missing = np.isnan(values)
+    count = values.size - int(missing.sum())
+    if count == 0:
+        return math.nan
+    return float(np.where(missing, 0.0, values).sum() / count)
