@@ -33,7 +33,9 @@ import numpy as np
 from powergame import kernel, power
 from powergame.errors import ParameterError
 from powergame.exact import (
+    MAX_DENSE_STATES,
     MAX_JOINT_STATES,
+    MAX_SPARSE_NONZEROS,
     MAX_SURVIVAL_LENGTH,
     SURVIVAL_FLOOR,
     ExactResult,
@@ -41,7 +43,7 @@ from powergame.exact import (
     _series_length,
 )
 from powergame.game import Game
-from powergame.state_table import StateTable
+from powergame.state_table import StateTable, TableArrays
 
 _SWAP = np.array(kernel.AS_SEEN_BY_B)  # outcome seen by A -> the same outcome seen by B
 MAX_STAIRCASE = 4096  # longest step-function curve built by gathering rows of a table
@@ -233,9 +235,15 @@ def exact_many(
     game: Game,
     pairs: Sequence[tuple[StateTable, StateTable]],
     names: Sequence[tuple[str, str]] | None = None,
+    *,
+    max_dense_states: int = MAX_DENSE_STATES,
 ) -> ExactBatch:
     """``exact_match(game, a, b)`` for every (a, b) in ``pairs`` (a plays role A), as one
-    ``ExactBatch``; ``names`` gives the players' names (default "A", "B")."""
+    ``ExactBatch``; ``names`` gives the players' names (default "A", "B").
+
+    A joint chain (pairs that do not lump) of more than ``max_dense_states`` states is
+    solved as a sparse matrix, one pair at a time; one of more than ``MAX_JOINT_STATES``
+    states, or with more than ``MAX_SPARSE_NONZEROS`` transitions, is refused."""
     count = len(pairs)
     arrays, index_a, index_b = _table_arrays(pairs)
     size_a, size_b = arrays.size[index_a], arrays.size[index_b]
@@ -262,26 +270,29 @@ def exact_many(
         for n_a, n_b in sorted(set(zip(size_a[chosen].tolist(), size_b[chosen].tolist()))):
             groups.append((kind, np.nonzero(chosen & (size_a == n_a) & (size_b == n_b))[0], n_a, n_b))
 
-    for kind, members, n_a, n_b in groups:
-        if kind == "joint" and n_a * n_b > MAX_JOINT_STATES:
-            first = int(members[0])
-            who = f" ({names[first][0]} vs {names[first][1]})" if names is not None else ""
-            raise ParameterError(
-                "exact mode",
-                f"{n_a} x {n_b} joint states{who}",
-                f"the joint chain may have at most {MAX_JOINT_STATES} states (its matrix is dense); "
-                "simulate these strategies instead",
-            )
+    for number, (kind, members, n_a, n_b) in enumerate(groups):
+        if kind == "joint" and n_a * n_b > max_dense_states:
+            groups[number] = ("sparse", members, n_a, n_b)
+            if n_a * n_b > MAX_JOINT_STATES:
+                _refuse(f"{n_a} x {n_b} joint states", names, int(members[0]))
 
     figures = {name: np.empty(count) for name in FIGURES}
     curve_groups: list[_CurveGroup] = []
     curve_step = max(1, MAX_CELLS // max(1, _curve_length(game)))
     for kind, members, n_a, n_b in groups:
         step = curve_step
-        if kind == "joint":  # dense (S x S) matrices per pair: keep a stack under MAX_MATRIX_CELLS
+        if kind == "sparse":  # one pair at a time
+            step = 1
+        elif kind == "joint":  # dense (S x S) matrices per pair: keep a stack under MAX_MATRIX_CELLS
             step = min(step, max(1, MAX_MATRIX_CELLS // (n_a * n_b) ** 2))
         for start in range(0, len(members), step):
             ids = members[start : start + step]
+            if kind == "sparse":
+                solved, curves = _solve_sparse(game, arrays, index_a[ids], index_b[ids], ids, names)
+                for name in FIGURES:
+                    figures[name][ids] = solved[name]
+                curve_groups.append(curves)
+                continue
             if kind == "outcome":
                 assert parts is not None
                 built = _outcome_path_chain(game, parts, index_a[ids], index_b[ids])
@@ -313,6 +324,16 @@ def exact_many(
     )
 
 
+def _refuse(what: str, names: Sequence[tuple[str, str]] | None, first: int) -> None:
+    who = f" ({names[first][0]} vs {names[first][1]})" if names is not None else ""
+    raise ParameterError(
+        "exact mode",
+        f"{what}{who}",
+        f"the joint chain may have at most {MAX_JOINT_STATES:,} states and {MAX_SPARSE_NONZEROS:,} "
+        "transitions; simulate these strategies instead",
+    )
+
+
 # --- the tables as arrays ------------------------------------------------------------------
 @dataclass(frozen=True)
 class _Side:
@@ -327,10 +348,13 @@ class _Side:
 
 @dataclass(frozen=True)
 class _TableArrays:
+    """The distinct tables of a call, by their cached array forms (``StateTable.arrays``)."""
+
     size: np.ndarray
     lumpable: np.ndarray
     full_stake: np.ndarray
-    tables: list[StateTable]
+    forms: list[TableArrays]
+    initial: np.ndarray
     cache: dict[int, tuple[np.ndarray, tuple[np.ndarray, ...]]]  # by number of states
 
     def side(self, indices: np.ndarray, n: int, as_partner: bool = False) -> _Side:
@@ -343,57 +367,42 @@ class _TableArrays:
         return _Side(cooperate, stake, leave, transition, initial)
 
     def lumped_parts(self, noise: float) -> tuple[np.ndarray, ...]:
-        """Per lumpable table, (tables, 5, 4) arrays of ``_side_by_outcome`` in role A and in
-        role B: (acts as A, leaves as A, acts as B, leaves as B); zeros for other tables."""
-        found = [np.zeros((len(self.tables), 5, 4)) for _ in range(4)]
-        for n in np.unique(self.size[self.lumpable]).tolist():
-            members = np.nonzero(self.lumpable & (self.size == n))[0]
-            for partner, (acts, leaves) in ((False, found[:2]), (True, found[2:])):
-                own_acts, own_leaves, _ = _side_by_outcome(self.side(members, n, partner), noise, partner)
-                acts[members], leaves[members] = own_acts, own_leaves
-        return tuple(found)
+        """Per table, (tables, 5, 4) arrays of ``_side_by_outcome`` in role A and in role B:
+        (acts as A, leaves as A, acts as B, leaves as B); zeros for tables that are not
+        lumpable. Each table's parts are computed once per noise level and kept with it."""
+        key = ("exact lumped parts", noise)
+        missing = [i for i in np.nonzero(self.lumpable)[0].tolist() if key not in self.forms[i].derived]
+        missing_index = np.array(missing, dtype=np.intp)
+        for n in np.unique(self.size[missing_index]).tolist():
+            members = missing_index[self.size[missing_index] == n]
+            found = []
+            for partner in (False, True):
+                acts, leaves, _ = _side_by_outcome(self.side(members, n, partner), noise, partner)
+                found += [acts, leaves]
+            computed = np.stack(found, axis=1)  # (members, 4, 5, 4)
+            for row, i in enumerate(members.tolist()):
+                self.forms[i].derived[key] = computed[row]
+        zeros = np.zeros((4, 5, 4))
+        parts = np.stack([form.derived.get(key, zeros) for form in self.forms], axis=1)
+        return tuple(parts)
 
     def _of_size(self, n: int) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
-        """Every table of ``n`` states as arrays (cooperate, stake, leave, transition,
-        initial state), converted together once, and each table's row in them."""
+        """Every table of ``n`` states stacked (cooperate, stake, leave, transition, initial
+        state), and each table's row in them."""
         if n not in self.cache:
             members = np.nonzero(self.size == n)[0]
-            tables = [self.tables[i] for i in members.tolist()]
-            lumpable = self.lumpable[members]
-            transition = np.empty((len(tables), n, 4, n))
-            for same, chosen in ((True, lumpable), (False, ~lumpable)):
-                if chosen.any():  # a lumpable table's transitions are its first state's
-                    picked = [tables[i] for i in np.nonzero(chosen)[0].tolist()]
-                    rows = map(itemgetter(0), map(_TRANSITION, picked)) if same else map(_TRANSITION, picked)
-                    depth = 2 if same else 3
-                    transition[chosen] = _floats(
-                        rows, depth, len(picked) * (1 if same else n) * 4 * n
-                    ).reshape(-1, 1 if same else n, 4, n)
-            row_of = np.zeros(len(self.tables), dtype=np.intp)
+            forms = [self.forms[i] for i in members.tolist()]
+            row_of = np.zeros(len(self.forms), dtype=np.intp)
             row_of[members] = np.arange(len(members))
-            count = len(tables)
             fields = (
-                _floats(map(_COOPERATE, tables), 1, count * n).reshape(-1, n),
-                _floats(map(_STAKE, tables), 1, count * n).reshape(-1, n),
-                _floats(map(_LEAVE, tables), 2, count * n * 4).reshape(-1, n, 4),
-                transition,
-                np.fromiter(map(_INITIAL, tables), dtype=np.intp, count=count),
+                np.stack([form.cooperate for form in forms]),
+                np.stack([form.stake for form in forms]),
+                np.stack([form.leave for form in forms]),
+                np.stack([form.transition for form in forms]),
+                self.initial[members],
             )
             self.cache[n] = (row_of, fields)
         return self.cache[n]
-
-
-_COOPERATE, _STAKE, _LEAVE = attrgetter("cooperate"), attrgetter("stake"), attrgetter("leave")
-_TRANSITION, _INITIAL = attrgetter("transition"), attrgetter("initial_state")
-
-
-def _floats(nested: Iterator[Any], depth: int, count: int) -> np.ndarray:
-    """The floats of tuples nested ``depth`` levels deep, flat, read by C iterators (about
-    twice as fast as ``np.array`` on nested tuples)."""
-    flat: Iterator[Any] = nested
-    for _ in range(depth):
-        flat = itertools.chain.from_iterable(flat)
-    return np.fromiter(flat, dtype=float, count=count)
 
 
 def _table_arrays(
@@ -402,24 +411,31 @@ def _table_arrays(
     """The distinct tables (by identity) of ``pairs`` as arrays, and the number of each
     pair's table A and table B among them."""
     count = len(pairs)
-    keys = np.fromiter(map(id, itertools.chain.from_iterable(pairs)), dtype=np.int64)
-    if len(keys) != 2 * count:
+    flat = list(itertools.chain.from_iterable(pairs))
+    if len(flat) != 2 * count:
         raise ParameterError("pairs", "an entry that is not two tables", "(table A, table B) for every pair")
-    _, first, number = np.unique(keys, return_index=True, return_inverse=True)
-    tables = [pairs[i // 2][i % 2] for i in first.tolist()]
-    size = np.fromiter(map(len, map(_COOPERATE, tables)), dtype=np.intp, count=len(tables))
-    # Lumpable: the next-state distribution after each outcome is the same in every state.
-    transitions = list(map(_TRANSITION, tables))
-    firsts = map(itemgetter(0), transitions)
-    lumpable = np.fromiter(map(tuple.count, transitions, firsts), dtype=np.intp, count=len(tables)) == size
-    stakes = map(_STAKE, tables)
-    full_stake = np.fromiter(
-        map(tuple.count, stakes, itertools.repeat(1.0)), dtype=np.intp, count=len(tables)
+    if count <= 8:  # a dictionary beats sorting for a few tables
+        seen: dict[int, int] = {}
+        number = np.array([seen.setdefault(id(table), len(seen)) for table in flat], dtype=np.intp)
+        tables = list({id(table): table for table in flat}.values())
+    else:
+        keys = np.fromiter(map(id, flat), dtype=np.int64, count=2 * count)
+        _, first_at, number = np.unique(keys, return_index=True, return_inverse=True)
+        tables = [flat[i] for i in first_at.tolist()]
+        number = number.reshape(-1).astype(np.intp)
+    forms = [table.arrays for table in tables]
+    arrays = _TableArrays(
+        size=np.fromiter((len(form.cooperate) for form in forms), dtype=np.intp, count=len(forms)),
+        lumpable=np.fromiter((form.lumpable for form in forms), dtype=bool, count=len(forms)),
+        full_stake=np.fromiter((form.full_stake for form in forms), dtype=bool, count=len(forms)),
+        forms=forms,
+        initial=np.fromiter(map(_INITIAL, tables), dtype=np.intp, count=len(tables)),
+        cache={},
     )
-    full_stake = full_stake == size
-    arrays = _TableArrays(size=size, lumpable=lumpable, full_stake=full_stake, tables=tables, cache={})
-    number = number.reshape(-1).astype(np.intp)
     return arrays, number[0::2], number[1::2]
+
+
+_INITIAL = attrgetter("initial_state")
 
 
 # --- the chain -----------------------------------------------------------------------------
@@ -455,7 +471,16 @@ def _played_cooperation(side: _Side, noise: float) -> np.ndarray:
 
 
 def _joint_chain(game: Game, a: _Side, b: _Side) -> _Chain:
-    """The chain over joint states j = state_A * n_B + state_B (``markov_chain`` stacked)."""
+    """The chain over joint states j = state_A * n_B + state_B, stacked."""
+    figures, stay = _joint_figures(game, a, b)
+    count, n_a, n_b, _ = stay.shape
+    Q = np.einsum("nabo,naoc,nbod->nabcd", stay, a.transition, b.transition).reshape(count, n_a * n_b, -1)
+    return _Chain(Q=Q, start=a.initial * n_b + b.initial, figures=figures)
+
+
+def _joint_figures(game: Game, a: _Side, b: _Side) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Per joint state (N, n_A * n_B): the figures of a round played in it; and the chance
+    of each outcome followed by nobody leaving (N, n_A, n_B, 4)."""
     pa, pb = _played_cooperation(a, game.noise), _played_cooperation(b, game.noise)  # (N, nA), (N, nB)
     pa4, pb4 = pa[:, :, None, None], pb[:, None, :, None]
     # P(outcome | joint state), (N, nA, nB, 4): CC, CD, DC, DD by A's view
@@ -476,10 +501,8 @@ def _joint_chain(game: Game, a: _Side, b: _Side) -> _Chain:
         "mutual": pa[:, :, None] * pb[:, None, :],
         "stake": stake,
     }
-    count, n_a, n_b = stake.shape
-    Q = np.einsum("nabo,naoc,nbod->nabcd", stay, a.transition, b.transition).reshape(count, n_a * n_b, -1)
-    figures = {key: np.ascontiguousarray(value).reshape(count, -1) for key, value in joint.items()}
-    return _Chain(Q=Q, start=a.initial * n_b + b.initial, figures=figures)
+    count = len(stake)
+    return {key: np.ascontiguousarray(value).reshape(count, -1) for key, value in joint.items()}, stay
 
 
 def _stages(game: Game) -> tuple[np.ndarray, np.ndarray]:
@@ -973,3 +996,62 @@ def _visits_discounted(chain: _Chain, w: float) -> np.ndarray:
     start[np.arange(count), chain.start, 0] = 1.0
     system = np.eye(states) - w * Q
     return np.linalg.solve(system.transpose(0, 2, 1), start)[..., 0]
+
+
+# --- large joint chains: sparse, one pair at a time ----------------------------------------
+def _solve_sparse(
+    game: Game,
+    arrays: _TableArrays,
+    index_a: np.ndarray,
+    index_b: np.ndarray,
+    ids: np.ndarray,
+    names: Sequence[tuple[str, str]] | None,
+) -> tuple[dict[str, np.ndarray], _CurveGroup]:
+    """One pair's joint chain as a sparse matrix (scipy.sparse): Q is the sum over
+    outcomes o of diag(P(o, nobody leaves | j)) (T_A[o] kron T_B[o]). The rounds are walked
+    one by one, mu_(t+1) = mu_t Q (rounds x transitions of work; the walk stops once
+    nobody is left together), for the survival curve, the sums over a fixed horizon and
+    under continuation the E[total / n] series; under continuation the sums are
+    v0 (I - wQ)^(-1) by a sparse LU factorization."""
+    from scipy import sparse
+    from scipy.sparse.linalg import splu
+
+    n_a, n_b = int(arrays.size[index_a[0]]), int(arrays.size[index_b[0]])
+    side_a = arrays.side(index_a, n_a)
+    side_b = arrays.side(index_b, n_b, as_partner=True)
+    moves_a = [sparse.csr_matrix(side_a.transition[0, :, o, :]) for o in range(4)]
+    moves_b = [sparse.csr_matrix(side_b.transition[0, :, o, :]) for o in range(4)]
+    if sum(a.nnz * b.nnz for a, b in zip(moves_a, moves_b)) > MAX_SPARSE_NONZEROS:
+        _refuse(f"{n_a} x {n_b} joint states with dense transitions", names, int(ids[0]))
+    per_state, stay = _joint_figures(game, side_a, side_b)
+    states = n_a * n_b
+    Q = sparse.csr_matrix((states, states))
+    for o in range(4):
+        Q = Q + sparse.diags(stay[0, :, :, o].ravel()) @ sparse.kron(moves_a[o], moves_b[o], format="csr")
+    step = Q.T.tocsr()  # mu_(t+1) = step @ mu_t
+    mu = np.zeros(states)
+    mu[int(side_a.initial[0]) * n_b + int(side_b.initial[0])] = 1.0
+    start = mu.copy()
+    w = game.continuation
+    length = _curve_length(game)
+    rounds = length if w is not None else game.rounds
+    assert rounds is not None
+    weights = None if w is None else _per_round_weights(w, length)
+    visits, weighted = np.zeros(states), np.zeros(states)
+    mass = np.zeros(length)
+    for t in range(rounds):
+        together = mu.sum()
+        if together == 0.0:
+            break
+        if t < length:
+            mass[t] = together
+        visits += mu
+        if weights is not None:
+            weighted += weights[t] * mu
+        mu = step @ mu
+    if w is not None:
+        system = (sparse.identity(states, format="csc") - w * Q).T.tocsc()
+        visits = splu(system).solve(start)
+        mass *= w ** np.arange(length)
+    solved = _figures(game, per_state, visits[None, :], None if weights is None else weighted[None, :])
+    return solved, _CurveGroup(ids, length, curve=mass[None, :], trim=w is not None)
