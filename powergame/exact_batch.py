@@ -649,7 +649,7 @@ def _solve(game: Game, chain: _Chain, ids: np.ndarray) -> tuple[dict[str, np.nda
             curves = _CurveGroup(ids, length, paths=paths)
         else:
             walk = _PowerWalk(chain)
-            visits = walk.visits(game.rounds)
+            visits = walk.series(game.rounds)
             curves = _CurveGroup(ids, length, walk=walk)
     else:
         weights = _per_round_weights(w, length)
@@ -660,41 +660,52 @@ def _solve(game: Game, chain: _Chain, ids: np.ndarray) -> tuple[dict[str, np.nda
             weighted, mass = _path_series(paths, length, weights)
         else:
             visits = _visits_discounted(chain, w)
-            _, weighted, by_round = _walk_distribution(chain, length, weights)
-            mass = by_round.T
+            walk = _PowerWalk(chain)
+            weighted, mass = walk.series(length, weights), walk.survival(length)
         curves = _CurveGroup(ids, length, curve=mass * discount, trim=True)
     return _figures(game, chain.figures, visits, weighted), curves
+
+
+PER_STATE = (  # the per-state figures of a chain, in the order they are summed
+    "payoff_a",
+    "payoff_b",
+    "ends_by_a",
+    "ends_by_b",
+    "ends_by_both",
+    "cooperates_a",
+    "cooperates_b",
+    "mutual",
+    "stake",
+)
 
 
 def _figures(
     game: Game, per_state: dict[str, np.ndarray], visits: np.ndarray, weighted: np.ndarray | None
 ) -> dict[str, np.ndarray]:
     """Every figure of ``FIGURES`` from the expected visits to each state (N, S) and, under
-    continuation, the visits weighted by ``_per_round_weights``."""
+    continuation, the visits weighted by ``_per_round_weights``: every figure is a linear
+    combination of the expected per-state figures, summed in one contraction."""
     v_a, v_b = game.outside_options
     k_a, k_b = game.exit_costs
     horizon = game.expected_horizon
-
-    def expect(values: np.ndarray, over: np.ndarray = visits) -> np.ndarray:
-        return np.einsum("ns,ns->n", over, values)
-
+    values = np.stack([per_state[name] for name in PER_STATE], axis=1)  # (N, F, S)
+    sums = np.matmul(values, visits[:, :, None])[:, :, 0]  # (N, F)
+    payoff_a, payoff_b, ends_a, ends_b, ends_both, coop_a, coop_b, mutual, stake = sums.T
     together = visits.sum(axis=1)
-    ends_a, ends_b, ends_both = (
-        expect(per_state["ends_by_a"]),
-        expect(per_state["ends_by_b"]),
-        expect(per_state["ends_by_both"]),
-    )
-    excess_a = per_state["payoff_a"] - v_a - k_a * (per_state["ends_by_a"] + per_state["ends_by_both"])
-    excess_b = per_state["payoff_b"] - v_b - k_b * (per_state["ends_by_b"] + per_state["ends_by_both"])
-    total_a = horizon * v_a + expect(excess_a)
-    total_b = horizon * v_b + expect(excess_b)
+    # Every round of the horizon earns v_i; a round together adds u_i - v_i; leaving costs k_i.
+    excess_a = payoff_a - v_a * together - k_a * (ends_a + ends_both)
+    excess_b = payoff_b - v_b * together - k_b * (ends_b + ends_both)
+    total_a = horizon * v_a + excess_a
+    total_b = horizon * v_b + excess_b
     if weighted is None:
         score_a, score_b = total_a / horizon, total_b / horizon
     else:
-        score_a = v_a + expect(excess_a, weighted)
-        score_b = v_b + expect(excess_b, weighted)
-    in_relationship_a = expect(per_state["payoff_a"])
-    in_relationship_b = expect(per_state["payoff_b"])
+        w_payoff_a, w_payoff_b, w_ends_a, w_ends_b, w_ends_both = np.matmul(
+            values[:, :5], weighted[:, :, None]
+        )[:, :, 0].T
+        w_together = weighted.sum(axis=1)
+        score_a = v_a + w_payoff_a - v_a * w_together - k_a * (w_ends_a + w_ends_both)
+        score_b = v_b + w_payoff_b - v_b * w_together - k_b * (w_ends_b + w_ends_both)
     return {
         "rounds_together": together,
         "p_left_a": ends_a,
@@ -704,12 +715,12 @@ def _figures(
         "total_b": total_b,
         "score_a": score_a,
         "score_b": score_b,
-        "cooperation_a": expect(per_state["cooperates_a"]) / together,
-        "cooperation_b": expect(per_state["cooperates_b"]) / together,
-        "mutual_cooperation": expect(per_state["mutual"]) / together,
-        "mean_stake": expect(per_state["stake"]) / together,
-        "realized_dependence_a": in_relationship_a / together - v_a,
-        "realized_dependence_b": in_relationship_b / together - v_b,
+        "cooperation_a": coop_a / together,
+        "cooperation_b": coop_b / together,
+        "mutual_cooperation": mutual / together,
+        "mean_stake": stake / together,
+        "realized_dependence_a": payoff_a / together - v_a,
+        "realized_dependence_b": payoff_b / together - v_b,
     }
 
 
@@ -881,40 +892,31 @@ def _path_series(paths: _Paths, length: int, weights: np.ndarray) -> tuple[np.nd
     return weighted.reshape(count, states), mass
 
 
-# --- distributions, round by round or by doubling ------------------------------------------
-def _walk_distribution(
-    chain: _Chain, length: int, weights: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-    """mu_t = v0 Q^(t-1) round by round: sum of mu_t, sum of weights_t mu_t and mu_t . 1."""
-    Q = chain.transitions()
-    count, states, _ = Q.shape
-    q_by_state = np.ascontiguousarray(Q.transpose(1, 2, 0))  # (S, S, N)
-    mu = np.zeros((states, count))
-    mu[chain.start, np.arange(count)] = 1.0
-    visits = np.zeros((states, count))
-    weighted = None if weights is None else np.zeros((states, count))
-    mass = np.empty((length, count))
-    for t in range(length):
-        mass[t] = mu.sum(axis=0)
-        visits += mu
-        if weighted is not None:
-            assert weights is not None
-            weighted += weights[t] * mu
-        following = mu[0] * q_by_state[0]
-        for j in range(1, states):
-            following += mu[j] * q_by_state[j]
-        mu = following
-    return visits.T, None if weighted is None else weighted.T, mass
+# --- distributions by blocks of rounds ----------------------------------------------------
+SMALL_STACK = 48  # below this many pairs a stacked product is a batched matmul, else an einsum
+
+
+def _mul(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Pair by pair (last axis), the matrix product of ``left`` (X, S, N) and ``right``
+    (S, Y, N). For many pairs one ``einsum`` over contiguous runs of pairs (several times
+    faster than a batched ``matmul`` of 5 x 5 matrices); for a few, a batched matmul,
+    whose per-call cost is a fraction of einsum's."""
+    if left.shape[-1] >= SMALL_STACK:
+        return np.einsum("ikn,kjn->ijn", left, right)
+    return np.matmul(left.transpose(2, 0, 1), right.transpose(2, 0, 1)).transpose(1, 2, 0)
 
 
 class _PowerWalk:
-    """Row vectors x R^t of stacked chains, for sums over a fixed horizon and survival curves.
+    """Row vectors x R^t of stacked chains: weighted sums over rounds and survival curves.
 
-    Arrays are laid out state-major, (S, S, N) and (S, N), so that every product of the
-    stacked small matrices is one ``einsum`` over contiguous runs of pairs (several times
-    faster than a batched ``matmul`` of 5 x 5 matrices). When the chain's first state is
-    only the start (lumped chains), round 1 is taken apart and R is Q without that state:
-    mu_1 = v0, mu_(t+2) = x R^t with x = Q[0, 1:]. Otherwise x = v0 and R = Q."""
+    Arrays are laid out state-major, (S, S, N) and (S, N) (see ``_mul``). When the chain's
+    first state is only the start (lumped chains), round 1 is taken apart and R is Q
+    without that state: mu_1 = v0, mu_(t+2) = x R^t with x = Q[0, 1:]. Otherwise x = v0
+    and R = Q.
+
+    Everything comes from blocks of B = 2^b rounds: x R^(kB + j) = (x R^(kB)) R^j, from K
+    rows x R^(kB) and, for curves, B columns R^j 1, each set doubled from the powers
+    R^(2^i) (``_blocks``): about 3 log2(n) stacked products for n rounds, whatever n."""
 
     def __init__(self, chain: _Chain) -> None:
         Q = chain.transitions()
@@ -929,60 +931,69 @@ class _PowerWalk:
             self.x[chain.start, np.arange(count)] = 1.0
             R = Q
         self.powers = [np.ascontiguousarray(R.transpose(1, 2, 0))]  # R^(2^i)
+        self._rows: dict[int, tuple[int, int, np.ndarray]] = {}
 
     def power(self, i: int) -> np.ndarray:
         """R^(2^i), (S, S, N)."""
         while len(self.powers) <= i:
             last = self.powers[-1]
-            self.powers.append(np.einsum("ikn,kjn->ijn", last, last))
+            self.powers.append(_mul(last, last))
         return self.powers[i]
 
-    def visits(self, rounds: int) -> np.ndarray:
-        """Expected rounds in each state over ``rounds`` rounds, (N, S)."""
-        summed = self._summed(rounds - self.skip) if rounds > self.skip else np.zeros_like(self.x)
+    def _blocks(self, terms: int) -> tuple[int, int, np.ndarray]:
+        """Blocks for ``terms`` terms x R^m, m < terms: (B = 2^b, K = ceil(terms / B), the
+        K rows x R^(kB) as (K, S, N)), kept for the next call with as many terms."""
+        if terms not in self._rows:
+            b = ((terms - 1).bit_length() + 1) // 2
+            size = 1 << b
+            turns = -(-terms // size)
+            rows = self.x[None]  # x R^(kB), (k, S, N)
+            i = 0
+            while len(rows) < turns:
+                rows = np.concatenate([rows, _mul(rows, self.power(b + i))])
+                i += 1
+            self._rows[terms] = (size, turns, rows[:turns])
+        return self._rows[terms]
+
+    def series(self, rounds: int, weights: np.ndarray | None = None) -> np.ndarray:
+        """sum_t weights_t mu_(t+1) over t < rounds (weights 1 if None), (N, S).
+
+        With Y_j = sum_k weights_(kB + j) x R^(kB) the sum is the polynomial sum_j Y_j R^j,
+        evaluated by halving: terms Y_(2c) + Y_(2c+1) R^(2^i) merge level by level, one
+        stacked product per level."""
+        terms = rounds - self.skip
+        if terms <= 0:
+            coefficients = np.zeros((1, *self.x.shape))
+        else:
+            size, turns, rows = self._blocks(terms)
+            padded = np.zeros(turns * size)
+            padded[:terms] = 1.0 if weights is None else weights[self.skip : rounds]
+            coefficients = np.einsum("kb,kin->bin", padded.reshape(turns, size), rows)  # Y_j, (B, S, N)
+        level = 0
+        while len(coefficients) > 1:
+            coefficients = coefficients[0::2] + _mul(coefficients[1::2], self.power(level))
+            level += 1
+        summed = coefficients[0]
         if self.skip:
-            summed = np.concatenate([np.ones((1, self.count)), summed])
+            first = 1.0 if weights is None else weights[0]
+            summed = np.concatenate([np.full((1, self.count), first), summed])
         return summed.T
 
-    def _summed(self, terms: int) -> np.ndarray:
-        """x (I + R + ... + R^(terms-1)), (S, N): the terms split into blocks of 2^b (b a
-        set bit of ``terms``); a block starting at m sums to x R^m (I + R)(I + R^2)...
-        (I + R^(2^(b-1))). The blocks' starts come first, then every block takes its
-        factors together, one stacked product per factor."""
-        bits = [bit for bit in range(terms.bit_length()) if terms >> bit & 1]
-        starts = [self.x]  # x R^m of each block, in the order of ``bits``
-        for bit in bits[:-1]:
-            starts.append(np.einsum("in,ijn->jn", starts[-1], self.power(bit)))
-        blocks = np.stack(starts, axis=1)  # (S, blocks, N)
-        sizes = np.array(bits)
-        for i in range(bits[-1]):
-            growing = np.nonzero(sizes > i)[0]
-            first = int(growing[0])  # blocks are in increasing size: the growing ones are a tail
-            tail = blocks[:, first:]
-            tail += np.einsum("ibn,ijn->jbn", tail, self.power(i))
-        return blocks.sum(axis=1)
-
     def survival(self, length: int) -> np.ndarray:
-        """P(T > t) = mu_(t+1) . 1 for t < length, (N, length), in blocks of B = 2^b
-        rounds: x R^(kB + j) 1 = (x R^(kB)) . (R^j 1), from B columns R^j 1 and
-        K = ceil(length / B) rows x R^(kB), each set doubled from the powers R^(2^i); the
-        K x B values of a pair are then one small matrix product. The curve is a view into
-        the products' array, shifted by one round when round 1 is apart."""
-        terms = max(1, length - self.skip)
-        b = ((terms - 1).bit_length() + 1) // 2
-        size = 1 << b
-        turns = -(-terms // size)
+        """P(T > t) = mu_(t+1) . 1 for t < length, (N, length): x R^(kB + j) 1 =
+        (x R^(kB)) . (R^j 1), so the K x B values of a pair are one small matrix product of
+        its rows and the B columns R^j 1. The curve is a view into the products' array,
+        shifted by one round when round 1 is apart."""
+        size, turns, rows = self._blocks(max(1, length - self.skip))
         columns = np.ones((self.x.shape[0], 1, self.count))  # R^j 1, (S, j, N)
-        for i in range(b):
-            columns = np.concatenate([columns, np.einsum("ijn,jbn->ibn", self.power(i), columns)], axis=1)
-        rows = self.x[None]  # x R^(kB), (k, S, N)
-        i = 0
-        while len(rows) < turns:
-            rows = np.concatenate([rows, np.einsum("kin,ijn->kjn", rows, self.power(b + i))])
-            i += 1
-        # Batched matmul of (K, S) by (S, B) per pair, pairs first: written in curve order.
+        for i in range(size.bit_length() - 1):
+            columns = np.concatenate([columns, _mul(self.power(i), columns)], axis=1)
         products = np.empty((self.count, turns + 1, size))
-        np.matmul(rows[:turns].transpose(2, 0, 1), columns.transpose(2, 0, 1), out=products[:, 1:])
+        np.matmul(
+            np.ascontiguousarray(rows.transpose(2, 0, 1)),
+            np.ascontiguousarray(columns.transpose(2, 0, 1)),
+            out=products[:, 1:],
+        )
         products[:, 0, -1] = 1.0  # P(T > 0), just before the first product when round 1 is apart
         first = size - self.skip
         return products.reshape(self.count, -1)[:, first : first + length]
