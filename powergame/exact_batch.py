@@ -250,13 +250,11 @@ def exact_many(
     lumpable = arrays.lumpable[index_a] & arrays.lumpable[index_b]
     simple = lumpable & arrays.full_stake[index_a] & arrays.full_stake[index_b]
 
-    parts = arrays.lumped_parts(game.noise) if simple.any() else None
+    parts = None
     certain = simple.copy()  # both sides' actions are certain in every lumped state
-    if parts is not None:
-        plays_a, plays_b = parts[0][:, :, 0], parts[2][:, :, 0]  # P(C) per table and lumped state
-        certain_a = ((plays_a == 0.0) | (plays_a == 1.0)).all(axis=1)
-        certain_b = ((plays_b == 0.0) | (plays_b == 1.0)).all(axis=1)
-        certain &= certain_a[index_a] & certain_b[index_b]
+    if simple.any():
+        parts, certain_tables = arrays.lumped_parts(game.noise)
+        certain &= certain_tables[index_a] & certain_tables[index_b]
 
     # Groups of pairs whose chains stack: (kind, n_A, n_B); lumped chains of tables that
     # always stake everything are built from per-table parts, whatever the tables' sizes.
@@ -289,8 +287,7 @@ def exact_many(
             ids = members[start : start + step]
             if kind == "sparse":
                 solved, curves = _solve_sparse(game, arrays, index_a[ids], index_b[ids], ids, names)
-                for name in FIGURES:
-                    figures[name][ids] = solved[name]
+                _place(figures, solved, ids, count)
                 curve_groups.append(curves)
                 continue
             if kind == "outcome":
@@ -298,7 +295,10 @@ def exact_many(
                 built = _outcome_path_chain(game, parts, index_a[ids], index_b[ids])
             elif kind == "simple":
                 assert parts is not None
-                built = _simple_lumped_chain(game, parts, index_a[ids], index_b[ids])
+                solved, curves = _solve_simple(game, parts, ids, index_a[ids], index_b[ids])
+                _place(figures, solved, ids, count)
+                curve_groups.append(curves)
+                continue
             else:
                 side_a = arrays.side(index_a[ids], n_a)
                 side_b = arrays.side(index_b[ids], n_b, as_partner=True)
@@ -308,11 +308,7 @@ def exact_many(
                     else _joint_chain(game, side_a, side_b)
                 )
             solved, curves = _solve(game, built, ids)
-            if len(ids) == count:  # one group of every pair, in order
-                figures = solved
-            else:
-                for name in FIGURES:
-                    figures[name][ids] = solved[name]
+            _place(figures, solved, ids, count)
             curve_groups.append(curves)
 
     if names is None:
@@ -322,6 +318,17 @@ def exact_many(
     return ExactBatch(
         game=game, player_a=player_a, player_b=player_b, figures=figures, curve_groups=tuple(curve_groups)
     )
+
+
+def _place(
+    figures: dict[str, np.ndarray], solved: dict[str, np.ndarray], ids: np.ndarray, count: int
+) -> None:
+    """Write a group's figures into the columns of all pairs."""
+    if len(ids) == count:  # one group of every pair, in order
+        figures.update(solved)
+    else:
+        for name in FIGURES:
+            figures[name][ids] = solved[name]
 
 
 def _refuse(what: str, names: Sequence[tuple[str, str]] | None, first: int) -> None:
@@ -366,25 +373,32 @@ class _TableArrays:
             leave, transition = leave[:, :, _SWAP], transition[:, :, _SWAP, :]
         return _Side(cooperate, stake, leave, transition, initial)
 
-    def lumped_parts(self, noise: float) -> tuple[np.ndarray, ...]:
+    def lumped_parts(self, noise: float) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
         """Per table, (tables, 5, 4) arrays of ``_side_by_outcome`` in role A and in role B:
-        (acts as A, leaves as A, acts as B, leaves as B); zeros for tables that are not
-        lumpable. Each table's parts are computed once per noise level and kept with it."""
+        (acts as A, leaves as A, acts as B, leaves as B), zeros for tables that are not
+        lumpable; and per table whether its actions are certain (after noise) in every
+        lumped state. Each table's parts are computed once per noise level and kept with it."""
         key = ("exact lumped parts", noise)
-        missing = [i for i in np.nonzero(self.lumpable)[0].tolist() if key not in self.forms[i].derived]
-        missing_index = np.array(missing, dtype=np.intp)
-        for n in np.unique(self.size[missing_index]).tolist():
-            members = missing_index[self.size[missing_index] == n]
-            found = []
-            for partner in (False, True):
-                acts, leaves, _ = _side_by_outcome(self.side(members, n, partner), noise, partner)
-                found += [acts, leaves]
-            computed = np.stack(found, axis=1)  # (members, 4, 5, 4)
-            for row, i in enumerate(members.tolist()):
-                self.forms[i].derived[key] = computed[row]
-        zeros = np.zeros((4, 5, 4))
-        parts = np.stack([form.derived.get(key, zeros) for form in self.forms], axis=1)
-        return tuple(parts)
+        forms = self.forms
+        missing = [i for i in np.nonzero(self.lumpable)[0].tolist() if key not in forms[i].derived]
+        if missing:
+            missing_index = np.array(missing, dtype=np.intp)
+            for n in np.unique(self.size[missing_index]).tolist():
+                members = missing_index[self.size[missing_index] == n]
+                found = []
+                for partner in (False, True):
+                    acts, leaves, _ = _side_by_outcome(self.side(members, n, partner), noise, partner)
+                    found += [acts, leaves]
+                computed = np.stack(found, axis=1)  # (members, 4, 5, 4)
+                plays = computed[:, 0, :, 0]  # P(C) as A in each lumped state (the same as B)
+                certain = ((plays == 0.0) | (plays == 1.0)).all(axis=1).tolist()
+                for row, i in enumerate(members.tolist()):
+                    forms[i].derived[key] = (computed[row], certain[row])
+        zeros = (np.zeros((4, 5, 4)), False)
+        found_parts = [form.derived.get(key, zeros) for form in forms]
+        parts = np.stack([part for part, _ in found_parts], axis=1)
+        certain_tables = np.array([certain for _, certain in found_parts], dtype=bool)
+        return tuple(parts), certain_tables
 
     def _of_size(self, n: int) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
         """Every table of ``n`` states stacked (cooperate, stake, leave, transition, initial
@@ -454,7 +468,7 @@ class _Chain:
 
     @property
     def states(self) -> int:
-        return self.figures["payoff_a"].shape[1]
+        return self.Q.shape[1] if self.Q is not None else self.figures["payoff_a"].shape[1]
 
     @property
     def single_path(self) -> bool:
@@ -533,12 +547,82 @@ def _lumped_chain(game: Game, a: _Side, b: _Side) -> _Chain:
     return _assemble_lumped(game, acts_a, leaves_a, acts_b, leaves_b, stake, payoff_a, payoff_b)
 
 
-def _simple_lumped_chain(
+def _simple_lumped_figures(
     game: Game, parts: tuple[np.ndarray, ...], index_a: np.ndarray, index_b: np.ndarray
-) -> _Chain:
-    """The lumped chain of tables that always stake everything, from per-table parts."""
+) -> dict[str, np.ndarray]:
+    """The per-state figures (N, 5) of lumped chains of tables that always stake
+    everything, from per-table parts: each is a sum over outcomes of an A part times a B
+    part. When the pairs are about every combination of the tables (a round robin), the
+    sums are taken once for every combination and gathered, else pair by pair."""
     acts_a, leaves_a, acts_b, leaves_b = parts
-    return _assemble_lumped(game, acts_a[index_a], leaves_a[index_a], acts_b[index_b], leaves_b[index_b])
+    stays_a, stays_b = acts_a - leaves_a, acts_b - leaves_b
+    stage_a, stage_b = _stages(game)
+    tables = len(acts_a)
+    grid = tables * tables <= 4 * len(index_a)
+    if grid:
+        place = index_a * tables + index_b
+
+        def summed(part_a: np.ndarray, part_b: np.ndarray) -> np.ndarray:
+            return np.einsum("alo,blo->abl", part_a, part_b).reshape(-1, 5)[place]
+
+        cooperates_a, cooperates_b = acts_a[index_a, :, 0], acts_b[index_b, :, 0]
+    else:
+        gathered = [x[index_a] for x in (acts_a, leaves_a, stays_a)] + [
+            x[index_b] for x in (acts_b, leaves_b, stays_b)
+        ]
+        acts_a, leaves_a, stays_a, acts_b, leaves_b, stays_b = gathered
+
+        def summed(part_a: np.ndarray, part_b: np.ndarray) -> np.ndarray:
+            return np.einsum("nlo,nlo->nl", part_a, part_b)
+
+        cooperates_a, cooperates_b = acts_a[:, :, 0], acts_b[:, :, 0]
+    return {
+        "payoff_a": summed(acts_a * stage_a, acts_b),
+        "payoff_b": summed(acts_a, acts_b * stage_b),
+        "ends_by_a": summed(leaves_a, stays_b),
+        "ends_by_b": summed(stays_a, leaves_b),
+        "ends_by_both": summed(leaves_a, leaves_b),
+        "cooperates_a": cooperates_a,
+        "cooperates_b": cooperates_b,
+        "mutual": cooperates_a * cooperates_b,
+        "stake": np.ones((len(index_a), 5)),
+    }
+
+
+def _simple_lumped_q(parts: tuple[np.ndarray, ...], index_a: np.ndarray, index_b: np.ndarray) -> np.ndarray:
+    """Q (N, 5, 5) of the lumped chains of tables that always stake everything: from any
+    state, to "after outcome o" with the chance that both play their part of o and stay."""
+    acts_a, leaves_a, acts_b, leaves_b = parts
+    Q = np.zeros((len(index_a), 5, 5))
+    np.multiply((acts_a - leaves_a)[index_a], (acts_b - leaves_b)[index_b], out=Q[:, :, 1:])
+    return Q
+
+
+def _solve_simple(
+    game: Game, parts: tuple[np.ndarray, ...], ids: np.ndarray, index_a: np.ndarray, index_b: np.ndarray
+) -> tuple[dict[str, np.ndarray], _CurveGroup]:
+    """``_solve`` for the lumped chains of tables that always stake everything, walking
+    each pair of tables once: the chain of (b, a) is the chain of (a, b) with the roles
+    swapped (the same chances, after noise, to play and to leave; CD and DC exchanged), so
+    when both orders are in the group, (b, a) takes the visits of (a, b) with its lumped
+    states exchanged, and the same survival curve. Its payoffs still come from its own
+    per-state figures: the game may treat A and B apart."""
+    rows, swapped = _mirrors(index_a, index_b)
+    solved = np.nonzero(~swapped)[0]
+    per_state = _simple_lumped_figures(game, parts, index_a, index_b)
+    Q = _simple_lumped_q(parts, index_a[solved], index_b[solved])
+    chain = _Chain(Q=Q, start=np.zeros(len(solved), dtype=np.intp), figures={}, first_round_apart=True)
+    visits, weighted, curves = _visits(game, chain, ids[solved])
+    if len(solved) == len(ids):
+        return _figures(game, per_state, visits, weighted), curves
+    visits = visits[rows]
+    visits[swapped] = visits[swapped][:, _MIRRORED_STATES]
+    if weighted is not None:
+        weighted = weighted[rows]
+        weighted[swapped] = weighted[swapped][:, _MIRRORED_STATES]
+    return _figures(game, per_state, visits, weighted), _CurveGroup(
+        ids, curves.length, rows_of=(curves, rows), trim=curves.trim
+    )
 
 
 def _outcome_path_chain(
@@ -631,7 +715,14 @@ def _curve_length(game: Game) -> int:
 
 
 def _solve(game: Game, chain: _Chain, ids: np.ndarray) -> tuple[dict[str, np.ndarray], _CurveGroup]:
-    """The figures of every pair of a group (pairs ``ids``) and its survival curves.
+    """The figures of every pair of a group (pairs ``ids``) and its survival curves."""
+    visits, weighted, curves = _visits(game, chain, ids)
+    return _figures(game, chain.figures, visits, weighted), curves
+
+
+def _visits(game: Game, chain: _Chain, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, _CurveGroup]:
+    """Expected visits to each state (N, S), under continuation also the visits weighted by
+    ``_per_round_weights`` (else None), and the survival curves of the pairs ``ids``.
 
     Per-state visits come in closed form: from the path's prefix and cycle for single-path
     chains, by matrix doubling or a linear solve otherwise. Under continuation E[total / n]
@@ -649,7 +740,7 @@ def _solve(game: Game, chain: _Chain, ids: np.ndarray) -> tuple[dict[str, np.nda
             curves = _CurveGroup(ids, length, paths=paths)
         else:
             walk = _PowerWalk(chain)
-            visits = walk.series(game.rounds)
+            visits = walk.visits(game.rounds)
             curves = _CurveGroup(ids, length, walk=walk)
     else:
         weights = _per_round_weights(w, length)
@@ -663,7 +754,26 @@ def _solve(game: Game, chain: _Chain, ids: np.ndarray) -> tuple[dict[str, np.nda
             walk = _PowerWalk(chain)
             weighted, mass = walk.series(length, weights), walk.survival(length)
         curves = _CurveGroup(ids, length, curve=mass * discount, trim=True)
-    return _figures(game, chain.figures, visits, weighted), curves
+    return visits, weighted, curves
+
+
+# Lumped states: first round, after CC, CD, DC, DD (A's view); with the roles swapped the
+# same round is seen as first round, after CC, DC, CD, DD.
+_MIRRORED_STATES = np.array([0, 1, 3, 2, 4])
+
+
+def _mirrors(index_a: np.ndarray, index_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For pairs of table numbers: which pairs (b, a) with a < b have their mirror (a, b)
+    among the pairs (``swapped``), and each pair's row among the pairs that are not
+    swapped (its own, or its mirror's)."""
+    tables = int(max(index_a.max(), index_b.max())) + 1
+    key, mirror = index_a * tables + index_b, index_b * tables + index_a
+    order = np.argsort(key, kind="stable")
+    at = np.minimum(np.searchsorted(key[order], mirror), len(key) - 1)
+    partner = order[at]
+    swapped = (key[partner] == mirror) & (index_a > index_b)
+    row = np.cumsum(~swapped) - 1
+    return np.where(swapped, row[partner], row), swapped
 
 
 PER_STATE = (  # the per-state figures of a chain, in the order they are summed
@@ -689,7 +799,7 @@ def _figures(
     k_a, k_b = game.exit_costs
     horizon = game.expected_horizon
     values = np.stack([per_state[name] for name in PER_STATE], axis=1)  # (N, F, S)
-    sums = np.matmul(values, visits[:, :, None])[:, :, 0]  # (N, F)
+    sums = np.einsum("nfs,ns->nf", values, visits)
     payoff_a, payoff_b, ends_a, ends_b, ends_both, coop_a, coop_b, mutual, stake = sums.T
     together = visits.sum(axis=1)
     # Every round of the horizon earns v_i; a round together adds u_i - v_i; leaving costs k_i.
@@ -700,9 +810,9 @@ def _figures(
     if weighted is None:
         score_a, score_b = total_a / horizon, total_b / horizon
     else:
-        w_payoff_a, w_payoff_b, w_ends_a, w_ends_b, w_ends_both = np.matmul(
-            values[:, :5], weighted[:, :, None]
-        )[:, :, 0].T
+        w_payoff_a, w_payoff_b, w_ends_a, w_ends_b, w_ends_both = np.einsum(
+            "nfs,ns->fn", values[:, :5], weighted
+        )
         w_together = weighted.sum(axis=1)
         score_a = v_a + w_payoff_a - v_a * w_together - k_a * (w_ends_a + w_ends_both)
         score_b = v_b + w_payoff_b - v_b * w_together - k_b * (w_ends_b + w_ends_both)
@@ -726,7 +836,8 @@ def _figures(
 
 class _CurveGroup:
     """The survival curves of the pairs ``ids`` (curves of ``length`` rounds), built once on
-    first use from given curves, from single paths or from powers of Q (fixed horizons)."""
+    first use from given curves, from single paths, from powers of Q (fixed horizons) or
+    from rows of another group's curves."""
 
     def __init__(
         self,
@@ -736,16 +847,23 @@ class _CurveGroup:
         curve: np.ndarray | None = None,
         paths: _Paths | None = None,
         walk: _PowerWalk | None = None,
+        rows_of: tuple[_CurveGroup, np.ndarray] | None = None,
         trim: bool = False,
     ) -> None:
         self.ids = ids
         self.length = length
         self.trim = trim
         self._sources = (curve, paths, walk)
+        self._rows_of = rows_of  # rows of another group's curves
         self._built: tuple[np.ndarray, np.ndarray] | None = None
 
     def curves(self) -> tuple[np.ndarray, np.ndarray]:
         """(len(ids), length) curves P(T > t) and each curve's length."""
+        if self._built is None and self._rows_of is not None:
+            group, rows = self._rows_of
+            their_curves, their_lengths = group.curves()
+            self._built = (their_curves[rows], their_lengths[rows])
+            self._rows_of = None
         if self._built is None:
             curve, paths, walk = self._sources
             if curve is None:
@@ -893,30 +1011,14 @@ def _path_series(paths: _Paths, length: int, weights: np.ndarray) -> tuple[np.nd
 
 
 # --- distributions by blocks of rounds ----------------------------------------------------
-SMALL_STACK = 48  # below this many pairs a stacked product is a batched matmul, else an einsum
-
-
-def _mul(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Pair by pair (last axis), the matrix product of ``left`` (X, S, N) and ``right``
-    (S, Y, N). For many pairs one ``einsum`` over contiguous runs of pairs (several times
-    faster than a batched ``matmul`` of 5 x 5 matrices); for a few, a batched matmul,
-    whose per-call cost is a fraction of einsum's."""
-    if left.shape[-1] >= SMALL_STACK:
-        return np.einsum("ikn,kjn->ijn", left, right)
-    return np.matmul(left.transpose(2, 0, 1), right.transpose(2, 0, 1)).transpose(1, 2, 0)
-
-
 class _PowerWalk:
-    """Row vectors x R^t of stacked chains: weighted sums over rounds and survival curves.
+    """Row vectors x R^t of stacked chains: sums over rounds and survival curves.
 
-    Arrays are laid out state-major, (S, S, N) and (S, N) (see ``_mul``). When the chain's
-    first state is only the start (lumped chains), round 1 is taken apart and R is Q
-    without that state: mu_1 = v0, mu_(t+2) = x R^t with x = Q[0, 1:]. Otherwise x = v0
-    and R = Q.
-
-    Everything comes from blocks of B = 2^b rounds: x R^(kB + j) = (x R^(kB)) R^j, from K
-    rows x R^(kB) and, for curves, B columns R^j 1, each set doubled from the powers
-    R^(2^i) (``_blocks``): about 3 log2(n) stacked products for n rounds, whatever n."""
+    Arrays are laid out pair-major, (N, S, S) and (N, k, S), so that every product of the
+    stacked small matrices is one batched ``matmul`` (for a single pair as for thousands).
+    When the chain's first state is only the start (lumped chains), round 1 is taken apart
+    and R is Q without that state: mu_1 = v0, mu_(t+2) = x R^t with x = Q[0, 1:].
+    Otherwise x = v0 and R = Q."""
 
     def __init__(self, chain: _Chain) -> None:
         Q = chain.transitions()
@@ -924,76 +1026,99 @@ class _PowerWalk:
         self.count, self.states = count, states
         self.skip = 1 if chain.first_round_apart else 0
         if self.skip:
-            self.x = np.ascontiguousarray(Q[:, 0, 1:].T)
-            R = Q[:, 1:, 1:]
+            self.x = np.ascontiguousarray(Q[:, 0, 1:])
+            R = np.ascontiguousarray(Q[:, 1:, 1:])
         else:
-            self.x = np.zeros((states, count))
-            self.x[chain.start, np.arange(count)] = 1.0
+            self.x = np.zeros((count, states))
+            self.x[np.arange(count), chain.start] = 1.0
             R = Q
-        self.powers = [np.ascontiguousarray(R.transpose(1, 2, 0))]  # R^(2^i)
+        self.powers = [R]  # R^(2^i)
         self._rows: dict[int, tuple[int, int, np.ndarray]] = {}
 
     def power(self, i: int) -> np.ndarray:
-        """R^(2^i), (S, S, N)."""
+        """R^(2^i), (N, S, S)."""
         while len(self.powers) <= i:
             last = self.powers[-1]
-            self.powers.append(_mul(last, last))
+            self.powers.append(last @ last)
         return self.powers[i]
 
+    def visits(self, rounds: int) -> np.ndarray:
+        """Expected rounds in each state over ``rounds`` rounds, (N, S)."""
+        summed = self._summed(rounds - self.skip) if rounds > self.skip else np.zeros_like(self.x)
+        if self.skip:
+            summed = np.concatenate([np.ones((self.count, 1)), summed], axis=1)
+        return summed
+
+    def _summed(self, terms: int) -> np.ndarray:
+        """x (I + R + ... + R^(terms-1)), (N, S): the terms split into blocks of 2^b (b a
+        set bit of ``terms``); a block starting at m sums to x R^m (I + R)(I + R^2)...
+        (I + R^(2^(b-1))). The blocks' starts come first, then every block takes its
+        factors together, one stacked product per factor."""
+        bits = [bit for bit in range(terms.bit_length()) if terms >> bit & 1]
+        blocks = np.empty((self.count, len(bits), self.x.shape[1]))  # x R^m of each block
+        blocks[:, 0] = self.x
+        for number, bit in enumerate(bits[:-1]):
+            np.matmul(blocks[:, number : number + 1], self.power(bit), out=blocks[:, number + 1 : number + 2])
+        sizes = np.array(bits)
+        for i in range(bits[-1]):
+            first = int(np.argmax(sizes > i))  # blocks are in increasing size: the growing ones are a tail
+            tail = blocks[:, first:]
+            tail += tail @ self.power(i)
+        return blocks.sum(axis=1)
+
     def _blocks(self, terms: int) -> tuple[int, int, np.ndarray]:
-        """Blocks for ``terms`` terms x R^m, m < terms: (B = 2^b, K = ceil(terms / B), the
-        K rows x R^(kB) as (K, S, N)), kept for the next call with as many terms."""
+        """Blocks of B = 2^b terms for the terms x R^m, m < terms: (B, K = ceil(terms / B),
+        the K rows x R^(kB) as (N, K, S), doubled from the powers R^(2^i)), kept for the
+        next call with as many terms."""
         if terms not in self._rows:
             b = ((terms - 1).bit_length() + 1) // 2
             size = 1 << b
             turns = -(-terms // size)
-            rows = self.x[None]  # x R^(kB), (k, S, N)
-            i = 0
-            while len(rows) < turns:
-                rows = np.concatenate([rows, _mul(rows, self.power(b + i))])
-                i += 1
-            self._rows[terms] = (size, turns, rows[:turns])
+            rows = np.empty((self.count, 1 << (turns - 1).bit_length(), self.x.shape[1]))
+            rows[:, 0] = self.x
+            done, i = 1, 0
+            while done < turns:
+                np.matmul(rows[:, :done], self.power(b + i), out=rows[:, done : 2 * done])
+                done, i = 2 * done, i + 1
+            self._rows[terms] = (size, turns, rows[:, :turns])
         return self._rows[terms]
 
-    def series(self, rounds: int, weights: np.ndarray | None = None) -> np.ndarray:
-        """sum_t weights_t mu_(t+1) over t < rounds (weights 1 if None), (N, S).
+    def series(self, rounds: int, weights: np.ndarray) -> np.ndarray:
+        """sum_t weights_t mu_(t+1) over t < rounds, (N, S).
 
-        With Y_j = sum_k weights_(kB + j) x R^(kB) the sum is the polynomial sum_j Y_j R^j,
-        evaluated by halving: terms Y_(2c) + Y_(2c+1) R^(2^i) merge level by level, one
-        stacked product per level."""
+        With x R^(kB + j) = (x R^(kB)) R^j and Y_j = sum_k weights_(kB + j) x R^(kB), the
+        sum is the polynomial sum_j Y_j R^j, evaluated by halving: terms Y_(2c) +
+        Y_(2c+1) R^(2^i) merge level by level, one stacked product per level."""
         terms = rounds - self.skip
         if terms <= 0:
-            coefficients = np.zeros((1, *self.x.shape))
+            coefficients = np.zeros((self.count, 1, self.x.shape[1]))
         else:
             size, turns, rows = self._blocks(terms)
             padded = np.zeros(turns * size)
-            padded[:terms] = 1.0 if weights is None else weights[self.skip : rounds]
-            coefficients = np.einsum("kb,kin->bin", padded.reshape(turns, size), rows)  # Y_j, (B, S, N)
+            padded[:terms] = weights[self.skip : rounds]
+            coefficients = padded.reshape(turns, size).T @ rows  # Y_j, (N, B, S)
         level = 0
-        while len(coefficients) > 1:
-            coefficients = coefficients[0::2] + _mul(coefficients[1::2], self.power(level))
+        while coefficients.shape[1] > 1:
+            coefficients = coefficients[:, 0::2] + coefficients[:, 1::2] @ self.power(level)
             level += 1
-        summed = coefficients[0]
+        summed = coefficients[:, 0]
         if self.skip:
-            first = 1.0 if weights is None else weights[0]
-            summed = np.concatenate([np.full((1, self.count), first), summed])
-        return summed.T
+            summed = np.concatenate([np.full((self.count, 1), weights[0]), summed], axis=1)
+        return summed
 
     def survival(self, length: int) -> np.ndarray:
         """P(T > t) = mu_(t+1) . 1 for t < length, (N, length): x R^(kB + j) 1 =
         (x R^(kB)) . (R^j 1), so the K x B values of a pair are one small matrix product of
-        its rows and the B columns R^j 1. The curve is a view into the products' array,
-        shifted by one round when round 1 is apart."""
+        its rows (``_blocks``) and the B columns R^j 1 (doubled from the powers). The curve
+        is a view into the products' array, shifted by one round when round 1 is apart."""
         size, turns, rows = self._blocks(max(1, length - self.skip))
-        columns = np.ones((self.x.shape[0], 1, self.count))  # R^j 1, (S, j, N)
+        columns = np.empty((self.count, self.x.shape[1], size))  # R^j 1
+        columns[:, :, 0] = 1.0
         for i in range(size.bit_length() - 1):
-            columns = np.concatenate([columns, _mul(self.power(i), columns)], axis=1)
+            done = 1 << i
+            np.matmul(self.power(i), columns[:, :, :done], out=columns[:, :, done : 2 * done])
         products = np.empty((self.count, turns + 1, size))
-        np.matmul(
-            np.ascontiguousarray(rows.transpose(2, 0, 1)),
-            np.ascontiguousarray(columns.transpose(2, 0, 1)),
-            out=products[:, 1:],
-        )
+        np.matmul(rows, columns, out=products[:, 1:])
         products[:, 0, -1] = 1.0  # P(T > 0), just before the first product when round 1 is apart
         first = size - self.skip
         return products.reshape(self.count, -1)[:, first : first + length]
