@@ -22,7 +22,7 @@ Other pairs use the full joint chain, stacked by its number of states.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from operator import attrgetter, itemgetter
@@ -285,29 +285,7 @@ def exact_many(
             step = min(step, max(1, MAX_MATRIX_CELLS // (n_a * n_b) ** 2))
         for start in range(0, len(members), step):
             ids = members[start : start + step]
-            if kind == "sparse":
-                solved, curves = _solve_sparse(game, arrays, index_a[ids], index_b[ids], ids, names)
-                _place(figures, solved, ids, count)
-                curve_groups.append(curves)
-                continue
-            if kind == "outcome":
-                assert parts is not None
-                built = _outcome_path_chain(game, parts, index_a[ids], index_b[ids])
-            elif kind == "simple":
-                assert parts is not None
-                solved, curves = _solve_simple(game, parts, ids, index_a[ids], index_b[ids])
-                _place(figures, solved, ids, count)
-                curve_groups.append(curves)
-                continue
-            else:
-                side_a = arrays.side(index_a[ids], n_a)
-                side_b = arrays.side(index_b[ids], n_b, as_partner=True)
-                built = (
-                    _lumped_chain(game, side_a, side_b)
-                    if kind == "lumped"
-                    else _joint_chain(game, side_a, side_b)
-                )
-            solved, curves = _solve(game, built, ids)
+            solved, curves = _solve_group(game, kind, arrays, parts, ids, index_a[ids], index_b[ids], names)
             _place(figures, solved, ids, count)
             curve_groups.append(curves)
 
@@ -318,6 +296,41 @@ def exact_many(
     return ExactBatch(
         game=game, player_a=player_a, player_b=player_b, figures=figures, curve_groups=tuple(curve_groups)
     )
+
+
+def _solve_group(
+    game: Game,
+    kind: str,
+    arrays: _TableArrays,
+    parts: tuple[np.ndarray, ...] | None,
+    ids: np.ndarray,
+    pair_a: np.ndarray,
+    pair_b: np.ndarray,
+    names: Sequence[tuple[str, str]] | None,
+) -> tuple[dict[str, np.ndarray], _CurveGroup]:
+    """The figures and curves of the pairs ``ids`` (tables ``pair_a``, ``pair_b``), all of
+    one kind: "outcome", "simple" (lumped, from per-table parts), "lumped", "joint" (of
+    one size) or "sparse" (one pair)."""
+    if kind == "sparse":
+        return _solve_sparse(game, arrays, pair_a, pair_b, ids, names)
+    if kind == "outcome":
+        assert parts is not None
+        paths = _outcome_path_chain(game, parts, pair_a, pair_b)
+        return _solve_mirrored(game, paths.figures, paths.take, ids, pair_a, pair_b)
+    if kind == "simple":
+        assert parts is not None
+        known = parts
+
+        def transitions(rows: np.ndarray) -> _Chain:
+            Q = _simple_lumped_q(known, pair_a[rows], pair_b[rows])
+            return _Chain(Q=Q, start=np.zeros(len(rows), dtype=np.intp), figures={}, first_round_apart=True)
+
+        per_state = _simple_lumped_figures(game, parts, pair_a, pair_b)
+        return _solve_mirrored(game, per_state, transitions, ids, pair_a, pair_b)
+    n_a, n_b = int(arrays.size[pair_a[0]]), int(arrays.size[pair_b[0]])
+    side_a, side_b = arrays.side(pair_a, n_a), arrays.side(pair_b, n_b, as_partner=True)
+    chain = _lumped_chain(game, side_a, side_b) if kind == "lumped" else _joint_chain(game, side_a, side_b)
+    return _solve(game, chain, ids)
 
 
 def _place(
@@ -468,7 +481,21 @@ class _Chain:
 
     @property
     def states(self) -> int:
-        return self.Q.shape[1] if self.Q is not None else self.figures["payoff_a"].shape[1]
+        if self.Q is not None:
+            return self.Q.shape[1]
+        assert self.successor is not None
+        return self.successor.shape[1]
+
+    def take(self, rows: np.ndarray) -> _Chain:
+        """The chains ``rows`` without their figures."""
+        return _Chain(
+            Q=None if self.Q is None else self.Q[rows],
+            start=self.start[rows],
+            figures={},
+            successor=None if self.successor is None else self.successor[rows],
+            chance=None if self.chance is None else self.chance[rows],
+            first_round_apart=self.first_round_apart,
+        )
 
     @property
     def single_path(self) -> bool:
@@ -598,21 +625,24 @@ def _simple_lumped_q(parts: tuple[np.ndarray, ...], index_a: np.ndarray, index_b
     return Q
 
 
-def _solve_simple(
-    game: Game, parts: tuple[np.ndarray, ...], ids: np.ndarray, index_a: np.ndarray, index_b: np.ndarray
+def _solve_mirrored(
+    game: Game,
+    per_state: dict[str, np.ndarray],
+    transitions: Callable[[np.ndarray], _Chain],
+    ids: np.ndarray,
+    index_a: np.ndarray,
+    index_b: np.ndarray,
 ) -> tuple[dict[str, np.ndarray], _CurveGroup]:
-    """``_solve`` for the lumped chains of tables that always stake everything, walking
-    each pair of tables once: the chain of (b, a) is the chain of (a, b) with the roles
-    swapped (the same chances, after noise, to play and to leave; CD and DC exchanged), so
-    when both orders are in the group, (b, a) takes the visits of (a, b) with its lumped
-    states exchanged, and the same survival curve. Its payoffs still come from its own
-    per-state figures: the game may treat A and B apart."""
+    """``_solve`` for lumped chains (per-state figures ``per_state``; ``transitions(rows)``
+    gives the chains of those pairs, their figures not needed), walking each pair of tables
+    once: the chain of (b, a) is the chain of (a, b) with the roles swapped (the same
+    chances, after noise, to play and to leave; CD and DC exchanged), so when both orders
+    are in the group, (b, a) takes the visits of (a, b) with its lumped states exchanged,
+    and the same survival curve. Its payoffs still come from its own per-state figures:
+    the game may treat A and B apart."""
     rows, swapped = _mirrors(index_a, index_b)
     solved = np.nonzero(~swapped)[0]
-    per_state = _simple_lumped_figures(game, parts, index_a, index_b)
-    Q = _simple_lumped_q(parts, index_a[solved], index_b[solved])
-    chain = _Chain(Q=Q, start=np.zeros(len(solved), dtype=np.intp), figures={}, first_round_apart=True)
-    visits, weighted, curves = _visits(game, chain, ids[solved])
+    visits, weighted, curves = _visits(game, transitions(solved), ids[solved])
     if len(solved) == len(ids):
         return _figures(game, per_state, visits, weighted), curves
     visits = visits[rows]
@@ -789,6 +819,16 @@ PER_STATE = (  # the per-state figures of a chain, in the order they are summed
 )
 
 
+def _expect(
+    per_state: dict[str, np.ndarray], visits: np.ndarray, names: tuple[str, ...] = PER_STATE
+) -> list[np.ndarray]:
+    """sum_s visits[n, s] per_state[name][n, s] for each name, (N,) each: for a few pairs
+    in one contraction of the stacked figures, for many without the stacking copy."""
+    if len(visits) < 256:
+        return list(np.einsum("nfs,ns->fn", np.stack([per_state[name] for name in names], axis=1), visits))
+    return [np.einsum("ns,ns->n", per_state[name], visits) for name in names]
+
+
 def _figures(
     game: Game, per_state: dict[str, np.ndarray], visits: np.ndarray, weighted: np.ndarray | None
 ) -> dict[str, np.ndarray]:
@@ -798,9 +838,7 @@ def _figures(
     v_a, v_b = game.outside_options
     k_a, k_b = game.exit_costs
     horizon = game.expected_horizon
-    values = np.stack([per_state[name] for name in PER_STATE], axis=1)  # (N, F, S)
-    sums = np.einsum("nfs,ns->nf", values, visits)
-    payoff_a, payoff_b, ends_a, ends_b, ends_both, coop_a, coop_b, mutual, stake = sums.T
+    payoff_a, payoff_b, ends_a, ends_b, ends_both, coop_a, coop_b, mutual, stake = _expect(per_state, visits)
     together = visits.sum(axis=1)
     # Every round of the horizon earns v_i; a round together adds u_i - v_i; leaving costs k_i.
     excess_a = payoff_a - v_a * together - k_a * (ends_a + ends_both)
@@ -810,9 +848,7 @@ def _figures(
     if weighted is None:
         score_a, score_b = total_a / horizon, total_b / horizon
     else:
-        w_payoff_a, w_payoff_b, w_ends_a, w_ends_b, w_ends_both = np.einsum(
-            "nfs,ns->fn", values[:, :5], weighted
-        )
+        w_payoff_a, w_payoff_b, w_ends_a, w_ends_b, w_ends_both = _expect(per_state, weighted, PER_STATE[:5])
         w_together = weighted.sum(axis=1)
         score_a = v_a + w_payoff_a - v_a * w_together - k_a * (w_ends_a + w_ends_both)
         score_b = v_b + w_payoff_b - v_b * w_together - k_b * (w_ends_b + w_ends_both)
@@ -861,8 +897,7 @@ class _CurveGroup:
         """(len(ids), length) curves P(T > t) and each curve's length."""
         if self._built is None and self._rows_of is not None:
             group, rows = self._rows_of
-            their_curves, their_lengths = group.curves()
-            self._built = (their_curves[rows], their_lengths[rows])
+            self._built = group.curves_of(rows)
             self._rows_of = None
         if self._built is None:
             curve, paths, walk = self._sources
@@ -875,6 +910,29 @@ class _CurveGroup:
             self._built = (curve, _curve_lengths(curve, self.trim))
             self._sources = (None, None, None)
         return self._built
+
+    def curves_of(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``curves()`` of the pairs ``rows`` of this group (rows may repeat), built for
+        those rows directly when this group's own curves are not built yet."""
+        curve, paths, walk = self._sources
+        if self._built is not None or curve is not None:
+            built, lengths = self.curves()
+            return built[rows], lengths[rows]
+        if paths is not None:
+            states = len(paths.state)
+            offset = (np.arange(len(rows)) * states)[None, :]
+            chosen = _Paths(
+                paths.state[:, rows] % states + offset,
+                paths.mass[:, rows],
+                paths.cycle_start[rows],
+                paths.cycle_length[rows],
+                paths.cycle_chance[rows],
+            )
+            built = _path_curves(chosen, self.length)
+        else:
+            assert walk is not None
+            built = walk.survival(self.length, rows)
+        return built, _curve_lengths(built, self.trim)
 
 
 def _curve_lengths(curve: np.ndarray, trim: bool) -> np.ndarray:
@@ -1106,22 +1164,27 @@ class _PowerWalk:
             summed = np.concatenate([np.full((self.count, 1), weights[0]), summed], axis=1)
         return summed
 
-    def survival(self, length: int) -> np.ndarray:
+    def survival(self, length: int, pairs: np.ndarray | None = None) -> np.ndarray:
         """P(T > t) = mu_(t+1) . 1 for t < length, (N, length): x R^(kB + j) 1 =
         (x R^(kB)) . (R^j 1), so the K x B values of a pair are one small matrix product of
         its rows (``_blocks``) and the B columns R^j 1 (doubled from the powers). The curve
-        is a view into the products' array, shifted by one round when round 1 is apart."""
+        is a view into the products' array, shifted by one round when round 1 is apart.
+        With ``pairs``, the curves of those pairs (numbers of the walk's pairs, which may
+        repeat), in that order."""
         size, turns, rows = self._blocks(max(1, length - self.skip))
         columns = np.empty((self.count, self.x.shape[1], size))  # R^j 1
         columns[:, :, 0] = 1.0
         for i in range(size.bit_length() - 1):
             done = 1 << i
             np.matmul(self.power(i), columns[:, :, :done], out=columns[:, :, done : 2 * done])
-        products = np.empty((self.count, turns + 1, size))
+        if pairs is not None:  # the curves of these pairs (rows may repeat), in their order
+            rows, columns = rows[pairs], columns[pairs]
+        count = len(rows)
+        products = np.empty((count, turns + 1, size))
         np.matmul(rows, columns, out=products[:, 1:])
         products[:, 0, -1] = 1.0  # P(T > 0), just before the first product when round 1 is apart
         first = size - self.skip
-        return products.reshape(self.count, -1)[:, first : first + length]
+        return products.reshape(count, -1)[:, first : first + length]
 
 
 def _visits_discounted(chain: _Chain, w: float) -> np.ndarray:
