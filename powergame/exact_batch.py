@@ -184,6 +184,9 @@ class ExactBatch:
         curves on the first call)."""
         if "survival" in self.__dict__:
             return self.survival[index, : self.survival_length[index]]
+        if len(self.curve_groups) == 1 and len(self.curve_groups[0].ids) == len(self):
+            curve, lengths = self.curve_groups[0].curves()
+            return curve[index, : lengths[index]]
         group_of, row_of = self._curve_place
         curve, lengths = self.curve_groups[group_of[index]].curves()
         row = row_of[index]
@@ -640,6 +643,8 @@ def _solve_mirrored(
     are in the group, (b, a) takes the visits of (a, b) with its lumped states exchanged,
     and the same survival curve. Its payoffs still come from its own per-state figures:
     the game may treat A and B apart."""
+    if len(ids) < 16:  # too few pairs to gain from looking for mirrors
+        return _solve_with(game, per_state, transitions(np.arange(len(ids))), ids)
     rows, swapped = _mirrors(index_a, index_b)
     solved = np.nonzero(~swapped)[0]
     visits, weighted, curves = _visits(game, transitions(solved), ids[solved])
@@ -746,8 +751,15 @@ def _curve_length(game: Game) -> int:
 
 def _solve(game: Game, chain: _Chain, ids: np.ndarray) -> tuple[dict[str, np.ndarray], _CurveGroup]:
     """The figures of every pair of a group (pairs ``ids``) and its survival curves."""
+    return _solve_with(game, chain.figures, chain, ids)
+
+
+def _solve_with(
+    game: Game, per_state: dict[str, np.ndarray], chain: _Chain, ids: np.ndarray
+) -> tuple[dict[str, np.ndarray], _CurveGroup]:
+    """``_solve`` with the per-state figures given apart from the chain."""
     visits, weighted, curves = _visits(game, chain, ids)
-    return _figures(game, chain.figures, visits, weighted), curves
+    return _figures(game, per_state, visits, weighted), curves
 
 
 def _visits(game: Game, chain: _Chain, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, _CurveGroup]:
@@ -1050,7 +1062,7 @@ def _path_curves(paths: _Paths, length: int) -> np.ndarray:
         exit_round = np.where(
             (chance == 1.0) & (reached.sum(axis=0) == start + cycle), length, reached.sum(axis=0)
         )
-        if length > MAX_STAIRCASE:
+        if length > MAX_STAIRCASE or len(exit_round) < 64:
             return (np.arange(length) < exit_round[:, None]).astype(float)
         staircase = np.tri(length + 1, length, -1)  # row k: 1 for t < k (a gather beats comparing)
         return staircase.take(np.minimum(exit_round, length).astype(np.intp), axis=0)
@@ -1117,9 +1129,10 @@ class _PowerWalk:
         blocks[:, 0] = self.x
         for number, bit in enumerate(bits[:-1]):
             np.matmul(blocks[:, number : number + 1], self.power(bit), out=blocks[:, number + 1 : number + 2])
-        sizes = np.array(bits)
         for i in range(bits[-1]):
-            first = int(np.argmax(sizes > i))  # blocks are in increasing size: the growing ones are a tail
+            first = next(
+                k for k, bit in enumerate(bits) if bit > i
+            )  # sizes increase: growing ones are a tail
             tail = blocks[:, first:]
             tail += tail @ self.power(i)
         return blocks.sum(axis=1)
