@@ -13,7 +13,7 @@ def exact_match(
     game: Game, table_a: StateTable, table_b: StateTable, player_a: str = "A", player_b: str = "B"
 ) -> ExactResult:
     """The expected outcome of ``table_a`` (role A) against ``table_b`` under ``game``:
-    the one-pair case of ``powergame.exact_batch.exact_many``."""
+    the one-pair case of ``exact_many``."""
     for role, table in (("table_a", table_a), ("table_b", table_b)):
         if not isinstance(table, StateTable):
             raise ParameterError(
