@@ -8,8 +8,9 @@ tables, and a round robin of 60 random tables), against the axelrod.Match rate o
 deterministic or a stochastic pair timed just before each exact_many call (so that the
 machine's load changes both sides alike; the ratio printed is the median of the per-call
 ratios). exact_many is timed twice: the figures alone (survival curves are built only
-when asked for) and with every pair's survival curve built, as a tournament stores them. Every rate is by CPU time (time.process_time):
-on a shared machine the wall clock counts other processes' turns. Run:
+when asked for) and with every pair's survival curve built, as a tournament stores them.
+Every rate is by CPU time (time.process_time): on a shared machine the wall clock counts
+other processes' turns. Run:
 .venv/bin/python benchmarks/fast_paths.py [--repeats 5]
 """
 
