@@ -20,12 +20,16 @@ import functools
 import math
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from powergame import streams
 from powergame.actions import Action
 from powergame.errors import ParameterError
 from powergame.player import Player
+
+if TYPE_CHECKING:
+    import numpy as np
 
 OUTCOMES = ("CC", "CD", "DC", "DD")  # own action first
 
@@ -85,6 +89,32 @@ class StateTable:
     def n_states(self) -> int:
         return len(self.cooperate)
 
+    @functools.cached_property
+    def arrays(self) -> TableArrays:
+        """The table as read-only numpy arrays, built on first use and kept with the table
+        (engines that read a table many times read these instead of nested tuples)."""
+        import numpy as np
+
+        n = self.n_states
+        transition = np.array(self.transition, dtype=float).reshape(n, 4, n)
+        arrays = TableArrays(
+            cooperate=np.array(self.cooperate, dtype=float),
+            stake=np.array(self.stake, dtype=float),
+            leave=np.array(self.leave, dtype=float).reshape(n, 4),
+            transition=transition,
+            lumpable=bool((transition == transition[:1]).all()),
+            full_stake=all(x == 1.0 for x in self.stake),
+        )
+        for values in (arrays.cooperate, arrays.stake, arrays.leave, arrays.transition):
+            values.flags.writeable = False
+        return arrays
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle the table's fields only: the array form is rebuilt on demand."""
+        state = dict(self.__dict__)
+        state.pop("arrays", None)
+        return state
+
     @property
     def is_deterministic(self) -> bool:
         """Every choice and transition has probability 0 or 1."""
@@ -113,6 +143,24 @@ class StateTable:
             transition=transition,
             initial_state=initial_state,
         )
+
+
+@dataclass(frozen=True, eq=False)
+class TableArrays:
+    """``StateTable.arrays``: the fields as arrays, and two facts engines branch on.
+
+    ``lumpable``: the next-state distribution after each outcome is the same in every
+    state (every memory-one table), so the state after a round depends on its outcome
+    alone. ``derived`` holds what engines compute from the table alone (keyed by engine
+    and parameters, e.g. the noise), so it is computed once per table."""
+
+    cooperate: np.ndarray  # (n,)
+    stake: np.ndarray  # (n,)
+    leave: np.ndarray  # (n, 4)
+    transition: np.ndarray  # (n, 4, n)
+    lumpable: bool
+    full_stake: bool
+    derived: dict[Any, Any] = field(default_factory=dict)
 
 
 def _probability(name: str, p: float) -> None:

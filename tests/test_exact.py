@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from exact_reference import markov_chain, reference_exact_match
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tables import (
@@ -22,7 +23,7 @@ from tables import (
 
 from powergame import Game, StateTable, play_match
 from powergame.batch import play_batch
-from powergame.exact import exact_match, markov_chain
+from powergame.exact import exact_match
 from powergame.exact_batch import FIGURES, exact_many
 from powergame.game import StagePayoffs
 
@@ -177,7 +178,7 @@ def test_summary_has_the_match_result_keys():
     assert summary["p_left_a"] + summary["p_left_b"] + summary["p_left_both"] + summary["censored"] == 1.0
 
 
-# --- exact_many: many pairs at once, the same numbers as exact_match ---------------------
+# --- exact_many: many pairs at once, the same numbers as the reference chain ---------------------
 mixed_tables = st.one_of(
     stochastic_tables,
     st.sampled_from([STAKED_TFT, ALTERNATOR, DEFECT_ONCE, stays_unless_partner_withholds(0.3)]),
@@ -196,11 +197,11 @@ mixed_tables = st.one_of(
     ),
 )
 @settings(max_examples=40, deadline=None)
-def test_exact_many_equals_exact_match_pair_by_pair(pairs, game):
+def test_exact_many_equals_the_reference_chain_pair_by_pair(pairs, game):
     batch = exact_many(game, pairs)
     assert len(batch) == len(pairs)
     for index, (table_a, table_b) in enumerate(pairs):
-        one, many = exact_match(game, table_a, table_b), batch.result(index)
+        one, many = reference_exact_match(game, table_a, table_b), batch.result(index)
         for name in FIGURES + ("p_censored",):
             assert getattr(many, name) == pytest.approx(getattr(one, name), abs=1e-9), name
         assert many.survival == pytest.approx(one.survival, abs=1e-12)

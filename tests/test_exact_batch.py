@@ -1,6 +1,6 @@
 """exact_many's closed forms: single paths (prefix + cycle) and doubling, against an
 independent round-by-round walk over the whole deterministic memory-one space, against
-exact_match, and against hand results."""
+the reference chain (exact_reference.py), and against hand results."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ import pickle
 
 import numpy as np
 import pytest
+from exact_reference import reference_exact_match
 from tables import ALWAYS_COOPERATE, memory_one, memory_one_code
 
 from powergame import Game, StateTable
-from powergame.exact import MAX_SURVIVAL_LENGTH, exact_match
+from powergame.exact import MAX_SURVIVAL_LENGTH
 from powergame.exact_batch import FIGURES, exact_many
 from powergame.game import StagePayoffs
 
@@ -97,12 +98,12 @@ def test_the_whole_deterministic_space_against_a_round_by_round_walk(game):
 
 
 @pytest.mark.parametrize("game", GAMES)
-def test_a_sample_of_the_space_equals_exact_match_with_survival(game):
+def test_a_sample_of_the_space_equals_the_reference_chain_with_survival(game):
     rng = np.random.default_rng(7)
     pairs = [(TABLES[CODES[i]], TABLES[CODES[j]]) for i, j in rng.integers(0, len(CODES), (60, 2))]
     batch = exact_many(game, pairs)
     for index, (table_a, table_b) in enumerate(pairs):
-        one, many = exact_match(game, table_a, table_b), batch.result(index)
+        one, many = reference_exact_match(game, table_a, table_b), batch.result(index)
         for name in FIGURES + ("p_censored",):
             assert getattr(many, name) == pytest.approx(getattr(one, name), rel=1e-12, abs=1e-12), name
         assert many.survival == pytest.approx(one.survival, abs=1e-12)
@@ -180,7 +181,7 @@ def test_mixed_groups_keep_pair_order_and_pickle():
     batch = exact_many(game, pairs)
     copy = pickle.loads(pickle.dumps(batch))
     for index, (table_a, table_b) in enumerate(pairs):
-        one = exact_match(game, table_a, table_b)
+        one = reference_exact_match(game, table_a, table_b)
         assert copy.survival_curve(index).tolist() == pytest.approx(one.survival)
         assert batch.score_b[index] == pytest.approx(one.score_b)
     assert batch.survival.shape == (4, 12)
@@ -203,7 +204,7 @@ def random_memory_one(rng: np.random.Generator, stake: float = 1.0) -> StateTabl
 
 @pytest.mark.parametrize("rounds", [3, 64, 129, 200, 1000])
 @pytest.mark.parametrize("noise", [0.0, 0.05])
-def test_stochastic_memory_one_pairs_over_long_horizons_equal_exact_match(rounds, noise):
+def test_stochastic_memory_one_pairs_over_long_horizons_equal_the_reference_chain(rounds, noise):
     # Horizons on both sides of powers of two exercise every block split of the sums and curves.
     rng = np.random.default_rng(rounds)
     tables = [random_memory_one(rng) for _ in range(3)] + [random_memory_one(rng, stake=0.5)]
@@ -211,7 +212,34 @@ def test_stochastic_memory_one_pairs_over_long_horizons_equal_exact_match(rounds
     game = Game(rounds=rounds, noise=noise, outside_options=(0.5, 1.5), exit_costs=(0.2, 0.0))
     batch = exact_many(game, pairs)
     for index, (table_a, table_b) in enumerate(pairs):
-        one, many = exact_match(game, table_a, table_b), batch.result(index)
+        one, many = reference_exact_match(game, table_a, table_b), batch.result(index)
+        for name in FIGURES + ("p_censored",):
+            assert getattr(many, name) == pytest.approx(getattr(one, name), rel=1e-12, abs=1e-9), name
+        assert many.survival == pytest.approx(one.survival, rel=1e-9, abs=1e-12)
+
+
+MIRROR_GAMES = [
+    Game(rounds=37, payoffs=ASYMMETRIC, outside_options=(0.25, 2.0), exit_costs=(0.0, 1.0)),
+    Game(rounds=37, noise=0.05, payoffs=ASYMMETRIC, outside_options=(0.25, 2.0), exit_costs=(0.0, 1.0)),
+    Game(
+        rounds=None, continuation=0.9, payoffs=ASYMMETRIC, outside_options=(1.0, 0.0), exit_costs=(0.3, 0.0)
+    ),
+]
+
+
+@pytest.mark.parametrize("game", MIRROR_GAMES)
+@pytest.mark.parametrize("curves_first", [False, True])
+def test_both_orders_of_each_pair_equal_the_reference_chain(game, curves_first):
+    # A pair and its mirror share one walk of the chain; the game treats A and B apart.
+    rng = np.random.default_rng(11)
+    tables = [TABLES[code] for code in ("CCLDL", "CCDCD", "DDDDD", "CCDDC", "CLCCC")]
+    tables += [random_memory_one(rng) for _ in range(2)]
+    pairs = [(a, b) for a in tables for b in tables]
+    batch = exact_many(game, pairs)
+    if curves_first:
+        batch.survival  # noqa: B018  (every curve built at once before any is read)
+    for index, (table_a, table_b) in enumerate(pairs):
+        one, many = reference_exact_match(game, table_a, table_b), batch.result(index)
         for name in FIGURES + ("p_censored",):
             assert getattr(many, name) == pytest.approx(getattr(one, name), rel=1e-12, abs=1e-9), name
         assert many.survival == pytest.approx(one.survival, rel=1e-9, abs=1e-12)

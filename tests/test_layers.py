@@ -51,9 +51,10 @@ RULES = [
     *[
         (f"powergame/{name.split('.')[-1]}.py", ABOVE_ENGINES)
         for name in ENGINES
-        if name != "powergame.population"
+        if name not in ("powergame.population", "powergame.exact")
     ],
     ("powergame/population/*.py", ABOVE_ENGINES),
+    ("powergame/exact/*.py", ABOVE_ENGINES),
     *[(f"powergame/{name.split('.')[-1]}.py", (*ENGINES, *ABOVE_ENGINES)) for name in CORE],
     *[
         (f"powergame/{name.split('.')[-1]}.py", ("powergame.tournaments", "powergame.cli"))

@@ -1,0 +1,137 @@
+"""Distributions by blocks of rounds: sums over rounds and survival curves from the
+powers of stacked chains."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from powergame.exact.chains import _Chain
+
+
+class _PowerWalk:
+    """Row vectors x R^t of stacked chains: sums over rounds and survival curves.
+
+    Arrays are laid out pair-major, (N, S, S) and (N, k, S), so that every product of the
+    stacked small matrices is one batched ``matmul`` (for a single pair as for thousands).
+    When the chain's first state is only the start (lumped chains), round 1 is taken apart
+    and R is Q without that state: mu_1 = v0, mu_(t+2) = x R^t with x = Q[0, 1:].
+    Otherwise x = v0 and R = Q."""
+
+    def __init__(self, chain: _Chain) -> None:
+        Q = chain.transitions()
+        count, states, _ = Q.shape
+        self.count, self.states = count, states
+        self.skip = 1 if chain.first_round_apart else 0
+        if self.skip:
+            self.x = np.ascontiguousarray(Q[:, 0, 1:])
+            R = np.ascontiguousarray(Q[:, 1:, 1:])
+        else:
+            self.x = np.zeros((count, states))
+            self.x[np.arange(count), chain.start] = 1.0
+            R = Q
+        self.powers = [R]  # R^(2^i)
+        self._rows: dict[int, tuple[int, int, np.ndarray]] = {}
+
+    def power(self, i: int) -> np.ndarray:
+        """R^(2^i), (N, S, S)."""
+        while len(self.powers) <= i:
+            last = self.powers[-1]
+            self.powers.append(last @ last)
+        return self.powers[i]
+
+    def visits(self, rounds: int) -> np.ndarray:
+        """Expected rounds in each state over ``rounds`` rounds, (N, S)."""
+        summed = self._summed(rounds - self.skip) if rounds > self.skip else np.zeros_like(self.x)
+        if self.skip:
+            summed = np.concatenate([np.ones((self.count, 1)), summed], axis=1)
+        return summed
+
+    def _summed(self, terms: int) -> np.ndarray:
+        """x (I + R + ... + R^(terms-1)), (N, S): the terms split into blocks of 2^b (b a
+        set bit of ``terms``); a block starting at m sums to x R^m (I + R)(I + R^2)...
+        (I + R^(2^(b-1))). The blocks' starts come first, then every block takes its
+        factors together, one stacked product per factor."""
+        bits = [bit for bit in range(terms.bit_length()) if terms >> bit & 1]
+        blocks = np.empty((self.count, len(bits), self.x.shape[1]))  # x R^m of each block
+        blocks[:, 0] = self.x
+        for number, bit in enumerate(bits[:-1]):
+            np.matmul(blocks[:, number : number + 1], self.power(bit), out=blocks[:, number + 1 : number + 2])
+        for i in range(bits[-1]):
+            first = next(
+                k for k, bit in enumerate(bits) if bit > i
+            )  # sizes increase: growing ones are a tail
+            tail = blocks[:, first:]
+            tail += tail @ self.power(i)
+        return blocks.sum(axis=1)
+
+    def _blocks(self, terms: int) -> tuple[int, int, np.ndarray]:
+        """Blocks of B = 2^b terms for the terms x R^m, m < terms: (B, K = ceil(terms / B),
+        the K rows x R^(kB) as (N, K, S), doubled from the powers R^(2^i)), kept for the
+        next call with as many terms."""
+        if terms not in self._rows:
+            b = ((terms - 1).bit_length() + 1) // 2
+            size = 1 << b
+            turns = -(-terms // size)
+            rows = np.empty((self.count, 1 << (turns - 1).bit_length(), self.x.shape[1]))
+            rows[:, 0] = self.x
+            done, i = 1, 0
+            while done < turns:
+                np.matmul(rows[:, :done], self.power(b + i), out=rows[:, done : 2 * done])
+                done, i = 2 * done, i + 1
+            self._rows[terms] = (size, turns, rows[:, :turns])
+        return self._rows[terms]
+
+    def series(self, rounds: int, weights: np.ndarray) -> np.ndarray:
+        """sum_t weights_t mu_(t+1) over t < rounds, (N, S).
+
+        With x R^(kB + j) = (x R^(kB)) R^j and Y_j = sum_k weights_(kB + j) x R^(kB), the
+        sum is the polynomial sum_j Y_j R^j, evaluated by halving: terms Y_(2c) +
+        Y_(2c+1) R^(2^i) merge level by level, one stacked product per level."""
+        terms = rounds - self.skip
+        if terms <= 0:
+            coefficients = np.zeros((self.count, 1, self.x.shape[1]))
+        else:
+            size, turns, rows = self._blocks(terms)
+            padded = np.zeros(turns * size)
+            padded[:terms] = weights[self.skip : rounds]
+            coefficients = padded.reshape(turns, size).T @ rows  # Y_j, (N, B, S)
+        level = 0
+        while coefficients.shape[1] > 1:
+            coefficients = coefficients[:, 0::2] + coefficients[:, 1::2] @ self.power(level)
+            level += 1
+        summed = coefficients[:, 0]
+        if self.skip:
+            summed = np.concatenate([np.full((self.count, 1), weights[0]), summed], axis=1)
+        return summed
+
+    def survival(self, length: int, pairs: np.ndarray | None = None) -> np.ndarray:
+        """P(T > t) = mu_(t+1) . 1 for t < length, (N, length): x R^(kB + j) 1 =
+        (x R^(kB)) . (R^j 1), so the K x B values of a pair are one small matrix product of
+        its rows (``_blocks``) and the B columns R^j 1 (doubled from the powers). The curve
+        is a view into the products' array, shifted by one round when round 1 is apart.
+        With ``pairs``, the curves of those pairs (numbers of the walk's pairs, which may
+        repeat), in that order."""
+        size, turns, rows = self._blocks(max(1, length - self.skip))
+        columns = np.empty((self.count, self.x.shape[1], size))  # R^j 1
+        columns[:, :, 0] = 1.0
+        for i in range(size.bit_length() - 1):
+            done = 1 << i
+            np.matmul(self.power(i), columns[:, :, :done], out=columns[:, :, done : 2 * done])
+        if pairs is not None:  # the curves of these pairs (rows may repeat), in their order
+            rows, columns = rows[pairs], columns[pairs]
+        count = len(rows)
+        products = np.empty((count, turns + 1, size))
+        np.matmul(rows, columns, out=products[:, 1:])
+        products[:, 0, -1] = 1.0  # P(T > 0), just before the first product when round 1 is apart
+        first = size - self.skip
+        return products.reshape(count, -1)[:, first : first + length]
+
+
+def _visits_discounted(chain: _Chain, w: float) -> np.ndarray:
+    """v0 (I - wQ)^(-1) for every chain."""
+    Q = chain.transitions()
+    count, states, _ = Q.shape
+    start = np.zeros((count, states, 1))
+    start[np.arange(count), chain.start, 0] = 1.0
+    system = np.eye(states) - w * Q
+    return np.linalg.solve(system.transpose(0, 2, 1), start)[..., 0]
