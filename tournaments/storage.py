@@ -32,7 +32,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from powergame import record
+from powergame import record, record_arrow
 from powergame.errors import ParameterError
 
 RUN_FILE = "run.json"
@@ -44,30 +44,14 @@ SUMMARY_FILE = "summary.json"
 REPORT_DIR = "report"  # written by `powergame report` (tournaments.report); stale once results change
 OWN_FILES = (RUN_FILE, MANIFEST_FILE, PARTS_DIR, MATCHES_FILE, CSV_FILE, SUMMARY_FILE, REPORT_DIR)
 
-# Arrow types of the record's column kinds (powergame.record).
-_ARROW = {
-    "int": pa.int64(),
-    "float": pa.float64(),
-    "text": pa.string(),
-    "bool": pa.bool_(),
-    "floats": pa.list_(pa.float64()),
-}
-
-# The per-match table: one row per match, the record's columns in their order.
-SCHEMA = pa.schema([(column.name, _ARROW[column.kind]) for column in record.MATCH_COLUMNS])
+# The per-match table: one row per match, the record's columns in their order (and, of an
+# exact run, one row per pairing: see powergame.record_arrow).
+SCHEMA = record_arrow.SCHEMA
+EXACT_SCHEMA = record_arrow.EXACT_SCHEMA
 COLUMNS: tuple[str, ...] = tuple(SCHEMA.names)
 # What playing a match gives: every column but the match's id and repetition.
 MATCH_SCHEMA = pa.schema([field for field in SCHEMA if field.name not in record.ID_COLUMNS])
 NULLABLE_TEXT = ("left_by", "least_interest")  # text that may be missing in a played match
-
-# The per-match table of an exact run: one row per pairing (repetition 0, seed null) with
-# expectations in the numeric columns (so horizon, rounds_together and censored, the
-# chance to last, are floats), the realized-only columns null, and the record's exact
-# columns: who ends it how often and the survival curve.
-EXACT_SCHEMA = pa.schema(
-    [(c.name, pa.float64() if c.expectation else _ARROW[c.kind]) for c in record.MATCH_COLUMNS]
-    + [(c.name, _ARROW[c.kind]) for c in record.EXACT_COLUMNS]
-)
 
 
 def schema_for_rows(rows: Sequence[dict[str, Any]]) -> pa.Schema:
