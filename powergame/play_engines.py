@@ -76,6 +76,8 @@ def batch_play(game: Game, pairings: Sequence[Pairing]) -> pa.Table:
     )
     counts = [len(pairing.seeds) for pairing in pairings]
     total = len(batch)
+    if total == 0:  # no seeds: the batch's empty arrays have no dtype to go by
+        return PLAYED_SCHEMA.empty_table()
 
     def per_pairing(values: list[str]) -> pa.Array:
         return pa.array(np.repeat(np.array(values, dtype=object), counts), pa.string())
