@@ -175,7 +175,7 @@ def play(game: Game, pairings: Sequence[Pairing], engine: str = AUTO) -> pa.Tabl
             count = chosen.rows(pairings[i])
             blocks[i] = table.slice(start, count)
             start += count
-    return pa.concat_tables([blocks[i] for i in range(len(pairings))])
+    return pa.concat_tables([blocks[i] for i in range(len(pairings))]).combine_chunks()
 
 
 def _auto_engines() -> list[Engine]:

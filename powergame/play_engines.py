@@ -79,13 +79,15 @@ def batch_play(game: Game, pairings: Sequence[Pairing]) -> pa.Table:
     if total == 0:  # no seeds: the batch's empty arrays have no dtype to go by
         return PLAYED_SCHEMA.empty_table()
 
+    pairing_of_match = pa.array(np.repeat(np.arange(len(counts)), counts))
+
     def per_pairing(values: list[str]) -> pa.Array:
-        return pa.array(np.repeat(np.array(values, dtype=object), counts), pa.string())
+        return pa.array(values, pa.string()).take(pairing_of_match)
 
     def constant(value: Any, kind: pa.DataType) -> pa.Array:
-        return pa.array([value] * total, kind)
+        return pa.array([value], kind).take(pa.array(np.zeros(total, dtype=np.int64)))
 
-    left_by = np.array(LEFT_BY_CODES, dtype=object)[batch.left_by]
+    left_by = pa.array(LEFT_BY_CODES, pa.string()).take(pa.array(batch.left_by))
     assert batch.actions_a is not None and batch.actions_b is not None
     columns = {
         "player_a": per_pairing([pairing.a.name for pairing in pairings]),
@@ -93,7 +95,7 @@ def batch_play(game: Game, pairings: Sequence[Pairing]) -> pa.Table:
         "seed": pa.array(batch.seeds, pa.int64()),
         "horizon": pa.array(batch.horizon, pa.int64()),
         "rounds_together": pa.array(batch.rounds_together, pa.int64()),
-        "left_by": pa.array(left_by, pa.string()),
+        "left_by": left_by,
         "exit_round": pa.array(batch.exit_round, pa.int64(), mask=batch.exit_round == 0),
         "censored": pa.array(batch.left_by == 0, pa.bool_()),
         **{

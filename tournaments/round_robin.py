@@ -241,28 +241,24 @@ def _play_groups(
     counts = [1 if exact else len(seeds) for _, _, seeds in groups]
     total = played.num_rows
 
+    pair_of_match = pa.array(np.repeat(np.arange(len(counts)), counts))
+
     def per_pair(values: list[Any]) -> pa.Array:
-        return pa.array(np.repeat(np.array(values, dtype=object), counts), pa.string())
+        return pa.array(values, pa.string()).take(pair_of_match)
 
     outside_a, outside_b = game.outside_options
-    given = {
-        "match_id": np.zeros(total, dtype=np.int64)
-        if ids is None
-        else np.array([m for m, _ in ids], np.int64),
-        "repetition": np.zeros(total, dtype=np.int64)
-        if ids is None
-        else np.array([r for _, r in ids], np.int64),
+    identities = np.zeros((total, 2), dtype=np.int64) if ids is None else np.array(ids, dtype=np.int64)
+    given: dict[str, pa.Array] = {
+        "match_id": pa.array(identities[:, 0]),
+        "repetition": pa.array(identities[:, 1]),
         "strategy_a": per_pair([a[0].name for a, _ in looked_up]),
         "strategy_b": per_pair([b[0].name for _, b in looked_up]),
         "family_a": per_pair([a[0].classifier["family"] for a, _ in looked_up]),
         "family_b": per_pair([b[0].classifier["family"] for _, b in looked_up]),
-        "outside_a": np.full(total, outside_a, dtype=np.float64),
-        "outside_b": np.full(total, outside_b, dtype=np.float64),
+        "outside_a": pa.array(np.full(total, outside_a, dtype=np.float64)),
+        "outside_b": pa.array(np.full(total, outside_b, dtype=np.float64)),
     }
-    columns = [
-        pa.array(given[field.name], field.type) if field.name in given else played.column(field.name)
-        for field in schema
-    ]
+    columns = [given[field.name] if field.name in given else played.column(field.name) for field in schema]
     return pa.Table.from_arrays(columns, schema=schema)
 
 
@@ -318,20 +314,28 @@ def check_exact_strategies(names: Sequence[str], registry: RegistryLike, game: G
 
 @dataclass(frozen=True)
 class ChunkJob:
-    """Everything a worker needs to play one chunk: plain data, no Player objects."""
+    """Everything a worker needs to play one chunk: plain data, no Player objects. The
+    chunk is matches [start, stop) of ``spec``; the worker enumerates them itself (sending
+    a small spec costs the run's process less than sending a thousand tasks)."""
 
     chunk_id: int
-    tasks: tuple[MatchTask, ...]
-    game: Game
+    spec: TournamentSpec
+    start: int
+    stop: int
     plugins: tuple[str, ...]
     registry_loader: RegistryLoader
     out_dir: str | None
-    exact: bool = False
+
+    @property
+    def tasks(self) -> list[MatchTask]:
+        """The chunk's matches, in order."""
+        return matches_between(self.spec, self.start, self.stop)
 
 
-def play_chunk(job: ChunkJob) -> tuple[int, int, pa.Table | None]:
-    """Play a chunk: returns (chunk id, number of matches, its per-match table). With an
-    output folder the table is stored as the chunk's part file and not returned."""
+def play_chunk(job: ChunkJob) -> tuple[int, int, pa.Table, str | None]:
+    """Play a chunk: returns (chunk id, number of matches, its per-match table, the
+    checksum of its part file). With an output folder the table is also stored as the
+    chunk's part file (else the checksum is None)."""
     registry = _registry(job.registry_loader, job.plugins)
     groups: list[tuple[str, str, tuple[int, ...]]] = []  # runs of consecutive tasks of one pairing
     start = 0
@@ -344,12 +348,12 @@ def play_chunk(job: ChunkJob) -> tuple[int, int, pa.Table | None]:
         groups.append((*pair, tuple(t.seed for t in tasks[start:end])))
         start = end
     ids = [(t.match_id, t.repetition) for t in tasks]
-    engine = "exact" if job.exact else AUTO  # exact: one task, hence one row, per pairing
-    table = _play_groups(job.game, groups, _ChunkStrategies(registry), ids, engine)
-    if job.out_dir is None:
-        return job.chunk_id, table.num_rows, table
-    storage.write_part(Path(job.out_dir), job.chunk_id, table)
-    return job.chunk_id, table.num_rows, None
+    engine = "exact" if job.spec.exact else AUTO  # exact: one task, hence one row, per pairing
+    table = _play_groups(job.spec.game, groups, _ChunkStrategies(registry), ids, engine)
+    checksum = None
+    if job.out_dir is not None:
+        checksum = storage.write_part(Path(job.out_dir), job.chunk_id, table)
+    return job.chunk_id, table.num_rows, table, checksum
 
 
 def _start_worker(match_timeout: float, parent: int, locks: tuple[int, ...]) -> None:
@@ -470,24 +474,26 @@ def run_tournament(
         jobs = (
             ChunkJob(
                 i,
-                tuple(chunk),
-                spec.game,
+                spec,
+                i * size,
+                min(total, (i + 1) * size),
                 plugins,
                 registry_loader,
                 str(folder) if folder else None,
-                spec.exact,
             )
-            for i, chunk in iter_chunks(spec, size, skip=set(finished))
+            for i in range(chunks)
+            if i not in finished
         )
-        rows_by_chunk = _play_jobs(
-            jobs, remaining, min(workers, chunks - resumed), finished, folder, quiet, timeout
-        )
+        tables = _play_jobs(jobs, remaining, min(workers, chunks - resumed), finished, folder, quiet, timeout)
         play_seconds = time.perf_counter() - started
 
         if folder is not None:
-            matches = storage.merge_parts(folder, range(chunks), csv=csv, expected_matches=total)
+            # the chunks played now are in memory; those of an interrupted run are read back
+            matches = storage.merge_parts(
+                folder, range(chunks), csv=csv, expected_matches=total, tables=tables
+            )
         else:
-            matches = storage.tables_to_frame([rows_by_chunk[i] for i in sorted(rows_by_chunk)])
+            matches = storage.tables_to_frame([tables[i] for i in sorted(tables)])
         summary = build_summary(
             spec,
             matches,
@@ -531,11 +537,10 @@ def _play_jobs(
     rows_by_chunk: dict[int, pa.Table] = {}
     with tqdm(total=total, unit="match", delay=1.0, disable=quiet, file=sys.stderr) as bar:
 
-        def record(chunk_id: int, count: int, rows: pa.Table | None) -> None:
-            if rows is not None:
-                rows_by_chunk[chunk_id] = rows
+        def record(chunk_id: int, count: int, rows: pa.Table, checksum: str | None) -> None:
+            rows_by_chunk[chunk_id] = rows
             if folder is not None:
-                finished[chunk_id] = storage.file_checksum(storage.part_path(folder, chunk_id))
+                finished[chunk_id] = checksum
                 storage.write_manifest(folder, finished)
             bar.update(count)
 

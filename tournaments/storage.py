@@ -132,10 +132,27 @@ def part_path(folder: Path, chunk_id: int) -> Path:
     return folder / PARTS_DIR / f"chunk-{chunk_id:05d}.parquet"
 
 
-def write_part(folder: Path, chunk_id: int, rows: Sequence[dict[str, Any]] | pa.Table) -> None:
-    """Store the rows (or the table) of one finished chunk (atomically)."""
+def write_part(folder: Path, chunk_id: int, rows: Sequence[dict[str, Any]] | pa.Table) -> str:
+    """Store the rows (or the table) of one finished chunk (atomically); returns the part
+    file's checksum (``file_checksum``), computed from the bytes as they are written."""
     table = rows if isinstance(rows, pa.Table) else rows_to_table(rows)
-    _write_parquet_atomic(part_path(folder, chunk_id), table)
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink)
+    data = sink.getvalue()
+    path = part_path(folder, chunk_id)
+    tmp = _temporary(path)
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+    os.replace(tmp, path)
+    digest = hashlib.blake2b(digest_size=8)
+    digest.update(data)
+    return digest.hexdigest()
+
+
+def read_part(folder: Path, chunk_id: int) -> pa.Table:
+    """The table of one stored chunk."""
+    path = part_path(folder, chunk_id)
+    return pq.read_table(path, schema=schema_of_file(path))
 
 
 # --- the run's bookkeeping ------------------------------------------------------------------
@@ -378,15 +395,20 @@ def _remove_own_files(folder: Path) -> None:
 
 
 def merge_parts(
-    folder: Path, chunk_ids: Sequence[int], csv: bool = False, expected_matches: int | None = None
+    folder: Path,
+    chunk_ids: Sequence[int],
+    csv: bool = False,
+    expected_matches: int | None = None,
+    tables: Mapping[int, pa.Table] | None = None,
 ) -> pd.DataFrame:
     """Merge the part files of ``chunk_ids`` into ``matches.parquet`` (and ``matches.csv``),
     rows in match order; return the merged table. With ``expected_matches`` the rows must
-    hold match ids 0, 1, ... each exactly once (else a ParameterError, nothing written)."""
-    paths = [part_path(folder, chunk) for chunk in sorted(chunk_ids)]
-    schema = schema_of_file(paths[0]) if paths else SCHEMA
-    tables = [pq.read_table(path, schema=schema) for path in paths]
-    table = pa.concat_tables(tables) if tables else schema.empty_table()
+    hold match ids 0, 1, ... each exactly once (else a ParameterError, nothing written).
+    ``tables`` holds chunks already in memory (each equal to its part file): they are not
+    read back."""
+    known = tables or {}
+    parts = [known[chunk] if chunk in known else read_part(folder, chunk) for chunk in sorted(chunk_ids)]
+    table = pa.concat_tables(parts) if parts else SCHEMA.empty_table()
     table = table.sort_by("match_id")
     if expected_matches is not None:
         ids = table.column("match_id").to_numpy()
