@@ -409,16 +409,19 @@ def merge_parts(
     known = tables or {}
     parts = [known[chunk] if chunk in known else read_part(folder, chunk) for chunk in sorted(chunk_ids)]
     table = pa.concat_tables(parts) if parts else SCHEMA.empty_table()
-    table = table.sort_by("match_id")
-    if expected_matches is not None:
+    ids = table.column("match_id").to_numpy()
+    if not (ids[1:] > ids[:-1]).all():  # chunks hold consecutive ids: sorted unless a part is foreign
+        table = table.sort_by("match_id")
         ids = table.column("match_id").to_numpy()
-        if len(ids) != expected_matches or (len(ids) and not (ids == np.arange(len(ids))).all()):
-            raise ParameterError(
-                "results folder",
-                str(folder),
-                f"its part files hold {len(ids)} rows, not match ids 0..{expected_matches - 1} each once; "
-                "use --force to start the run over",
-            )
+    if expected_matches is not None and (
+        len(ids) != expected_matches or (len(ids) and not (ids == np.arange(len(ids))).all())
+    ):
+        raise ParameterError(
+            "results folder",
+            str(folder),
+            f"its part files hold {len(ids)} rows, not match ids 0..{expected_matches - 1} each once; "
+            "use --force to start the run over",
+        )
     _write_parquet_atomic(folder / MATCHES_FILE, table)
     frame = table_to_frame(table)
     if csv:
