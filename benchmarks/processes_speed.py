@@ -109,6 +109,14 @@ def main() -> None:
         f"ratio 1 process / 2 processes: whole run {median(1, 'wall') / median(2, 'wall'):.2f}x, "
         f"play phase {median(1, 'play') / median(2, 'play'):.2f}x"
     )
+    # On a loaded machine the wall times say little; the CPU seconds give what two idle cores
+    # would: the run's own process counted as if none of its work overlapped the workers'
+    # (a lower bound), the workers' work shared evenly between the two cores.
+    serial = median(2, "cpu_own") + median(2, "cpu_workers") / 2
+    print(
+        f"from CPU seconds (two idle cores, nothing of the run's own process overlapped): "
+        f"{median(1, 'cpu_own') / serial:.2f}x"
+    )
 
 
 if __name__ == "__main__":
