@@ -10,7 +10,8 @@ run's own process and of its worker processes; then the ratios 1 process / 2 pro
 The CPU columns tell a loaded machine from a slow program: on a machine with other work
 the wall times grow but the CPU seconds do not, and with 2 processes the run's own
 process should spend little (it only records finished chunks) while the two workers share
-the play. The load average before and after is printed too.
+the play; the last line turns the CPU seconds into the ratio two idle cores would give. The
+load average before and after is printed too.
 
     python benchmarks/processes_speed.py                      # 4,000 repetitions, 3 repeats
     python benchmarks/processes_speed.py --repetitions 1000 --repeats 5
