@@ -4,7 +4,8 @@ Matches are enumerated in a fixed order (pair, role assignment, repetition); mat
 its seed from ``numpy.random.SeedSequence(master).generate_state``, so the results do not
 depend on how many worker processes play them. Matches are played in chunks of
 consecutive ids; with an output folder each finished chunk is stored at once (see
-``tournaments.storage``), which is what makes ``resume`` possible.
+``tournaments.storage``), which is what makes ``resume`` possible. The engine façade
+(``powergame.play``) plays them; the runner adds the columns that are the tournament's.
 """
 
 from __future__ import annotations
