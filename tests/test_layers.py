@@ -14,6 +14,9 @@ ENGINES = (
     "powergame.batch",
     "powergame.exact",
     "powergame.exact_batch",
+    "powergame.play",  # the engine façade: the top of the engines layer
+    "powergame.play_engines",
+    "powergame.record_arrow",
     "powergame.population",
     "powergame.work",  # estimates the engines' work from their limits
 )

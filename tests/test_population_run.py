@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 
 from powergame.cli import main
-from powergame.population import Population
+from powergame.population import RELATIONSHIP_FIELDS, Population
 from powergame.registry import load_registry
 from powergame.tournaments.population_run import run_population
 from powergame.tournaments.population_spec import load_population_spec
-from powergame.tournaments.population_storage import load_population_results
+from powergame.tournaments.population_storage import RELATIONSHIP_COLUMNS, load_population_results
 
 SPEC = """
 name = "tiny"
@@ -65,6 +65,12 @@ def test_results_folder_has_the_documented_columns(tmp_path: Path) -> None:
     assert set(strategies.groupby("tick")["count"].sum()) == {60}
     rel = result.relationships
     assert rel is not None
+    assert list(rel.columns) == [
+        "relationship", "node_a", "node_b", "strategy_a", "strategy_b", "outside_a", "outside_b",
+        "start", "end", "censored", "how", "ended_by", "length", "payoff_a", "payoff_b",
+    ]  # fmt: skip
+    # the storage's columns are the engine's fields plus its own `censored`, nothing restated
+    assert tuple(c for c in RELATIONSHIP_COLUMNS if c != "censored") == RELATIONSHIP_FIELDS
     assert rel["relationship"].is_unique and rel["relationship"].max() + 1 == result.summary["relationships"]
     assert set(rel["how"].dropna()) <= {"leave", "breakup", "death"}
     assert rel.loc[rel["censored"], "end"].isna().all()

@@ -1,19 +1,27 @@
-"""Exact-mode chunks are built column by column: the same table as a per-row build."""
+"""Exact-mode chunks are built column by column (the exact engine behind ``powergame.play``,
+then the tournament's columns): the same table as a per-row build from the solver's rows."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from powergame.exact_batch import exact_many
 from powergame.game import Game
+from powergame.play import table_in
 from powergame.registry import load_registry
 from powergame.tournaments import storage
-from powergame.tournaments.round_robin import enumerate_matches, solve_exact_table, solve_pairings
+from powergame.tournaments.round_robin import ChunkJob, default_registry_loader, enumerate_matches, play_chunk
 from powergame.tournaments.spec import TournamentSpec
 
 
 def rows_of(game: Game, tasks: Any, registry: Any) -> list[dict[str, Any]]:
     """The table built row by row from ``ExactBatch.rows()``: the reference."""
-    batch = solve_pairings(game, tasks, registry)
+    players = {name: registry.create(name) for t in tasks for name in (t.strategy_a, t.strategy_b)}
+    batch = exact_many(
+        game,
+        [(table_in(players[t.strategy_a], game, 0), table_in(players[t.strategy_b], game, 1)) for t in tasks],
+        [(players[t.strategy_a].name, players[t.strategy_b].name) for t in tasks],
+    )
     outside_a, outside_b = game.outside_options
     rows = []
     for index, (task, summary) in enumerate(zip(tasks, batch.rows())):
@@ -52,7 +60,9 @@ def test_columns_equal_the_rows() -> None:
     )
     registry = load_registry([])
     tasks = enumerate_matches(spec)
-    columns = solve_exact_table(spec.game, tasks, registry)
+    job = ChunkJob(0, spec, 0, len(tasks), (), default_registry_loader, None)
+    _, count, columns, checksum = play_chunk(job)
+    assert count == len(tasks) and checksum is None
     rows = storage.rows_to_table(rows_of(spec.game, tasks, registry))
     assert columns.schema.equals(rows.schema)
     assert columns.equals(rows)

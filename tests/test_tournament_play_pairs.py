@@ -3,6 +3,7 @@ figures as each pair played on its own, and as the Python engine for determinist
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pandas as pd
@@ -121,17 +122,16 @@ def test_tabled_tournament_equals_the_python_engine(game: Game) -> None:
 def test_matches_longer_than_the_batch_engine_takes_are_played_by_the_python_engine(monkeypatch):
     import powergame.batch as batch
     import powergame.tournaments.round_robin as round_robin
-    from powergame import Game
+    from powergame import Game, play, play_engines
     from powergame.tournaments.spec import TournamentSpec
 
     python_calls = []
-    original = round_robin._play_python
 
-    def spy(*args, **kwargs):
-        python_calls.append(args[1:3])
-        return original(*args, **kwargs)
+    def spy(game, pairings):
+        python_calls.extend((p.a.name, p.b.name) for p in pairings)
+        return play_engines.python_play(game, pairings)
 
-    monkeypatch.setattr(round_robin, "_play_python", spy)
+    monkeypatch.setitem(play._ENGINES, "python", dataclasses.replace(play.get_engine("python"), play=spy))
     spec = TournamentSpec(name="long", strategies=("Loyal", "Out For Tat"), game=Game(rounds=12))
     batched = round_robin.run_tournament(spec).matches
     assert python_calls == []  # both have tables and 12 rounds fit: the batch engine plays

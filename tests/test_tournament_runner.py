@@ -163,3 +163,39 @@ def test_summary_has_spec_seed_versions_counts_timing_and_headline() -> None:
     assert [r["strategy"] for r in ranking] == ["Always D", "Always C"]
     assert ranking[0]["score"] == pytest.approx(7 / 3)
     assert ranking[1]["score"] == pytest.approx(2.0)
+
+
+# --- what the run's process does for each chunk the workers play ----------------------------------
+def test_a_chunk_job_is_small_however_many_matches_it_holds() -> None:
+    import pickle
+
+    spec = spec_of(NAMES, game=Game(rounds=10), repetitions=2000, seed=5)
+    loader = round_robin.default_registry_loader
+
+    def job(stop: int) -> round_robin.ChunkJob:
+        return round_robin.ChunkJob(0, spec, 0, stop, (), loader, None)
+
+    small, big = len(pickle.dumps(job(10))), len(pickle.dumps(job(10_000)))
+    assert big - small < 16  # the range's bounds, not ten thousand tasks
+    assert [t.match_id for t in job(10_000).tasks] == list(range(10_000))
+    assert job(10_000).tasks == round_robin.matches_between(spec, 0, 10_000)
+
+
+def test_workers_checksum_their_parts_and_the_run_reads_none_back(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    spec = spec_of(NAMES, game=Game(rounds=20, noise=0.1), repetitions=3, seed=5)
+    monkeypatch.setattr(round_robin, "ROUNDS_PER_CHUNK", 60)  # 3 matches per chunk
+    read: list[int] = []
+    original = storage.read_part
+    monkeypatch.setattr(
+        storage, "read_part", lambda folder, chunk: read.append(chunk) or original(folder, chunk)
+    )
+    out = tmp_path / "out"
+    run(spec, processes=2, out_dir=out)
+    assert read == []
+    checksums = storage.read_checksums(out)
+    assert len(checksums) > 1
+    assert all(
+        value == storage.file_checksum(storage.part_path(out, chunk)) for chunk, value in checksums.items()
+    )

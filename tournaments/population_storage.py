@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from powergame.population import HOW, TickFigures
+from powergame.population import HOW, RELATIONSHIP_FIELDS, TickFigures
 
 TIMESERIES_COLUMNS = (
     "tick",
@@ -35,23 +35,11 @@ TIMESERIES_COLUMNS = (
     "new_couple_payoff",
 )
 STRATEGY_COLUMNS = ("tick", "strategy", "count", "share", "mean_payoff")
-RELATIONSHIP_COLUMNS = (
-    "relationship",
-    "node_a",
-    "node_b",
-    "strategy_a",
-    "strategy_b",
-    "outside_a",
-    "outside_b",
-    "start",
-    "end",
-    "censored",
-    "how",
-    "ended_by",
-    "length",
-    "payoff_a",
-    "payoff_b",
-)
+# The relationships table: the engine's fields (RELATIONSHIP_FIELDS, one row per ended
+# relationship) with the storage's own ``censored`` after ``end``: the relationships still
+# open when the run ends are added as censored rows (end and how null).
+_END = RELATIONSHIP_FIELDS.index("end") + 1
+RELATIONSHIP_COLUMNS: tuple[str, ...] = (*RELATIONSHIP_FIELDS[:_END], "censored", *RELATIONSHIP_FIELDS[_END:])
 TABLES = ("timeseries", "strategies", "relationships")
 ENDED_BY = ("a", "b", "both")
 
@@ -119,33 +107,32 @@ def relationships_table(rows: dict[str, np.ndarray], names: tuple[str, ...], cen
     dictionary = pa.array(list(names), pa.string())
     how = rows["how"].astype(np.int32)
     by = rows["ended_by"].astype(np.int32)
-    return pa.table(
-        {
-            "relationship": rows["relationship"].astype(np.int64),
-            "node_a": rows["node_a"].astype(np.int64),
-            "node_b": rows["node_b"].astype(np.int64),
-            "strategy_a": pa.DictionaryArray.from_arrays(
-                pa.array(rows["strategy_a"].astype(np.int32)), dictionary
-            ),
-            "strategy_b": pa.DictionaryArray.from_arrays(
-                pa.array(rows["strategy_b"].astype(np.int32)), dictionary
-            ),
-            "outside_a": rows["outside_a"].astype(float),
-            "outside_b": rows["outside_b"].astype(float),
-            "start": rows["start"].astype(np.int64),
-            "end": pa.array(rows["end"].astype(np.int64), mask=np.full(m, censored)),
-            "censored": np.full(m, censored),
-            "how": pa.DictionaryArray.from_arrays(
-                pa.array(np.maximum(how, 0), mask=np.full(m, censored)), pa.array(list(HOW), pa.string())
-            ),
-            "ended_by": pa.DictionaryArray.from_arrays(
-                pa.array(np.maximum(by - 1, 0), mask=by == 0), pa.array(list(ENDED_BY), pa.string())
-            ),
-            "length": rows["length"].astype(np.int64),
-            "payoff_a": rows["payoff_a"].astype(float),
-            "payoff_b": rows["payoff_b"].astype(float),
-        }
-    )
+    columns = {
+        "relationship": rows["relationship"].astype(np.int64),
+        "node_a": rows["node_a"].astype(np.int64),
+        "node_b": rows["node_b"].astype(np.int64),
+        "strategy_a": pa.DictionaryArray.from_arrays(
+            pa.array(rows["strategy_a"].astype(np.int32)), dictionary
+        ),
+        "strategy_b": pa.DictionaryArray.from_arrays(
+            pa.array(rows["strategy_b"].astype(np.int32)), dictionary
+        ),
+        "outside_a": rows["outside_a"].astype(float),
+        "outside_b": rows["outside_b"].astype(float),
+        "start": rows["start"].astype(np.int64),
+        "end": pa.array(rows["end"].astype(np.int64), mask=np.full(m, censored)),
+        "censored": np.full(m, censored),
+        "how": pa.DictionaryArray.from_arrays(
+            pa.array(np.maximum(how, 0), mask=np.full(m, censored)), pa.array(list(HOW), pa.string())
+        ),
+        "ended_by": pa.DictionaryArray.from_arrays(
+            pa.array(np.maximum(by - 1, 0), mask=by == 0), pa.array(list(ENDED_BY), pa.string())
+        ),
+        "length": rows["length"].astype(np.int64),
+        "payoff_a": rows["payoff_a"].astype(float),
+        "payoff_b": rows["payoff_b"].astype(float),
+    }
+    return pa.table({name: columns[name] for name in RELATIONSHIP_COLUMNS})  # in the columns' order
 
 
 def agents_table(population: Any, names: tuple[str, ...]) -> Any:

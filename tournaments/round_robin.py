@@ -4,13 +4,13 @@ Matches are enumerated in a fixed order (pair, role assignment, repetition); mat
 its seed from ``numpy.random.SeedSequence(master).generate_state``, so the results do not
 depend on how many worker processes play them. Matches are played in chunks of
 consecutive ids; with an output folder each finished chunk is stored at once (see
-``tournaments.storage``), which is what makes ``resume`` possible.
+``tournaments.storage``), which is what makes ``resume`` possible. The engine façade
+(``powergame.play``) plays them; the runner adds the columns that are the tournament's.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 import itertools
 import math
@@ -29,11 +29,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import pyarrow as pa
 
-from powergame.engine import play_match
+from powergame.arrow_arrays import array
 from powergame.errors import ParameterError, UnknownStrategyError
 from powergame.game import Game
+from powergame.play import AUTO, Entrant, Pairing, get_engine, play, table_in
 from powergame.player import Player
-from powergame.state_table import StateTable
 from powergame.time_limit import DEFAULT_MATCH_TIMEOUT, check_timeout, limited, set_match_time_limit
 from powergame.work import check_work, tournament_estimate
 
@@ -43,8 +43,6 @@ from .spec import TournamentSpec
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from powergame.exact_batch import ExactBatch
 
     from .analysis import Sides
 
@@ -197,8 +195,8 @@ def play_pair(
 class _ChunkStrategies:
     """What a chunk needs to know of each strategy, looked up once per name, game and role
     and registry (shared by the chunks a process plays with the same registry): the
-    registry entry, the player's name and its state table in that role of that game (None:
-    it has none)."""
+    registry entry and the strategy as the engines see it (``powergame.play.Entrant``:
+    the player's name and its state table in that role of that game)."""
 
     def __init__(self, registry: RegistryLike) -> None:
         self.registry = registry
@@ -207,26 +205,21 @@ class _ChunkStrategies:
         except TypeError:  # a registry that cannot be weakly referenced
             self._known = {}
 
-    def lookup(self, name: str, game: Game, role: int) -> tuple[Any, str, StateTable | None]:
+    def lookup(self, name: str, game: Game, role: int) -> tuple[Any, Entrant]:
         key = (name, game, role)
         known = self._known.get(key)
         if known is None:
-            player = self.registry.create(name)
-            known = (self.registry.get(name), player.name, table_in(player, game, role))
+            known = (
+                self.registry.get(name),
+                Entrant.of(functools.partial(self.registry.create, name), game, role),
+            )
             self._known[key] = known
         return known
 
 
-def table_in(player: Player, game: Game, role: int) -> StateTable | None:
-    """The player's state table in ``role`` of ``game``: asked once the player has joined a
-    match, so that a table that depends on the game (Least Interest's) is known."""
-    player.join_match(game, role, 0)
-    return player.state_table()
-
-
-_KNOWN_STRATEGIES: weakref.WeakKeyDictionary[
-    Any, dict[tuple[str, Game, int], tuple[Any, str, StateTable | None]]
-] = weakref.WeakKeyDictionary()
+_KNOWN_STRATEGIES: weakref.WeakKeyDictionary[Any, dict[tuple[str, Game, int], tuple[Any, Entrant]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _play_groups(
@@ -234,153 +227,42 @@ def _play_groups(
     groups: Sequence[tuple[str, str, tuple[int, ...]]],
     strategies: _ChunkStrategies,
     ids: Sequence[tuple[int, int]] | None = None,
+    engine: str = AUTO,
 ) -> pa.Table:
-    """The per-match table of ``groups`` (name A, name B, seeds), in order: pairs whose two
-    strategies have a state table in one ``play_pairs`` call (each match the very match
-    ``play_match`` plays with its seed), the others through ``play_match``. ``ids`` gives each match's (match_id, repetition) (default: 0, 0)."""
-    tabled = [
-        i
-        for i, (name_a, name_b, seeds) in enumerate(groups)
-        if strategies.lookup(name_a, game, 0)[2] is not None
-        and strategies.lookup(name_b, game, 1)[2] is not None
-        and _batch_can_play(game, seeds)
-    ]
-    tabled_set = set(tabled)
-    blocks: dict[int, pa.Table] = {}
-    if tabled:
-        blocks.update(_play_tabled(game, [groups[i] for i in tabled], strategies, tabled))
-    for i, (name_a, name_b, seeds) in enumerate(groups):
-        if i not in tabled_set:
-            blocks[i] = storage.rows_to_table(
-                _play_python(game, name_a, name_b, seeds, strategies), ids=False
-            )
-    table = pa.concat_tables([blocks[i] for i in range(len(groups))]) if groups else None
-    count = sum(len(seeds) for _, _, seeds in groups)
-    match_ids = (
-        np.zeros(count, dtype=np.int64) if ids is None else np.array([m for m, _ in ids], dtype=np.int64)
-    )
-    repetitions = (
-        np.zeros(count, dtype=np.int64) if ids is None else np.array([r for _, r in ids], dtype=np.int64)
-    )
-    id_columns = [pa.array(match_ids, pa.int64()), pa.array(repetitions, pa.int64())]
-    if table is None:
-        return storage.SCHEMA.empty_table()
-    return pa.Table.from_arrays(id_columns + table.columns, schema=storage.SCHEMA)
-
-
-def _batch_can_play(game: Game, seeds: Sequence[int]) -> bool:
-    """Whether every match of these seeds fits the batch engine's longest horizon (longer
-    ones are played by ``play_match``)."""
-    from powergame.batch import MAX_HORIZON, draw_horizons
-
-    if game.continuation is None:
-        return game.rounds is not None and game.rounds <= MAX_HORIZON
-    if game.continuation**MAX_HORIZON < 1e-12:  # P(n > MAX_HORIZON) = w^MAX_HORIZON
-        return True
-    return bool(draw_horizons(game, seeds).max() <= MAX_HORIZON)
-
-
-def _play_python(
-    game: Game, name_a: str, name_b: str, seeds: Sequence[int], strategies: _ChunkStrategies
-) -> list[dict[str, Any]]:
-    """Rows (without match_id/repetition) from the Python engine."""
-    registry = strategies.registry
-    entry_a, entry_b = strategies.lookup(name_a, game, 0)[0], strategies.lookup(name_b, game, 1)[0]
-    outside_a, outside_b = game.outside_options
-    rows = []
-    for seed in seeds:
-        result = play_match(game, registry.create(name_a), registry.create(name_b), seed)
-        row: dict[str, Any] = {
-            "strategy_a": entry_a.name,
-            "strategy_b": entry_b.name,
-            "family_a": entry_a.classifier["family"],
-            "family_b": entry_b.classifier["family"],
-        }
-        row.update(result.summary())
-        row.update(
-            outside_a=outside_a, outside_b=outside_b, actions_a=result.actions_a, actions_b=result.actions_b
-        )
-        rows.append(row)
-    return rows
-
-
-def _play_tabled(
-    game: Game,
-    groups: Sequence[tuple[str, str, tuple[int, ...]]],
-    strategies: _ChunkStrategies,
-    positions: Sequence[int],
-) -> dict[int, pa.Table]:
-    """The blocks (by position) of pairs that both have a state table, played together
-    by the batch engine; columns built straight from its arrays."""
-    from powergame import power
-    from powergame.batch import LEFT_BY_CODES, play_pairs
-
+    """The per-match table of ``groups`` (name A, name B, seeds), in order, played by the
+    engine façade (``powergame.play``), with the columns the tournament gives added: each
+    match's (match_id, repetition) from ``ids`` (default: 0, 0), the strategies' names and
+    families and the outside options. With ``engine="exact"`` one row per group, of
+    ``storage.EXACT_SCHEMA``."""
     looked_up = [(strategies.lookup(a, game, 0), strategies.lookup(b, game, 1)) for a, b, _ in groups]
-    batch = play_pairs(
-        game,
-        [(known_a[2], known_b[2]) for known_a, known_b in looked_up],  # type: ignore[misc]
-        [seeds for _, _, seeds in groups],
-        keep_actions=True,
-    )
-    counts = [len(seeds) for _, _, seeds in groups]
-    total = len(batch)
+    pairings = [Pairing(a[1], b[1], seeds) for (a, b), (_, _, seeds) in zip(looked_up, groups)]
+    exact = get_engine(engine).exact if engine != AUTO else False
+    schema = storage.EXACT_SCHEMA if exact else storage.SCHEMA
+    if not groups:
+        return schema.empty_table()
+    played = play(game, pairings, engine)
+    counts = [1 if exact else len(seeds) for _, _, seeds in groups]
+    total = played.num_rows
 
-    def per_pair(values: list[Any]) -> pa.Array:
-        return pa.array(np.repeat(np.array(values, dtype=object), counts), pa.string())
+    pair_of_match = np.repeat(np.arange(len(counts)), counts)
 
-    def constant(value: Any, kind: pa.DataType) -> pa.Array:
-        return pa.array([value] * total, kind)
+    def per_pair(values: list[Any]) -> pa.Array:  # numpy gathers: Array.take imports pyarrow.compute
+        return array(np.asarray(values, dtype=object)[pair_of_match], pa.string())
 
-    left_by = np.array(LEFT_BY_CODES, dtype=object)[batch.left_by]
     outside_a, outside_b = game.outside_options
-    assert batch.actions_a is not None and batch.actions_b is not None
-    columns = {
+    identities = np.zeros((total, 2), dtype=np.int64) if ids is None else np.array(ids, dtype=np.int64)
+    given: dict[str, pa.Array] = {
+        "match_id": array(identities[:, 0], pa.int64()),
+        "repetition": array(identities[:, 1], pa.int64()),
         "strategy_a": per_pair([a[0].name for a, _ in looked_up]),
         "strategy_b": per_pair([b[0].name for _, b in looked_up]),
         "family_a": per_pair([a[0].classifier["family"] for a, _ in looked_up]),
         "family_b": per_pair([b[0].classifier["family"] for _, b in looked_up]),
-        "player_a": per_pair([a[1] for a, _ in looked_up]),
-        "player_b": per_pair([b[1] for _, b in looked_up]),
-        "seed": pa.array(batch.seeds, pa.int64()),
-        "horizon": pa.array(batch.horizon, pa.int64()),
-        "rounds_together": pa.array(batch.rounds_together, pa.int64()),
-        "left_by": pa.array(left_by, pa.string()),
-        "exit_round": pa.array(batch.exit_round, pa.int64(), mask=batch.exit_round == 0),
-        "censored": pa.array(batch.left_by == 0, pa.bool_()),
-        **{
-            name: pa.array(getattr(batch, name), pa.float64())
-            for name in (
-                "total_a",
-                "total_b",
-                "score_a",
-                "score_b",
-                "cooperation_a",
-                "cooperation_b",
-                "mutual_cooperation",
-                "mean_stake",
-            )
-        },
-        "structural_dependence_a": constant(power.structural_dependence(game, 0), pa.float64()),
-        "structural_dependence_b": constant(power.structural_dependence(game, 1), pa.float64()),
-        "power_index": constant(power.power_index(game), pa.float64()),
-        "least_interest": constant(power.least_interest_partner(game), pa.string()),
-        "realized_dependence_a": pa.array(batch.realized_dependence_a, pa.float64()),
-        "realized_dependence_b": pa.array(batch.realized_dependence_b, pa.float64()),
-        "power_shifts": pa.array(batch.power_shifts, pa.int64()),
-        "power_share_a": pa.array(batch.power_share_a, pa.float64()),
-        "power_share_b": pa.array(batch.power_share_b, pa.float64()),
-        "outside_a": constant(outside_a, pa.float64()),
-        "outside_b": constant(outside_b, pa.float64()),
-        "actions_a": pa.array(batch.actions_a, pa.string()),
-        "actions_b": pa.array(batch.actions_b, pa.string()),
+        "outside_a": array(np.full(total, outside_a, dtype=np.float64), pa.float64()),
+        "outside_b": array(np.full(total, outside_b, dtype=np.float64), pa.float64()),
     }
-    whole = pa.Table.from_pydict(columns, schema=storage.MATCH_SCHEMA)
-    blocks = {}
-    start = 0
-    for position, count in zip(positions, counts):
-        blocks[position] = whole.slice(start, count)
-        start += count
-    return blocks
+    columns = [given[field.name] if field.name in given else played.column(field.name) for field in schema]
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
 def check_strategy_names(spec: TournamentSpec, registry: RegistryLike) -> None:
@@ -433,122 +315,48 @@ def check_exact_strategies(names: Sequence[str], registry: RegistryLike, game: G
         )
 
 
-def solve_pairings(game: Game, tasks: Sequence[MatchTask], registry: RegistryLike) -> ExactBatch:
-    """Every task's pairing solved exactly (``exact_many``), in order; a strategy without a
-    state table in this game is refused with one clear error."""
-    from powergame.exact_batch import exact_many
-
-    players: dict[str, Player] = {}
-    for name in {t.strategy_a for t in tasks} | {t.strategy_b for t in tasks}:
-        players[name] = registry.create(name)
-    tables = {
-        (name, role): table_in(player, game, role) for name, player in players.items() for role in (0, 1)
-    }
-    check_exact_strategies(
-        sorted({name for (name, _), table in tables.items() if table is None}), registry, game
-    )
-    batch = exact_many(
-        game,
-        [(tables[t.strategy_a, 0], tables[t.strategy_b, 1]) for t in tasks],  # type: ignore[misc]
-        [(players[t.strategy_a].name, players[t.strategy_b].name) for t in tasks],
-    )
-    return batch
-
-
-def solve_exact_table(game: Game, tasks: Sequence[MatchTask], registry: RegistryLike) -> pa.Table:
-    """One row per task with the expected figures of its pairing, as an Arrow table of
-    ``storage.EXACT_SCHEMA``: the per-match columns (seed and realized-only columns null)
-    plus ``exact``, ``p_lasted``, ``p_left_a``/``_b``/``_both`` and the ``survival`` curve,
-    built column by column from the solver's arrays (no per-row dicts or curve lists)."""
-    from powergame import arrow_arrays, power
-    from powergame.exact_batch import FIGURES
-
-    batch = solve_pairings(game, tasks, registry)
-    count = len(tasks)
-    entries = {
-        name: registry.get(name) for name in {t.strategy_a for t in tasks} | {t.strategy_b for t in tasks}
-    }
-    lengths = batch.survival_length
-    curves = batch.survival
-    offsets = np.zeros(count + 1, dtype=np.int32)
-    np.cumsum(lengths, out=offsets[1:])
-    if count and bool(np.all(lengths == curves.shape[1])):  # every curve full length: a view
-        flat = curves.reshape(-1)
-    else:
-        flat = curves[np.arange(curves.shape[1])[None, :] < lengths[:, None]] if count else np.zeros(0)
-    outside_a, outside_b = game.outside_options
-    constants = {
-        "repetition": 0,
-        "horizon": game.expected_horizon,
-        "structural_dependence_a": power.structural_dependence(game, 0),
-        "structural_dependence_b": power.structural_dependence(game, 1),
-        "power_index": power.power_index(game),
-        "least_interest": power.least_interest_partner(game),
-        "outside_a": outside_a,
-        "outside_b": outside_b,
-        "exact": True,
-    }
-    arrays: dict[str, Any] = {
-        "match_id": np.array([t.match_id for t in tasks], dtype=np.int64),
-        "strategy_a": [entries[t.strategy_a].name for t in tasks],
-        "strategy_b": [entries[t.strategy_b].name for t in tasks],
-        "family_a": [entries[t.strategy_a].classifier["family"] for t in tasks],
-        "family_b": [entries[t.strategy_b].classifier["family"] for t in tasks],
-        "player_a": list(batch.player_a),
-        "player_b": list(batch.player_b),
-        "censored": batch.p_censored,
-        "p_lasted": batch.p_censored,
-        **{name: batch.figures[name] for name in FIGURES},
-    }
-    columns = []  # from buffers (arrow_arrays): pa.array would import pandas
-    for field in storage.EXACT_SCHEMA:
-        if field.name == "survival":
-            columns.append(arrow_arrays.list_array(offsets, flat))
-        elif field.name in arrays:
-            columns.append(arrow_arrays.array(arrays[field.name], field.type))
-        elif field.name in constants:
-            columns.append(arrow_arrays.array([constants[field.name]] * count, field.type))
-        else:  # seed, left_by, exit_round, power shifts and shares, actions: realized only
-            columns.append(pa.nulls(count, field.type))
-    return pa.Table.from_arrays(columns, schema=storage.EXACT_SCHEMA)
-
-
 @dataclass(frozen=True)
 class ChunkJob:
-    """Everything a worker needs to play one chunk: plain data, no Player objects."""
+    """Everything a worker needs to play one chunk: plain data, no Player objects. The
+    chunk is matches [start, stop) of ``spec``; the worker enumerates them itself (sending
+    a small spec costs the run's process less than sending a thousand tasks)."""
 
     chunk_id: int
-    tasks: tuple[MatchTask, ...]
-    game: Game
+    spec: TournamentSpec
+    start: int
+    stop: int
     plugins: tuple[str, ...]
     registry_loader: RegistryLoader
     out_dir: str | None
-    exact: bool = False
+
+    @property
+    def tasks(self) -> list[MatchTask]:
+        """The chunk's matches, in order."""
+        return matches_between(self.spec, self.start, self.stop)
 
 
-def play_chunk(job: ChunkJob) -> tuple[int, int, pa.Table | None]:
-    """Play a chunk: returns (chunk id, number of matches, its per-match table). With an
-    output folder the table is stored as the chunk's part file and not returned."""
+def play_chunk(job: ChunkJob) -> tuple[int, int, pa.Table, str | None]:
+    """Play a chunk: returns (chunk id, number of matches, its per-match table, the
+    checksum of its part file). With an output folder the table is also stored as the
+    chunk's part file (else the checksum is None)."""
     registry = _registry(job.registry_loader, job.plugins)
-    if job.exact:
-        table = solve_exact_table(job.game, job.tasks, registry)
-    else:
-        groups: list[tuple[str, str, tuple[int, ...]]] = []
-        start = 0
-        tasks = job.tasks
-        while start < len(tasks):
-            end = start
-            pair = (tasks[start].strategy_a, tasks[start].strategy_b)
-            while end < len(tasks) and (tasks[end].strategy_a, tasks[end].strategy_b) == pair:
-                end += 1
-            groups.append((*pair, tuple(t.seed for t in tasks[start:end])))
-            start = end
-        ids = [(t.match_id, t.repetition) for t in tasks]
-        table = _play_groups(job.game, groups, _ChunkStrategies(registry), ids)
-    if job.out_dir is None:
-        return job.chunk_id, table.num_rows, table
-    storage.write_part(Path(job.out_dir), job.chunk_id, table)
-    return job.chunk_id, table.num_rows, None
+    groups: list[tuple[str, str, tuple[int, ...]]] = []  # runs of consecutive tasks of one pairing
+    start = 0
+    tasks = job.tasks
+    while start < len(tasks):
+        end = start
+        pair = (tasks[start].strategy_a, tasks[start].strategy_b)
+        while end < len(tasks) and (tasks[end].strategy_a, tasks[end].strategy_b) == pair:
+            end += 1
+        groups.append((*pair, tuple(t.seed for t in tasks[start:end])))
+        start = end
+    ids = [(t.match_id, t.repetition) for t in tasks]
+    engine = "exact" if job.spec.exact else AUTO  # exact: one task, hence one row, per pairing
+    table = _play_groups(job.spec.game, groups, _ChunkStrategies(registry), ids, engine)
+    checksum = None
+    if job.out_dir is not None:
+        checksum = storage.write_part(Path(job.out_dir), job.chunk_id, table)
+    return job.chunk_id, table.num_rows, table, checksum
 
 
 def _start_worker(match_timeout: float, parent: int, locks: tuple[int, ...]) -> None:
@@ -684,27 +492,26 @@ def run_tournament(
         jobs = (
             ChunkJob(
                 i,
-                tuple(chunk),
-                spec.game,
+                spec,
+                i * size,
+                min(total, (i + 1) * size),
                 plugins,
                 registry_loader,
                 str(folder) if folder else None,
-                spec.exact,
             )
-            for i, chunk in iter_chunks(spec, size, skip=set(finished))
+            for i in range(chunks)
+            if i not in finished
         )
-        rows_by_chunk = _play_jobs(
-            jobs, remaining, min(workers, chunks - resumed), finished, folder, quiet, timeout
-        )
+        tables = _play_jobs(jobs, remaining, min(workers, chunks - resumed), finished, folder, quiet, timeout)
         play_seconds = time.perf_counter() - started
 
         if folder is not None:
             matches = storage.merge_part_tables(
-                folder, range(chunks), csv=csv, expected_matches=total, tables=rows_by_chunk
+                folder, range(chunks), csv=csv, expected_matches=total, tables=tables
             )
         else:
-            tables = [rows_by_chunk[i] for i in sorted(rows_by_chunk)]
-            matches = pa.concat_tables(tables) if tables else storage.SCHEMA.empty_table()
+            ordered = [tables[i] for i in sorted(tables)]
+            matches = pa.concat_tables(ordered) if ordered else storage.SCHEMA.empty_table()
         from .analysis import sides
 
         long = sides(matches)  # once for the summary and whoever reads the result
@@ -753,11 +560,10 @@ def _play_jobs(
     rows_by_chunk: dict[int, pa.Table] = {}
     with _progress(total, quiet) as bar:
 
-        def record(chunk_id: int, count: int, rows: pa.Table | None) -> None:
-            if rows is not None:
-                rows_by_chunk[chunk_id] = rows
+        def record(chunk_id: int, count: int, rows: pa.Table, checksum: str | None) -> None:
+            rows_by_chunk[chunk_id] = rows
             if folder is not None:
-                finished[chunk_id] = storage.file_checksum(storage.part_path(folder, chunk_id))
+                finished[chunk_id] = checksum
                 storage.write_manifest(folder, finished)
             bar.update(count)
 
@@ -765,10 +571,7 @@ def _play_jobs(
         if workers <= 1:
             with limited(match_timeout):
                 for job in queue:
-                    chunk_id, count, rows = play_chunk(dataclasses.replace(job, out_dir=None))
-                    if folder is not None and rows is not None:
-                        storage.write_part(folder, chunk_id, rows)
-                    record(chunk_id, count, rows)
+                    record(*play_chunk(job))
             return rows_by_chunk
         import concurrent.futures  # only a pool needs them
         import multiprocessing

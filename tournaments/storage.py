@@ -33,7 +33,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from powergame import record
+from powergame import record, record_arrow
 from powergame.arrow_arrays import to_numpy
 from powergame.errors import ParameterError
 
@@ -49,30 +49,14 @@ SUMMARY_FILE = "summary.json"
 REPORT_DIR = "report"  # written by `powergame report` (tournaments.report); stale once results change
 OWN_FILES = (RUN_FILE, MANIFEST_FILE, PARTS_DIR, MATCHES_FILE, CSV_FILE, SUMMARY_FILE, REPORT_DIR)
 
-# Arrow types of the record's column kinds (powergame.record).
-_ARROW = {
-    "int": pa.int64(),
-    "float": pa.float64(),
-    "text": pa.string(),
-    "bool": pa.bool_(),
-    "floats": pa.list_(pa.float64()),
-}
-
-# The per-match table: one row per match, the record's columns in their order.
-SCHEMA = pa.schema([(column.name, _ARROW[column.kind]) for column in record.MATCH_COLUMNS])
+# The per-match table: one row per match, the record's columns in their order (and, of an
+# exact run, one row per pairing: see powergame.record_arrow).
+SCHEMA = record_arrow.SCHEMA
+EXACT_SCHEMA = record_arrow.EXACT_SCHEMA
 COLUMNS: tuple[str, ...] = tuple(SCHEMA.names)
 # What playing a match gives: every column but the match's id and repetition.
 MATCH_SCHEMA = pa.schema([field for field in SCHEMA if field.name not in record.ID_COLUMNS])
 NULLABLE_TEXT = ("left_by", "least_interest")  # text that may be missing in a played match
-
-# The per-match table of an exact run: one row per pairing (repetition 0, seed null) with
-# expectations in the numeric columns (so horizon, rounds_together and censored, the
-# chance to last, are floats), the realized-only columns null, and the record's exact
-# columns: who ends it how often and the survival curve.
-EXACT_SCHEMA = pa.schema(
-    [(c.name, pa.float64() if c.expectation else _ARROW[c.kind]) for c in record.MATCH_COLUMNS]
-    + [(c.name, _ARROW[c.kind]) for c in record.EXACT_COLUMNS]
-)
 
 
 def schema_for_rows(rows: Sequence[dict[str, Any]]) -> pa.Schema:
@@ -158,13 +142,31 @@ def part_path(folder: Path, chunk_id: int) -> Path:
     return folder / PARTS_DIR / f"chunk-{chunk_id:05d}.parquet"
 
 
-def write_part(folder: Path, chunk_id: int, rows: Sequence[dict[str, Any]] | pa.Table) -> None:
-    """Store the rows (or the table) of one finished chunk (atomically)."""
+def write_part(folder: Path, chunk_id: int, rows: Sequence[dict[str, Any]] | pa.Table) -> str:
+    """Store the rows (or the table) of one finished chunk (atomically); returns the part
+    file's checksum (``file_checksum``), computed from the bytes as they are written."""
     table = rows if isinstance(rows, pa.Table) else rows_to_table(rows)
     _trim_heap()  # what playing the chunk freed goes back to the system before the writer's buffers come
-    _write_parquet_atomic(part_path(folder, chunk_id), table)
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink)
+    data = sink.getvalue()
+    path = part_path(folder, chunk_id)
+    tmp = _temporary(path)
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+    os.replace(tmp, path)
+    digest = hashlib.blake2b(digest_size=8)
+    digest.update(data)
+    del data, sink
     pa.default_memory_pool().release_unused()  # and the writer's buffers after it
     _trim_heap()
+    return digest.hexdigest()
+
+
+def read_part(folder: Path, chunk_id: int) -> pa.Table:
+    """The table of one stored chunk."""
+    path = part_path(folder, chunk_id)
+    return pq.read_table(path, schema=schema_of_file(path))
 
 
 def _trim_heap() -> None:
@@ -419,7 +421,11 @@ def _remove_own_files(folder: Path) -> None:
 
 
 def merge_parts(
-    folder: Path, chunk_ids: Sequence[int], csv: bool = False, expected_matches: int | None = None
+    folder: Path,
+    chunk_ids: Sequence[int],
+    csv: bool = False,
+    expected_matches: int | None = None,
+    tables: Mapping[int, pa.Table] | None = None,
 ) -> pd.DataFrame:
     """Merge the part files of ``chunk_ids`` into ``matches.parquet`` (and ``matches.csv``),
     rows in match order; return the merged table. With ``expected_matches`` the rows must
