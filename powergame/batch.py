@@ -216,16 +216,14 @@ def _play_programs(
 ) -> BatchResult:
     """The matches of ``pairs`` simulated round by round in one array program, chunks
     cut across pairs; every random choice from each match's stream."""
-    joints = _JointTables.many(game, pairs)
-    program, offsets = _Program.of(joints)
     counts = [len(group) for group in seeds]
     all_seeds = tuple(seed for group in seeds for seed in group)
     if not all_seeds:
         return _result_of_parts(game, (), [], keep_actions)
+    program, starts, ends = _Program.of(game, pairs)
     horizons = draw_horizons(game, all_seeds)
     keys = streams.match_keys(all_seeds)
-    start_g = np.repeat(offsets + np.array([joint.start for joint in joints], dtype=np.intp), counts)
-    ended_g = np.repeat(offsets + np.array([joint.ended for joint in joints], dtype=np.intp), counts)
+    start_g, ended_g = np.repeat(starts, counts), np.repeat(ends, counts)
     parts = [
         program.play(
             game,
@@ -360,7 +358,7 @@ class _DeterministicTable:
 @dataclass(frozen=True)
 class _DeterministicJoint:
     """What ``_MergedProgram`` needs of one deterministic pair, indexed by g and f as in
-    ``_JointTables`` (an extra ended state at g = ``ended`` earns and counts nothing)."""
+    ``_joint_group`` (an extra ended state at g = ``ended`` earns and counts nothing)."""
 
     start: int
     ended: int
@@ -491,7 +489,7 @@ def _play_merged(
 @dataclass(frozen=True)
 class _MergedProgram:
     """Joint tables of several deterministic pairs laid end to end (indices by g and f as
-    in ``_JointTables``, shifted by each pair's offset)."""
+    in ``_joint_group``, shifted by each pair's offset)."""
 
     step: np.ndarray  # by g: the f the round ends in
     next_g: np.ndarray  # by f
@@ -630,145 +628,86 @@ _OUTCOME_COUNTS = np.array([1 + (1 << _COUNT_BITS) + (1 << (2 * _COUNT_BITS)), 1
 _AS_SEEN_BY_B = np.array(kernel.AS_SEEN_BY_B)
 
 
-@dataclass(frozen=True)
-class _JointTables:
-    """Both tables and the game folded into the joint state j = (state A, state B).
+def _joint_group(
+    game: Game, n_a: int, n_b: int, sides_a: Sequence[_TableArrays], sides_b: Sequence[_TableArrays]
+) -> dict[str, Any]:
+    """Both tables and the game folded into the joint state j = (state A, state B), for
+    pairs of n_a x n_b states, one row per pair.
 
     Arrays indexed by g = 4j hold what depends on the state (each partner's chance to
     cooperate, as a threshold of its 32-bit uniform); arrays indexed by f = 4j + outcome
     hold what depends on the round's outcome (payoffs, leaving, the next state). An extra
-    absorbing "ended" state (its four f included) earns and counts nothing, so matches
-    that are over need no masking.
-    """
+    absorbing "ended" state (its four f included, g = 4 n_a n_b) earns and counts nothing,
+    so matches that are over need no masking. Keys: ``choose`` (pairs, size, 2) uint64 by
+    g, A's and B's uniform below this cooperates; ``payoff_a``/``payoff_b``/``stake`` by f
+    (0 in the ended state); ``counts`` by f, packed increments of the cooperation counters;
+    ``leave`` (pairs, size, 2) by f, the uniform below this leaves; ``next_g`` by f (rows
+    where ``point_mass``); ``move_a``/``move_b`` (pairs, size, n) cumulative thresholds of
+    the next state; ``bound`` max |u_i - v_i| over outcomes, for the tie tolerance."""
+    pairs = len(sides_a)
+    states = n_a * n_b
+    live = 4 * states  # f (and g) below this belong to a live joint state
+    size = live + 4
+    v_a, v_b = game.outside_options
 
-    ended: int  # g of the ended state
-    start: int  # g of the first round
-    n_b: int  # B's states (j = s_a * n_b + s_b)
-    choose: np.ndarray  # (size, 2) uint64 by g: A's and B's uniform below this cooperates
-    payoff_a: np.ndarray  # by f
-    payoff_b: np.ndarray
-    stake: np.ndarray  # by f (0 in the ended state)
-    counts: np.ndarray  # by f: packed increments of the cooperation counters
-    leave: np.ndarray  # (size, 2) uint64 by f: A's and B's uniform below this leaves
-    next_g: np.ndarray | None  # by f, when every transition is a point mass
-    move_a: np.ndarray  # (size, n_a) uint64 by f: cumulative thresholds of A's next state
-    move_b: np.ndarray  # (size, n_b)
-    payoff_bound: float  # max |u_i - v_i| over outcomes, for the tie tolerance
+    def stacked(sides: Sequence[_TableArrays], name: str) -> np.ndarray:
+        return np.stack([getattr(side, name) for side in sides])
 
-    @property
-    def size(self) -> int:
-        return self.ended + 4
-
-    @classmethod
-    def of(cls, game: Game, table_a: StateTable, table_b: StateTable) -> _JointTables:
-        return cls.many(game, [(table_a, table_b)])[0]
-
-    @classmethod
-    def many(cls, game: Game, pairs: Sequence[tuple[StateTable, StateTable]]) -> list[_JointTables]:
-        """The joint tables of every pair; pairs of the same table sizes are built together,
-        as rows of one array each."""
-        forms = [(_TableArrays.of(a), _TableArrays.of(b)) for a, b in pairs]
-        by_shape: dict[tuple[int, int], list[int]] = {}
-        for index, (form_a, form_b) in enumerate(forms):
-            by_shape.setdefault((len(form_a.choose), len(form_b.choose)), []).append(index)
-        joints: list[_JointTables | None] = [None] * len(pairs)
-        for (n_a, n_b), members in by_shape.items():
-            group = [forms[i] for i in members]
-            built = cls._group(game, n_a, n_b, [f[0] for f in group], [f[1] for f in group])
-            initial = [(pairs[i][0].initial_state, pairs[i][1].initial_state) for i in members]
-            for row, (index, (s_a, s_b)) in enumerate(zip(members, initial)):
-                joints[index] = cls(
-                    ended=4 * n_a * n_b,
-                    start=4 * (s_a * n_b + s_b),
-                    n_b=n_b,
-                    choose=built["choose"][row],
-                    payoff_a=built["payoff_a"][row],
-                    payoff_b=built["payoff_b"][row],
-                    stake=built["stake"][row],
-                    counts=built["counts"],
-                    leave=built["leave"][row],
-                    next_g=built["next_g"][row] if built["point_mass"][row] else None,
-                    move_a=built["move_a"][row],
-                    move_b=built["move_b"][row],
-                    payoff_bound=float(built["bound"][row]),
-                )
-        return joints  # type: ignore[return-value]
-
-    @staticmethod
-    def _group(
-        game: Game, n_a: int, n_b: int, sides_a: Sequence[_TableArrays], sides_b: Sequence[_TableArrays]
-    ) -> dict[str, Any]:
-        """The arrays of ``_JointTables`` for pairs of n_a x n_b states, one row per pair."""
-        pairs = len(sides_a)
-        states = n_a * n_b
-        live = 4 * states  # f (and g) below this belong to a live joint state
-        size = live + 4
-        v_a, v_b = game.outside_options
-
-        def stacked(sides: Sequence[_TableArrays], name: str) -> np.ndarray:
-            return np.stack([getattr(side, name) for side in sides])
-
-        choose = np.full((pairs, size, 2), _SURE, dtype=np.uint64)
-        choose[:, 0:live:4, 0] = np.repeat(stacked(sides_a, "choose"), n_b, axis=1)
-        choose[:, 0:live:4, 1] = np.tile(stacked(sides_b, "choose"), (1, n_a))
-        # Per f = 4j + o (j = s_a * n_b + s_b); B sees outcome o as o_b (own action first).
-        stake_a, stake_b = stacked(sides_a, "stake"), stacked(sides_b, "stake")
-        stake_f = np.repeat(
-            np.minimum(stake_a[:, :, None], stake_b[:, None, :]).reshape(pairs, states), 4, axis=1
-        )
-        stage_a = np.tile(np.asarray(game.payoff_table(0), dtype=float), states)
-        stage_b = np.tile(np.asarray(game.payoff_table(1), dtype=float)[_AS_SEEN_BY_B], states)
-        payoff_a, payoff_b, stake = np.zeros((pairs, size)), np.zeros((pairs, size)), np.zeros((pairs, size))
-        payoff_a[:, :live] = np.where(stake_f == 1.0, stage_a, kernel.round_payoff(stake_f, stage_a, v_a))
-        payoff_b[:, :live] = np.where(stake_f == 1.0, stage_b, kernel.round_payoff(stake_f, stage_b, v_b))
-        stake[:, :live] = stake_f
-        counts = np.zeros(size, dtype=np.int64)
-        counts[:live] = np.tile(_OUTCOME_COUNTS, states)
-        leave = np.zeros((pairs, size, 2), dtype=np.uint64)
-        leave_a = stacked(sides_a, "leave")  # (pairs, n_a, 4)
-        leave_b = stacked(sides_b, "leave")[:, :, _AS_SEEN_BY_B]
-        leave[:, :live, 0] = np.broadcast_to(leave_a[:, :, None, :], (pairs, n_a, n_b, 4)).reshape(
-            pairs, live
-        )
-        leave[:, :live, 1] = np.broadcast_to(leave_b[:, None, :, :], (pairs, n_a, n_b, 4)).reshape(
-            pairs, live
-        )
-        move_a = np.full((pairs, size, n_a), _SURE, dtype=np.uint64)
-        move_b = np.full((pairs, size, n_b), _SURE, dtype=np.uint64)
-        move_a[:, :live] = np.broadcast_to(
-            stacked(sides_a, "move")[:, :, None, :, :], (pairs, n_a, n_b, 4, n_a)
-        ).reshape(pairs, live, n_a)
-        move_b[:, :live] = np.broadcast_to(
-            stacked(sides_b, "move")[:, :, _AS_SEEN_BY_B][:, None, :, :, :], (pairs, n_a, n_b, 4, n_b)
-        ).reshape(pairs, live, n_b)
-        point_mass = np.array(
-            [a.next_state is not None and b.next_state is not None for a, b in zip(sides_a, sides_b)]
-        )
-        next_g = np.full((pairs, size), live, dtype=np.intp)
-        if point_mass.any():
-            zeros_a, zeros_b = np.zeros((n_a, 4), dtype=np.intp), np.zeros((n_b, 4), dtype=np.intp)
-            next_a = np.stack([zeros_a if a.next_state is None else a.next_state for a in sides_a])
-            next_b = np.stack([zeros_b if b.next_state is None else b.next_state for b in sides_b])
-            next_b = next_b[:, :, _AS_SEEN_BY_B]
-            next_g[:, :live] = (4 * (next_a[:, :, None, :] * n_b + next_b[:, None, :, :])).reshape(
-                pairs, live
-            )
-        bound = np.maximum(
-            np.max(np.abs(payoff_a[:, :live] - v_a), axis=1), np.max(np.abs(payoff_b[:, :live] - v_b), axis=1)
-        )
-        return {
-            "choose": choose,
-            "payoff_a": payoff_a,
-            "payoff_b": payoff_b,
-            "stake": stake,
-            "counts": counts,
-            "leave": leave,
-            "move_a": move_a,
-            "move_b": move_b,
-            "next_g": next_g,
-            "point_mass": point_mass,
-            "bound": bound,
-        }
+    choose = np.full((pairs, size, 2), _SURE, dtype=np.uint64)
+    choose[:, 0:live:4, 0] = np.repeat(stacked(sides_a, "choose"), n_b, axis=1)
+    choose[:, 0:live:4, 1] = np.tile(stacked(sides_b, "choose"), (1, n_a))
+    # Per f = 4j + o (j = s_a * n_b + s_b); B sees outcome o as o_b (own action first).
+    stake_a, stake_b = stacked(sides_a, "stake"), stacked(sides_b, "stake")
+    stake_f = np.repeat(
+        np.minimum(stake_a[:, :, None], stake_b[:, None, :]).reshape(pairs, states), 4, axis=1
+    )
+    stage_a = np.tile(np.asarray(game.payoff_table(0), dtype=float), states)
+    stage_b = np.tile(np.asarray(game.payoff_table(1), dtype=float)[_AS_SEEN_BY_B], states)
+    payoff_a, payoff_b, stake = np.zeros((pairs, size)), np.zeros((pairs, size)), np.zeros((pairs, size))
+    payoff_a[:, :live] = np.where(stake_f == 1.0, stage_a, kernel.round_payoff(stake_f, stage_a, v_a))
+    payoff_b[:, :live] = np.where(stake_f == 1.0, stage_b, kernel.round_payoff(stake_f, stage_b, v_b))
+    stake[:, :live] = stake_f
+    counts = np.zeros(size, dtype=np.int64)
+    counts[:live] = np.tile(_OUTCOME_COUNTS, states)
+    leave = np.zeros((pairs, size, 2), dtype=np.uint64)
+    leave_a = stacked(sides_a, "leave")  # (pairs, n_a, 4)
+    leave_b = stacked(sides_b, "leave")[:, :, _AS_SEEN_BY_B]
+    leave[:, :live, 0] = np.broadcast_to(leave_a[:, :, None, :], (pairs, n_a, n_b, 4)).reshape(pairs, live)
+    leave[:, :live, 1] = np.broadcast_to(leave_b[:, None, :, :], (pairs, n_a, n_b, 4)).reshape(pairs, live)
+    move_a = np.full((pairs, size, n_a), _SURE, dtype=np.uint64)
+    move_b = np.full((pairs, size, n_b), _SURE, dtype=np.uint64)
+    move_a[:, :live] = np.broadcast_to(
+        stacked(sides_a, "move")[:, :, None, :, :], (pairs, n_a, n_b, 4, n_a)
+    ).reshape(pairs, live, n_a)
+    move_b[:, :live] = np.broadcast_to(
+        stacked(sides_b, "move")[:, :, _AS_SEEN_BY_B][:, None, :, :, :], (pairs, n_a, n_b, 4, n_b)
+    ).reshape(pairs, live, n_b)
+    point_mass = np.array(
+        [a.next_state is not None and b.next_state is not None for a, b in zip(sides_a, sides_b)]
+    )
+    next_g = np.full((pairs, size), live, dtype=np.intp)
+    if point_mass.any():
+        zeros_a, zeros_b = np.zeros((n_a, 4), dtype=np.intp), np.zeros((n_b, 4), dtype=np.intp)
+        next_a = np.stack([zeros_a if a.next_state is None else a.next_state for a in sides_a])
+        next_b = np.stack([zeros_b if b.next_state is None else b.next_state for b in sides_b])
+        next_b = next_b[:, :, _AS_SEEN_BY_B]
+        next_g[:, :live] = (4 * (next_a[:, :, None, :] * n_b + next_b[:, None, :, :])).reshape(pairs, live)
+    bound = np.maximum(
+        np.max(np.abs(payoff_a[:, :live] - v_a), axis=1), np.max(np.abs(payoff_b[:, :live] - v_b), axis=1)
+    )
+    return {
+        "choose": choose,
+        "payoff_a": payoff_a,
+        "payoff_b": payoff_b,
+        "stake": stake,
+        "counts": counts,
+        "leave": leave,
+        "move_a": move_a,
+        "move_b": move_b,
+        "next_g": next_g,
+        "point_mass": point_mass,
+        "bound": bound,
+    }
 
 
 _SURE = 1 << 32  # the threshold of a sure event: every 32-bit uniform is below it
@@ -822,7 +761,7 @@ def _threshold_array(probability: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class _Program:
     """The joint tables of many pairs laid end to end (pair i's g and f shifted by its
-    offset), as one array program; arrays as in ``_JointTables``."""
+    offset), as one array program; arrays as in ``_joint_group``."""
 
     choose: np.ndarray
     choice_random: bool  # some partner's choice is neither sure nor impossible
@@ -840,47 +779,80 @@ class _Program:
     payoff_bound: float
 
     @classmethod
-    def of(cls, joints: Sequence[_JointTables]) -> tuple[_Program, np.ndarray]:
-        """The program and each pair's offset."""
-        sizes = [joint.size for joint in joints]
-        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
-        choose = np.concatenate([joint.choose for joint in joints])
-        leave = np.concatenate([joint.leave for joint in joints])
-        stake = np.concatenate([joint.stake for joint in joints])
+    def of(
+        cls, game: Game, pairs: Sequence[tuple[StateTable, StateTable]]
+    ) -> tuple[_Program, np.ndarray, np.ndarray]:
+        """The program of ``pairs`` and each pair's first g and ended g in it. Pairs of the
+        same table sizes are folded together (``_joint_group``) and laid out group by group."""
+        forms: dict[int, _TableArrays] = {}  # by id(): each table converted once
+        for pair in pairs:
+            for table in pair:
+                if id(table) not in forms:
+                    forms[id(table)] = _TableArrays.of(table)
+        by_shape: dict[tuple[int, int], list[int]] = {}
+        for index, (table_a, table_b) in enumerate(pairs):
+            by_shape.setdefault((table_a.n_states, table_b.n_states), []).append(index)
+        starts = np.empty(len(pairs), dtype=np.intp)
+        ends = np.empty(len(pairs), dtype=np.intp)
+        parts: dict[str, list[np.ndarray]] = {}
+        point_mass, bound, offset = True, 0.0, 0
+        for (n_a, n_b), members in by_shape.items():
+            built = _joint_group(
+                game,
+                n_a,
+                n_b,
+                [forms[id(pairs[i][0])] for i in members],
+                [forms[id(pairs[i][1])] for i in members],
+            )
+            live = 4 * n_a * n_b
+            size = live + 4
+            bases = offset + size * np.arange(len(members), dtype=np.intp)
+            initial = [4 * (pairs[i][0].initial_state * n_b + pairs[i][1].initial_state) for i in members]
+            starts[members] = bases + np.array(initial, dtype=np.intp)
+            ends[members] = bases + live
+            cells = len(members) * size
+            for name in ("choose", "leave"):
+                parts.setdefault(name, []).append(built[name].reshape(cells, 2))
+            for name in ("stake", "payoff_a", "payoff_b"):
+                parts.setdefault(name, []).append(built[name].reshape(cells))
+            parts.setdefault("counts", []).append(np.tile(built["counts"], len(members)))
+            parts.setdefault("live", []).append(np.tile(np.arange(size) < live, len(members)))
+            parts.setdefault("next_g", []).append((built["next_g"] + bases[:, None]).reshape(cells))
+            parts.setdefault("move_a", []).append(built["move_a"].reshape(cells, n_a))
+            parts.setdefault("move_b", []).append(built["move_b"].reshape(cells, n_b))
+            move_base = np.repeat(bases, size).reshape(len(members), size)
+            move_base[:, live:] += live
+            parts.setdefault("move_base", []).append(move_base.reshape(cells))
+            parts.setdefault("move_n_b", []).append(np.full(cells, n_b, dtype=np.intp))
+            point_mass = point_mass and bool(built["point_mass"].all())
+            bound = max(bound, float(built["bound"].max()))
+            offset += cells
+        joined = {name: np.concatenate(pieces) for name, pieces in parts.items() if "move" not in name}
+        choose, leave, stake, live_f = joined["choose"], joined["leave"], joined["stake"], joined["live"]
         payoffs = np.empty(len(stake), dtype=complex)
-        payoffs.real = np.concatenate([joint.payoff_a for joint in joints])
-        payoffs.imag = np.concatenate([joint.payoff_b for joint in joints])
-        live = np.concatenate([np.arange(joint.size) < joint.ended for joint in joints])
+        payoffs.real, payoffs.imag = joined["payoff_a"], joined["payoff_b"]
         leave_sure = bool(np.all((leave == 0) | (leave == _SURE)))
-        point_mass = all(joint.next_g is not None for joint in joints)
-        move_a = move_b = move_base = move_n_b = next_g = None
-        if point_mass:
-            next_g = np.concatenate([joint.next_g + offset for joint, offset in zip(joints, offsets)])  # type: ignore[operator]
-        else:
-            move_a = _padded([joint.move_a for joint in joints])
-            move_b = _padded([joint.move_b for joint in joints])
-            move_base = np.repeat(offsets, sizes)
-            move_base[~live] += np.repeat([joint.ended for joint in joints], 4)
-            move_n_b = np.repeat([joint.n_b for joint in joints], sizes).astype(np.intp)
+        move: dict[str, np.ndarray | None] = dict.fromkeys(("move_a", "move_b", "move_base", "move_n_b"))
+        if not point_mass:
+            move["move_a"], move["move_b"] = _padded(parts["move_a"]), _padded(parts["move_b"])
+            move["move_base"] = np.concatenate(parts["move_base"])
+            move["move_n_b"] = np.concatenate(parts["move_n_b"])
         program = cls(
             choose=choose,
             choice_random=bool(np.any((choose != 0) & (choose != _SURE))),
             payoffs=payoffs,
-            stake=None if np.all(stake[live] == 1.0) else stake,
-            counts=np.concatenate([joint.counts for joint in joints]),
+            stake=None if np.all(stake[live_f] == 1.0) else stake,
+            counts=joined["counts"],
             leave=leave,
             leave_code=((leave[:, 0] == _SURE) + 2 * (leave[:, 1] == _SURE)).astype(np.int8)
             if leave_sure
             else None,
             can_leave=bool(np.any(leave != 0)),
-            next_g=next_g,
-            move_a=move_a,
-            move_b=move_b,
-            move_base=move_base,
-            move_n_b=move_n_b,
-            payoff_bound=max(joint.payoff_bound for joint in joints),
+            next_g=joined["next_g"] if point_mass else None,
+            payoff_bound=bound,
+            **move,
         )
-        return program, offsets
+        return program, starts, ends
 
     def play(
         self,
@@ -1144,64 +1116,86 @@ def _horizon_endings(horizons: np.ndarray, longest: int) -> dict[int, np.ndarray
 
 
 def _power_figures(
-    lhs: np.ndarray, rhs: np.ndarray, rounds_together: np.ndarray, v_a: float, v_b: float, bound: float
+    real: np.ndarray, imag: np.ndarray, rounds_together: np.ndarray, v_a: float, v_b: float, bound: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Power shifts and rounds of power held by A and by B, from the (rounds x matches)
-    running payoff sums (overwritten). Holder after round t: the smaller of
-    sum_i - t * v_i, a tie within the tolerance of ``powergame.power.power_holders``."""
-    rounds, count = lhs.shape
+    running payoff sums of A (``real``) and B (``imag``). Holder after round t: the smaller
+    of sum_i - t * v_i, a tie within the tolerance of ``powergame.power.power_holders``
+    (a tie keeps the previous holder in office). Whole-array steps, no loop over rounds."""
+    rounds, count = real.shape
     if rounds == 0:
         return (np.zeros(count, dtype=np.int64),) * 3
-    elapsed = np.arange(1, rounds + 1, dtype=float)[:, None]
-    if v_a:
-        lhs -= elapsed * v_a
-    if v_b:
-        rhs -= elapsed * v_b
-    diff = lhs - rhs
-    # |lhs|, |rhs| <= t * bound, so a tie needs |diff| within this reach: beyond it the
-    # holder is certain, and the exact test of power_holders runs only on the cells within.
+    elapsed = np.arange(1, rounds + 1, dtype=float)
+    # lhs - rhs up to rounding: beyond ``reach`` the holder is certain (|lhs|, |rhs| <=
+    # t * bound), and the cells within it are decided by the exact test of power_holders.
+    diff = np.subtract(real, imag)
+    if v_a != v_b:
+        diff -= (elapsed * (v_a - v_b))[:, None]
     reach = 1e-9 * max(1.0, rounds * bound * 1.0001)
     a_holds = diff < -reach
     b_holds = diff > reach
-    held = a_holds | b_holds
-    undecided = ~held
     if int(rounds_together.min()) < rounds:
         together = np.arange(rounds)[:, None] < rounds_together[None, :]
         a_holds &= together
         b_holds &= together
+        undecided = np.logical_or(a_holds, b_holds)
+        np.logical_not(undecided, out=undecided)
         undecided &= together
+    else:
+        undecided = np.logical_or(a_holds, b_holds)
+        np.logical_not(undecided, out=undecided)
     has_ties = bool(undecided.any())
     if has_ties:
         near = undecided & (diff != 0.0)  # an exact 0 is a tie under any tolerance
         if near.any():
             cells = np.nonzero(near)
-            left, right = lhs[cells], rhs[cells]
+            t = elapsed[cells[0]]
+            left, right = real[cells] - t * v_a, imag[cells] - t * v_b
             scale = np.maximum(np.maximum(1.0, np.abs(left)), np.abs(right))
             decided = np.abs(left - right) > 1e-9 * scale
             a_holds[cells] = decided & (left < right)
             b_holds[cells] = decided & (left > right)
-            held[cells] = decided
             undecided[cells] = ~decided
             has_ties = bool(undecided.any())
     held_a, held_b = _count_rows(a_holds), _count_rows(b_holds)
-    if not has_ties:
-        # Every round together has a holder: a shift is A's holding changing between rounds.
-        changed = a_holds[1:] != a_holds[:-1]
-        changed &= b_holds[1:] | a_holds[1:]
-        return _count_rows(changed), held_a, held_b
-    # A tie keeps the previous holder in office: carry it forward row by row, holders
-    # coded +1 (A), -1 (B), 0 (none yet), so that a shift is a negative product.
-    code = a_holds.view(np.int8) - b_holds.view(np.int8)
-    keep = held.view(np.int8) - np.int8(1)  # all bits set where the round has no holder
-    current = code[0].copy()
-    product = np.empty(count, dtype=np.int8)
-    shifted = np.empty((rounds - 1, count), dtype=bool)
-    for t in range(1, rounds):
-        np.multiply(code[t], current, out=product)
-        np.less(product, 0, out=shifted[t - 1])
-        np.bitwise_and(current, keep[t], out=current)
-        np.bitwise_or(current, code[t], out=current)
-    return _count_rows(shifted), held_a, held_b
+    # Holders coded +1 (A), -1 (B), 0 (no holder in that round): between two rounds with
+    # holders a shift is a negative product.
+    code = np.subtract(a_holds.view(np.int8), b_holds.view(np.int8))
+    shifts = _count_rows(np.multiply(code[1:], code[:-1]) < 0)
+    if has_ties:
+        shifts += _shifts_after_ties(code)
+    return shifts, held_a, held_b
+
+
+def _shifts_after_ties(code: np.ndarray) -> np.ndarray:
+    """Per column of ``code`` (rounds x matches: +1 A holds, -1 B, 0 tie or no holder), the
+    shifts at the end of a run of ties: the holder after the run differs from the one
+    before it (a tie keeps the previous holder in office). Runs are few next to rounds, so
+    this works on their positions only: in each column the k-th run to end is the k-th run
+    to begin."""
+    rounds, count = code.shape
+    tie = code == 0
+    opens = tie.copy()  # the first round of each run of ties
+    opens[1:] &= ~tie[:-1]
+    closes = tie[:-1] & ~tie[1:]  # row t: the run ends at round t (round t + 1 has a holder)
+    open_at = np.flatnonzero(opens)
+    close_at = np.flatnonzero(closes) + count  # the round after the run, as a flat index
+    if not len(close_at):
+        return np.zeros(count, dtype=np.int64)
+    # Flat indices run row after row: a stable sort by column keeps each column's runs in order.
+    column_type = np.int16 if count < 1 << 15 else np.int64  # a 16-bit key sorts by radix
+    open_order = np.argsort((open_at % count).astype(column_type), kind="stable")
+    close_columns = close_at % count
+    close_order = np.argsort(close_columns.astype(column_type), kind="stable")
+    opens_before = np.concatenate(([0], np.cumsum(np.bincount(open_at % count, minlength=count))))
+    closes_before = np.concatenate(([0], np.cumsum(np.bincount(close_columns, minlength=count))))
+    sorted_columns = close_columns[close_order]
+    rank = np.arange(len(close_order)) - closes_before[sorted_columns]
+    start = open_at[open_order[opens_before[sorted_columns] + rank]]
+    flat = code.reshape(-1)
+    before = np.where(start >= count, flat[np.maximum(start - count, 0)], 0)
+    shifted = before * flat[close_at[close_order]] < 0
+    return np.bincount(sorted_columns[shifted], minlength=count).astype(np.int64)
 
 
 def _count_rows(flags: np.ndarray) -> np.ndarray:
