@@ -245,15 +245,22 @@ def _play_groups(
         and _batch_can_play(game, seeds)
     ]
     tabled_set = set(tabled)
-    blocks: dict[int, pa.Table] = {}
-    if tabled:
-        blocks.update(_play_tabled(game, [groups[i] for i in tabled], strategies, tabled))
-    for i, (name_a, name_b, seeds) in enumerate(groups):
-        if i not in tabled_set:
-            blocks[i] = storage.rows_to_table(
-                _play_python(game, name_a, name_b, seeds, strategies), ids=False
-            )
-    table = pa.concat_tables([blocks[i] for i in range(len(groups))]) if groups else None
+    whole = _play_tabled(game, [groups[i] for i in tabled], strategies) if tabled else None
+    if len(tabled) == len(groups):
+        table = whole  # every pair in the batch engine: its table as it is, in one piece
+    else:
+        blocks: dict[int, pa.Table] = {}
+        start = 0
+        for i in tabled:
+            assert whole is not None
+            blocks[i] = whole.slice(start, len(groups[i][2]))
+            start += len(groups[i][2])
+        for i, (name_a, name_b, seeds) in enumerate(groups):
+            if i not in tabled_set:
+                blocks[i] = storage.rows_to_table(
+                    _play_python(game, name_a, name_b, seeds, strategies), ids=False
+                )
+        table = pa.concat_tables([blocks[i] for i in range(len(groups))]).combine_chunks()
     count = sum(len(seeds) for _, _, seeds in groups)
     match_ids = (
         np.zeros(count, dtype=np.int64) if ids is None else np.array([m for m, _ in ids], dtype=np.int64)
@@ -307,10 +314,9 @@ def _play_tabled(
     game: Game,
     groups: Sequence[tuple[str, str, tuple[int, ...]]],
     strategies: _ChunkStrategies,
-    positions: Sequence[int],
-) -> dict[int, pa.Table]:
-    """The blocks (by position) of pairs that both have a state table, played together
-    by the batch engine; columns built straight from its arrays."""
+) -> pa.Table:
+    """The per-match table (without ids) of pairs that both have a state table, played
+    together by the batch engine; columns built straight from its arrays."""
     from powergame import power
     from powergame.batch import LEFT_BY_CODES, play_pairs
 
@@ -324,13 +330,15 @@ def _play_tabled(
     counts = [len(seeds) for _, _, seeds in groups]
     total = len(batch)
 
+    pair_of_match = pa.array(np.repeat(np.arange(len(counts)), counts))
+
     def per_pair(values: list[Any]) -> pa.Array:
-        return pa.array(np.repeat(np.array(values, dtype=object), counts), pa.string())
+        return pa.array(values, pa.string()).take(pair_of_match)
 
     def constant(value: Any, kind: pa.DataType) -> pa.Array:
-        return pa.array([value] * total, kind)
+        return pa.array([value], kind).take(pa.array(np.zeros(total, dtype=np.int64)))
 
-    left_by = np.array(LEFT_BY_CODES, dtype=object)[batch.left_by]
+    left_by = pa.array(LEFT_BY_CODES, pa.string()).take(pa.array(batch.left_by))
     outside_a, outside_b = game.outside_options
     assert batch.actions_a is not None and batch.actions_b is not None
     columns = {
@@ -343,7 +351,7 @@ def _play_tabled(
         "seed": pa.array(batch.seeds, pa.int64()),
         "horizon": pa.array(batch.horizon, pa.int64()),
         "rounds_together": pa.array(batch.rounds_together, pa.int64()),
-        "left_by": pa.array(left_by, pa.string()),
+        "left_by": left_by,
         "exit_round": pa.array(batch.exit_round, pa.int64(), mask=batch.exit_round == 0),
         "censored": pa.array(batch.left_by == 0, pa.bool_()),
         **{
@@ -373,13 +381,7 @@ def _play_tabled(
         "actions_a": pa.array(batch.actions_a, pa.string()),
         "actions_b": pa.array(batch.actions_b, pa.string()),
     }
-    whole = pa.Table.from_pydict(columns, schema=storage.MATCH_SCHEMA)
-    blocks = {}
-    start = 0
-    for position, count in zip(positions, counts):
-        blocks[position] = whole.slice(start, count)
-        start += count
-    return blocks
+    return pa.Table.from_pydict(columns, schema=storage.MATCH_SCHEMA)
 
 
 def check_strategy_names(spec: TournamentSpec, registry: RegistryLike) -> None:
