@@ -651,8 +651,20 @@ def _joint_group(
     size = live + 4
     v_a, v_b = game.outside_options
 
+    def distinct(sides: Sequence[_TableArrays]) -> tuple[list[_TableArrays], np.ndarray]:
+        first: dict[int, int] = {}
+        unique: list[_TableArrays] = []
+        for side in sides:
+            if id(side) not in first:
+                first[id(side)] = len(unique)
+                unique.append(side)
+        return unique, np.array([first[id(side)] for side in sides], dtype=np.intp)
+
+    by_side = {id(sides_a): distinct(sides_a), id(sides_b): distinct(sides_b)}
+
     def stacked(sides: Sequence[_TableArrays], name: str) -> np.ndarray:
-        return np.stack([getattr(side, name) for side in sides])
+        unique, index = by_side[id(sides)]  # each table's arrays stacked once, then gathered
+        return np.stack([getattr(side, name) for side in unique])[index]
 
     choose = np.full((pairs, size, 2), _SURE, dtype=np.uint64)
     choose[:, 0:live:4, 0] = np.repeat(stacked(sides_a, "choose"), n_b, axis=1)
