@@ -885,7 +885,10 @@ class _Program:
             raise ParameterError(
                 "horizon", longest, f"must be at most {_COUNT_MASK} rounds in the batch engine"
             )
-        noise = np.uint64(streams.threshold(game.noise)) if game.noise else None
+        noise_threshold = streams.threshold(game.noise)
+        noise = None
+        if game.noise:  # a uint32 when it fits (2^32 does not): like types compare fastest
+            noise = np.uint32(noise_threshold) if noise_threshold < _SURE else np.uint64(noise_threshold)
         ending = _horizon_endings(horizons, longest)
         # The purposes drawn, each a slot of a block of draws made for several rounds at
         # once (a few large numpy calls instead of many small ones). A MOVE slot holds the
@@ -900,6 +903,10 @@ class _Program:
         if purposes:
             block = np.empty((block_rounds, len(purposes), count), dtype=np.uint64)
             block_scratch = np.empty_like(block)
+            # each slot's (count,) uint64 draws as (count, 2) uint32: A's, B's (little-endian)
+            uniforms = block.view(np.uint32).reshape(block_rounds, len(purposes), count, 2)
+            slots = np.array(purposes)
+        flips = np.empty((block_rounds, count, 2), dtype=bool) if noise is not None else None
         withhold = np.empty((count, 2), dtype=bool)
         flags = np.empty((count, 2), dtype=bool)
         sure_withhold = self.choose == 0
@@ -926,10 +933,11 @@ class _Program:
             row = t % block_rounds
             if purposes and row == 0:
                 rounds = np.arange(round_number, round_number + block_rounds)[:, None] - lag[None, :]
-                streams.bits_block(keys, rounds, np.array(purposes), block, block_scratch)
+                streams.bits_block(keys, rounds, slots, block, block_scratch)
+                if flips is not None and noise is not None:  # the block's noise flips at once
+                    np.less(uniforms[:, slot[streams.NOISE]], noise, out=flips)
             if purposes:
-                # each slot's (count,) uint64 draws as (count, 2) uint32: A's, B's (little-endian)
-                draws = {p: block[row, i].view(np.uint32).reshape(count, 2) for p, i in slot.items()}
+                draws = {p: uniforms[row, i] for p, i in slot.items()}
             if t and t % _COUNT_BLOCK == 0:
                 counters += np.take(self.counts, recorded[counted:t]).sum(axis=0)
                 counted = t
@@ -941,7 +949,16 @@ class _Program:
                     f[leaving] = ended_g[leaving]
             else:
                 self._walk(
-                    t, recorded, g, draws, leaving, ended_g, withhold, flags, offsets, noise, sure_withhold
+                    t,
+                    recorded,
+                    g,
+                    draws,
+                    leaving,
+                    ended_g,
+                    withhold,
+                    None if flips is None else flips[row],
+                    offsets,
+                    sure_withhold,
                 )
             leaving = None
             if t in ending:
@@ -1007,13 +1024,12 @@ class _Program:
         leaving: np.ndarray | None,
         ended_g: np.ndarray,
         withhold: np.ndarray,
-        flags: np.ndarray,
+        flips: np.ndarray | None,
         offsets: np.ndarray,
-        noise: np.uint64 | None,
         sure_withhold: np.ndarray,
     ) -> None:
         """Write round t's f into ``recorded[t]``: the state it starts in (``g``, updated
-        from the round before), each partner's choice and the noise."""
+        from the round before), each partner's choice and the noise (``flips``, None without)."""
         if t:
             f_before = recorded[t - 1]
             if self.next_g is not None:
@@ -1028,9 +1044,8 @@ class _Program:
             )
         else:
             np.take(sure_withhold, g, axis=0, out=withhold, mode="wrap")
-        if noise is not None:
-            np.less(draws[streams.NOISE], noise, out=flags)  # noise: np.uint64, 2^32 fits
-            withhold ^= flags
+        if flips is not None:
+            withhold ^= flips
         # Both flags of a match read as one little-endian uint16: A's + 256 * B's.
         np.take(_WITHHELD_PAIR, withhold.view("<u2")[:, 0], out=offsets, mode="wrap")
         np.add(g, offsets, out=recorded[t])
@@ -1104,7 +1119,11 @@ def _figures(
     are the outcome, read when actions are kept)."""
     final = sums[-1] if len(sums) else np.zeros(len(horizons), dtype=complex)
     running_a, running_b = final.real.copy(), final.imag.copy()
-    outcomes = (recorded & 3).astype(np.int8) if keep_actions else None
+    outcomes = None
+    if keep_actions:  # match by match (matches x rounds): the low two bits of f (wrapping cast)
+        outcomes = recorded.astype(np.uint8)
+        outcomes &= 3
+        outcomes = np.ascontiguousarray(outcomes.T)
     rounds_together = np.where(left_by > 0, exit_round, horizons)
     n = rounds_together.astype(float)
     v_a, v_b = game.outside_options
@@ -1251,8 +1270,9 @@ def _count_rows(flags: np.ndarray) -> np.ndarray:
 
 
 def _action_strings(withheld: np.ndarray, rounds_together: np.ndarray) -> list[str]:
-    """Columns of 0 (C) / 1 (D) to strings, cut at each match's rounds together."""
-    letters = np.take(np.frombuffer(b"CD", dtype=np.uint8), withheld.T)
-    text = letters.tobytes().decode("ascii")  # one decode, then str slices
-    width = letters.shape[1]
+    """Rows (matches x rounds) of 0 (C) / 1 (D) to strings, cut at each match's rounds
+    together."""
+    withheld += ord("C")  # "D" follows "C"
+    text = withheld.tobytes().decode("ascii")  # one decode, then str slices
+    width = withheld.shape[1]
     return [text[i * width : i * width + length] for i, length in enumerate(rounds_together.tolist())]
