@@ -630,7 +630,12 @@ _AS_SEEN_BY_B = np.array(kernel.AS_SEEN_BY_B)
 
 
 def _joint_group(
-    game: Game, n_a: int, n_b: int, sides_a: Sequence[_TableArrays], sides_b: Sequence[_TableArrays]
+    game: Game,
+    n_a: int,
+    n_b: int,
+    sides_a: Sequence[_TableArrays],
+    sides_b: Sequence[_TableArrays],
+    moves: bool = True,
 ) -> dict[str, Any]:
     """Both tables and the game folded into the joint state j = (state A, state B), for
     pairs of n_a x n_b states, one row per pair.
@@ -644,7 +649,7 @@ def _joint_group(
     (0 in the ended state); ``counts`` by f, packed increments of the cooperation counters;
     ``leave`` (pairs, size, 2) by f, the uniform below this leaves; ``next_g`` by f (rows
     where ``point_mass``); ``move_a``/``move_b`` (pairs, size, n) cumulative thresholds of
-    the next state; ``bound`` max |u_i - v_i| over outcomes, for the tie tolerance."""
+    the next state (None unless ``moves``); ``bound`` max |u_i - v_i| over outcomes, for the tie tolerance."""
     pairs = len(sides_a)
     states = n_a * n_b
     live = 4 * states  # f (and g) below this belong to a live joint state
@@ -687,17 +692,19 @@ def _joint_group(
     leave_b = stacked(sides_b, "leave")[:, :, _AS_SEEN_BY_B]
     leave[:, :live, 0] = np.broadcast_to(leave_a[:, :, None, :], (pairs, n_a, n_b, 4)).reshape(pairs, live)
     leave[:, :live, 1] = np.broadcast_to(leave_b[:, None, :, :], (pairs, n_a, n_b, 4)).reshape(pairs, live)
-    move_a = np.full((pairs, size, n_a), _SURE, dtype=np.uint64)
-    move_b = np.full((pairs, size, n_b), _SURE, dtype=np.uint64)
-    move_a[:, :live] = np.broadcast_to(
-        stacked(sides_a, "move")[:, :, None, :, :], (pairs, n_a, n_b, 4, n_a)
-    ).reshape(pairs, live, n_a)
-    move_b[:, :live] = np.broadcast_to(
-        stacked(sides_b, "move")[:, :, _AS_SEEN_BY_B][:, None, :, :, :], (pairs, n_a, n_b, 4, n_b)
-    ).reshape(pairs, live, n_b)
     point_mass = np.array(
         [a.next_state is not None and b.next_state is not None for a, b in zip(sides_a, sides_b)]
     )
+    move_a = move_b = None
+    if moves:
+        move_a = np.full((pairs, size, n_a), _SURE, dtype=np.uint64)
+        move_b = np.full((pairs, size, n_b), _SURE, dtype=np.uint64)
+        move_a[:, :live] = np.broadcast_to(
+            stacked(sides_a, "move")[:, :, None, :, :], (pairs, n_a, n_b, 4, n_a)
+        ).reshape(pairs, live, n_a)
+        move_b[:, :live] = np.broadcast_to(
+            stacked(sides_b, "move")[:, :, _AS_SEEN_BY_B][:, None, :, :, :], (pairs, n_a, n_b, 4, n_b)
+        ).reshape(pairs, live, n_b)
     next_g = np.full((pairs, size), live, dtype=np.intp)
     if point_mass.any():
         zeros_a, zeros_b = np.zeros((n_a, 4), dtype=np.intp), np.zeros((n_b, 4), dtype=np.intp)
@@ -808,7 +815,9 @@ class _Program:
         starts = np.empty(len(pairs), dtype=np.intp)
         ends = np.empty(len(pairs), dtype=np.intp)
         parts: dict[str, list[np.ndarray]] = {}
-        point_mass, bound, offset = True, 0.0, 0
+        # every transition a point mass: the next state is looked up, never drawn
+        point_mass = all(form.next_state is not None for form in forms.values())
+        bound, offset = 0.0, 0
         for (n_a, n_b), members in by_shape.items():
             built = _joint_group(
                 game,
@@ -816,6 +825,7 @@ class _Program:
                 n_b,
                 [forms[id(pairs[i][0])] for i in members],
                 [forms[id(pairs[i][1])] for i in members],
+                moves=not point_mass,
             )
             live = 4 * n_a * n_b
             size = live + 4
@@ -831,13 +841,13 @@ class _Program:
             parts.setdefault("counts", []).append(np.tile(built["counts"], len(members)))
             parts.setdefault("live", []).append(np.tile(np.arange(size) < live, len(members)))
             parts.setdefault("next_g", []).append((built["next_g"] + bases[:, None]).reshape(cells))
-            parts.setdefault("move_a", []).append(built["move_a"].reshape(cells, n_a))
-            parts.setdefault("move_b", []).append(built["move_b"].reshape(cells, n_b))
-            move_base = np.repeat(bases, size).reshape(len(members), size)
-            move_base[:, live:] += live
-            parts.setdefault("move_base", []).append(move_base.reshape(cells))
-            parts.setdefault("move_n_b", []).append(np.full(cells, n_b, dtype=np.intp))
-            point_mass = point_mass and bool(built["point_mass"].all())
+            if not point_mass:
+                parts.setdefault("move_a", []).append(built["move_a"].reshape(cells, n_a))
+                parts.setdefault("move_b", []).append(built["move_b"].reshape(cells, n_b))
+                move_base = np.repeat(bases, size).reshape(len(members), size)
+                move_base[:, live:] += live
+                parts.setdefault("move_base", []).append(move_base.reshape(cells))
+                parts.setdefault("move_n_b", []).append(np.full(cells, n_b, dtype=np.intp))
             bound = max(bound, float(built["bound"].max()))
             offset += cells
         joined = {name: np.concatenate(pieces) for name, pieces in parts.items() if "move" not in name}
