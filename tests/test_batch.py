@@ -143,3 +143,32 @@ def test_one_random_partner_agrees_with_the_exact_chain(stochastic_side):
         played_c = getattr(batch, f"cooperation_{side}") * rounds
         ratio = played_c.sum() / rounds.sum()
         assert abs(ratio - getattr(exact, f"cooperation_{side}")) < 0.01, side
+
+
+@given(
+    st.integers(1, 40),
+    st.integers(1, 6),
+    st.sampled_from([(0.0, 0.0), (1.0, 1.0), (0.5, 1.5), (1 / 3, 0.25)]),
+    st.data(),
+)
+@settings(max_examples=150)
+def test_power_figures_of_arrays_match_the_round_by_round_reading(rounds, count, options, data):
+    # Payoffs from a few values so that ties (exact and within rounding) are frequent, and
+    # matches that end early: every figure as power.power_holders reads it round by round.
+    from powergame import power
+    from powergame.batch import _power_figures
+
+    values = st.sampled_from([0.0, 0.1, 0.2, 0.3, 1.0, 1 / 3, 3.0, 5.0])
+    payoffs = np.array(data.draw(st.lists(values, min_size=2 * rounds * count, max_size=2 * rounds * count)))
+    payoffs = payoffs.reshape(rounds, count, 2)
+    together = np.array(data.draw(st.lists(st.integers(0, rounds), min_size=count, max_size=count)))
+    sums = np.zeros((rounds, count), dtype=complex)
+    for t in range(rounds):  # the running sums in round order, as both engines add them
+        sums[t] = (sums[t - 1] if t else 0) + (payoffs[t, :, 0] + 1j * payoffs[t, :, 1])
+    v_a, v_b = options
+    shifts, held_a, held_b = _power_figures(sums.real, sums.imag, together, v_a, v_b, 5.0)
+    for j in range(count):
+        n = int(together[j])
+        holders = power.power_holders(list(payoffs[:n, j, 0]), list(payoffs[:n, j, 1]), v_a, v_b)
+        assert shifts[j] == power.count_power_shifts(holders)
+        assert (held_a[j], held_b[j]) == (holders.count("A"), holders.count("B"))

@@ -37,6 +37,7 @@ CORE = (
     "powergame.names",
     "powergame.record",
     "powergame.time_limit",
+    "powergame.arrow_arrays",
 )
 ABOVE_ENGINES = (
     *REGISTRY,
@@ -46,18 +47,22 @@ ABOVE_ENGINES = (
     "powergame.testing",
 )
 
+
+def _files_of(name: str) -> str:
+    """The files of an engine: its module, or the modules of its subpackage."""
+    stem = name.split(".")[-1]
+    return (
+        f"powergame/{stem}.py" if (ROOT / "powergame" / f"{stem}.py").exists() else f"powergame/{stem}/*.py"
+    )
+
+
 # (files, module prefixes they must never import)
 RULES = [
     ("strategies/*.py", (*ENGINES, *REGISTRY, "powergame.tournaments", "powergame.cli", "powergame.testing")),
     ("tournaments/*.py", ("powergame.cli",)),
     ("powergame/testing/*.py", ("powergame.cli", "powergame.tournaments")),
-    *[
-        (f"powergame/{name.split('.')[-1]}.py", ABOVE_ENGINES)
-        for name in ENGINES
-        if name not in ("powergame.population", "powergame.exact")
-    ],
+    *[(_files_of(name), ABOVE_ENGINES) for name in ENGINES if name != "powergame.population"],
     ("powergame/population/*.py", ABOVE_ENGINES),
-    ("powergame/exact/*.py", ABOVE_ENGINES),
     *[(f"powergame/{name.split('.')[-1]}.py", (*ENGINES, *ABOVE_ENGINES)) for name in CORE],
     *[
         (f"powergame/{name.split('.')[-1]}.py", ("powergame.tournaments", "powergame.cli"))
