@@ -132,9 +132,19 @@ def write_json_atomic(path: Path, data: Any) -> None:
     os.replace(tmp, path)
 
 
+# Rows per Parquet row group: the writer holds a whole group's encoded pages at once, so smaller
+# groups bound its memory (an exact run of the 162-strategy space peaked 35 MiB lower than with
+# one group of 26,244 rows, for a file 0.1 MB larger).
+ROW_GROUP_ROWS = 4096
+
+
+def _write_parquet(table: pa.Table, where: Path) -> None:
+    pq.write_table(table, where, row_group_size=ROW_GROUP_ROWS)
+
+
 def _write_parquet_atomic(path: Path, table: pa.Table) -> None:
     tmp = _temporary(path)
-    pq.write_table(table, tmp)
+    _write_parquet(table, tmp)
     os.replace(tmp, path)
 
 
@@ -144,23 +154,17 @@ def part_path(folder: Path, chunk_id: int) -> Path:
 
 def write_part(folder: Path, chunk_id: int, rows: Sequence[dict[str, Any]] | pa.Table) -> str:
     """Store the rows (or the table) of one finished chunk (atomically); returns the part
-    file's checksum (``file_checksum``), computed from the bytes as they are written."""
+    file's checksum (``file_checksum``), computed before the file takes its name."""
     table = rows if isinstance(rows, pa.Table) else rows_to_table(rows)
     _trim_heap()  # what playing the chunk freed goes back to the system before the writer's buffers come
-    sink = pa.BufferOutputStream()
-    pq.write_table(table, sink)
-    data = sink.getvalue()
     path = part_path(folder, chunk_id)
     tmp = _temporary(path)
-    with open(tmp, "wb") as handle:
-        handle.write(data)
+    _write_parquet(table, tmp)  # straight to the file: a whole-file buffer would add its size to the peak
+    checksum = file_checksum(tmp)  # read back from the page cache, before the part becomes visible
     os.replace(tmp, path)
-    digest = hashlib.blake2b(digest_size=8)
-    digest.update(data)
-    del data, sink
     pa.default_memory_pool().release_unused()  # and the writer's buffers after it
     _trim_heap()
-    return digest.hexdigest()
+    return checksum
 
 
 def read_part(folder: Path, chunk_id: int) -> pa.Table:
