@@ -17,9 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from powergame import kernel, power
+from powergame import power
 from powergame.actions import Action
 from powergame.game import Game
+from powergame.result import MatchOutcome
 
 C = Action.C
 
@@ -40,7 +41,7 @@ class RoundRecord(NamedTuple):
 
 
 @dataclass(frozen=True)
-class MatchFigures:
+class MatchFigures(MatchOutcome):
     """What happened in one match, as figures: the properties and ``summary()`` of
     ``MatchResult`` without the per-round tuples. ``head`` and ``tail`` hold the first
     and last rounds kept on request (``head`` and ``tail`` of ``play_match_figures``);
@@ -67,31 +68,8 @@ class MatchFigures:
     head: tuple[RoundRecord, ...] = ()
     tail: tuple[RoundRecord, ...] = ()
 
-    @property
-    def censored(self) -> bool:
-        """Nobody left: the relationship reached the horizon (right-censored)."""
-        return self.left_by is None
-
-    @property
-    def totals(self) -> tuple[float, float]:
-        """Raw totals over the whole horizon (as ``MatchResult.totals``)."""
-        return (self._total(0), self._total(1))
-
-    def _total(self, role: int) -> float:
-        paid_exit = self.left_by in ("AB"[role], "both") and bool(self.exit_round)
-        return kernel.total_over_horizon(
-            self.sum_payoffs[role],
-            self.rounds_together,
-            self.horizon,
-            self.game.outside_options[role],
-            self.game.exit_costs[role],
-            paid_exit,
-        )
-
-    @property
-    def scores_per_round(self) -> tuple[float, float]:
-        ta, tb = self.totals
-        return (ta / self.horizon, tb / self.horizon)
+    def _payoff_sum(self, role: int) -> float:
+        return self.sum_payoffs[role]
 
     @property
     def cooperation_rates(self) -> tuple[float, float]:
@@ -113,18 +91,6 @@ class MatchFigures:
         return 1.0 if self.every_stake_one else self.stake_sum / n
 
     @property
-    def structural_dependence(self) -> tuple[float, float]:
-        return (power.structural_dependence(self.game, 0), power.structural_dependence(self.game, 1))
-
-    @property
-    def power_index(self) -> float:
-        return power.power_index(self.game)
-
-    @property
-    def least_interest_partner(self) -> str | None:
-        return power.least_interest_partner(self.game)
-
-    @property
     def realized_dependence(self) -> tuple[float | None, float | None]:
         n = self.rounds_together
         if n == 0:
@@ -139,40 +105,8 @@ class MatchFigures:
             return (0.0, 0.0)
         return (self.rounds_holding_power[0] / n, self.rounds_holding_power[1] / n)
 
-    def summary(self) -> dict[str, Any]:
-        """The keys and values of ``MatchResult.summary()`` for the same match."""
-        ta, tb = self.totals
-        ca, cb = self.cooperation_rates
-        da, db = self.realized_dependence
-        ha, hb = self.power_shares
-        dependence_a, dependence_b = self.structural_dependence
-        return {
-            "player_a": self.player_a,
-            "player_b": self.player_b,
-            "seed": self.seed,
-            "horizon": self.horizon,
-            "rounds_together": self.rounds_together,
-            "left_by": self.left_by,
-            "exit_round": self.exit_round,
-            "censored": self.censored,
-            "total_a": ta,
-            "total_b": tb,
-            "score_a": ta / self.horizon,
-            "score_b": tb / self.horizon,
-            "cooperation_a": ca,
-            "cooperation_b": cb,
-            "mutual_cooperation": self.mutual_cooperation_rate,
-            "mean_stake": self.mean_stake,
-            "structural_dependence_a": dependence_a,
-            "structural_dependence_b": dependence_b,
-            "power_index": self.power_index,
-            "least_interest": self.least_interest_partner,
-            "realized_dependence_a": da,
-            "realized_dependence_b": db,
-            "power_shifts": self.power_shifts,
-            "power_share_a": ha,
-            "power_share_b": hb,
-        }
+    def _power_figures(self) -> tuple[int, tuple[float, float]]:
+        return self.power_shifts, self.power_shares
 
     def to_dict(self) -> dict[str, Any]:
         """The summary, the game and the rounds kept (first and last), JSON-ready."""

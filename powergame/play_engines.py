@@ -90,41 +90,23 @@ def batch_play(game: Game, pairings: Sequence[Pairing]) -> pa.Table:
 
     left_by = array(np.asarray(LEFT_BY_CODES, dtype=object)[np.asarray(batch.left_by)], pa.string())
     assert batch.actions_a is not None and batch.actions_b is not None
-    columns = {
+    given = {  # the columns that are not one of the batch's arrays as it is
         "player_a": per_pairing([pairing.a.name for pairing in pairings]),
         "player_b": per_pairing([pairing.b.name for pairing in pairings]),
         "seed": array(batch.seeds, pa.int64()),
-        "horizon": array(batch.horizon, pa.int64()),
-        "rounds_together": array(batch.rounds_together, pa.int64()),
         "left_by": left_by,
         "exit_round": array(batch.exit_round, pa.int64(), mask=batch.exit_round == 0),
         "censored": array(batch.left_by == 0, pa.bool_()),
-        **{
-            name: array(getattr(batch, name), pa.float64())
-            for name in (
-                "total_a",
-                "total_b",
-                "score_a",
-                "score_b",
-                "cooperation_a",
-                "cooperation_b",
-                "mutual_cooperation",
-                "mean_stake",
-                "realized_dependence_a",
-                "realized_dependence_b",
-                "power_share_a",
-                "power_share_b",
-            )
-        },
         "structural_dependence_a": constant(power.structural_dependence(game, 0), pa.float64()),
         "structural_dependence_b": constant(power.structural_dependence(game, 1), pa.float64()),
         "power_index": constant(power.power_index(game), pa.float64()),
         "least_interest": constant(power.least_interest_partner(game), pa.string()),
-        "power_shifts": array(batch.power_shifts, pa.int64()),
-        "actions_a": array(batch.actions_a, pa.string()),
-        "actions_b": array(batch.actions_b, pa.string()),
     }
-    return pa.Table.from_pydict({name: columns[name] for name in PLAYED_SCHEMA.names}, schema=PLAYED_SCHEMA)
+    columns = [
+        given[field.name] if field.name in given else array(getattr(batch, field.name), field.type)
+        for field in PLAYED_SCHEMA
+    ]
+    return pa.Table.from_arrays(columns, schema=PLAYED_SCHEMA)
 
 
 # --- exact ----------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ into JSON; every figure that can be derived from the transcript is a property.""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from powergame import kernel, power
 from powergame.game import Game
@@ -12,8 +12,123 @@ from powergame.game import Game
 _C_AS_ONE = str.maketrans("CD", "10")
 
 
+class MatchOutcome:
+    """The figures of a match that follow the same way from what a record keeps, whether it
+    keeps the transcript (``MatchResult``) or only running figures
+    (``powergame.figures.MatchFigures``): the totals after an exit, the scores, what the
+    game alone decides, and ``summary()``, the row of the match record. A subclass gives
+    the identity fields, ``rounds_together``, ``cooperation_rates``,
+    ``mutual_cooperation_rate``, ``mean_stake``, ``realized_dependence``,
+    ``_payoff_sum(role)`` and ``_power_figures()``."""
+
+    if TYPE_CHECKING:
+        player_a: str
+        player_b: str
+        game: Game
+        seed: int
+        horizon: int
+        left_by: str | None
+        exit_round: int | None
+
+        @property
+        def rounds_together(self) -> int: ...
+        @property
+        def cooperation_rates(self) -> tuple[float, float]: ...
+        @property
+        def mutual_cooperation_rate(self) -> float: ...
+        @property
+        def mean_stake(self) -> float: ...
+        @property
+        def realized_dependence(self) -> tuple[float | None, float | None]: ...
+
+    def _payoff_sum(self, role: int) -> float:
+        """Sum of the role's payoffs over the rounds together."""
+        raise NotImplementedError
+
+    def _power_figures(self) -> tuple[int, tuple[float, float]]:
+        """The power shifts and each partner's share of the rounds holding power."""
+        raise NotImplementedError
+
+    @property
+    def censored(self) -> bool:
+        """Nobody left: the relationship reached the horizon (right-censored)."""
+        return self.left_by is None
+
+    @property
+    def totals(self) -> tuple[float, float]:
+        """Raw totals over the whole horizon: payoffs together, v_i for every round after an
+        exit, minus the exit cost of each partner who left."""
+        return (self._total(0), self._total(1))
+
+    def _total(self, role: int) -> float:
+        paid_exit = self.left_by in ("AB"[role], "both") and bool(self.exit_round)  # declining is free
+        return kernel.total_over_horizon(
+            self._payoff_sum(role),
+            self.rounds_together,
+            self.horizon,
+            self.game.outside_options[role],
+            self.game.exit_costs[role],
+            paid_exit,
+        )
+
+    @property
+    def scores_per_round(self) -> tuple[float, float]:
+        """Totals divided by the horizon n."""
+        ta, tb = self.totals
+        return (ta / self.horizon, tb / self.horizon)
+
+    @property
+    def structural_dependence(self) -> tuple[float, float]:
+        return (power.structural_dependence(self.game, 0), power.structural_dependence(self.game, 1))
+
+    @property
+    def power_index(self) -> float:
+        return power.power_index(self.game)
+
+    @property
+    def least_interest_partner(self) -> str | None:
+        return power.least_interest_partner(self.game)
+
+    def summary(self) -> dict[str, Any]:
+        """The outcome figures (no per-round lists): one flat dict for tables, with the
+        keys of ``powergame.record.ENGINE_COLUMNS`` in their order."""
+        ta, tb = self.totals
+        sa, sb = ta / self.horizon, tb / self.horizon  # scores_per_round without summing again
+        ca, cb = self.cooperation_rates
+        da, db = self.realized_dependence
+        shifts, (ha, hb) = self._power_figures()
+        dependence_a, dependence_b = self.structural_dependence
+        return {
+            "player_a": self.player_a,
+            "player_b": self.player_b,
+            "seed": self.seed,
+            "horizon": self.horizon,
+            "rounds_together": self.rounds_together,
+            "left_by": self.left_by,
+            "exit_round": self.exit_round,
+            "censored": self.censored,
+            "total_a": ta,
+            "total_b": tb,
+            "score_a": sa,
+            "score_b": sb,
+            "cooperation_a": ca,
+            "cooperation_b": cb,
+            "mutual_cooperation": self.mutual_cooperation_rate,
+            "mean_stake": self.mean_stake,
+            "structural_dependence_a": dependence_a,
+            "structural_dependence_b": dependence_b,
+            "power_index": self.power_index,
+            "least_interest": self.least_interest_partner,
+            "realized_dependence_a": da,
+            "realized_dependence_b": db,
+            "power_shifts": shifts,
+            "power_share_a": ha,
+            "power_share_b": hb,
+        }
+
+
 @dataclass(frozen=True)
-class MatchResult:
+class MatchResult(MatchOutcome):
     """What happened in one match.
 
     ``actions_a``/``actions_b`` are the played actions (after noise) as strings of C and
@@ -45,39 +160,12 @@ class MatchResult:
         return len(self.actions_a)
 
     @property
-    def censored(self) -> bool:
-        """Nobody left: the relationship reached the horizon (right-censored)."""
-        return self.left_by is None
-
-    @property
     def stakes(self) -> tuple[float, ...]:
         """The stake of each round together: min of the two offers."""
         return tuple(min(a, b) for a, b in zip(self.stakes_a, self.stakes_b))
 
-    # --- scores -------------------------------------------------------------------------
-    @property
-    def totals(self) -> tuple[float, float]:
-        """Raw totals over the whole horizon: payoffs together, v_i for every round after an
-        exit, minus the exit cost of each partner who left."""
-        return (self._total(0), self._total(1))
-
-    def _total(self, role: int) -> float:
-        payoffs = self.payoffs_a if role == 0 else self.payoffs_b
-        paid_exit = self.left_by in ("AB"[role], "both") and bool(self.exit_round)  # declining is free
-        return kernel.total_over_horizon(
-            float(sum(payoffs)),
-            self.rounds_together,
-            self.horizon,
-            self.game.outside_options[role],
-            self.game.exit_costs[role],
-            paid_exit,
-        )
-
-    @property
-    def scores_per_round(self) -> tuple[float, float]:
-        """Totals divided by the horizon n."""
-        ta, tb = self.totals
-        return (ta / self.horizon, tb / self.horizon)
+    def _payoff_sum(self, role: int) -> float:
+        return float(sum(self.payoffs_a if role == 0 else self.payoffs_b))
 
     # --- behaviour while together -----------------------------------------------------
     @property
@@ -108,18 +196,6 @@ class MatchResult:
 
     # --- power ------------------------------------------------------------------------
     @property
-    def structural_dependence(self) -> tuple[float, float]:
-        return (power.structural_dependence(self.game, 0), power.structural_dependence(self.game, 1))
-
-    @property
-    def power_index(self) -> float:
-        return power.power_index(self.game)
-
-    @property
-    def least_interest_partner(self) -> str | None:
-        return power.least_interest_partner(self.game)
-
-    @property
     def realized_dependence(self) -> tuple[float | None, float | None]:
         """d_i at the end of the relationship."""
         va, vb = self.game.outside_options
@@ -141,45 +217,11 @@ class MatchResult:
     def power_shares(self) -> tuple[float, float]:
         return power.power_shares(self.power_holders)
 
-    # --- plain data ---------------------------------------------------------------------
-    def summary(self) -> dict[str, Any]:
-        """The outcome figures (no per-round lists): one flat dict for tables, with the
-        keys of ``powergame.record.ENGINE_COLUMNS`` in their order."""
-        holders = self.power_holders
-        ta, tb = self.totals
-        sa, sb = ta / self.horizon, tb / self.horizon  # scores_per_round without summing again
-        ca, cb = self.cooperation_rates
-        da, db = self.realized_dependence
-        ha, hb = power.power_shares(holders)
-        dependence_a, dependence_b = self.structural_dependence
-        return {
-            "player_a": self.player_a,
-            "player_b": self.player_b,
-            "seed": self.seed,
-            "horizon": self.horizon,
-            "rounds_together": self.rounds_together,
-            "left_by": self.left_by,
-            "exit_round": self.exit_round,
-            "censored": self.censored,
-            "total_a": ta,
-            "total_b": tb,
-            "score_a": sa,
-            "score_b": sb,
-            "cooperation_a": ca,
-            "cooperation_b": cb,
-            "mutual_cooperation": self.mutual_cooperation_rate,
-            "mean_stake": self.mean_stake,
-            "structural_dependence_a": dependence_a,
-            "structural_dependence_b": dependence_b,
-            "power_index": self.power_index,
-            "least_interest": self.least_interest_partner,
-            "realized_dependence_a": da,
-            "realized_dependence_b": db,
-            "power_shifts": power.count_power_shifts(holders),
-            "power_share_a": ha,
-            "power_share_b": hb,
-        }
+    def _power_figures(self) -> tuple[int, tuple[float, float]]:
+        holders = self.power_holders  # once for both figures
+        return power.count_power_shifts(holders), power.power_shares(holders)
 
+    # --- plain data ---------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """Everything, JSON-ready: the summary, the game and the round-by-round transcript."""
         data = self.summary()
