@@ -42,6 +42,8 @@ from .seeding import match_seeds
 from .spec import TournamentSpec
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     import pandas as pd
 
     from .analysis import Sides
@@ -52,6 +54,9 @@ if TYPE_CHECKING:
 ROUNDS_PER_CHUNK = 200_000
 PARENT_WATCH_SECONDS = 0.2  # how often a worker checks that the run's process still lives
 IN_FLIGHT_PER_WORKER = 2  # chunks handed to each worker ahead of time (memory stays flat)
+# The manifest is rewritten at most this often (and always when play ends or is stopped): a
+# run killed outright plays again at most what finished in the last interval.
+MANIFEST_SECONDS = 0.05
 
 
 class StrategyEntryLike(Protocol):
@@ -359,6 +364,15 @@ def play_chunk(job: ChunkJob) -> tuple[int, int, pa.Table, str | None]:
     return job.chunk_id, table.num_rows, table, checksum
 
 
+def play_stored_chunk(job: ChunkJob) -> tuple[int, int, pa.Table | None, str | None]:
+    """``play_chunk`` as a worker process runs it: with an output folder the table stays in
+    its part file (None is returned in its place), so the run's process receives a few
+    numbers per chunk instead of decoding every row while the workers play; it reads the
+    parts once, for the merge."""
+    chunk_id, count, table, checksum = play_chunk(job)
+    return chunk_id, count, None if job.out_dir is not None else table, checksum
+
+
 def _start_worker(match_timeout: float, parent: int, locks: tuple[int, ...]) -> None:
     """A worker process's set-up: Ctrl-C is the parent's to handle (it reaches the whole
     process group); the per-match time limit; the inherited copies of the parent's folder
@@ -505,38 +519,57 @@ def run_tournament(
         tables = _play_jobs(jobs, remaining, min(workers, chunks - resumed), finished, folder, quiet, timeout)
         play_seconds = time.perf_counter() - started
 
+        writing = None
         if folder is not None:
-            matches = storage.merge_part_tables(
-                folder, range(chunks), csv=csv, expected_matches=total, tables=tables
+            matches, single = storage.gather_parts(
+                folder, range(chunks), expected_matches=total, tables=tables
             )
+            # The Parquet writer encodes in C++ without the interpreter's lock: it writes the
+            # merged table on a second thread while this one builds the summary.
+            writing = _in_background(storage.write_merged, folder, matches, csv=csv, single=single)
         else:
             ordered = [tables[i] for i in sorted(tables)]
             matches = pa.concat_tables(ordered) if ordered else storage.SCHEMA.empty_table()
         from .analysis import sides
 
-        long = sides(matches)  # once for the summary and whoever reads the result
-        summary = build_summary(
-            spec,
-            long,
-            plugins=plugins,
-            counts={
-                "strategies": len(spec.strategies),
-                "pairings": len(pairs),
-                "matches": total,
-                "chunks": chunks,
-                "chunks_resumed": resumed,
-                "processes": workers,
-            },
-            exact=spec.exact,
-            question=spec.description.strip() if question is None else question,
-            timing={"play_seconds": round(play_seconds, 3)},
-        )
+        try:
+            long = sides(matches)  # once for the summary and whoever reads the result
+            summary = build_summary(
+                spec,
+                long,
+                plugins=plugins,
+                counts={
+                    "strategies": len(spec.strategies),
+                    "pairings": len(pairs),
+                    "matches": total,
+                    "chunks": chunks,
+                    "chunks_resumed": resumed,
+                    "processes": workers,
+                },
+                exact=spec.exact,
+                question=spec.description.strip() if question is None else question,
+                timing={"play_seconds": round(play_seconds, 3)},
+            )
+        finally:
+            if writing is not None:
+                writing.result()  # written (or its error raised) before the run ends
         summary["timing"]["total_seconds"] = round(time.perf_counter() - started, 3)
         if folder is not None:
             storage.write_json_atomic(folder / storage.SUMMARY_FILE, summary)
         result = TournamentResult(spec=spec, table=matches, summary=summary, out_dir=folder)
         result.__dict__["long"] = long
         return result
+
+
+def _in_background(function: Callable[..., None], *args: Any, **kwargs: Any) -> Future[None]:
+    """``function(*args, **kwargs)`` on a thread of its own; its future."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    executor = ThreadPoolExecutor(1, thread_name_prefix="powergame-merge")
+    try:
+        return executor.submit(function, *args, **kwargs)
+    finally:
+        executor.shutdown(wait=False)  # the thread ends when the function returns
 
 
 def _warn(message: str) -> None:
@@ -555,51 +588,75 @@ def _play_jobs(
     match_timeout: float,
 ) -> dict[int, pa.Table]:
     """Play the chunks (built lazily: a few ahead of the workers, so memory does not grow
-    with their number) and record each as it finishes. Played in this process, every
-    chunk's table is kept (the merge then need not read its part file back)."""
+    with their number) and record each as it finishes. Every chunk's table that comes back is
+    kept (the merge then need not read its part file back): all of them when played in this
+    process or without an output folder; worker processes leave them in their part files."""
     rows_by_chunk: dict[int, pa.Table] = {}
+    recorded = len(finished)  # chunks the manifest on disk holds
+    last_write = -math.inf
+
+    def write_manifest(now: float) -> None:
+        nonlocal recorded, last_write
+        if folder is not None and len(finished) != recorded:
+            storage.write_manifest(folder, finished)
+            recorded, last_write = len(finished), now
+
     with _progress(total, quiet) as bar:
 
-        def record(chunk_id: int, count: int, rows: pa.Table, checksum: str | None) -> None:
-            rows_by_chunk[chunk_id] = rows
+        def record(chunk_id: int, count: int, rows: pa.Table | None, checksum: str | None) -> None:
+            if rows is not None:
+                rows_by_chunk[chunk_id] = rows
             if folder is not None:
                 finished[chunk_id] = checksum
-                storage.write_manifest(folder, finished)
+                now = time.monotonic()
+                if now - last_write >= MANIFEST_SECONDS:
+                    write_manifest(now)
             bar.update(count)
 
-        queue = iter(jobs)
-        if workers <= 1:
-            with limited(match_timeout):
-                for job in queue:
-                    record(*play_chunk(job))
-            return rows_by_chunk
-        import concurrent.futures  # only a pool needs them
-        import multiprocessing
-
-        context = multiprocessing.get_context("fork" if "fork" in _start_methods() else "spawn")
-        pool = concurrent.futures.ProcessPoolExecutor(
-            workers,
-            mp_context=context,
-            initializer=_start_worker,
-            initargs=(match_timeout, os.getpid(), storage.held_lock_descriptors()),
-        )
         try:
-            running = {
-                pool.submit(play_chunk, job)
-                for job in itertools.islice(queue, workers * IN_FLIGHT_PER_WORKER)
-            }
-            while running:
-                done, running = concurrent.futures.wait(
-                    running, return_when=concurrent.futures.FIRST_COMPLETED
-                )
-                for future in done:
-                    record(*future.result())
-                running |= {pool.submit(play_chunk, job) for job in itertools.islice(queue, len(done))}
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        pool.shutdown()
+            _play_queue(iter(jobs), workers, match_timeout, record)
+        finally:  # every chunk stored so far is recorded, whether the run ends or is stopped
+            write_manifest(time.monotonic())
     return rows_by_chunk
+
+
+def _play_queue(
+    queue: Iterator[ChunkJob],
+    workers: int,
+    match_timeout: float,
+    record: Callable[[int, int, pa.Table | None, str | None], None],
+) -> None:
+    """Play the chunks here (``workers`` <= 1) or in a pool of worker processes, a few
+    chunks ahead of them, and ``record`` each as it finishes."""
+    if workers <= 1:
+        with limited(match_timeout):
+            for job in queue:
+                record(*play_chunk(job))
+        return
+    import concurrent.futures  # only a pool needs them
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork" if "fork" in _start_methods() else "spawn")
+    pool = concurrent.futures.ProcessPoolExecutor(
+        workers,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(match_timeout, os.getpid(), storage.held_lock_descriptors()),
+    )
+    try:
+        running = {
+            pool.submit(play_stored_chunk, job)
+            for job in itertools.islice(queue, workers * IN_FLIGHT_PER_WORKER)
+        }
+        while running:
+            done, running = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
+            for future in done:
+                record(*future.result())
+            running |= {pool.submit(play_stored_chunk, job) for job in itertools.islice(queue, len(done))}
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
 
 
 class _NoProgress:
