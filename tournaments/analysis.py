@@ -705,8 +705,8 @@ def headline(matches: Any, ranked: Any = None) -> dict[str, Any]:
     best = {name: ranked[name][0] for name in ("strategy", "family", "score")}
     return _plain(
         {
-            "matches": len(np.unique(long["match_id"])),
-            "repetitions": len(np.unique(long["repetition"])),
+            "matches": _count_distinct(long["match_id"]),
+            "repetitions": _count_distinct(long["repetition"]),
             "strategies": len(long.codes("strategy")[0]),
             "families": _records(family_table_columns(long), "family"),
             "best_strategy": best,
@@ -714,6 +714,13 @@ def headline(matches: Any, ranked: Any = None) -> dict[str, Any]:
             **_log_ranks(long),
         }
     )
+
+
+def _count_distinct(values: np.ndarray) -> int:
+    """How many distinct numbers ``values`` holds. By sorting: numpy 2's ``np.unique``
+    hashes, which took 0.4 s on the 800,000 match ids of a large run (sorting: 0.01 s)."""
+    ordered = np.sort(values)
+    return int(len(ordered) > 0) + int(np.count_nonzero(ordered[1:] != ordered[:-1]))
 
 
 def _log_ranks(long: Sides) -> dict[str, Any]:

@@ -85,7 +85,10 @@ def _letter(value: object) -> str | None:
 
 
 def _letters(table: Any, name: str) -> np.ndarray:
-    return np.array([_letter(v) for v in _values(table, name).tolist()], dtype=object)
+    values = _values(table, name)
+    if _is_arrow(table) and values.dtype == object:  # an Arrow text column: texts and None already
+        return values
+    return np.array([_letter(v) for v in values.tolist()], dtype=object)
 
 
 def _texts(table: Any, name: str) -> np.ndarray:
@@ -173,7 +176,7 @@ def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     items = values.tolist()
     found = sorted(dict.fromkeys(items))
     position = {value: i for i, value in enumerate(found)}
-    codes = np.fromiter((position[item] for item in items), dtype=np.intp, count=len(items))
+    codes = np.fromiter(map(position.__getitem__, items), dtype=np.intp, count=len(items))
     return np.array(found, dtype=values.dtype if values.dtype != object else object), codes
 
 
