@@ -38,6 +38,7 @@ from powergame.time_limit import DEFAULT_MATCH_TIMEOUT, check_timeout, limited, 
 from powergame.work import check_work, tournament_estimate
 
 from . import storage
+from .merge import ChunkMerger
 from .seeding import match_seeds
 from .spec import TournamentSpec
 
@@ -516,24 +517,30 @@ def run_tournament(
             for i in range(chunks)
             if i not in finished
         )
-        tables = _play_jobs(jobs, remaining, min(workers, chunks - resumed), finished, folder, quiet, timeout)
-        play_seconds = time.perf_counter() - started
-
+        merger = ChunkMerger(folder, chunks, stored=finished, write=chunks > 1)
+        try:
+            _play_jobs(
+                jobs, remaining, min(workers, chunks - resumed), finished, folder, quiet, timeout, merger
+            )
+            play_seconds = time.perf_counter() - started
+            matches, merged_long, written = merger.finish(total)
+        finally:
+            merger.close()  # a file left half-written by a stopped run goes
         writing = None
         if folder is not None:
-            matches, single = storage.gather_parts(
-                folder, range(chunks), expected_matches=total, tables=tables
+            single = storage.part_path(folder, 0) if chunks == 1 and merger.complete else None
+            # Whatever is left to write (the CSV file, a single part's copy, a whole table
+            # merged at the end) is written on a second thread while this one builds the
+            # summary: the Parquet writer encodes without the interpreter's lock.
+            writing = _in_background(
+                storage.write_merged, folder, matches, csv=csv, single=single, written=written
             )
-            # The Parquet writer encodes in C++ without the interpreter's lock: it writes the
-            # merged table on a second thread while this one builds the summary.
-            writing = _in_background(storage.write_merged, folder, matches, csv=csv, single=single)
-        else:
-            ordered = [tables[i] for i in sorted(tables)]
-            matches = pa.concat_tables(ordered) if ordered else storage.SCHEMA.empty_table()
         from .analysis import sides
 
         try:
-            long = sides(matches)  # once for the summary and whoever reads the result
+            long = (
+                merged_long if merged_long is not None else sides(matches)
+            )  # once for the summary and whoever reads the result
             summary = build_summary(
                 spec,
                 long,
@@ -586,12 +593,12 @@ def _play_jobs(
     folder: Path | None,
     quiet: bool,
     match_timeout: float,
-) -> dict[int, pa.Table]:
+    merger: ChunkMerger,
+) -> None:
     """Play the chunks (built lazily: a few ahead of the workers, so memory does not grow
-    with their number) and record each as it finishes. Every chunk's table that comes back is
-    kept (the merge then need not read its part file back): all of them when played in this
-    process or without an output folder; worker processes leave them in their part files."""
-    rows_by_chunk: dict[int, pa.Table] = {}
+    with their number), record each as it finishes and hand it to ``merger`` (with its
+    table when it comes back: always when played in this process or without an output
+    folder; worker processes leave their tables in the part files)."""
     recorded = len(finished)  # chunks the manifest on disk holds
     last_write = -math.inf
 
@@ -604,20 +611,18 @@ def _play_jobs(
     with _progress(total, quiet) as bar:
 
         def record(chunk_id: int, count: int, rows: pa.Table | None, checksum: str | None) -> None:
-            if rows is not None:
-                rows_by_chunk[chunk_id] = rows
             if folder is not None:
                 finished[chunk_id] = checksum
                 now = time.monotonic()
                 if now - last_write >= MANIFEST_SECONDS:
                     write_manifest(now)
             bar.update(count)
+            merger.add(chunk_id, rows)
 
         try:
             _play_queue(iter(jobs), workers, match_timeout, record)
         finally:  # every chunk stored so far is recorded, whether the run ends or is stopped
             write_manifest(time.monotonic())
-    return rows_by_chunk
 
 
 def _play_queue(

@@ -121,8 +121,12 @@ def load_match_table(folder: str | os.PathLike[str]) -> pa.Table:
 
 
 # --- atomic writes ----------------------------------------------------------------------
-def _temporary(path: Path) -> Path:
+def temporary_path(path: Path) -> Path:
+    """Where ``path`` is written before it takes its name (``os.replace``)."""
     return path.with_name(f".{path.name}.tmp-{os.getpid()}")
+
+
+_temporary = temporary_path
 
 
 def write_json_atomic(path: Path, data: Any, indent: int | None = 2) -> None:
@@ -170,8 +174,7 @@ def write_part(folder: Path, chunk_id: int, rows: Sequence[dict[str, Any]] | pa.
 
 def read_part(folder: Path, chunk_id: int) -> pa.Table:
     """The table of one stored chunk."""
-    path = part_path(folder, chunk_id)
-    return pq.read_table(path, schema=schema_of_file(path))
+    return _read_part_file(part_path(folder, chunk_id))
 
 
 def _trim_heap() -> None:
@@ -497,20 +500,29 @@ def gather_parts(
     return table, paths[0] if len(paths) == 1 and ordered else None
 
 
-def _read_part_file(path: Path, schema: pa.Schema) -> pa.Table:
-    """A part file's table. Read as one file on one thread: a thousand small parts read this
-    way cost the run's process a third of what ``pq.read_table`` (a dataset per file) costs."""
+def _read_part_file(path: Path, schema: pa.Schema | None = None) -> pa.Table:
+    """A part file's table (``schema``: the one it must have; None: ``SCHEMA``, or
+    ``EXACT_SCHEMA`` for an exact run's). Read as one file on one thread: a thousand small
+    parts read this way cost the run's process a third of what ``pq.read_table`` (a
+    dataset per file) costs."""
     table = pq.ParquetFile(path).read(use_threads=False)
+    if schema is None:
+        schema = EXACT_SCHEMA if "exact" in table.column_names else SCHEMA
     if table.schema.equals(schema):
         return table
     return pq.read_table(path, schema=schema)
 
 
-def write_merged(folder: Path, table: pa.Table, csv: bool = False, single: Path | None = None) -> None:
+def write_merged(
+    folder: Path, table: pa.Table, csv: bool = False, single: Path | None = None, written: Path | None = None
+) -> None:
     """Write the merged per-match ``table`` as ``matches.parquet`` (and ``matches.csv``),
     each atomically; ``single``: the one part file that already holds exactly these rows,
-    copied instead of encoded again."""
-    if single is not None:
+    copied instead of encoded again; ``written``: a finished temporary file that holds them
+    (``merge.ChunkMerger``), which takes the name."""
+    if written is not None:
+        os.replace(written, folder / MATCHES_FILE)
+    elif single is not None:
         tmp = _temporary(folder / MATCHES_FILE)
         shutil.copyfile(single, tmp)
         os.replace(tmp, folder / MATCHES_FILE)
