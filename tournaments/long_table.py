@@ -10,7 +10,7 @@ array (``Curves``), one curve per match.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -270,25 +270,6 @@ def _sides_of_matches(table: Any) -> Sides:
     with np.errstate(invalid="ignore", divide="ignore"):
         columns["duration_share"] = columns["duration"] / np.where(horizon > 0, horizon, np.nan)
     return Sides(columns, exact, curves, curve_of)
-
-
-def concat_sides(parts: Sequence[Sides]) -> Sides:
-    """The long table of the per-match tables of ``parts`` one after the other: what
-    ``sides`` gives for their concatenation (every column is computed row by row, and the
-    long table holds all the A sides, then all the B sides). Not for exact results."""
-    if any(part.exact for part in parts):
-        raise ValueError("exact long tables keep their curves: build them from the whole table")
-    if len(parts) == 1:
-        return parts[0]
-    halves = [len(part) // 2 for part in parts]
-    columns = {
-        name: np.concatenate(
-            [part[name][:half] for part, half in zip(parts, halves)]
-            + [part[name][half:] for part, half in zip(parts, halves)]
-        )
-        for name in parts[0].columns
-    }
-    return Sides(columns, False, None, None)
 
 
 def _curves_of(table: Any) -> Curves:

@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 # enough that an interrupted run loses little (well under a second of the Python engine).
 ROUNDS_PER_CHUNK = 200_000
 PARENT_WATCH_SECONDS = 0.2  # how often a worker checks that the run's process still lives
-IN_FLIGHT_PER_WORKER = 2  # chunks handed to each worker ahead of time (memory stays flat)
+IN_FLIGHT_PER_WORKER = 3  # chunks handed to each worker ahead of time (memory stays flat)
 # The manifest is rewritten at most this often (and always when play ends or is stopped): a
 # run killed outright plays again at most what finished in the last interval.
 MANIFEST_SECONDS = 0.05
@@ -517,30 +517,19 @@ def run_tournament(
             for i in range(chunks)
             if i not in finished
         )
-        merger = ChunkMerger(folder, chunks, stored=finished, write=chunks > 1)
-        try:
-            _play_jobs(
-                jobs, remaining, min(workers, chunks - resumed), finished, folder, quiet, timeout, merger
-            )
-            play_seconds = time.perf_counter() - started
-            matches, merged_long, written = merger.finish(total)
-        finally:
-            merger.close()  # a file left half-written by a stopped run goes
+        merger = ChunkMerger(folder, chunks)
+        _play_jobs(jobs, remaining, min(workers, chunks - resumed), finished, folder, quiet, timeout, merger)
+        play_seconds = time.perf_counter() - started
+        matches, single = merger.finish(total)
         writing = None
         if folder is not None:
-            single = storage.part_path(folder, 0) if chunks == 1 and merger.complete else None
-            # Whatever is left to write (the CSV file, a single part's copy, a whole table
-            # merged at the end) is written on a second thread while this one builds the
-            # summary: the Parquet writer encodes without the interpreter's lock.
-            writing = _in_background(
-                storage.write_merged, folder, matches, csv=csv, single=single, written=written
-            )
+            # The Parquet writer encodes in C++ without the interpreter's lock: it writes the
+            # merged table on a second thread while this one builds the summary.
+            writing = _in_background(storage.write_merged, folder, matches, csv=csv, single=single)
         from .analysis import sides
 
         try:
-            long = (
-                merged_long if merged_long is not None else sides(matches)
-            )  # once for the summary and whoever reads the result
+            long = sides(matches)  # once for the summary and whoever reads the result
             summary = build_summary(
                 spec,
                 long,
@@ -655,9 +644,11 @@ def _play_queue(
         }
         while running:
             done, running = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
+            # The workers' next chunks first: recording these (reading their parts) must not
+            # keep a worker waiting.
+            running |= {pool.submit(play_stored_chunk, job) for job in itertools.islice(queue, len(done))}
             for future in done:
                 record(*future.result())
-            running |= {pool.submit(play_stored_chunk, job) for job in itertools.islice(queue, len(done))}
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise

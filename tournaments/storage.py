@@ -121,12 +121,8 @@ def load_match_table(folder: str | os.PathLike[str]) -> pa.Table:
 
 
 # --- atomic writes ----------------------------------------------------------------------
-def temporary_path(path: Path) -> Path:
-    """Where ``path`` is written before it takes its name (``os.replace``)."""
+def _temporary(path: Path) -> Path:
     return path.with_name(f".{path.name}.tmp-{os.getpid()}")
-
-
-_temporary = temporary_path
 
 
 def write_json_atomic(path: Path, data: Any, indent: int | None = 2) -> None:
@@ -513,16 +509,11 @@ def _read_part_file(path: Path, schema: pa.Schema | None = None) -> pa.Table:
     return pq.read_table(path, schema=schema)
 
 
-def write_merged(
-    folder: Path, table: pa.Table, csv: bool = False, single: Path | None = None, written: Path | None = None
-) -> None:
+def write_merged(folder: Path, table: pa.Table, csv: bool = False, single: Path | None = None) -> None:
     """Write the merged per-match ``table`` as ``matches.parquet`` (and ``matches.csv``),
     each atomically; ``single``: the one part file that already holds exactly these rows,
-    copied instead of encoded again; ``written``: a finished temporary file that holds them
-    (``merge.ChunkMerger``), which takes the name."""
-    if written is not None:
-        os.replace(written, folder / MATCHES_FILE)
-    elif single is not None:
+    copied instead of encoded again."""
+    if single is not None:
         tmp = _temporary(folder / MATCHES_FILE)
         shutil.copyfile(single, tmp)
         os.replace(tmp, folder / MATCHES_FILE)
