@@ -12,6 +12,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -60,6 +61,16 @@ def test_slices_and_chunks_read_back_as_pyarrow_reads_them():
     assert np.array_equal(arrow_arrays.to_numpy(numbers), [3.0, 4.0, np.nan], equal_nan=True)
     curves = arrow_arrays.list_array(np.array([0, 2, 2, 5]), np.arange(5.0))
     assert curves.to_pylist() == [[0.0, 1.0], [], [2.0, 3.0, 4.0]]
+
+
+@pytest.mark.parametrize("encoded_from", [0, 10**9])  # Arrow's dictionary encoding, or row by row
+@given(values=texts, start=st.integers(0, 30), length=st.integers(0, 30))
+def test_text_slices_with_nulls_read_back_as_pyarrow_reads_them(encoded_from, values, start, length):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(arrow_arrays, "ENCODED_TEXT_ROWS", encoded_from)
+        column = pa.array(values, pa.string()).slice(start, length)
+        found = arrow_arrays.to_numpy(pa.chunked_array([column, column], pa.string()))
+    assert found.dtype == object and found.tolist() == column.to_pylist() * 2
 
 
 @settings(max_examples=60)
