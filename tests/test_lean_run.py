@@ -171,3 +171,9 @@ def test_an_exact_run_summarises_and_answers_without_pandas(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
     assert (tmp_path / "out" / "summary.json").is_file()
+
+
+@given(st.lists(st.integers(-3, 3), max_size=40))
+def test_distinct_numbers_are_counted_as_np_unique_counts_them(values):
+    array = np.array(values, dtype=np.int64)
+    assert analysis._count_distinct(array) == len(np.unique(array))

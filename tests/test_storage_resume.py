@@ -40,6 +40,7 @@ from tournament_fakes import fake_loader
 from test_storage_resume import SPEC, ROUNDS_PER_CHUNK
 from powergame.tournaments import round_robin
 round_robin.ROUNDS_PER_CHUNK = ROUNDS_PER_CHUNK
+round_robin.MANIFEST_SECONDS = 0  # every chunk recorded at once: the kill must land mid-run
 round_robin.run_tournament(SPEC, sys.argv[1], processes=int(sys.argv[2]), registry_loader=fake_loader)
 """
 
@@ -176,3 +177,33 @@ def test_a_folder_in_use_by_a_run_is_refused_and_free_again_after(tmp_path):
         assert prepare_folder(folder, {"fingerprint": "x"}, resume=False, force=False) == {}
     with folder_lock(folder):
         assert (folder / LOCK_FILE).exists()
+
+
+def test_a_stopped_run_records_every_stored_chunk_though_the_manifest_waits(
+    tmp_path: Path, small_chunks: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(round_robin, "MANIFEST_SECONDS", 1e9)  # only the first chunk, then the stop
+    writes: list[int] = []
+    write_manifest = storage.write_manifest
+    monkeypatch.setattr(
+        storage,
+        "write_manifest",
+        lambda folder, done: writes.append(len(done)) or write_manifest(folder, done),
+    )
+    play_chunk = round_robin.play_chunk
+
+    def stopped_at_the_fifth(job: round_robin.ChunkJob) -> object:
+        if job.chunk_id == 4:
+            raise KeyboardInterrupt
+        return play_chunk(job)
+
+    monkeypatch.setattr(round_robin, "play_chunk", stopped_at_the_fifth)
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        run(SPEC, out)
+    assert writes == [0, 1, 4]  # a new folder's empty one, the first chunk, all four at the stop
+    checksums = storage.read_checksums(out)
+    assert sorted(checksums) == [0, 1, 2, 3]
+    assert all(value == storage.file_checksum(storage.part_path(out, c)) for c, value in checksums.items())
+    monkeypatch.setattr(round_robin, "play_chunk", play_chunk)
+    assert run(SPEC, out, resume=True).summary["counts"]["chunks_resumed"] == 4

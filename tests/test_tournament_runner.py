@@ -181,7 +181,7 @@ def test_a_chunk_job_is_small_however_many_matches_it_holds() -> None:
     assert job(10_000).tasks == round_robin.matches_between(spec, 0, 10_000)
 
 
-def test_workers_send_no_rows_and_the_run_reads_each_part_once(
+def test_workers_checksum_their_parts_and_the_run_reads_none_back(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     spec = spec_of(NAMES, game=Game(rounds=20, noise=0.1), repetitions=3, seed=5)
@@ -192,22 +192,10 @@ def test_workers_send_no_rows_and_the_run_reads_each_part_once(
         storage, "read_part", lambda folder, chunk: read.append(chunk) or original(folder, chunk)
     )
     out = tmp_path / "out"
-    result = run(spec, processes=2, out_dir=out)
+    run(spec, processes=2, out_dir=out)
+    assert read == []
     checksums = storage.read_checksums(out)
     assert len(checksums) > 1
-    assert sorted(read) == sorted(checksums)  # each part once, as its worker reported it
     assert all(
         value == storage.file_checksum(storage.part_path(out, chunk)) for chunk, value in checksums.items()
     )
-    pd.testing.assert_frame_equal(result.matches, run(spec).matches)
-
-
-def test_a_worker_stores_its_chunk_and_returns_only_its_id_count_and_checksum(tmp_path: Path) -> None:
-    spec = spec_of(NAMES, game=Game(rounds=20, noise=0.1), repetitions=2, seed=5)
-    storage.prepare_folder(tmp_path, {"fingerprint": "f"}, resume=False, force=False)
-    job = round_robin.ChunkJob(1, spec, 4, 9, (), fake_loader, str(tmp_path))
-    chunk_id, count, table, checksum = round_robin.play_stored_chunk(job)
-    assert (chunk_id, count, table) == (1, 5, None)
-    assert checksum == storage.file_checksum(storage.part_path(tmp_path, 1))
-    in_memory = round_robin.play_stored_chunk(round_robin.ChunkJob(1, spec, 4, 9, (), fake_loader, None))
-    assert in_memory[2] is not None and in_memory[2].equals(storage.read_part(tmp_path, 1))
