@@ -4,8 +4,10 @@ Runs the bundled default spec (10 strategies, 200 rounds, 1% noise; every pairin
 batch engine) with more repetitions, into a fresh output folder, once with 1 and once with
 2 processes per repeat, each run in a fresh Python process (imports included, as
 `powergame run` would be). Prints per configuration the medians of: wall time of the whole
-run, of its play phase (``summary.json``'s ``play_seconds``), and the CPU seconds of the
-run's own process and of its worker processes; then the ratios 1 process / 2 processes.
+run, of its play phase (``summary.json``'s ``play_seconds``), of what follows play (the
+merge, ``matches.parquet`` and the summary: ``total_seconds - play_seconds``), and the CPU
+seconds of the run's own process and of its worker processes; then the ratios 1 process /
+2 processes.
 
 The CPU columns tell a loaded machine from a slow program: on a machine with other work
 the wall times grow but the CPU seconds do not, and with 2 processes the run's own
@@ -48,6 +50,7 @@ def one_run(processes: int, repetitions: int) -> dict[str, float]:
     return {
         "wall": wall,
         "play": result.summary["timing"]["play_seconds"],
+        "after": result.summary["timing"]["total_seconds"] - result.summary["timing"]["play_seconds"],
         "matches": result.summary["counts"]["matches"],
         "cpu_own": own.ru_utime + own.ru_stime,
         "cpu_workers": workers.ru_utime + workers.ru_stime,
@@ -85,7 +88,7 @@ def main() -> None:
             runs[processes].append(run)
             print(
                 f"  repeat {repeat + 1}, {processes} process(es): wall {run['wall']:.2f} s, "
-                f"play {run['play']:.2f} s, CPU own {run['cpu_own']:.2f} s + workers "
+                f"play {run['play']:.2f} s, after play {run['after']:.2f} s, CPU own {run['cpu_own']:.2f} s + workers "
                 f"{run['cpu_workers']:.2f} s",
                 file=sys.stderr,
             )
@@ -100,10 +103,13 @@ def main() -> None:
         f"medians of {args.repeats} repeats, {os.cpu_count()} cores"
     )
     print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f}")
-    print(f"{'processes':>10} {'wall s':>8} {'play s':>8} {'CPU own s':>10} {'CPU workers s':>14}")
+    print(
+        f"{'processes':>10} {'wall s':>8} {'play s':>8} {'after s':>8} {'CPU own s':>10} {'CPU workers s':>14}"
+    )
     for processes in (1, 2):
         print(
             f"{processes:>10} {median(processes, 'wall'):>8.2f} {median(processes, 'play'):>8.2f} "
+            f"{median(processes, 'after'):>8.2f} "
             f"{median(processes, 'cpu_own'):>10.2f} {median(processes, 'cpu_workers'):>14.2f}"
         )
     print(
