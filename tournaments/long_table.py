@@ -214,7 +214,7 @@ def _sides_of_matches(table: Any) -> Sides:
     columns: dict[str, np.ndarray] = {
         "match_id": twice(_values(table, "match_id")),
         "repetition": twice(_values(table, "repetition")),
-        "role": np.array(["A"] * n + ["B"] * n, dtype=object),
+        "role": _halves("A", "B", n),
         "strategy": both(strategy_a, strategy_b),
         "opponent": both(strategy_b, strategy_a),
         "family": both(family_a, family_b),
@@ -241,7 +241,7 @@ def _sides_of_matches(table: Any) -> Sides:
         ),
     }
     role = columns["role"]
-    partner = np.where(role == "A", "B", "A").astype(object)
+    partner = _halves("B", "A", n)
     curves = curve_of = None
     if exact:
         alone = pair("p_left", float)
@@ -258,11 +258,9 @@ def _sides_of_matches(table: Any) -> Sides:
         columns["left_jointly"] = by == "both"
         columns["left"] = columns["left_alone"] | columns["left_jointly"]
         columns["was_left"] = by == partner
-    columns["power_position"] = np.where(
-        least == role,
-        "more powerful",
-        np.where(least == None, "equal", "less powerful"),  # noqa: E711
-    ).astype(object)
+    # Codes into the three positions, then one reference each (no new string per row).
+    position = np.where(least == role, 0, np.where(least == None, 1, 2))  # noqa: E711
+    columns["power_position"] = _POSITIONS[position]
     for name in ("outside", "structural_dependence", "realized_dependence"):
         if f"{name}_a" in names:
             columns[name] = both(_floats(table, f"{name}_a"), _floats(table, f"{name}_b"))
@@ -270,6 +268,17 @@ def _sides_of_matches(table: Any) -> Sides:
     with np.errstate(invalid="ignore", divide="ignore"):
         columns["duration_share"] = columns["duration"] / np.where(horizon > 0, horizon, np.nan)
     return Sides(columns, exact, curves, curve_of)
+
+
+_POSITIONS = np.array(["more powerful", "equal", "less powerful"], dtype=object)
+
+
+def _halves(first: str, second: str, n: int) -> np.ndarray:
+    """``first`` n times, then ``second`` n times, as objects."""
+    values = np.empty(2 * n, dtype=object)
+    values[:n] = first
+    values[n:] = second
+    return values
 
 
 def _curves_of(table: Any) -> Curves:
