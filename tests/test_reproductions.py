@@ -3,6 +3,7 @@ paper's closed form or a value derived here, independently of the mean-field cod
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 
@@ -16,12 +17,12 @@ from powergame.tournaments import reproductions_izquierdo as rep_iz
 # --- Schüssler ------------------------------------------------------------------------------
 
 
-def schuessler_by_recursion(conco: float, generations: int) -> list[float]:
+def schuessler_by_recursion(conco: float, generations: int, exit_: float = 0.05) -> list[float]:
     """The pool written out for two strategies: couples CC (CONCO pairs), CD, DD as masses
     of couples; every round CC pairs survive the forced exit, every other couple ends, and
     the pool pairs at random."""
     R, S, T, P = 4.0, 1.0, 6.0, 2.0
-    exit_, rounds = 0.05, 200
+    rounds = 200
     shares = []
     for _ in range(generations):
         cc, cd, dd = conco * conco / 2, conco * (1 - conco), (1 - conco) ** 2 / 2
@@ -65,6 +66,46 @@ def test_schuessler_reproduction_figures() -> None:
     assert figures["stable rest point: CONCO share ALL_D cannot reduce"] == pytest.approx(
         brentq(step, 0.5, 0.99), abs=1e-8
     )
+
+
+# CoopSim's published figure of this setting: RPD_with_exit_option/Schuessler_RPD_1.eps in
+# github.com/jecki/CoopSim, written by RPD_with_exit_option.py (same payoffs, forced exit,
+# rounds, start 0.5). The pixel rows of its two curves at generations 0..50; PyPlotter maps a
+# share y to the row int(484 y + 69 + 0.5), so each row pins the share to half a pixel.
+COOPSIM_QUIT_FOR_TAT_ROWS = (
+    311, 338, 363, 385, 404, 421, 434, 445, 454, 462, 468, 473, 477, 481, 484, 486, 488,
+    490, 491, 493, 494, 494, 495, 496, 496, 497, 497, 497, 498, 498, 498, 498, 499, 499,
+    499, 499, 499, 499, 499, 499, 499, 499, 499, 499, 499, 499, 499, 499, 499, 499, 499,
+)  # fmt: skip
+COOPSIM_HAWK_ROWS = (
+    311, 284, 259, 237, 218, 201, 188, 177, 168, 160, 154, 149, 145, 141, 138, 136, 134,
+    132, 131, 129, 128, 128, 127, 126, 126, 125, 125, 125, 124, 124, 124, 124, 123, 123,
+    123, 123, 123, 123, 123, 123, 123, 123, 123, 123, 123, 123, 123, 123, 123, 123, 123,
+)  # fmt: skip
+COOPSIM_ROW_OF_ZERO, COOPSIM_ROWS_PER_UNIT = 69, 484  # the axis at share 0 and 1 (row 553)
+
+
+def test_schuessler_matches_coopsim_published_curve() -> None:
+    """All 51 generations of CONCO (QUIT FOR TAT) and ALL_D (HAWK) on CoopSim's plot,
+    within the plot's resolution: half a pixel, 0.5 / 484 = 0.001 of a share."""
+    ours = [0.5, *rep.schuessler_trajectory(0.5, 50)]
+    half_pixel = 0.5 / COOPSIM_ROWS_PER_UNIT + 1e-9
+    for conco, green, red in zip(ours, COOPSIM_QUIT_FOR_TAT_ROWS, COOPSIM_HAWK_ROWS, strict=True):
+        assert abs(conco - (green - COOPSIM_ROW_OF_ZERO) / COOPSIM_ROWS_PER_UNIT) <= half_pixel
+        assert abs((1 - conco) - (red - COOPSIM_ROW_OF_ZERO) / COOPSIM_ROWS_PER_UNIT) <= half_pixel
+
+
+def test_schuessler_cooperation_collapses_with_forced_exit_0_2() -> None:
+    """E. Arnold, on the same program: with forced exit 0.2 instead of 0.05 cooperation
+    collapses. CONCO loses share in every generation from 0.5 and is gone after 50."""
+    from powergame.population.mean_field import MeanFieldPool
+
+    model = dataclasses.replace(rep.schuessler_model(0.5), breakup=0.2)
+    run = MeanFieldPool(model).run(rep.SCHUESSLER_ROUNDS * 50, record_every=rep.SCHUESSLER_ROUNDS)
+    shares = [0.5, *(float(r.shares[0]) for r in run.records)]
+    assert all(later < earlier for earlier, later in itertools.pairwise(shares))
+    assert shares[-1] < 1e-3
+    assert shares[1:6] == pytest.approx(schuessler_by_recursion(0.5, 5, exit_=0.2), abs=1e-12)
 
 
 # --- Fujiwara-Greve & Okuno-Fujiwara --------------------------------------------------------
@@ -246,6 +287,46 @@ def test_lelele_reproduction_figures() -> None:
     # the paper's statement on the independent derivation: no cooperation with short lives,
     # most couples cooperate with long ones, more the longer
     assert max(expected[:3]) < 0.01 and 0.5 < expected[3] < expected[4] < expected[5]
+
+
+# The LeLeLe model's own regimes (LeLeLe.nlogo, github.com/luis-r-izquierdo/LeLeLe, interface
+# defaults, with expected-life 25): the cc-regime is a tick whose share of CC outcomes lies in
+# [0.62, 0.82], the dd-regime one whose share of DD outcomes lies in [0.80, 1.00]; the model
+# counts the transitions between them.
+LELELE_CC_REGIME, LELELE_DD_REGIME = (0.62, 0.82), (0.80, 1.00)
+
+
+def lelele_rest(life: float, start: str | None, ticks: int = 3000, window: int = 500) -> tuple[float, float]:
+    """Mean CC and DD shares of the couples over the last ``window`` ticks, from equal shares
+    or from a population of ``start`` alone (LeLeLe's initial-strategy)."""
+    model = rep_iz.lelele_model(life)
+    if start is not None:
+        shares = tuple(float(name == start) for name in rep_iz.LELELE_NAMES)
+        model = dataclasses.replace(model, initial_shares=shares)
+    _, _, tail = rep_iz.long_run(model, ticks, window)
+    return (sum(r.cc for r in tail.records) / window, sum(r.dd for r in tail.records) / window)
+
+
+def test_lelele_both_published_regimes_are_rest_points_at_the_default_life() -> None:
+    """At the model's default expected life 25 the mean field has two attractors, one in
+    each of the model's regimes: from equal shares the cooperative one, from a population of
+    defectors who stay with cooperators (DSL) the defective one. A finite population drifts
+    between the two, which is what the model's regime counters measure."""
+    cc, _ = lelele_rest(25, None)
+    assert LELELE_CC_REGIME[0] <= cc <= LELELE_CC_REGIME[1]
+    cc_from_dsl, dd_from_dsl = lelele_rest(25, "DSL")
+    assert LELELE_DD_REGIME[0] <= dd_from_dsl <= LELELE_DD_REGIME[1] and cc_from_dsl < 0.01
+
+
+@pytest.mark.slow
+def test_lelele_regimes_against_expected_life() -> None:
+    """Short lives: only the defective regime, from either start; long lives: cooperation
+    from either start (the defective attractor is gone)."""
+    for life in (2, 5, 10):
+        for start in (None, "DSL"):
+            assert lelele_rest(life, start)[1] >= LELELE_DD_REGIME[0]
+    for life in (50, 100):
+        assert lelele_rest(life, "DSL")[0] > 0.75
 
 
 # --- ES-1-outcome (Izquierdo, Izquierdo & Boyd 2025) -----------------------------------------
