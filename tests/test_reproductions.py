@@ -425,6 +425,55 @@ def test_es1_reproduction_figures() -> None:
     assert found[True][1] < 0.1
 
 
+def es1_notebook_gain(b: float, error: float, delta: float) -> float:
+    """F_j(e_i) - F_i(e_i) for i = D-C-D-C-C, j = D-C-D-D-C: what a rare j earns per tick
+    more than the residents in a population of i, with R, S, T, P = b, 0, b + 1, 1, action
+    error ``error`` and a partnership going on with ``delta``. The closed form the authors'
+    Mathematica file derives (ES-1-outcome, mathematica-supporting-files/
+    proposition-1-proof-assistant.nb, Out[41])."""
+    e, d = error, delta
+    numerator = (
+        d
+        * (e - 1)
+        * e
+        * (2 * e - 1)
+        * (-1 + d * (2 * e - 1) * (-1 + (b - 1) * d * (1 - 2 * e) ** 2 - (b - 3) * e))
+    )
+    return -numerator / ((-1 + d * (1 - 2 * e) ** 2) * (-1 + d * e * (2 * e - 1)))
+
+
+def test_es1_published_closed_form_for_a_rare_mutant() -> None:
+    """Our pool against the authors' closed form on a grid of their assumptions (b > 1,
+    delta (1 - 2 error)^2 > error); their Reduce finds the gain positive on all of it, so
+    D-C-D-C-C is never a Nash strategy: so do we, at every point."""
+    from powergame.game import StagePayoffs
+    from powergame.population.mean_field import PoolModel
+    from powergame.population.mean_field_steady import steady_state
+
+    resident, mutant = rep.table("M1(code=DCDCC)"), rep.table("M1(code=DCDDC)")
+    checked = 0
+    for b, error, delta in itertools.product(
+        (1.2, 2.0, 3.0, 5.0), (0.01, 0.05, 0.1, 0.2), (0.5, 0.8, 0.95, 0.99)
+    ):
+        if delta * (1 - 2 * error) ** 2 <= error:
+            continue
+        model = PoolModel(
+            tables=(resident, mutant),
+            initial_shares=(1.0, 0.0),  # a mutant of mass 0 meets only residents
+            payoffs=StagePayoffs(R=b, S=0, T=b + 1, P=1),
+            noise=error,
+            meet=1.0,
+            breakup=1 - delta,
+        )
+        pairs = steady_state(model).pairs
+        # every single is matched at once, so a payoff per tick is a partnership's total over its length
+        gain = pairs.payoff[1, 0] / pairs.length[1, 0] - pairs.payoff[0, 0] / pairs.length[0, 0]
+        assert gain == pytest.approx(es1_notebook_gain(b, error, delta), abs=1e-12)
+        assert gain > 0
+        checked += 1
+    assert checked == 60
+
+
 def test_long_run_reports_every_tick_and_averages_the_last_ones() -> None:
     done: list[int] = []
     cc, shares, tail = rep_iz.long_run(rep_iz.lelele_model(25), 40, 5, done.append)
