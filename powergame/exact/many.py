@@ -29,7 +29,7 @@ from powergame.exact.solve import _solve, _solve_mirrored
 from powergame.exact.sparse import _solve_sparse
 from powergame.exact.tables import _table_arrays, _TableArrays
 from powergame.game import Game
-from powergame.state_table import StateTable
+from powergame.state_table import StateTable, check_stakes_fit
 
 
 def exact_many(
@@ -45,6 +45,8 @@ def exact_many(
     A joint chain (pairs that do not lump) of more than ``max_dense_states`` states is
     solved as a sparse matrix, one pair at a time; one of more than ``MAX_JOINT_STATES``
     states, or with more than ``MAX_SPARSE_NONZEROS`` transitions, is refused."""
+    for table_a, table_b in pairs:
+        check_stakes_fit(table_a, table_b)
     count = len(pairs)
     arrays, index_a, index_b = _table_arrays(pairs)
     size_a, size_b = arrays.size[index_a], arrays.size[index_b]
