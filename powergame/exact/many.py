@@ -45,10 +45,10 @@ def exact_many(
     A joint chain (pairs that do not lump) of more than ``max_dense_states`` states is
     solved as a sparse matrix, one pair at a time; one of more than ``MAX_JOINT_STATES``
     states, or with more than ``MAX_SPARSE_NONZEROS`` transitions, is refused."""
-    for table_a, table_b in pairs:
-        check_stakes_fit(table_a, table_b)
     count = len(pairs)
     arrays, index_a, index_b = _table_arrays(pairs)
+    for table_a, table_b in pairs:
+        check_stakes_fit(table_a, table_b)
     size_a, size_b = arrays.size[index_a], arrays.size[index_b]
     lumpable = arrays.lumpable[index_a] & arrays.lumpable[index_b]
     simple = lumpable & arrays.full_stake[index_a] & arrays.full_stake[index_b]
