@@ -25,7 +25,14 @@ def test_a_reproduction_prints_the_paper_and_our_figures(monkeypatch, capsys) ->
     code, out, _ = run(monkeypatch, capsys, "least-interest")
     assert code == 0
     assert "paper: Waller (1938)" in out
-    assert "gap 2: earns per round together, better-option class minus other: 0.205" in out
+    lines = {
+        line.rsplit(": ", 1)[0].strip(): line.rsplit(": ", 1)[1] for line in out.splitlines() if ": " in line
+    }
+    assert float(lines["gap 2: leaves (per 100 ticks), better-option class minus other"]) > 0
+    assert (
+        float(lines["gap 2, no exit rule reads v: leaves (per 100 ticks), better-option class minus other"])
+        < 0
+    )
 
 
 def test_an_unknown_reproduction_is_one_line(monkeypatch, capsys) -> None:

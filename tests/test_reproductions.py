@@ -212,18 +212,102 @@ def test_least_interest_pool_by_hand() -> None:
     assert high_leaves < low_leaves  # ... and is the one walked away from, here
 
 
+def leave_below_pool_by_hand(gap: float, b: float) -> dict[str, np.ndarray]:
+    """Loyal | Leave Below Outside Option(window=2) ("L") and Hot and Cold(hot=1) ("H"),
+    half each; class h (30 %, v = 0.5 + gap) and l (v = 0.5); meet 1, breakup b, no noise.
+    H plays C, D, C, D, ... whoever it meets and never leaves; L cooperates and leaves once
+    the last two rounds paid less than its v on average. With H it is paid 3, 0, 3, 0, ...:
+    a window's mean is 1.5, so L of class h leaves after round 2 when 0.5 + gap > 1.5; with
+    L it is paid 3 a round, below v only for gap > 2.5 (not used here)."""
+    types = [("L", "h"), ("L", "l"), ("H", "h"), ("H", "l")]  # the pool's type order
+    mass = np.array([0.5 * 0.3, 0.5 * 0.7, 0.5 * 0.3, 0.5 * 0.7])
+    leaves_h = 0.5 + gap > 1.5
+    r = 1 - b  # a relationship survives a tick's breakup
+
+    def alternating(first: float, second: float) -> float:  # sum_t r^(t-1) pi_t, pi = first, second, ...
+        return (first + r * second) / (1 - r * r)
+
+    def pair(a: tuple[str, str], c: tuple[str, str]) -> tuple[float, float, float]:
+        """(rounds together, a's payoff in all, chance that a leaves) for a with partner c."""
+        short = (a == ("L", "h") and c[0] == "H") or (c == ("L", "h") and a[0] == "H")
+        if short and leaves_h:  # rounds 1 and 2 (the second if not broken after the first)
+            paid = 3.0 + r * (0.0 if a[0] == "L" else 5.0)
+            return 1 + r, paid, r * r if a[0] == "L" else 0.0
+        if a[0] == "L" and c[0] == "L":
+            return 1 / b, 3 / b, 0.0
+        if a[0] == "H" and c[0] == "H":
+            return 1 / b, alternating(3, 1), 0.0
+        return 1 / b, alternating(3, 0) if a[0] == "L" else alternating(3, 5), 0.0
+
+    figures = np.array([[pair(a, c) for c in types] for a in types])  # (4, 4, 3)
+    length, earned, leaves = figures[..., 0], figures[..., 1], figures[..., 2]
+    from scipy.optimize import fsolve
+
+    singles = fsolve(lambda s: s * (1 + (length - 1) @ (s / s.sum())) - mass, mass / 5, xtol=1e-14)
+    q = singles / singles.sum()
+    together = (earned @ q) / (length @ q)
+    leave_rate = singles * (leaves @ q) / mass
+
+    def by_class(values: np.ndarray) -> np.ndarray:  # h, l: averaged over the class's agents
+        return np.array([np.average(values[k::2], weights=mass[k::2]) for k in (0, 1)])
+
+    return {
+        "singles": singles,
+        "together": together,
+        "leave_rate": leave_rate,
+        "leaves by class": by_class(leave_rate),
+        "together by class": by_class(together),
+    }
+
+
+@pytest.mark.parametrize("gap", [1.0, 1.5])
+def test_leave_below_outside_option_pool_by_hand(gap: float) -> None:
+    from powergame.population.mean_field_steady import steady_state
+
+    b = 0.05
+    model = rep.least_interest_model(
+        gap,
+        names=("Loyal | Leave Below Outside Option(window=2)", "Hot and Cold(hot=1, cold=1)"),
+        meet=1.0,
+        breakup=b,
+        noise=0.0,
+    )
+    steady = steady_state(model)
+    hand = leave_below_pool_by_hand(gap, b)
+    assert steady.singles == pytest.approx(hand["singles"], abs=1e-10)
+    assert steady.in_couple_payoff == pytest.approx(hand["together"], abs=1e-10)
+    assert steady.leave_rate == pytest.approx(hand["leave_rate"], abs=1e-10)
+    high, low = steady.by_class(steady.leave_rate)
+    if gap > 1:  # v = 2 > 1.5: the better-option class leaves, the other never does
+        assert high > 0 and low == 0
+        assert (high, low) == pytest.approx(tuple(hand["leaves by class"]), abs=1e-12)
+    else:  # v = 1.5 is not below the window's mean 1.5: nobody leaves
+        assert high == low == 0
+
+
 def test_least_interest_figures_move_with_the_gap() -> None:
     result = {f.what: f.ours for f in rep.least_interest().figures}
-    assert result["gap 0: earns per round together, better-option class minus other"] == pytest.approx(
-        0, abs=1e-12
-    )
-    together = [
-        result[f"gap {g:g}: earns per round together, better-option class minus other"] for g in (0.5, 2)
-    ]
-    assert together[0] == pytest.approx(together[1]) and together[0] > 0.1  # power, not its size, decides
-    premium = [
-        result[f"gap {g:g}: value of being single - v, better-option class minus other"] for g in (0.5, 1, 2)
-    ]
+
+    def figure(gap: float, what: str, entry_only: bool = False) -> float:
+        if entry_only:
+            return result[f"gap {gap:g}, no exit rule reads v: {what}, better-option class minus other"]
+        return result[f"gap {gap:g}: {what}, better-option class minus other"]
+
+    leaves, together = "leaves (per 100 ticks)", "earns per round together"
+    assert figure(0, together) == pytest.approx(0, abs=1e-12)
+    assert figure(0, leaves) == pytest.approx(0, abs=1e-12)
+    # Within couples the better option pays while v is below R = 3 ...
+    assert all(figure(g, together) > 0.1 for g in (0.5, 1, 1.5, 2))
+    # ... and leaving follows v across the window means of the exit rules: below 1.5 the
+    # better-option class leaves less (it is the one walked away from), above it more.
+    assert figure(0.5, leaves) < 0 and figure(1, leaves) < 0
+    assert figure(1.5, leaves) > 0.2 and figure(2, leaves) > 0.2
+    # With v above R even mutual cooperation is left: much more leaving, and less earned
+    # per round together (more first rounds with strangers).
+    assert figure(3, leaves) > 10 * figure(2, leaves) and figure(3, together) < 0
+    # Without the rules that read v, the better-option class leaves less at every gap.
+    assert all(figure(g, leaves, entry_only=True) < 0 for g in (0.5, 1, 1.5, 2, 3))
+    premium = [figure(g, "value of being single - v") for g in (0.5, 1, 2)]
     assert premium[0] > premium[1] > premium[2]  # the pool adds less to a better option
 
 

@@ -38,7 +38,7 @@ import numpy as np
 from powergame import kernel
 from powergame.errors import ParameterError
 from powergame.game import DEFAULT_PAYOFFS, StagePayoffs
-from powergame.state_table import StateTable
+from powergame.state_table import StateTable, check_pool_stakes
 
 _SWAP = np.array(kernel.AS_SEEN_BY_B)  # outcome seen by one partner -> the same outcome seen by the other
 TOLERANCE = 1e-9  # shares must sum to 1 within this
@@ -170,6 +170,7 @@ class PoolModel:
                 raise ParameterError(
                     "class_tables", (strategy, own, partner), "must name a strategy and two classes"
                 )
+        check_pool_stakes((*self.tables, *(t for _, t in self.class_tables)))
         if self.outside_by_strategy is not None:
             values = tuple(float(v) for v in self.outside_by_strategy)
             if len(values) != len(self.tables) or len(self.class_shares) != 1:
