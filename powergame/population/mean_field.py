@@ -354,6 +354,29 @@ class MeanFieldPool:
                 pair_stake[..., None], stage[_SWAP], self.v[None, :, None, None, None]
             )
             self._compress_outcomes(p_outcome, payoff, partner_payoff, la, lb, trans, partner_trans)
+        self._prepare_tick()
+
+    def _prepare_tick(self) -> None:
+        """What every tick reads, laid out once: the round's figures as rows per type (a
+        couple's cells are contiguous), the move as a sparse matrix (a slot leads to at most
+        one slot per outcome, so most of the (slots x slots) blocks are zeros) and the
+        strategy-change matrices as arrays."""
+        from scipy import sparse
+
+        T, J = self.n_types, self.n_slots
+        self._payoff_rows = self.slot_payoff.reshape(T, T * J)
+        self._leave_rows = self.slot_leave.reshape(T, T * J)
+        self._outcome_columns = np.ascontiguousarray(self.slot_outcome.reshape(T * T * J, 4).T)
+        self._has_exit_cost = bool(self.k.any())
+        pair, source, target = np.nonzero(self.slot_move.reshape(T * T, J, J))
+        self._move_matrix = sparse.csr_matrix(
+            (
+                self.slot_move.reshape(T * T, J, J)[pair, source, target],
+                (pair * J + target, pair * J + source),
+            ),
+            shape=(T * T * J, T * T * J),
+        )
+        self._matrices: dict[int, np.ndarray] = {}
 
     # --- state ------------------------------------------------------------------------
     def initial_state(self) -> PoolState:
@@ -366,7 +389,7 @@ class MeanFieldPool:
 
     def type_mass(self, state: PoolState) -> np.ndarray:
         """Agents of each type, single or coupled."""
-        return state.singles + state.couples.sum(axis=(1, 2))
+        return state.singles + state.couples.reshape(self.n_types, -1).sum(axis=1)
 
     def strategy_shares(self, state: PoolState) -> np.ndarray:
         return np.bincount(self.strategy_of, self.type_mass(state), minlength=self.model.n_strategies)
@@ -500,18 +523,18 @@ class MeanFieldPool:
             new_pairs = np.outer(looking, self._partner_mix(singles, state))
             couples[:, :, 0] += new_pairs
             singles = singles - looking
-        coupled = couples.sum(axis=2)  # (T, T)
-        mass_at_play = singles + coupled.sum(axis=1)
+        by_type = couples.reshape(T, -1).sum(axis=1)  # agents of each type in a couple
+        mass_at_play = singles + by_type
 
         # 2. play
         singles_at_play = singles
         survive: np.ndarray | None = None  # (T, T, slots, 4): still together, by outcome
-        in_couples = coupled.sum()
-        pay = (couples * self.slot_payoff).sum(axis=(1, 2)) + singles * self.v
+        in_couples = by_type.sum()
+        pay = np.einsum("ij,ij->i", couples.reshape(T, -1), self._payoff_rows) + singles * self.v
         aged = state.age + couples
         new_mass = new_pairs.sum()
         new_pay = float((new_pairs * self.first_payoff).sum() / new_mass) if new_mass > 0 else float("nan")
-        outcome = np.einsum("ABj,ABjo->o", couples, self.slot_outcome)
+        outcome = self._outcome_columns @ couples.reshape(-1)
         # shares of the outcomes' own total: the same as of in_couples, and still defined when a
         # tiny mass of couples underflows in the products
         played = outcome.sum()
@@ -519,7 +542,6 @@ class MeanFieldPool:
             cc, cd, dd = (outcome[0] / played, (outcome[1] + outcome[2]) / played, outcome[3] / played)
         else:
             cc = cd = dd = float("nan")
-        by_type = coupled.sum(axis=1)  # agents of each type in a couple
         kept = 1.0  # share of every couple still together before the leave decisions
 
         # 3. exogenous breakup
@@ -550,10 +572,9 @@ class MeanFieldPool:
             if change.mutation:
                 mutation = change.mutation
                 adopted = (1 - mutation) * adopted + mutation * adopted @ self._matrix(change.mutation_matrix)
-            by_strategy = np.zeros((model.n_strategies, model.n_classes))
-            np.add.at(by_strategy, (self.strategy_of, self.class_of), revising)
+            by_strategy = revising.reshape(model.n_strategies, model.n_classes)  # type = strategy * K + class
             moved = adopted.T @ by_strategy  # (S, K): row s of ``adopted`` is where a reviser of s goes
-            singles = singles + moved[self.strategy_of, self.class_of]
+            singles = singles + moved.ravel()
         elif isinstance(change, Imitation) and change.prob_revision > 0:
             survive, singles = self._imitate(change, singles_at_play, couples, kept)
         elif isinstance(change, Generations) and (state.tick + 1) % change.every == 0:
@@ -564,13 +585,16 @@ class MeanFieldPool:
         generation_payoff = state.generation_payoff + pay  # a generation's selection ignores exit costs
         generation_mass = state.generation_mass + mass_at_play
         if survive is None:
-            pay = pay - kept * self.k * (couples * self.slot_leave).sum(axis=(1, 2))
-            if new_mass > 0:
-                new_cost = (new_pairs * self.k[:, None] * self.slot_leave[:, :, 0]).sum() * kept
-                new_pay -= float(new_cost / new_mass)
-            couples = kept * self._move(couples)
-            age = kept * self._move(aged)
-            singles = singles + kept * by_type - couples.sum(axis=(1, 2))
+            if self._has_exit_cost:
+                pay = pay - kept * self.k * np.einsum("ij,ij->i", couples.reshape(T, -1), self._leave_rows)
+                if new_mass > 0:
+                    new_cost = (new_pairs * self.k[:, None] * self.slot_leave[:, :, 0]).sum() * kept
+                    new_pay -= float(new_cost / new_mass)
+            couples = self._move(couples)
+            couples *= kept
+            age = self._move(aged)
+            age *= kept
+            singles = singles + kept * by_type - couples.reshape(T, -1).sum(axis=1)
         else:
             together = self.slot_outcome * survive  # P(outcome, still together) per slot
             leaving = together * self.outcome_leave
@@ -589,8 +613,9 @@ class MeanFieldPool:
                 change, mass_at_play, generation_payoff, generation_mass
             )
 
-        total = singles.sum() + couples.sum()
-        left = couples.sum()
+        coupled_after = couples.reshape(T, -1).sum(axis=1)
+        left = coupled_after.sum()
+        total = singles.sum() + left
         new_state = PoolState(state.tick + 1, singles, couples, age, generation_payoff, generation_mass)
         S = model.n_strategies
         strategy_mass = np.bincount(self.strategy_of, mass_at_play, minlength=S)
@@ -599,7 +624,7 @@ class MeanFieldPool:
             payoff = np.where(strategy_mass > 0, strategy_pay / strategy_mass, np.nan)
         figures = TickFigures(
             tick=state.tick,
-            shares=self.strategy_shares(new_state) / total,
+            shares=np.bincount(self.strategy_of, singles + coupled_after, minlength=S) / total,
             share_coupled=float(left / total),
             cc=float(cc),
             cd=float(cd),
@@ -666,11 +691,18 @@ class MeanFieldPool:
 
     def _move(self, masses: np.ndarray) -> np.ndarray:
         """(T, T, slots) masses after one round in which nobody leaves: next round's slots."""
-        return np.einsum("ABj,ABjk->ABk", masses, self.slot_move)
+        moved: np.ndarray = self._move_matrix @ masses.reshape(-1)
+        return moved.reshape(masses.shape)
 
     def _matrix(self, matrix: tuple[tuple[float, ...], ...] | None) -> np.ndarray:
-        S = self.model.n_strategies
-        return np.full((S, S), 1.0 / S) if matrix is None else np.asarray(matrix, dtype=float)
+        """A strategy-change matrix as an array (uniform for None), converted once: the
+        model is frozen, so the same tuple comes back every tick."""
+        known = self._matrices.get(id(matrix))
+        if known is None:
+            S = self.model.n_strategies
+            known = np.full((S, S), 1.0 / S) if matrix is None else np.asarray(matrix, dtype=float)
+            self._matrices[id(matrix)] = known
+        return known
 
     def _offspring(
         self,
