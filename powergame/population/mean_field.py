@@ -42,7 +42,7 @@ from powergame.state_table import StateTable
 
 _SWAP = np.array(kernel.AS_SEEN_BY_B)  # outcome seen by one partner -> the same outcome seen by the other
 TOLERANCE = 1e-9  # shares must sum to 1 within this
-MAX_CHUNK_CELLS = 1 << 22  # cells of full joint-state matrices built at once
+MAX_CHUNK_CELLS = 1 << 22  # cells of per-pair reachability products built at once
 
 
 @dataclass(frozen=True)
@@ -410,49 +410,30 @@ class MeanFieldPool:
         payoff, who leaves, and ``slot_move`` (together again next round, in which slot).
         Memory-one pairs have at most 5 slots whatever their tables' sizes."""
         T, n = self.n_types, self.n_states
+        P = T * T
         stay = (1 - leave_a) * (1 - leave_b)
-        chunk = max(1, MAX_CHUNK_CELLS // (T * n**4))
-
-        def full_moves(part: slice) -> np.ndarray:
-            moves = np.einsum("ABabo,ABaoc,ABbod->ABabcd", p[part] * stay[part], trans[part], partner[part])
-            return moves.reshape(-1, n * n, n * n)
-
+        go = (p * stay).reshape(P, n, n, 4)  # outcome o and nobody leaves, from joint state (a, b)
+        own_next = trans.reshape(P, n, 4, n)  # a's next state after outcome o (a's view)
+        partner_next = partner.reshape(P, n, 4, n)  # b's next state, same outcome
         start_joint = (init * n + init.T).ravel()
-        reached = np.zeros((T * T, n * n), dtype=bool)
-        reached[np.arange(T * T), start_joint] = True
-        for first in range(0, T, chunk):
-            rows = slice(first * T, min(first + chunk, T) * T)
-            support = (full_moves(slice(first, first + chunk)) > 0).astype(np.int8)
-            frontier = reached[rows].copy()
-            while True:
-                grown = frontier | (np.einsum("xj,xjk->xk", frontier.astype(np.int8), support) > 0)
-                if (grown == frontier).all():
-                    break
-                frontier = grown
-            reached[rows] = frontier
-        reached[np.arange(T * T), start_joint] = False
+        reached = self._reachable(go, own_next, partner_next, start_joint)
+        reached[np.arange(P), start_joint] = False
         J = 1 + int(reached.sum(axis=1).max())
-        slots = np.zeros((T * T, J), dtype=np.intp)
-        mask = np.zeros((T * T, J))
+        slots = np.zeros((P, J), dtype=np.intp)
+        mask = np.zeros((P, J))
         slots[:, 0], mask[:, 0] = start_joint, 1.0
-        for pair in np.nonzero(reached.any(axis=1))[0]:
-            others = np.nonzero(reached[pair])[0]
-            slots[pair, 1 : 1 + len(others)] = others
-            mask[pair, 1 : 1 + len(others)] = 1.0
-
-        move = np.zeros((T * T, J, J))
-        for first in range(0, T, chunk):
-            pairs = np.arange(first * T, min(first + chunk, T) * T)
-            full = full_moves(slice(first, first + chunk))
-            gathered = full[
-                (pairs - first * T)[:, None, None], slots[pairs][:, :, None], slots[pairs][:, None, :]
-            ]
-            move[pairs] = gathered * mask[pairs][:, :, None] * mask[pairs][:, None, :]
-        index = np.arange(T * T)[:, None]
-        outcome = p.reshape(T * T, n * n, 4)[index, slots] * mask[..., None]
-        payoff = pay.reshape(T * T, n * n, 4)[index, slots]
-        la = np.broadcast_to(leave_a, p.shape).reshape(T * T, n * n, 4)[index, slots]
-        lb = np.broadcast_to(leave_b, p.shape).reshape(T * T, n * n, 4)[index, slots]
+        count = reached.sum(axis=1)
+        rank = np.cumsum(reached, axis=1) - 1  # a reached state's place among its pair's others
+        pair, joint = np.nonzero(reached)
+        slots[pair, 1 + rank[pair, joint]] = joint
+        mask[:, 1:] = np.arange(1, J)[None, :] <= count[:, None]
+        self._slots, self._mask = slots, mask
+        move = self._slot_moves(go, own_next, partner_next).sum(axis=-1)  # (P, J, J)
+        index = np.arange(P)[:, None]
+        outcome = p.reshape(P, n * n, 4)[index, slots] * mask[..., None]
+        payoff = pay.reshape(P, n * n, 4)[index, slots]
+        la = np.broadcast_to(leave_a, p.shape).reshape(P, n * n, 4)[index, slots]
+        lb = np.broadcast_to(leave_b, p.shape).reshape(P, n * n, 4)[index, slots]
         self.n_slots = J
         self.slot_outcome = outcome.reshape(T, T, J, 4)  # P(outcome CC, CD, DC, DD | slot), a's view
         self.slot_payoff = (outcome * payoff).sum(-1).reshape(T, T, J)  # a's expected payoff
@@ -460,7 +441,44 @@ class MeanFieldPool:
         self.slot_partner_only = (outcome * lb * (1 - la)).sum(-1).reshape(T, T, J)  # P(only b leaves)
         self.slot_move = move.reshape(T, T, J, J)  # nobody leaves; the couple goes on in slot k
         self.first_payoff = self.slot_payoff[:, :, 0]
-        self._slots, self._mask = slots, mask
+
+    @staticmethod
+    def _reachable(
+        go: np.ndarray, own_next: np.ndarray, partner_next: np.ndarray, start_joint: np.ndarray
+    ) -> np.ndarray:
+        """(pairs, n * n): the joint states each pair's couple can be in, from its start,
+        grown outcome by outcome (a's next states x frontier x b's next states, per pair)."""
+        P, n = go.shape[0], go.shape[1]
+        can_go = (go > 0).astype(float)
+        own_step = (own_next > 0).astype(float).transpose(0, 2, 3, 1)  # (P, o, c, a)
+        partner_step = (partner_next > 0).astype(float).transpose(0, 2, 1, 3)  # (P, o, b, d)
+        reached = np.zeros((P, n, n))
+        reached.reshape(P, n * n)[np.arange(P), start_joint] = 1.0
+        chunk = max(1, MAX_CHUNK_CELLS // (4 * n**3))
+        for first in range(0, P, chunk):
+            part = slice(first, first + chunk)
+            frontier = reached[part]
+            while True:
+                moving = (frontier[..., None] * can_go[part]).transpose(0, 3, 1, 2)  # (p, o, a, b)
+                grown = np.maximum(frontier, (own_step[part] @ moving @ partner_step[part]).max(axis=1) > 0)
+                if (grown == frontier).all():
+                    break
+                frontier = grown
+            reached[part] = frontier
+        return reached.reshape(P, n * n) > 0
+
+    def _slot_moves(self, go: np.ndarray, own_next: np.ndarray, partner_next: np.ndarray) -> np.ndarray:
+        """(pairs, slots, slots, 4): from slot j, outcome o with nobody leaving, then slot k
+        (zero outside a pair's slots)."""
+        n, slots, mask = self.n_states, self._slots, self._mask
+        index = np.arange(go.shape[0])[:, None, None]
+        own, other = slots // n, slots % n  # each slot's states of a and b
+        chance = go[index[..., 0], own, other]  # (P, J, 4)
+        # advanced indices around a slice come first: (P, J, K, 4)
+        own_to = own_next[index, own[:, :, None], :, own[:, None, :]]
+        partner_to = partner_next[index, other[:, :, None], :, other[:, None, :]]
+        moves = chance[:, :, None, :] * own_to * partner_to
+        return moves * (mask[:, :, None] * mask[:, None, :])[..., None]
 
     def _compress_outcomes(
         self,
@@ -476,31 +494,20 @@ class MeanFieldPool:
         payoff, whether a leaves, and the move (outcome chance times nobody leaving times
         the next slot), for rules that act on the outcome before the leave decisions."""
         T, n, J = self.n_types, self.n_states, self.n_slots
-        slots, mask = self._slots, self._mask
+        P = T * T
         stay = (1 - leave_a) * (1 - leave_b)
-        chunk = max(1, MAX_CHUNK_CELLS // (4 * T * n**4))
-        move = np.zeros((T * T, J, 4, J))
-        for first in range(0, T, chunk):
-            part = slice(first, first + chunk)
-            pairs = np.arange(first * T, min(first + chunk, T) * T)
-            full = np.einsum("ABabo,ABaoc,ABbod->ABabocd", (p * stay)[part], trans[part], partner[part])
-            full = full.reshape(-1, n * n, 4, n * n)
-            gathered = full[
-                (pairs - first * T)[:, None, None], slots[pairs][:, :, None], :, slots[pairs][:, None, :]
-            ]
-            # advanced indices first: (pairs, J, J, 4) -> (pairs, J, 4, J)
-            move[pairs] = (
-                gathered.transpose(0, 1, 3, 2) * mask[pairs][:, :, None, None] * mask[pairs][:, None, None, :]
-            )
-        index = np.arange(T * T)[:, None]
+        go = (p * stay).reshape(P, n, n, 4)
+        move = self._slot_moves(go, trans.reshape(P, n, 4, n), partner.reshape(P, n, 4, n))
+        index = np.arange(P)[:, None]
+        slots = self._slots
 
         def by_slot(values: np.ndarray) -> np.ndarray:
-            return np.broadcast_to(values, p.shape).reshape(T * T, n * n, 4)[index, slots].reshape(T, T, J, 4)
+            return np.broadcast_to(values, p.shape).reshape(P, n * n, 4)[index, slots].reshape(T, T, J, 4)
 
         self.outcome_payoff = by_slot(pay)  # a's payoff by slot and outcome
         self.outcome_partner_payoff = by_slot(partner_pay)  # b's payoff, same cells
         self.outcome_leave = by_slot(leave_a)  # a leaves after that outcome
-        self.outcome_move = move.reshape(T, T, J, 4, J)
+        self.outcome_move = move.transpose(0, 1, 3, 2).reshape(T, T, J, 4, J)
 
     def step(self, state: PoolState) -> tuple[PoolState, TickFigures]:
         """Advance one tick; the input state is not changed."""
