@@ -52,8 +52,9 @@ def long_run(
     model: PoolModel, ticks: int, window: int, progress: Progress | None = None
 ) -> tuple[float, list[float], MeanFieldRun]:
     """Mean CC share of the couples and mean strategy shares over the last ``window`` of
-    ``ticks`` ticks (the mean field may settle or cycle), and the recorded tail."""
-    pool = MeanFieldPool(model)
+    ``ticks`` ticks (the mean field may settle or cycle), and the recorded tail (without
+    the couples' ages: its ``mean_age`` is nan)."""
+    pool = MeanFieldPool(model, ages=False)
     state = pool.initial_state()
     records = []
     for number in range(ticks):

@@ -306,10 +306,13 @@ class TickFigures:
 
 class MeanFieldPool:
     """The mean-field dynamics of a ``PoolModel``: ``initial_state``, ``step``, ``run``,
-    ``survival``."""
+    ``survival``. With ``ages=False`` the couples' ages are not followed (a third less
+    work per tick): ``PoolState.age`` stays 0 and ``TickFigures.mean_age`` is nan; every
+    other figure is the same."""
 
-    def __init__(self, model: PoolModel) -> None:
+    def __init__(self, model: PoolModel, ages: bool = True) -> None:
         self.model = model
+        self.ages = ages
         S, K = model.n_strategies, model.n_classes
         self.n_types = T = S * K
         self.strategy_of = np.repeat(np.arange(S), K)
@@ -538,7 +541,7 @@ class MeanFieldPool:
         survive: np.ndarray | None = None  # (T, T, slots, 4): still together, by outcome
         in_couples = by_type.sum()
         pay = np.einsum("ij,ij->i", couples.reshape(T, -1), self._payoff_rows) + singles * self.v
-        aged = state.age + couples
+        aged = state.age + couples if self.ages else state.age
         new_mass = new_pairs.sum()
         new_pay = float((new_pairs * self.first_payoff).sum() / new_mass) if new_mass > 0 else float("nan")
         outcome = self._outcome_columns @ couples.reshape(-1)
@@ -599,8 +602,11 @@ class MeanFieldPool:
                     new_pay -= float(new_cost / new_mass)
             couples = self._move(couples)
             couples *= kept
-            age = self._move(aged)
-            age *= kept
+            if self.ages:
+                age = self._move(aged)
+                age *= kept
+            else:
+                age = state.age
             singles = singles + kept * by_type - couples.reshape(T, -1).sum(axis=1)
         else:
             together = self.slot_outcome * survive  # P(outcome, still together) per slot
@@ -611,7 +617,10 @@ class MeanFieldPool:
                 new_pay -= float(new_cost / new_mass)
             staying = np.einsum("ABj,ABjo->A", couples, together)
             couples = np.einsum("ABjo,ABjok->ABk", couples[..., None] * survive, self.outcome_move)
-            age = np.einsum("ABjo,ABjok->ABk", aged[..., None] * survive, self.outcome_move)
+            if self.ages:
+                age = np.einsum("ABjo,ABjok->ABk", aged[..., None] * survive, self.outcome_move)
+            else:
+                age = state.age
             singles = singles + staying - couples.sum(axis=(1, 2))
 
         if dissolve:
@@ -637,7 +646,7 @@ class MeanFieldPool:
             cd=float(cd),
             dd=float(dd),
             separated=float((in_couples - left) / total),
-            mean_age=float(age.sum() / left) if left > 0 else float("nan"),
+            mean_age=float(age.sum() / left) if left > 0 and self.ages else float("nan"),
             payoff=payoff,
             new_couples=float(new_mass / total),
             new_couple_payoff=new_pay,
