@@ -37,7 +37,7 @@ def test_an_unknown_reproduction_is_one_line(monkeypatch, capsys) -> None:
     ]
 
 
-def fake_long_reproduction(progress=None):
+def fake_long_reproduction(progress=None, processes=0):
     from powergame.tournaments.reproductions import Figure, Reproduction
 
     if progress is not None:
