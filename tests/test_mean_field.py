@@ -314,3 +314,21 @@ def test_not_following_ages_changes_no_other_figure(change) -> None:
             b.share_coupled,
             b.separated,
         )
+
+
+def test_advance_is_step_without_the_figures() -> None:
+    model = PoolModel(
+        tables=(OUT_FOR_TAT, HIT_AND_RUN, LOYAL),
+        initial_shares=(0.5, 0.3, 0.2),
+        noise=0.05,
+        breakup=0.05,
+        change=Revision(0.5, 0.2),
+    )
+    pool = MeanFieldPool(model)
+    stepped = advanced = pool.initial_state()
+    for _ in range(25):
+        stepped, _ = pool.step(stepped)
+        advanced = pool.advance(advanced)
+    assert advanced.tick == stepped.tick == 25
+    for name in ("singles", "couples", "age", "generation_payoff", "generation_mass"):
+        assert np.array_equal(getattr(advanced, name), getattr(stepped, name))

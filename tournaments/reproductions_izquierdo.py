@@ -59,9 +59,11 @@ def long_run(
     state = pool.initial_state()
     records = []
     for number in range(ticks):
-        state, figures = pool.step(state)
         if number >= ticks - window:
+            state, figures = pool.step(state)
             records.append(figures)
+        else:
+            state = pool.advance(state)
         if progress is not None:
             progress(1)
     tail = MeanFieldRun(model, tuple(records), state)

@@ -369,7 +369,11 @@ class MeanFieldPool:
         T, J = self.n_types, self.n_slots
         self._payoff_rows = self.slot_payoff.reshape(T, T * J)
         self._leave_rows = self.slot_leave.reshape(T, T * J)
-        self._outcome_columns = np.ascontiguousarray(self.slot_outcome.reshape(T * T * J, 4).T)
+        outcome = self.slot_outcome.reshape(T * T * J, 4)
+        # CC, one C (CD or DC: a couple counts once from each side), DD
+        self._outcome_columns = np.ascontiguousarray(
+            np.stack([outcome[:, 0], outcome[:, 1] + outcome[:, 2], outcome[:, 3]])
+        )
         self._has_exit_cost = bool(self.k.any())
         pair, source, target = np.nonzero(self.slot_move.reshape(T * T, J, J))
         self._move_matrix = sparse.csr_matrix(
@@ -443,7 +447,7 @@ class MeanFieldPool:
         self.slot_leave = (outcome * la).sum(-1).reshape(T, T, J)  # P(a leaves)
         self.slot_partner_only = (outcome * lb * (1 - la)).sum(-1).reshape(T, T, J)  # P(only b leaves)
         self.slot_move = move.reshape(T, T, J, J)  # nobody leaves; the couple goes on in slot k
-        self.first_payoff = self.slot_payoff[:, :, 0]
+        self.first_payoff = np.ascontiguousarray(self.slot_payoff[:, :, 0])
 
     @staticmethod
     def _reachable(
@@ -515,11 +519,18 @@ class MeanFieldPool:
     def step(self, state: PoolState) -> tuple[PoolState, TickFigures]:
         """Advance one tick; the input state is not changed."""
         new_state, figures, _ = self._step(state)
+        assert figures is not None
         return new_state, figures
 
-    def _step(self, state: PoolState) -> tuple[PoolState, TickFigures, np.ndarray | None]:
+    def advance(self, state: PoolState) -> PoolState:
+        """``step`` without the tick's figures (less work: the state only)."""
+        return self._step(state, with_figures=False)[0]
+
+    def _step(
+        self, state: PoolState, with_figures: bool = True
+    ) -> tuple[PoolState, TickFigures | None, np.ndarray | None]:
         """``step``, and under imitation the share of each (slot, outcome) cell that is
-        still together before the leave decisions."""
+        still together before the leave decisions; no figures (None) unless ``with_figures``."""
         model = self.model
         T = self.n_types
         singles = state.singles.copy()
@@ -543,15 +554,16 @@ class MeanFieldPool:
         pay = np.einsum("ij,ij->i", couples.reshape(T, -1), self._payoff_rows) + singles * self.v
         aged = state.age + couples if self.ages else state.age
         new_mass = new_pairs.sum()
-        new_pay = float((new_pairs * self.first_payoff).sum() / new_mass) if new_mass > 0 else float("nan")
-        outcome = self._outcome_columns @ couples.reshape(-1)
-        # shares of the outcomes' own total: the same as of in_couples, and still defined when a
-        # tiny mass of couples underflows in the products
-        played = outcome.sum()
-        if played > 0:
-            cc, cd, dd = (outcome[0] / played, (outcome[1] + outcome[2]) / played, outcome[3] / played)
-        else:
-            cc = cd = dd = float("nan")
+        new_pay = cc = cd = dd = float("nan")
+        if with_figures:
+            if new_mass > 0:
+                new_pay = float((new_pairs * self.first_payoff).sum() / new_mass)
+            outcome = self._outcome_columns @ couples.reshape(-1)
+            # shares of the outcomes' own total: the same as of in_couples, and still defined when a
+            # tiny mass of couples underflows in the products
+            played = outcome.sum()
+            if played > 0:
+                cc, cd, dd = (float(x) for x in outcome / played)
         kept = 1.0  # share of every couple still together before the leave decisions
 
         # 3. exogenous breakup
@@ -575,7 +587,9 @@ class MeanFieldPool:
         elif isinstance(change, Revision) and change.prob_revision > 0:
             revising = change.prob_revision * broken
             singles = singles - revising
-            adopted = np.tile(self._offspring(pay, mass_at_play, 0.0, None), (model.n_strategies, 1))
+            adopted = np.broadcast_to(
+                self._offspring(pay, mass_at_play, 0.0, None), (model.n_strategies,) * 2
+            )
             if change.prob_experimentation > 0:
                 eps = change.prob_experimentation
                 adopted = eps * self._matrix(change.neighbours) + (1 - eps) * adopted
@@ -607,7 +621,8 @@ class MeanFieldPool:
                 age *= kept
             else:
                 age = state.age
-            singles = singles + kept * by_type - couples.reshape(T, -1).sum(axis=1)
+            coupled_after = couples.reshape(T, -1).sum(axis=1)
+            singles = singles + kept * by_type - coupled_after
         else:
             together = self.slot_outcome * survive  # P(outcome, still together) per slot
             leaving = together * self.outcome_leave
@@ -621,7 +636,8 @@ class MeanFieldPool:
                 age = np.einsum("ABjo,ABjok->ABk", aged[..., None] * survive, self.outcome_move)
             else:
                 age = state.age
-            singles = singles + staying - couples.sum(axis=(1, 2))
+            coupled_after = couples.reshape(T, -1).sum(axis=1)
+            singles = singles + staying - coupled_after
 
         if dissolve:
             assert isinstance(change, Generations)
@@ -629,11 +645,12 @@ class MeanFieldPool:
                 change, mass_at_play, generation_payoff, generation_mass
             )
 
-        coupled_after = couples.reshape(T, -1).sum(axis=1)
+        new_state = PoolState(state.tick + 1, singles, couples, age, generation_payoff, generation_mass)
+        if not with_figures:
+            return new_state, None, survive
+        S = model.n_strategies
         left = coupled_after.sum()
         total = singles.sum() + left
-        new_state = PoolState(state.tick + 1, singles, couples, age, generation_payoff, generation_mass)
-        S = model.n_strategies
         strategy_mass = np.bincount(self.strategy_of, mass_at_play, minlength=S)
         strategy_pay = np.bincount(self.strategy_of, pay, minlength=S)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -642,9 +659,9 @@ class MeanFieldPool:
             tick=state.tick,
             shares=np.bincount(self.strategy_of, singles + coupled_after, minlength=S) / total,
             share_coupled=float(left / total),
-            cc=float(cc),
-            cd=float(cd),
-            dd=float(dd),
+            cc=cc,
+            cd=cd,
+            dd=dd,
             separated=float((in_couples - left) / total),
             mean_age=float(age.sum() / left) if left > 0 and self.ages else float("nan"),
             payoff=payoff,
@@ -793,6 +810,7 @@ class MeanFieldPool:
         """Under imitation a couple's chance to go on depends on both partners' payoffs
         against the whole pool, tick by tick: the cohort is followed alongside the pool."""
         state, figures, survive = self._step(state)
+        assert figures is not None
         pairs = figures.new_pairs
         if pairs.sum() <= 0:
             raise ParameterError("start_tick", state.tick - 1, "no relationship begins at that tick")
