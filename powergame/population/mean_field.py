@@ -787,9 +787,11 @@ class MeanFieldPool:
         current = self.initial_state() if state is None else state.copy()
         records: list[TickFigures] = []
         for number in range(ticks):
-            current, figures = self.step(current)
             if (number + 1) % record_every == 0 or number == ticks - 1:
+                current, figures = self.step(current)
                 records.append(figures)
+            else:
+                current = self.advance(current)
         return MeanFieldRun(self.model, tuple(records), current)
 
     def survival(self, start_tick: int, length: int) -> np.ndarray:
