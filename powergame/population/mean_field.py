@@ -456,9 +456,12 @@ class MeanFieldPool:
         """(pairs, n * n): the joint states each pair's couple can be in, from its start,
         grown outcome by outcome (a's next states x frontier x b's next states, per pair)."""
         P, n = go.shape[0], go.shape[1]
-        can_go = (go > 0).astype(float)
-        own_step = (own_next > 0).astype(float).transpose(0, 2, 3, 1)  # (P, o, c, a)
-        partner_step = (partner_next > 0).astype(float).transpose(0, 2, 1, 3)  # (P, o, b, d)
+        # contiguous (pairs, outcome, n, n) blocks: the products below copy nothing
+        can_go = np.ascontiguousarray((go > 0).transpose(0, 3, 1, 2), dtype=float)  # (P, o, a, b)
+        own_step = np.ascontiguousarray((own_next > 0).transpose(0, 2, 3, 1), dtype=float)  # (P, o, c, a)
+        partner_step = np.ascontiguousarray(
+            (partner_next > 0).transpose(0, 2, 1, 3), dtype=float
+        )  # (P, o, b, d)
         reached = np.zeros((P, n, n))
         reached.reshape(P, n * n)[np.arange(P), start_joint] = 1.0
         chunk = max(1, MAX_CHUNK_CELLS // (4 * n**3))
@@ -466,7 +469,7 @@ class MeanFieldPool:
             part = slice(first, first + chunk)
             frontier = reached[part]
             while True:
-                moving = (frontier[..., None] * can_go[part]).transpose(0, 3, 1, 2)  # (p, o, a, b)
+                moving = frontier[:, None] * can_go[part]  # (p, o, a, b)
                 grown = np.maximum(frontier, (own_step[part] @ moving @ partner_step[part]).max(axis=1) > 0)
                 if (grown == frontier).all():
                     break
