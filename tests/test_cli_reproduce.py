@@ -54,3 +54,11 @@ def test_a_long_reproduction_shows_progress_on_stderr_unless_quiet(monkeypatch, 
     assert "lelele" in err and "7/" in err  # the bar, on stderr
     code, out, err = run(monkeypatch, capsys, "lelele", "--quiet")
     assert code == 0 and "a figure: 0.5" in out and err == ""
+
+
+def test_bad_processes_are_one_line(monkeypatch, capsys) -> None:
+    code, out, err = run(monkeypatch, capsys, "least-interest", "--processes", "-1", "--quiet")
+    assert code != 0 and out == ""
+    assert err.strip().splitlines() == [
+        "Error: processes = -1 is not allowed: must be a whole number >= 0 (0 = one per core)"
+    ]
