@@ -29,9 +29,8 @@ def reproduce(names: tuple[str, ...], list_only: bool, quiet: bool, processes: i
       powergame reproduce fujiwara-greve
       powergame reproduce lelele --quiet
       powergame reproduce es1 --processes 1
-    With no NAME every reproduction runs (about a minute on 2 cores: es1, 162
-    strategies over 10,000 ticks, takes most of it). docs/reproductions.md explains
-    each one.
+    With no NAME every reproduction runs (about 25 s of CPU: es1, 162 strategies
+    over 10,000 ticks, takes about half). docs/reproductions.md explains each one.
     """
     from powergame.tournaments.reproductions import REPRODUCTIONS, reproduction_ticks
     from powergame.tournaments.reproductions import reproduce as compute
