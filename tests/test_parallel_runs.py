@@ -30,6 +30,19 @@ def test_processes_give_the_same_figures_in_order_and_count_every_tick() -> None
     assert multiprocessing.active_children() == []
 
 
+def fails_on_two(job: int, progress) -> int:
+    if job == 2:
+        raise ParameterError("job", job, "is the one that fails")
+    return job
+
+
+def test_a_failing_job_raises_here_and_leaves_no_process() -> None:
+    with pytest.raises(ParameterError, match="the one that fails"):
+        run_jobs(fails_on_two, [1, 2, 3, 4], processes=2)
+    assert multiprocessing.active_children() == []
+    assert run_jobs(fails_on_two, [1, 3, 4], processes=2) == [1, 3, 4]
+
+
 def test_worker_count_and_bad_processes() -> None:
     assert worker_count(1, 6) == 1 and worker_count(4, 2) == 2 and worker_count(0, 1) == 1
     assert 1 <= worker_count(0, 64) <= 64

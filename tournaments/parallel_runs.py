@@ -48,26 +48,21 @@ def run_jobs(
     workers = worker_count(processes, len(jobs))
     if workers <= 1:
         return [function(job, progress) for job in jobs]
-    import concurrent.futures  # only a pool needs them
     import multiprocessing
 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     reports = context.Queue()
-    pool = concurrent.futures.ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_start_worker, initargs=(reports,)
-    )
-    try:
-        futures = [pool.submit(_run_job, function, job, progress is not None) for job in jobs]
-        pending = set(futures)
-        while pending:
-            _, pending = concurrent.futures.wait(pending, timeout=POLL_SECONDS)
+    # Leaving the block terminates the workers (an interrupt, a failed job); they ignore
+    # Ctrl-C themselves, so only the parent reports it.
+    with context.Pool(workers, initializer=_start_worker, initargs=(reports,)) as pool:
+        running = [pool.apply_async(_run_job, (function, job, progress is not None)) for job in jobs]
+        while not all(result.ready() for result in running):
+            next(result for result in running if not result.ready()).wait(POLL_SECONDS)
             _drain(reports, progress)
-        results = [future.result() for future in futures]
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()  # the workers are gone: everything they reported is in the queue
+        results = [result.get() for result in running]
+        pool.close()
+        pool.join()  # the workers are gone: everything they reported is in the queue
     _drain(reports, progress)
     reports.close()
     reports.join_thread()
@@ -75,8 +70,11 @@ def run_jobs(
 
 
 def _start_worker(reports: Any) -> None:
+    import signal
+
     global _reports
     _reports = reports
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _run_job(function: Callable[[Any, Progress | None], Any], job: Any, report: bool) -> Any:
