@@ -410,18 +410,18 @@ def least_interest() -> Reproduction:
     )
 
 
-def lelele(progress: Callable[[int], None] | None = None) -> Reproduction:
+def lelele(progress: Callable[[int], None] | None = None, processes: int = 0) -> Reproduction:
     """LeLeLe (2010): the share of cooperating couples against agents' expected life."""
     from .reproductions_izquierdo import lelele as compute
 
-    return compute(progress)
+    return compute(progress, processes)
 
 
-def es1(progress: Callable[[int], None] | None = None) -> Reproduction:
+def es1(progress: Callable[[int], None] | None = None, processes: int = 0) -> Reproduction:
     """ES-1-outcome (2025): successful memory-one strategies, with and without leaving."""
     from .reproductions_izquierdo import es1 as compute
 
-    return compute(progress)
+    return compute(progress, processes)
 
 
 def reproduction_ticks(key: str) -> int | None:
@@ -440,9 +440,13 @@ REPRODUCTIONS: dict[str, Callable[..., Reproduction]] = {
 }
 
 
-def reproduce(key: str, progress: Callable[[int], None] | None = None) -> Reproduction:
+def reproduce(key: str, progress: Callable[[int], None] | None = None, processes: int = 0) -> Reproduction:
     """Compute one reproduction by its key (see ``REPRODUCTIONS``); the long ones
-    (``reproduction_ticks``) call ``progress`` with the ticks done."""
+    (``reproduction_ticks``) call ``progress`` with the ticks done and run their independent
+    runs in up to ``processes`` processes (0: one per core; the figures do not depend on it)."""
+    from .parallel_runs import check_processes
+
+    check_processes(processes)
     if key not in REPRODUCTIONS:
         import difflib
 
@@ -450,5 +454,5 @@ def reproduce(key: str, progress: Callable[[int], None] | None = None) -> Reprod
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise ParameterError("reproduction", key, f"must be one of {', '.join(REPRODUCTIONS)}{hint}")
     if reproduction_ticks(key) is not None:
-        return REPRODUCTIONS[key](progress)
+        return REPRODUCTIONS[key](progress, processes)
     return REPRODUCTIONS[key]()
