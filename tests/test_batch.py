@@ -172,3 +172,62 @@ def test_power_figures_of_arrays_match_the_round_by_round_reading(rounds, count,
         holders = power.power_holders(list(payoffs[:n, j, 0]), list(payoffs[:n, j, 1]), v_a, v_b)
         assert shifts[j] == power.count_power_shifts(holders)
         assert (held_a[j], held_b[j]) == (holders.count("A"), holders.count("B"))
+
+
+@given(
+    st.integers(1, 40),
+    st.integers(1, 6),
+    st.sampled_from([(0.0, 0.0), (1.0, 1.0), (2.0, -1.0)]),
+    st.sampled_from([1, 7, 1 << 17]),
+    st.data(),
+)
+@settings(max_examples=150, deadline=None)
+def test_whole_number_payoffs_give_the_round_by_round_figures_in_integers(
+    rounds, count, options, cells, data
+):
+    # Payoffs by f of a few whole numbers (ties frequent), random f per round, matches that
+    # end early, blocks of rows as small as one cell: sums and power figures as
+    # power.power_holders reads them round by round from the float payoffs.
+    from powergame import power
+    from powergame.batch import holders
+
+    sizes = st.integers(-3, 5)
+    payoff_a = np.array(data.draw(st.lists(sizes, min_size=6, max_size=6)), dtype=float)
+    payoff_b = np.array(data.draw(st.lists(sizes, min_size=6, max_size=6)), dtype=float)
+    recorded = np.array(
+        data.draw(st.lists(st.integers(0, 5), min_size=rounds * count, max_size=rounds * count)),
+        dtype=np.intp,
+    ).reshape(rounds, count)
+    together = np.array(data.draw(st.lists(st.integers(0, rounds), min_size=count, max_size=count)))
+    v_a, v_b = options
+    tables = holders._integral_tables(payoff_a, payoff_b, v_a, v_b)
+    assert tables is not None
+    delta, packed, _ = tables
+    old_cells = holders._POWER_CELLS
+    holders._POWER_CELLS = cells
+    try:
+        shifts, held_a, held_b = holders._integral_power(delta, recorded, together)
+        sum_a, sum_b = holders._integral_sums(packed, recorded)
+    finally:
+        holders._POWER_CELLS = old_cells
+    for j in range(count):
+        n = int(together[j])
+        column_a, column_b = list(payoff_a[recorded[:, j]]), list(payoff_b[recorded[:, j]])
+        holders_j = power.power_holders(column_a[:n], column_b[:n], v_a, v_b)
+        assert shifts[j] == power.count_power_shifts(holders_j)
+        assert (held_a[j], held_b[j]) == (holders_j.count("A"), holders_j.count("B"))
+        assert (sum_a[j], sum_b[j]) == (sum(column_a), sum(column_b))
+
+
+def test_integer_power_figures_only_for_whole_numbers_of_bounded_size():
+    from powergame.batch import holders
+
+    whole = np.array([3.0, 0.0, 5.0, 1.0])
+    assert holders._integral_tables(whole, whole[::-1], 0.0, 0.0) is not None
+    assert holders._integral_tables(whole, whole, 0.5, 0.0) is None
+    assert holders._integral_tables(whole + 0.25, whole, 0.0, 0.0) is None
+    assert holders._integral_tables(whole * 2.0**29, whole, 0.0, 0.0) is None
+    delta, packed, change = holders._integral_tables(whole, whole[::-1], 1.0, 2.0)
+    assert delta.tolist() == [3 - 1 + 1, 0 - 5 + 1, 5 - 0 + 1, 1 - 3 + 1]
+    assert packed.tolist() == [(3 << 32) + 1, 5, (5 << 32), (1 << 32) + 3]
+    assert change == 20.0

@@ -10,7 +10,7 @@ from powergame import kernel
 from powergame.game import Game
 
 from .counters import _COUNT_BITS, _COUNT_MASK
-from .holders import _power_figures
+from .holders import _integral_power, _integral_sums, _power_figures
 
 
 def _figures(
@@ -18,19 +18,26 @@ def _figures(
     horizons: np.ndarray,
     left_by: np.ndarray,
     exit_round: np.ndarray,
-    sums: np.ndarray,
+    sums: np.ndarray | None,
     counters: np.ndarray,
     stake_sum: np.ndarray | None,
     recorded: np.ndarray,
     keep_actions: bool,
     payoff_bound: float,
+    integral: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> dict[str, Any]:
     """Every per-match figure from what a simulation recorded: the per-round payoff sums
     u_A + i u_B (rounds x matches, overwritten), the packed cooperation counters, the
     stake sums (None when every stake is 1) and the recorded states (their low two bits
-    are the outcome, read when actions are kept)."""
-    final = sums[-1] if len(sums) else np.zeros(len(horizons), dtype=complex)
-    running_a, running_b = final.real.copy(), final.imag.copy()
+    are the outcome, read when actions are kept). With ``integral`` (the delta and packed
+    tables of ``_integral_tables``, whole-number payoffs) ``sums`` may be None: the payoff
+    sums and power figures are then read off the recorded f in integers."""
+    if integral is not None:
+        running_a, running_b = _integral_sums(integral[1], recorded)
+    else:
+        assert sums is not None
+        final = sums[-1] if len(sums) else np.zeros(len(horizons), dtype=complex)
+        running_a, running_b = final.real.copy(), final.imag.copy()
     outcomes = None
     if keep_actions:  # match by match (matches x rounds): the low two bits of f (wrapping cast)
         outcomes = recorded.astype(np.uint8)
@@ -42,7 +49,13 @@ def _figures(
     k_a, k_b = game.exit_costs
     total_a = kernel.total_over_horizon(running_a, rounds_together, horizons, v_a, k_a, (left_by & 1) == 1)
     total_b = kernel.total_over_horizon(running_b, rounds_together, horizons, v_b, k_b, (left_by & 2) == 2)
-    shifts, share_a, share_b = _power_figures(sums.real, sums.imag, rounds_together, v_a, v_b, payoff_bound)
+    if integral is not None:
+        shifts, share_a, share_b = _integral_power(integral[0], recorded, rounds_together)
+    else:
+        assert sums is not None
+        shifts, share_a, share_b = _power_figures(
+            sums.real, sums.imag, rounds_together, v_a, v_b, payoff_bound
+        )
     figures: dict[str, Any] = {
         "horizon": horizons,
         "rounds_together": rounds_together,

@@ -102,6 +102,93 @@ def _in_office(code: np.ndarray, zero: np.ndarray, scratch: np.ndarray) -> np.nd
     return holder
 
 
+def _integral_tables(
+    payoff_a: np.ndarray, payoff_b: np.ndarray, v_a: float, v_b: float
+) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """When every payoff (by f) and both outside options are whole numbers: by f the
+    change of sum_A - sum_B - t (v_A - v_B) in a round (int32), both payoffs packed in one
+    int64 (u_A * 2^32 + u_B), and the largest magnitude a round adds to any of these sums.
+    None otherwise. See ``_integral_power`` for why whole numbers allow integer arithmetic."""
+    values = np.concatenate([payoff_a, payoff_b, [v_a, v_b]])
+    if not np.all(np.isfinite(values)) or not np.all(values == np.rint(values)):
+        return None
+    magnitude = float(np.max(np.abs(values)))
+    if magnitude >= _INTEGRAL_LIMIT:
+        return None
+    whole_a, whole_b = payoff_a.astype(np.int64), payoff_b.astype(np.int64)
+    delta = (whole_a - whole_b - (int(v_a) - int(v_b))).astype(np.int32)
+    return delta, (whole_a << 32) + whole_b, 4.0 * magnitude
+
+
+_INTEGRAL_LIMIT = float(1 << 29)  # rounds x the largest change of a sum stays below this
+
+
+def _integral_sums(packed: np.ndarray, recorded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each match's payoff sums (A's, B's) over the recorded f, from ``_integral_tables``'s
+    packed payoffs: whole numbers below 2^29, so every float sum of them is exact and these
+    equal the round-by-round float sums."""
+    count = recorded.shape[1]
+    total = np.zeros(count, dtype=np.int64)
+    rows = max(1, _POWER_CELLS // max(1, count))
+    for start in range(0, len(recorded), rows):
+        total += np.take(packed, recorded[start : start + rows]).sum(axis=0)
+    low = ((total + (1 << 31)) & ((1 << 32) - 1)) - (1 << 31)  # B's sum, sign restored
+    return ((total - low) >> 32).astype(float), low.astype(float)
+
+
+def _integral_power(
+    delta: np.ndarray, recorded: np.ndarray, rounds_together: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``_power_figures`` when payoffs and outside options are whole numbers (``delta`` from
+    ``_integral_tables``, ``recorded`` the rounds x matches f), in small integer arrays.
+
+    Why it is the same: every running sum is then a whole number of magnitude below 2^29
+    (rounds x largest change), exact in floats, so lhs - rhs = sum_A - sum_B - t (v_A - v_B)
+    is the integer D_t accumulated here. ``power_holders`` calls a tie when |lhs - rhs| <=
+    1e-9 max(1, |lhs|, |rhs|) < 1, that is when D_t = 0; otherwise A holds power when
+    D_t < 0 and B when D_t > 0, exactly as ``_power_block`` decides (its tolerance is below
+    1 as well). Rows are taken a block at a time, the block's first row continuing from
+    the last (the running D and the holder in office)."""
+    rounds, count = recorded.shape
+    shifts = np.zeros(count, dtype=np.int64)
+    share_a = np.zeros(count, dtype=np.int64)
+    share_b = np.zeros(count, dtype=np.int64)
+    if rounds == 0:
+        return shifts, share_a, share_b
+    rows = min(rounds, max(1, _POWER_CELLS // max(1, count)))
+    running = np.zeros(count, dtype=np.int32)
+    values = np.empty((rows, count), dtype=np.int32)
+    first = np.empty((rows, count), dtype=bool)
+    second = np.empty((rows, count), dtype=bool)
+    code = np.zeros((rows + 1, count), dtype=np.int8)  # row 0: the holder in office before
+    zero = np.empty((rows + 1, count), dtype=bool)
+    scratch = np.empty((rows + 1, count), dtype=bool)
+    product = np.empty((rows, count), dtype=np.int8)
+    ended = int(rounds_together.min()) < rounds
+    for start in range(0, rounds, rows):
+        size = min(rows, rounds - start)
+        d = np.take(delta, recorded[start : start + size], out=values[:size])
+        np.add(d[0], running, out=d[0])
+        for t in range(1, size):
+            np.add(d[t - 1], d[t], out=d[t])
+        running[:] = d[size - 1]
+        below = np.less(d, 0, out=first[:size])
+        above = np.greater(d, 0, out=second[:size])
+        if ended:
+            together = np.arange(start, start + size)[:, None] < rounds_together[None, :]
+            below &= together
+            above &= together
+        share_a += _count_rows(below)
+        share_b += _count_rows(above)
+        block = code[: size + 1]
+        np.subtract(below.view(np.int8), above.view(np.int8), out=block[1:])
+        holder = _in_office(block, np.equal(block, 0, out=zero[: size + 1]), scratch[: size + 1])
+        np.multiply(holder[1:], holder[:-1], out=product[:size])
+        shifts += _count_rows(np.less(product[:size], 0, out=first[:size]))
+        code[0] = holder[size]
+    return shifts, share_a, share_b
+
+
 def _count_rows(flags: np.ndarray) -> np.ndarray:
     """Per column, how many rows are True (summing int8 rows into int16 is far faster than
     count_nonzero along axis 0 or an int64 sum)."""

@@ -16,6 +16,7 @@ from powergame.state_table import StateTable
 
 from .counters import _COUNT_MASK
 from .figures import _figures
+from .holders import _INTEGRAL_LIMIT, _integral_tables
 from .sizes import _horizon_endings
 from .tables import _SURE, _joint_group, _padded, _TableArrays
 from .workspace import _reused
@@ -40,6 +41,7 @@ class _Program:
     move_base: np.ndarray | None  # by f: the pair's offset (the ended g for ended f)
     move_n_b: np.ndarray | None  # by f: B's states in the pair
     payoff_bound: float
+    integral: tuple[np.ndarray, np.ndarray, float] | None  # whole-number payoffs: _integral_tables
 
     @classmethod
     def of(
@@ -116,6 +118,7 @@ class _Program:
             can_leave=bool(np.any(leave != 0)),
             next_g=joined["next_g"] if point_mass else None,
             payoff_bound=bound,
+            integral=_integral_tables(payoffs.real, payoffs.imag, *game.outside_options),
             **move,
         )
         return program, starts, ends
@@ -143,6 +146,10 @@ class _Program:
         if game.noise:  # a uint32 when it fits (2^32 does not): like types compare fastest
             noise = np.uint32(noise_threshold) if noise_threshold < _SURE else np.uint64(noise_threshold)
         ending = _horizon_endings(horizons, longest)
+        # whole-number payoffs: the payoff sums are read off the recorded f after the rounds
+        integral = None
+        if self.integral is not None and longest * self.integral[2] < _INTEGRAL_LIMIT:
+            integral = self.integral[:2]
         # The purposes drawn, each a slot of a block of draws made for several rounds at
         # once (a few large numpy calls instead of many small ones). A MOVE slot holds the
         # draw of the round before: the next state is drawn when the next round starts.
@@ -164,7 +171,7 @@ class _Program:
         flags = np.empty((count, 2), dtype=bool)
         sure_withhold = self.choose == 0
         recorded = _reused("recorded", (longest, count), np.intp)
-        sums = _reused("sums", (longest, count), complex)  # running sums of u_A + i u_B
+        sums = None if integral else _reused("sums", (longest, count), complex)  # sums of u_A + i u_B
         stake_sums = _reused("stake_sums", (longest, count), float) if self.stake is not None else None
         counters = np.zeros(count, dtype=np.int64)
         g = start_g.copy()
@@ -221,11 +228,12 @@ class _Program:
                 if alive <= 0:
                     rounds_played = t
                     break
-            np.take(self.payoffs, f, out=earned, mode="wrap")
-            if t:
-                np.add(sums[t - 1], earned, out=sums[t])
-            else:
-                sums[t] = earned
+            if sums is not None:
+                np.take(self.payoffs, f, out=earned, mode="wrap")
+                if t:
+                    np.add(sums[t - 1], earned, out=sums[t])
+                else:
+                    sums[t] = earned
             if stake_sums is not None:
                 assert self.stake is not None
                 np.take(self.stake, f, out=stake_sums[t], mode="wrap")
@@ -260,12 +268,13 @@ class _Program:
             horizons,
             left_by,
             exit_round,
-            sums[:rounds_played],
+            None if sums is None else sums[:rounds_played],
             counters,
             stake_sum,
             recorded,
             keep_actions,
             self.payoff_bound,
+            integral,
         )
 
     def _walk(
