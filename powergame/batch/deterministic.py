@@ -16,6 +16,7 @@ from powergame.state_table import StateTable
 
 from .counters import _AS_SEEN_BY_B, _COUNT_MASK, _OUTCOME_COUNTS
 from .figures import _figures
+from .holders import _INTEGRAL_LIMIT, _integral_tables
 from .result import BatchResult, _result_of_parts
 from .sizes import _chunks, _horizon_endings, draw_horizons
 
@@ -251,9 +252,15 @@ class _MergedProgram:
                 if leaving is not None and len(leaving):
                     recorded[t + 1][leaving] = ended_g[leaving]
         recorded = recorded[:rounds_played]
-        payoffs = np.empty(len(self.payoff_a), dtype=complex)  # u_A + i u_B, as in _play_chunk
-        payoffs.real, payoffs.imag = self.payoff_a, self.payoff_b
-        sums = _running_sums(np.take(payoffs, recorded))
+        tables = _integral_tables(self.payoff_a, self.payoff_b, *game.outside_options)
+        integral = None
+        sums = None
+        if tables is not None and longest * tables[2] < _INTEGRAL_LIMIT:
+            integral = tables[:2]  # whole numbers: sums and power figures in integers
+        else:
+            payoffs = np.empty(len(self.payoff_a), dtype=complex)  # u_A + i u_B, as in _play_chunk
+            payoffs.real, payoffs.imag = self.payoff_a, self.payoff_b
+            sums = _running_sums(np.take(payoffs, recorded))
         counters = np.take(self.counts, recorded).sum(axis=0, dtype=np.int64)
         stake_sum = None
         if self.stake is not None:
@@ -269,6 +276,7 @@ class _MergedProgram:
             recorded,
             keep_actions,
             self.payoff_bound,
+            integral,
         )
 
 
