@@ -179,15 +179,17 @@ def test_power_figures_of_arrays_match_the_round_by_round_reading(rounds, count,
     st.integers(1, 6),
     st.sampled_from([(0.0, 0.0), (1.0, 1.0), (2.0, -1.0)]),
     st.sampled_from([1, 7, 1 << 17]),
+    st.sampled_from([1, 1 << 20]),
     st.data(),
 )
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=200, deadline=None)
 def test_whole_number_payoffs_give_the_round_by_round_figures_in_integers(
-    rounds, count, options, cells, data
+    rounds, count, options, cells, row_by_row, data
 ):
     # Payoffs by f of a few whole numbers (ties frequent), random f per round, matches that
-    # end early, blocks of rows as small as one cell: sums and power figures as
-    # power.power_holders reads them round by round from the float payoffs.
+    # end early, blocks of rows as small as one cell, the holder in office carried row by
+    # row or filled by doubling: sums and power figures as power.power_holders reads them
+    # round by round from the float payoffs.
     from powergame import power
     from powergame.batch import holders
 
@@ -203,13 +205,13 @@ def test_whole_number_payoffs_give_the_round_by_round_figures_in_integers(
     tables = holders._integral_tables(payoff_a, payoff_b, v_a, v_b)
     assert tables is not None
     delta, packed, _ = tables
-    old_cells = holders._POWER_CELLS
-    holders._POWER_CELLS = cells
+    old = holders._POWER_CELLS, holders._ROW_BY_ROW
+    holders._POWER_CELLS, holders._ROW_BY_ROW = cells, row_by_row
     try:
         shifts, held_a, held_b = holders._integral_power(delta, recorded, together)
         sum_a, sum_b = holders._integral_sums(packed, recorded)
     finally:
-        holders._POWER_CELLS = old_cells
+        holders._POWER_CELLS, holders._ROW_BY_ROW = old
     for j in range(count):
         n = int(together[j])
         column_a, column_b = list(payoff_a[recorded[:, j]]), list(payoff_b[recorded[:, j]])

@@ -261,7 +261,7 @@ class _MergedProgram:
             payoffs = np.empty(len(self.payoff_a), dtype=complex)  # u_A + i u_B, as in _play_chunk
             payoffs.real, payoffs.imag = self.payoff_a, self.payoff_b
             sums = _running_sums(np.take(payoffs, recorded))
-        counters = np.take(self.counts, recorded).sum(axis=0, dtype=np.int64)
+        counters = np.take(self.counts, recorded, mode="wrap").sum(axis=0, dtype=np.int64)
         stake_sum = None
         if self.stake is not None:
             stake_sum = _running_sums(np.take(self.stake, recorded))[-1] if rounds_played else np.zeros(count)

@@ -123,6 +123,9 @@ def _integral_tables(
 _INTEGRAL_LIMIT = float(1 << 29)  # rounds x the largest change of a sum stays below this
 
 
+_ROW_BY_ROW = 256  # from this many matches the holder in office is carried row by row
+
+
 def _integral_sums(packed: np.ndarray, recorded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each match's payoff sums (A's, B's) over the recorded f, from ``_integral_tables``'s
     packed payoffs: whole numbers below 2^29, so every float sum of them is exact and these
@@ -131,7 +134,7 @@ def _integral_sums(packed: np.ndarray, recorded: np.ndarray) -> tuple[np.ndarray
     total = np.zeros(count, dtype=np.int64)
     rows = max(1, _POWER_CELLS // max(1, count))
     for start in range(0, len(recorded), rows):
-        total += np.take(packed, recorded[start : start + rows]).sum(axis=0)
+        total += np.take(packed, recorded[start : start + rows], mode="wrap").sum(axis=0)
     low = ((total + (1 << 31)) & ((1 << 32) - 1)) - (1 << 31)  # B's sum, sign restored
     return ((total - low) >> 32).astype(float), low.astype(float)
 
@@ -167,7 +170,7 @@ def _integral_power(
     ended = int(rounds_together.min()) < rounds
     for start in range(0, rounds, rows):
         size = min(rows, rounds - start)
-        d = np.take(delta, recorded[start : start + size], out=values[:size])
+        d = np.take(delta, recorded[start : start + size], out=values[:size], mode="wrap")
         np.add(d[0], running, out=d[0])
         for t in range(1, size):
             np.add(d[t - 1], d[t], out=d[t])
@@ -182,6 +185,17 @@ def _integral_power(
         share_b += _count_rows(above)
         block = code[: size + 1]
         np.subtract(below.view(np.int8), above.view(np.int8), out=block[1:])
+        if count >= _ROW_BY_ROW:
+            # the holder in office carried row by row: a shift where a holder meets the
+            # other one in office (product -1); two calls per row of many matches
+            office = block[0]
+            keep = np.equal(block[1:], 0, out=zero[:size]).view(np.int8)
+            for t in range(size):
+                np.multiply(block[t + 1], office, out=product[t])
+                office *= keep[t]  # a tie keeps the holder in office, a holder replaces it
+                office += block[t + 1]
+            shifts += _count_rows(np.less(product[:size], 0, out=first[:size]))
+            continue
         holder = _in_office(block, np.equal(block, 0, out=zero[: size + 1]), scratch[: size + 1])
         np.multiply(holder[1:], holder[:-1], out=product[:size])
         shifts += _count_rows(np.less(product[:size], 0, out=first[:size]))

@@ -199,7 +199,7 @@ class _Program:
             if purposes:
                 draws = {p: uniforms[row, i] for p, i in slot.items()}
             if t and t % _COUNT_BLOCK == 0:
-                counters += np.take(self.counts, recorded[counted:t]).sum(axis=0)
+                counters += np.take(self.counts, recorded[counted:t], mode="wrap").sum(axis=0)
                 counted = t
             f = recorded[t]
             if t and compose is not None:
@@ -258,7 +258,9 @@ class _Program:
                 rounds_played = round_number
                 break
 
-        counters += np.take(self.counts, recorded[counted : max(counted, rounds_played)]).sum(axis=0)
+        counters += np.take(self.counts, recorded[counted : max(counted, rounds_played)], mode="wrap").sum(
+            axis=0
+        )
         recorded = recorded[:rounds_played]
         stake_sum = None
         if stake_sums is not None:
