@@ -233,3 +233,40 @@ def test_integer_power_figures_only_for_whole_numbers_of_bounded_size():
     assert delta.tolist() == [3 - 1 + 1, 0 - 5 + 1, 5 - 0 + 1, 1 - 3 + 1]
     assert packed.tolist() == [(3 << 32) + 1, 5, (5 << 32), (1 << 32) + 3]
     assert change == 20.0
+
+
+def _unmix64(z: int) -> int:
+    """The inverse of ``streams.mix64`` (each xorshift and odd product undone)."""
+    from powergame import streams
+
+    def unshift(x: int, k: int) -> int:
+        y = x
+        for _ in range(64 // k + 1):
+            y = x ^ (y >> k)
+        return y
+
+    z = unshift(z, 31)
+    z = (z * pow(streams._M2, -1, 1 << 64)) & streams.MASK64
+    z = unshift(z, 27)
+    z = (z * pow(streams._M1, -1, 1 << 64)) & streams.MASK64
+    return unshift(z, 30)
+
+
+@pytest.mark.parametrize("role", [0, 1])
+def test_a_sure_choice_holds_against_the_largest_uniform(role):
+    # The uniform 2^32 - 1 is at or above every threshold the engine compares in uint32; a
+    # sure cooperation (threshold 2^32) must still cooperate: a key whose round-1 CHOICE draw
+    # is all ones for the sure partner, the other partner random.
+    from powergame import streams
+    from powergame.batch.program import _Program
+
+    assert _unmix64(streams.mix64(0x0123456789ABCDEF)) == 0x0123456789ABCDEF
+    draw = 0xFFFFFFFF_00000000 | 0x12345678 if role else 0x12345678_00000000 | 0xFFFFFFFF
+    key = (_unmix64(draw) - int(streams.offset(1, streams.CHOICE))) & streams.MASK64
+    assert streams.uniform32(key, 1, streams.CHOICE, role) == (1 << 32) - 1
+    sure, random = memory_one(1.0, (1, 1, 1, 1)), memory_one(0.5, (0.5, 0.5, 0.5, 0.5))
+    pair = (sure, random) if role == 0 else (random, sure)
+    game = Game(rounds=3)
+    program, starts, ends = _Program.of(game, [pair])
+    played = program.play(game, np.array([key], dtype=np.uint64), starts, ends, np.array([3]), False)
+    assert played["cooperation_a" if role == 0 else "cooperation_b"].tolist() == [1.0]

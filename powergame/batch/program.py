@@ -29,6 +29,11 @@ class _Program:
 
     choose: np.ndarray
     choice_random: bool  # some partner's choice is neither sure nor impossible
+    # choose capped at 2^32 - 1 as uint32 pairs, each pair read as one uint64 (one gather, and
+    # uint32 compared with uint32): the same choice unless a sure threshold meets the uniform
+    # 2^32 - 1, which a block of draws is checked for (``choose_sure``: any sure threshold)
+    choose_capped: np.ndarray
+    choose_sure: bool
     payoffs: np.ndarray  # by f: u_A + i u_B
     stake: np.ndarray | None  # by f, None when every stake is 1
     counts: np.ndarray
@@ -108,6 +113,8 @@ class _Program:
         program = cls(
             choose=choose,
             choice_random=bool(np.any((choose != 0) & (choose != _SURE))),
+            choose_capped=np.minimum(choose, _SURE - 1).astype(np.uint32).view(np.uint64).reshape(-1),
+            choose_sure=bool(np.any(choose == _SURE)),
             payoffs=payoffs,
             stake=None if np.all(stake[live_f] == 1.0) else stake,
             counts=joined["counts"],
@@ -176,6 +183,8 @@ class _Program:
         counters = np.zeros(count, dtype=np.int64)
         g = start_g.copy()
         offsets = np.empty(count, dtype=np.intp)
+        thresholds = np.empty(count, dtype=np.uint64)  # the gathered choose_capped
+        capped = False
         earned = np.empty(count, dtype=complex)
         exit_round = np.zeros(count, dtype=np.int64)
         left_by = np.zeros(count, dtype=np.int8)
@@ -196,6 +205,10 @@ class _Program:
                 streams.bits_block(keys, rounds, slots, block, block_scratch)
                 if flips is not None and noise is not None:  # the block's noise flips at once
                     np.less(uniforms[:, slot[streams.NOISE]], noise, out=flips)
+                if self.choice_random:
+                    capped = not self.choose_sure or not np.any(
+                        uniforms[:, slot[streams.CHOICE]] == np.uint32(_SURE - 1)
+                    )
             if purposes:
                 draws = {p: uniforms[row, i] for p, i in slot.items()}
             if t and t % _COUNT_BLOCK == 0:
@@ -219,6 +232,7 @@ class _Program:
                     None if flips is None else flips[row],
                     offsets,
                     sure_withhold,
+                    thresholds if capped else None,
                 )
             leaving = None
             if t in ending:
@@ -291,9 +305,11 @@ class _Program:
         flips: np.ndarray | None,
         offsets: np.ndarray,
         sure_withhold: np.ndarray,
+        thresholds: np.ndarray | None,
     ) -> None:
         """Write round t's f into ``recorded[t]``: the state it starts in (``g``, updated
-        from the round before), each partner's choice and the noise (``flips``, None without)."""
+        from the round before), each partner's choice and the noise (``flips``, None without).
+        With ``thresholds`` (a buffer) the choice compares with ``choose_capped``."""
         if t:
             f_before = recorded[t - 1]
             if self.next_g is not None:
@@ -302,7 +318,10 @@ class _Program:
                 g[:] = self._moved(draws[streams.MOVE], f_before)
             if leaving is not None:
                 g[leaving] = ended_g[leaving]
-        if self.choice_random:
+        if self.choice_random and thresholds is not None:
+            np.take(self.choose_capped, g, out=thresholds, mode="wrap")
+            np.greater_equal(draws[streams.CHOICE], thresholds.view(np.uint32).reshape(-1, 2), out=withhold)
+        elif self.choice_random:
             np.greater_equal(
                 draws[streams.CHOICE], np.take(self.choose, g, axis=0, mode="wrap"), out=withhold
             )
