@@ -134,7 +134,7 @@ def _integral_sums(packed: np.ndarray, recorded: np.ndarray) -> tuple[np.ndarray
     total = np.zeros(count, dtype=np.int64)
     rows = max(1, _POWER_CELLS // max(1, count))
     for start in range(0, len(recorded), rows):
-        total += np.take(packed, recorded[start : start + rows], mode="wrap").sum(axis=0)
+        total += packed.take(recorded[start : start + rows], mode="wrap").sum(axis=0)
     low = ((total + (1 << 31)) & ((1 << 32) - 1)) - (1 << 31)  # B's sum, sign restored
     return ((total - low) >> 32).astype(float), low.astype(float)
 
@@ -170,7 +170,7 @@ def _integral_power(
     ended = int(rounds_together.min()) < rounds
     for start in range(0, rounds, rows):
         size = min(rows, rounds - start)
-        d = np.take(delta, recorded[start : start + size], out=values[:size], mode="wrap")
+        d = delta.take(recorded[start : start + size], out=values[:size], mode="wrap")
         np.add(d[0], running, out=d[0])
         for t in range(1, size):
             np.add(d[t - 1], d[t], out=d[t])
@@ -207,6 +207,8 @@ def _count_rows(flags: np.ndarray) -> np.ndarray:
     """Per column, how many rows are True (summing int8 rows into int16 is far faster than
     count_nonzero along axis 0 or an int64 sum)."""
     small = flags.view(np.int8)
+    if len(flags) < 1 << 7:  # the counts fit in int8 itself: no cast per cell
+        return small.sum(axis=0, dtype=np.int8).astype(np.int64)
     if len(flags) < 1 << 15:
         return small.sum(axis=0, dtype=np.int16).astype(np.int64)
     return small.sum(axis=0, dtype=np.int64)

@@ -212,12 +212,12 @@ class _Program:
             if purposes:
                 draws = {p: uniforms[row, i] for p, i in slot.items()}
             if t and t % _COUNT_BLOCK == 0:
-                counters += np.take(self.counts, recorded[counted:t], mode="wrap").sum(axis=0)
+                counters += self.counts.take(recorded[counted:t], mode="wrap").sum(axis=0)
                 counted = t
             f = recorded[t]
             if t and compose is not None:
                 # nothing random: a round's f follows from the last one in one lookup
-                np.take(compose, recorded[t - 1], out=f, mode="wrap")
+                compose.take(recorded[t - 1], out=f, mode="wrap")
                 if leaving is not None:
                     f[leaving] = ended_g[leaving]
             else:
@@ -243,14 +243,14 @@ class _Program:
                     rounds_played = t
                     break
             if sums is not None:
-                np.take(self.payoffs, f, out=earned, mode="wrap")
+                self.payoffs.take(f, out=earned, mode="wrap")
                 if t:
                     np.add(sums[t - 1], earned, out=sums[t])
                 else:
                     sums[t] = earned
             if stake_sums is not None:
                 assert self.stake is not None
-                np.take(self.stake, f, out=stake_sums[t], mode="wrap")
+                self.stake.take(f, out=stake_sums[t], mode="wrap")
                 if t:
                     np.add(stake_sums[t - 1], stake_sums[t], out=stake_sums[t])
             if not self.can_leave:
@@ -258,7 +258,7 @@ class _Program:
             if self.leave_code is not None:
                 code = np.take(self.leave_code, f)
             else:
-                np.less(draws[streams.LEAVE], np.take(self.leave, f, axis=0, mode="wrap"), out=flags)
+                np.less(draws[streams.LEAVE], self.leave.take(f, axis=0, mode="wrap"), out=flags)
                 code = flags.view("<u2")[:, 0]
             leaving = np.flatnonzero(code)
             if not len(leaving):
@@ -313,24 +313,22 @@ class _Program:
         if t:
             f_before = recorded[t - 1]
             if self.next_g is not None:
-                np.take(self.next_g, f_before, out=g, mode="wrap")
+                self.next_g.take(f_before, out=g, mode="wrap")
             else:
                 g[:] = self._moved(draws[streams.MOVE], f_before)
             if leaving is not None:
                 g[leaving] = ended_g[leaving]
         if self.choice_random and thresholds is not None:
-            np.take(self.choose_capped, g, out=thresholds, mode="wrap")
+            self.choose_capped.take(g, out=thresholds, mode="wrap")
             np.greater_equal(draws[streams.CHOICE], thresholds.view(np.uint32).reshape(-1, 2), out=withhold)
         elif self.choice_random:
-            np.greater_equal(
-                draws[streams.CHOICE], np.take(self.choose, g, axis=0, mode="wrap"), out=withhold
-            )
+            np.greater_equal(draws[streams.CHOICE], self.choose.take(g, axis=0, mode="wrap"), out=withhold)
         else:
-            np.take(sure_withhold, g, axis=0, out=withhold, mode="wrap")
+            sure_withhold.take(g, axis=0, out=withhold, mode="wrap")
         if flips is not None:
             withhold ^= flips
         # Both flags of a match read as one little-endian uint16: A's + 256 * B's.
-        np.take(_WITHHELD_PAIR, withhold.view("<u2")[:, 0], out=offsets, mode="wrap")
+        _WITHHELD_PAIR.take(withhold.view("<u2")[:, 0], out=offsets, mode="wrap")
         np.add(g, offsets, out=recorded[t])
 
     def _moved(self, uniforms: np.ndarray, f: np.ndarray) -> np.ndarray:
