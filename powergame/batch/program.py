@@ -193,6 +193,11 @@ class _Program:
         rounds_played = longest
         counted = 0  # rounds whose outcomes are in the counters
         draws: dict[int, np.ndarray] = {}
+        # each row's draws by purpose: views of the block, which is refilled in place
+        row_draws = (
+            [{p: uniforms[r, i] for p, i in slot.items()} for r in range(block_rounds)] if purposes else []
+        )
+        row_flips = [None] * block_rounds if flips is None else list(flips)
         compose = None
         if not purposes and self.next_g is not None:
             after = self.next_g
@@ -210,7 +215,7 @@ class _Program:
                         uniforms[:, slot[streams.CHOICE]] == np.uint32(_SURE - 1)
                     )
             if purposes:
-                draws = {p: uniforms[row, i] for p, i in slot.items()}
+                draws = row_draws[row]
             if t and t % _COUNT_BLOCK == 0:
                 counters += self.counts.take(recorded[counted:t], mode="wrap").sum(axis=0)
                 counted = t
@@ -229,7 +234,7 @@ class _Program:
                     leaving,
                     ended_g,
                     withhold,
-                    None if flips is None else flips[row],
+                    row_flips[row],
                     offsets,
                     sure_withhold,
                     thresholds if capped else None,
