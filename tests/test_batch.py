@@ -191,7 +191,7 @@ def test_whole_number_payoffs_give_the_round_by_round_figures_in_integers(
     # row or filled by doubling: sums and power figures as power.power_holders reads them
     # round by round from the float payoffs.
     from powergame import power
-    from powergame.batch import holders
+    from powergame.batch import holders, integral
 
     sizes = st.integers(-3, 5)
     payoff_a = np.array(data.draw(st.lists(sizes, min_size=6, max_size=6)), dtype=float)
@@ -202,16 +202,18 @@ def test_whole_number_payoffs_give_the_round_by_round_figures_in_integers(
     ).reshape(rounds, count)
     together = np.array(data.draw(st.lists(st.integers(0, rounds), min_size=count, max_size=count)))
     v_a, v_b = options
-    tables = holders._integral_tables(payoff_a, payoff_b, v_a, v_b)
+    tables = integral._WholeTables.of(payoff_a, payoff_b, v_a, v_b)
     assert tables is not None
-    delta, packed, _ = tables
-    old = holders._POWER_CELLS, holders._ROW_BY_ROW
-    holders._POWER_CELLS, holders._ROW_BY_ROW = cells, row_by_row
+    layout = tables.layout(rounds)
+    assert layout is not None
+    old = holders._POWER_CELLS, integral._ROW_BY_ROW
+    integral._POWER_CELLS, integral._ROW_BY_ROW = cells, row_by_row
     try:
-        shifts, held_a, held_b = holders._integral_power(delta, recorded, together)
-        sum_a, sum_b = holders._integral_sums(packed, recorded)
+        sum_a, sum_b, shifts, held_a, held_b = integral._whole_figures(
+            *layout, tables.low, recorded, together
+        )
     finally:
-        holders._POWER_CELLS, holders._ROW_BY_ROW = old
+        integral._POWER_CELLS, integral._ROW_BY_ROW = old
     for j in range(count):
         n = int(together[j])
         column_a, column_b = list(payoff_a[recorded[:, j]]), list(payoff_b[recorded[:, j]])
@@ -221,18 +223,29 @@ def test_whole_number_payoffs_give_the_round_by_round_figures_in_integers(
         assert (sum_a[j], sum_b[j]) == (sum(column_a), sum(column_b))
 
 
-def test_integer_power_figures_only_for_whole_numbers_of_bounded_size():
-    from powergame.batch import holders
+def test_integer_figures_only_for_whole_numbers_in_range():
+    from powergame.batch.integral import _WholeTables
 
     whole = np.array([3.0, 0.0, 5.0, 1.0])
-    assert holders._integral_tables(whole, whole[::-1], 0.0, 0.0) is not None
-    assert holders._integral_tables(whole, whole, 0.5, 0.0) is None
-    assert holders._integral_tables(whole + 0.25, whole, 0.0, 0.0) is None
-    assert holders._integral_tables(whole * 2.0**29, whole, 0.0, 0.0) is None
-    delta, packed, change = holders._integral_tables(whole, whole[::-1], 1.0, 2.0)
-    assert delta.tolist() == [3 - 1 + 1, 0 - 5 + 1, 5 - 0 + 1, 1 - 3 + 1]
-    assert packed.tolist() == [(3 << 32) + 1, 5, (5 << 32), (1 << 32) + 3]
-    assert change == 20.0
+    assert _WholeTables.of(whole, whole, 0.5, 0.0) is None
+    assert _WholeTables.of(whole + 0.25, whole, 0.0, 0.0) is None
+    assert _WholeTables.of(whole * 2.0**29, whole, 0.0, 0.0) is None
+    tables = _WholeTables.of(whole, whole[::-1], 1.0, 2.0)
+    assert tables is not None
+    assert tables.delta.tolist() == [3 - 1 + 1, 0 - 5 + 1, 5 - 0 + 1, 1 - 3 + 1]
+    assert (tables.low, tables.spread, tables.step, tables.magnitude) == (0, 5, 6, 5)
+    # 200 rounds: sums below 1,000 < 2^10, D below 1,200 < 2^11: fields 10, 10 and 11 bits
+    words, bits = tables.layout(200)
+    assert bits == 10
+    assert words.tolist() == [
+        3 + (1 << 10) + (3 << 20),
+        (5 << 10) - (4 << 20),
+        5 + (6 << 20),
+        1 + (3 << 10) - (1 << 20),
+    ]
+    # D's field no longer fits in an int64 beside two sums of 25 bits; rounds x 4 x 5 >= 2^29
+    assert tables.layout(1 << 22) is None
+    assert tables.layout((1 << 29) // 20) is None
 
 
 def _unmix64(z: int) -> int:

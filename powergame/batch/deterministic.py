@@ -16,7 +16,7 @@ from powergame.state_table import StateTable
 
 from .counters import _AS_SEEN_BY_B, _COUNT_MASK, _OUTCOME_COUNTS
 from .figures import _figures
-from .holders import _INTEGRAL_LIMIT, _integral_tables
+from .integral import _WholeTables
 from .result import BatchResult, _result_of_parts
 from .sizes import _chunks, _horizon_endings, draw_horizons
 
@@ -252,11 +252,13 @@ class _MergedProgram:
                 if leaving is not None and len(leaving):
                     recorded[t + 1][leaving] = ended_g[leaving]
         recorded = recorded[:rounds_played]
-        tables = _integral_tables(self.payoff_a, self.payoff_b, *game.outside_options)
+        whole = _WholeTables.of(self.payoff_a, self.payoff_b, *game.outside_options)
+        layout = None if whole is None else whole.layout(longest)
         integral = None
         sums = None
-        if tables is not None and longest * tables[2] < _INTEGRAL_LIMIT:
-            integral = tables[:2]  # whole numbers: sums and power figures in integers
+        if layout is not None:
+            assert whole is not None
+            integral = (*layout, whole.low)  # whole numbers: sums and power figures in integers
         else:
             payoffs = np.empty(len(self.payoff_a), dtype=complex)  # u_A + i u_B, as in _play_chunk
             payoffs.real, payoffs.imag = self.payoff_a, self.payoff_b

@@ -10,7 +10,8 @@ from powergame import kernel
 from powergame.game import Game
 
 from .counters import _COUNT_BITS, _COUNT_MASK
-from .holders import _integral_power, _integral_sums, _power_figures
+from .holders import _power_figures
+from .integral import _whole_figures
 
 
 def _figures(
@@ -24,16 +25,19 @@ def _figures(
     recorded: np.ndarray,
     keep_actions: bool,
     payoff_bound: float,
-    integral: tuple[np.ndarray, np.ndarray] | None = None,
+    integral: tuple[np.ndarray, int, int] | None = None,
 ) -> dict[str, Any]:
     """Every per-match figure from what a simulation recorded: the per-round payoff sums
     u_A + i u_B (rounds x matches, overwritten), the packed cooperation counters, the
     stake sums (None when every stake is 1) and the recorded states (their low two bits
-    are the outcome, read when actions are kept). With ``integral`` (the delta and packed
-    tables of ``_integral_tables``, whole-number payoffs) ``sums`` may be None: the payoff
-    sums and power figures are then read off the recorded f in integers."""
+    are the outcome, read when actions are kept). With ``integral`` (whole-number payoffs:
+    the words and s of ``_WholeTables.layout`` and the smallest payoff) ``sums`` may be
+    None: the payoff sums and power figures are then read off the recorded f in integers."""
+    rounds_together = np.where(left_by > 0, exit_round, horizons)
+    whole = None
     if integral is not None:
-        running_a, running_b = _integral_sums(integral[1], recorded)
+        whole = _whole_figures(*integral, recorded, rounds_together)
+        running_a, running_b = whole[0], whole[1]
     else:
         assert sums is not None
         final = sums[-1] if len(sums) else np.zeros(len(horizons), dtype=complex)
@@ -43,14 +47,13 @@ def _figures(
         outcomes = recorded.astype(np.uint8)
         outcomes &= 3
         outcomes = np.ascontiguousarray(outcomes.T)
-    rounds_together = np.where(left_by > 0, exit_round, horizons)
     n = rounds_together.astype(float)
     v_a, v_b = game.outside_options
     k_a, k_b = game.exit_costs
     total_a = kernel.total_over_horizon(running_a, rounds_together, horizons, v_a, k_a, (left_by & 1) == 1)
     total_b = kernel.total_over_horizon(running_b, rounds_together, horizons, v_b, k_b, (left_by & 2) == 2)
-    if integral is not None:
-        shifts, share_a, share_b = _integral_power(integral[0], recorded, rounds_together)
+    if whole is not None:
+        shifts, share_a, share_b = whole[2:]
     else:
         assert sums is not None
         shifts, share_a, share_b = _power_figures(

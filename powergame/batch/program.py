@@ -16,7 +16,7 @@ from powergame.state_table import StateTable
 
 from .counters import _COUNT_MASK
 from .figures import _figures
-from .holders import _INTEGRAL_LIMIT, _integral_tables
+from .integral import _WholeTables
 from .sizes import _horizon_endings
 from .tables import _SURE, _joint_group, _padded, _TableArrays
 from .workspace import _reused
@@ -46,7 +46,7 @@ class _Program:
     move_base: np.ndarray | None  # by f: the pair's offset (the ended g for ended f)
     move_n_b: np.ndarray | None  # by f: B's states in the pair
     payoff_bound: float
-    integral: tuple[np.ndarray, np.ndarray, float] | None  # whole-number payoffs: _integral_tables
+    whole: _WholeTables | None  # whole-number payoffs
 
     @classmethod
     def of(
@@ -125,7 +125,7 @@ class _Program:
             can_leave=bool(np.any(leave != 0)),
             next_g=joined["next_g"] if point_mass else None,
             payoff_bound=bound,
-            integral=_integral_tables(payoffs.real, payoffs.imag, *game.outside_options),
+            whole=_WholeTables.of(payoffs.real, payoffs.imag, *game.outside_options),
             **move,
         )
         return program, starts, ends
@@ -155,8 +155,10 @@ class _Program:
         ending = _horizon_endings(horizons, longest)
         # whole-number payoffs: the payoff sums are read off the recorded f after the rounds
         integral = None
-        if self.integral is not None and longest * self.integral[2] < _INTEGRAL_LIMIT:
-            integral = self.integral[:2]
+        layout = None if self.whole is None else self.whole.layout(longest)
+        if layout is not None:
+            assert self.whole is not None
+            integral = (*layout, self.whole.low)
         # The purposes drawn, each a slot of a block of draws made for several rounds at
         # once (a few large numpy calls instead of many small ones). A MOVE slot holds the
         # draw of the round before: the next state is drawn when the next round starts.
