@@ -180,18 +180,21 @@ def test_power_figures_of_arrays_match_the_round_by_round_reading(rounds, count,
     st.sampled_from([(0.0, 0.0), (1.0, 1.0), (2.0, -1.0)]),
     st.sampled_from([1, 7, 1 << 17]),
     st.sampled_from([1, 1 << 20]),
+    st.sampled_from([0, 1 << 16]),
     st.data(),
 )
 @settings(max_examples=200, deadline=None)
 def test_whole_number_payoffs_give_the_round_by_round_figures_in_integers(
-    rounds, count, options, cells, row_by_row, data
+    rounds, count, options, cells, row_by_row, longest, data
 ):
     # Payoffs by f of a few whole numbers (ties frequent), random f per round, matches that
     # end early, blocks of rows as small as one cell, the holder in office carried row by
-    # row or filled by doubling: sums and power figures as power.power_holders reads them
-    # round by round from the float payoffs.
+    # row or filled by doubling, words with the counters (a layout for these rounds) and
+    # without (for 2^16 rounds): sums and power figures as power.power_holders reads them
+    # round by round from the float payoffs, counters as the outcomes add up.
     from powergame import power
     from powergame.batch import holders, integral
+    from powergame.batch.counters import _OUTCOME_COUNTS
 
     sizes = st.integers(-3, 5)
     payoff_a = np.array(data.draw(st.lists(sizes, min_size=6, max_size=6)), dtype=float)
@@ -204,12 +207,14 @@ def test_whole_number_payoffs_give_the_round_by_round_figures_in_integers(
     v_a, v_b = options
     tables = integral._WholeTables.of(payoff_a, payoff_b, v_a, v_b)
     assert tables is not None
-    layout = tables.layout(rounds)
+    counts = np.array([*_OUTCOME_COUNTS, 0, 0])  # f 4 and 5: an ended state, counting nothing
+    layout = tables.layout(longest or rounds, counts)
     assert layout is not None
+    assert layout[2] > 0 or longest  # a few rounds: the words hold the counters
     old = holders._POWER_CELLS, integral._ROW_BY_ROW
     integral._POWER_CELLS, integral._ROW_BY_ROW = cells, row_by_row
     try:
-        sum_a, sum_b, shifts, held_a, held_b = integral._whole_figures(
+        sum_a, sum_b, shifts, held_a, held_b, counters = integral._whole_figures(
             *layout, tables.low, recorded, together
         )
     finally:
@@ -221,6 +226,8 @@ def test_whole_number_payoffs_give_the_round_by_round_figures_in_integers(
         assert shifts[j] == power.count_power_shifts(holders_j)
         assert (held_a[j], held_b[j]) == (holders_j.count("A"), holders_j.count("B"))
         assert (sum_a[j], sum_b[j]) == (sum(column_a), sum(column_b))
+        if counters is not None:
+            assert counters[j] == counts[recorded[:, j]].sum()
 
 
 def test_integer_figures_only_for_whole_numbers_in_range():
@@ -235,17 +242,20 @@ def test_integer_figures_only_for_whole_numbers_in_range():
     assert tables.delta.tolist() == [3 - 1 + 1, 0 - 5 + 1, 5 - 0 + 1, 1 - 3 + 1]
     assert (tables.low, tables.spread, tables.step, tables.magnitude) == (0, 5, 6, 5)
     # 200 rounds: sums below 1,000 < 2^10, D below 1,200 < 2^11: fields 10, 10 and 11 bits
-    words, bits = tables.layout(200)
-    assert bits == 10
-    assert words.tolist() == [
-        3 + (1 << 10) + (3 << 20),
-        (5 << 10) - (4 << 20),
-        5 + (6 << 20),
-        1 + (3 << 10) - (1 << 20),
-    ]
-    # D's field no longer fits in an int64 beside two sums of 25 bits; rounds x 4 x 5 >= 2^29
-    assert tables.layout(1 << 22) is None
-    assert tables.layout((1 << 29) // 20) is None
+    # 200 rounds: sums below 1,000 < 2^10, D below 1,200 < 2^11, counters below 2^8: fields
+    # of 8, 8, 8, 10, 10 and 11 bits (61 at most)
+    counts = np.array([1 + (1 << 21) + (1 << 42), 1, 1 << 21, 0])  # CC, CD, DC, DD
+    words, bits, base = tables.layout(200, counts)
+    assert (bits, base) == (10, 24)
+    sums = [3 + (1 << 10) + (3 << 20), (5 << 10) - (4 << 20), 5 + (6 << 20), 1 + (3 << 10) - (1 << 20)]
+    counted = [1 + (1 << 8) + (1 << 16), 1, 1 << 8, 0]
+    assert words.tolist() == [(s << 24) + c for s, c in zip(sums, counted)]
+    # 2^15 rounds: no room for the counters (3 x 16 bits beside 18, 18 and 18): not held
+    words, bits, base = tables.layout(1 << 15, counts)
+    assert (bits, base) == (18, 0)
+    # D's field no longer fits beside two sums of 25 bits; rounds x 4 x 5 >= 2^29
+    assert tables.layout(1 << 22, counts) is None
+    assert tables.layout((1 << 29) // 20, counts) is None
 
 
 def _unmix64(z: int) -> int:

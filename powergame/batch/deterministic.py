@@ -253,7 +253,7 @@ class _MergedProgram:
                     recorded[t + 1][leaving] = ended_g[leaving]
         recorded = recorded[:rounds_played]
         whole = _WholeTables.of(self.payoff_a, self.payoff_b, *game.outside_options)
-        layout = None if whole is None else whole.layout(longest)
+        layout = None if whole is None else whole.layout(longest, self.counts)
         integral = None
         sums = None
         if layout is not None:
@@ -263,7 +263,9 @@ class _MergedProgram:
             payoffs = np.empty(len(self.payoff_a), dtype=complex)  # u_A + i u_B, as in _play_chunk
             payoffs.real, payoffs.imag = self.payoff_a, self.payoff_b
             sums = _running_sums(np.take(payoffs, recorded))
-        counters = np.take(self.counts, recorded, mode="wrap").sum(axis=0, dtype=np.int64)
+        counters = None
+        if integral is None or integral[2] == 0:  # else the words count them
+            counters = np.take(self.counts, recorded, mode="wrap").sum(axis=0, dtype=np.int64)
         stake_sum = None
         if self.stake is not None:
             stake_sum = _running_sums(np.take(self.stake, recorded))[-1] if rounds_played else np.zeros(count)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .counters import _COUNT_BITS, _COUNT_MASK
 from .holders import _POWER_CELLS, _count_rows, _in_office
 
 
@@ -24,7 +25,7 @@ class _WholeTables:
     spread: int
     step: int
     magnitude: int
-    _words: dict[int, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
+    _words: dict[tuple[int, int], np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, payoff_a: np.ndarray, payoff_b: np.ndarray, v_a: float, v_b: float) -> _WholeTables | None:
@@ -48,27 +49,40 @@ class _WholeTables:
             magnitude=int(np.max(np.abs(values))),
         )
 
-    def layout(self, longest: int) -> tuple[np.ndarray, int] | None:
-        """For matches of at most ``longest`` rounds: the word of each f, (u_A - low) +
-        (u_B - low) 2^s + (change of D) 2^(2s), and s; None when the figures could leave
-        the exact range (see ``_whole_figures``). Summed over rounds the word is
-        S'_A + S'_B 2^s + D 2^(2s) with 0 <= S'_i = sum_i - t low < 2^s: no field carries
-        into the next, and D < 0 exactly when the word is negative, D > 0 when it is at
-        least 2^(2s)."""
+    def layout(self, longest: int, counts: np.ndarray) -> tuple[np.ndarray, int, int] | None:
+        """For matches of at most ``longest`` rounds: the word of each f, s and the bits
+        below the sums (``base``), or None when the figures could leave the exact range (see
+        ``_whole_figures``). The word is (u_A - low) 2^base + (u_B - low) 2^(base + s) +
+        (change of D) 2^(base + 2s), below the sums, when there is room, the cooperation
+        counts (``counts`` by f, packed as in ``counters``) in three fields of
+        c = bits of ``longest`` (base = 3c, else 0). Summed over rounds it is the counters
+        + S'_A 2^base + S'_B 2^(base + s) + D 2^(base + 2s) with 0 <= S'_i = sum_i - t low
+        < 2^s: no field carries into the next, and D < 0 exactly when the word is negative,
+        D > 0 when it is at least 2^(base + 2s)."""
         if 4 * longest * self.magnitude >= _LIMIT:
             return None
         bits = (longest * self.spread).bit_length()
-        if (longest * self.step).bit_length() + 2 * bits > 61:
+        top = (longest * self.step).bit_length() + 2 * bits
+        if top > _WORD_BITS:
             return None
-        words = self._words.get(bits)
+        base = 3 * longest.bit_length() if top + 3 * longest.bit_length() <= _WORD_BITS else 0
+        words = self._words.get((bits, base))
         if words is None:
             words = (
                 (self.payoff_a - self.low)
                 + ((self.payoff_b - self.low) << bits)
                 + self.delta * (1 << 2 * bits)
             )
-            self._words[bits] = words
-        return words, bits
+            words <<= base
+            if base:
+                c = base // 3
+                for k in range(3):
+                    words += ((counts >> (k * _COUNT_BITS)) & _COUNT_MASK) << (k * c)
+            self._words[(bits, base)] = words
+        return words, bits, base
+
+
+_WORD_BITS = 61  # the fields of a word, its sign kept clear of any carry
 
 
 _LIMIT = 1 << 29  # whole numbers: rounds x 4 x the largest magnitude stays below this
@@ -78,11 +92,12 @@ _ROW_BY_ROW = 256  # from this many matches the holder in office is carried row 
 
 
 def _whole_figures(
-    words: np.ndarray, bits: int, low: int, recorded: np.ndarray, rounds_together: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Each match's payoff sums (A's, B's, as floats), power shifts and rounds of power held
-    by A and by B, from the recorded f (rounds x matches) and the words and s of
-    ``_WholeTables.layout``: the figures ``_power_figures`` and the running float sums give.
+    words: np.ndarray, bits: int, base: int, low: int, recorded: np.ndarray, rounds_together: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Each match's payoff sums (A's, B's, as floats), power shifts, rounds of power held
+    by A and by B and, when the words hold them (``base`` > 0), the packed cooperation
+    counters (else None), from the recorded f (rounds x matches) and the words, s and base
+    of ``_WholeTables.layout``: the figures ``_power_figures`` and the running float sums give.
 
     Why they are the same: every running sum is a whole number of magnitude below 2^29
     (rounds x largest change), exact in floats, so the float sums are these integers and
@@ -106,7 +121,7 @@ def _whole_figures(
         scratch = np.empty((rows + 1, count), dtype=bool)
         product = np.empty((rows, count), dtype=np.int8)
         ended = int(rounds_together.min()) < rounds
-        above_zero = np.int64(1 << 2 * bits)  # words from here on have D > 0
+        above_zero = np.int64(1 << (base + 2 * bits))  # words from here on have D > 0
         for start in range(0, rounds, rows):
             size = min(rows, rounds - start)
             d = words.take(recorded[start : start + size], out=values[:size], mode="wrap")
@@ -125,10 +140,17 @@ def _whole_figures(
             block = code[: size + 1]
             np.subtract(below.view(np.int8), above.view(np.int8), out=block[1:])
             shifts += _shifts(block, zero[: size + 1], scratch[: size + 1], product[:size], first[:size])
-    fields = running & ((1 << 2 * bits) - 1)
-    sum_a = (fields & ((1 << bits) - 1)) + rounds * low
-    sum_b = (fields >> bits) + rounds * low
-    return sum_a.astype(float), sum_b.astype(float), shifts, share_a, share_b
+    fields = running & ((1 << (base + 2 * bits)) - 1)
+    sums = fields >> base
+    sum_a = (sums & ((1 << bits) - 1)) + rounds * low
+    sum_b = (sums >> bits) + rounds * low
+    counters = None
+    if base:
+        c = base // 3
+        counters = np.zeros(count, dtype=np.int64)
+        for k in range(3):
+            counters += ((fields >> (k * c)) & ((1 << c) - 1)) << (k * _COUNT_BITS)
+    return sum_a.astype(float), sum_b.astype(float), shifts, share_a, share_b, counters
 
 
 def _shifts(

@@ -155,7 +155,7 @@ class _Program:
         ending = _horizon_endings(horizons, longest)
         # whole-number payoffs: the payoff sums are read off the recorded f after the rounds
         integral = None
-        layout = None if self.whole is None else self.whole.layout(longest)
+        layout = None if self.whole is None else self.whole.layout(longest, self.counts)
         if layout is not None:
             assert self.whole is not None
             integral = (*layout, self.whole.low)
@@ -194,6 +194,7 @@ class _Program:
         alive = count
         rounds_played = longest
         counted = 0  # rounds whose outcomes are in the counters
+        count_here = integral is None or integral[2] == 0  # else the words count them
         draws: dict[int, np.ndarray] = {}
         # each row's draws by purpose: views of the block, which is refilled in place
         row_draws = (
@@ -218,7 +219,7 @@ class _Program:
                     )
             if purposes:
                 draws = row_draws[row]
-            if t and t % _COUNT_BLOCK == 0:
+            if count_here and t and t % _COUNT_BLOCK == 0:
                 counters += self.counts.take(recorded[counted:t], mode="wrap").sum(axis=0)
                 counted = t
             f = recorded[t]
@@ -279,9 +280,10 @@ class _Program:
                 rounds_played = round_number
                 break
 
-        counters += np.take(self.counts, recorded[counted : max(counted, rounds_played)], mode="wrap").sum(
-            axis=0
-        )
+        if count_here:
+            counters += self.counts.take(recorded[counted : max(counted, rounds_played)], mode="wrap").sum(
+                axis=0
+            )
         recorded = recorded[:rounds_played]
         stake_sum = None
         if stake_sums is not None:
@@ -292,7 +294,7 @@ class _Program:
             left_by,
             exit_round,
             None if sums is None else sums[:rounds_played],
-            counters,
+            counters if count_here else None,
             stake_sum,
             recorded,
             keep_actions,
