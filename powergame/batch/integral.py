@@ -161,16 +161,17 @@ def _shifts(
     row; the other arrays are scratch of the block's shape (``product``, ``flags`` one row less)."""
     size = len(block) - 1
     if block.shape[1] >= _ROW_BY_ROW:
-        # the holder in office carried row by row: a shift where a holder meets the other
-        # one in office (product -1); three small calls per row of many matches
+        # The holder in office carried row by row, two small calls per row of many matches:
+        # v = 3 code + office is 2..4 after an A, -1..1 (the office) after a tie, -4..-2
+        # after a B, so sign(v) is the next office, and |v| = 2 a holder meeting the other
+        # one in office: a shift.
         office = block[0]
-        keep = np.equal(block[1:], 0, out=zero[:size]).view(np.int8)
+        merged = np.multiply(block[1:], 3, out=product)
         for t in range(size):
-            np.multiply(block[t + 1], office, out=product[t])
-            office *= keep[t]  # a tie keeps the holder in office, a holder replaces it
-            office += block[t + 1]
-    else:
-        holder = _in_office(block, np.equal(block, 0, out=zero), scratch)
-        np.multiply(holder[1:], holder[:-1], out=product)
-        block[0] = holder[size]
+            np.add(merged[t], office, out=merged[t])
+            np.sign(merged[t], out=office)
+        return _count_rows(np.equal(np.abs(merged, out=merged), 2, out=flags))
+    holder = _in_office(block, np.equal(block, 0, out=zero), scratch)
+    np.multiply(holder[1:], holder[:-1], out=product)
+    block[0] = holder[size]
     return _count_rows(np.less(product, 0, out=flags))
