@@ -356,7 +356,7 @@ _COUNT_BLOCK = 16  # rounds whose outcomes are added to the counters at once
 _DRAW_BLOCK = 16  # at most this many rounds of random draws made at once
 
 
-_DRAW_CELLS = 1 << 14  # and at most this many 64-bit draws (a block stays in the cache)
+_DRAW_CELLS = 1 << 15  # and at most this many 64-bit draws (a block stays in the cache)
 
 
 _WITHHELD_PAIR = np.zeros(258, dtype=np.intp)  # by A's flag + 256 * B's: the outcome's offset
