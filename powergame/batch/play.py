@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -52,7 +53,7 @@ def _play_programs(
     for table_a, table_b in pairs:
         check_stakes_fit(table_a, table_b)
     counts = [len(group) for group in seeds]
-    all_seeds = tuple(seed for group in seeds for seed in group)
+    all_seeds = tuple(itertools.chain.from_iterable(seeds))
     if not all_seeds:
         return _result_of_parts(game, (), [], keep_actions)
     program, starts, ends = _Program.of(game, pairs)
