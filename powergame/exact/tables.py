@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from operator import attrgetter
 
 import numpy as np
 
@@ -29,11 +28,15 @@ class _Side:
 
 @dataclass(frozen=True)
 class _TableArrays:
-    """The distinct tables of a call, by their cached array forms (``StateTable.arrays``)."""
+    """The distinct tables of a call: per table its number of states, whether it is
+    lumpable, stakes everything, and (lumpable tables) its lumped parts and whether its
+    actions are certain; and its cached array forms (``StateTable.arrays``)."""
 
     size: np.ndarray
     lumpable: np.ndarray
     full_stake: np.ndarray
+    certain: np.ndarray  # lumpable, and its actions (after noise) are certain in every lumped state
+    parts: tuple[np.ndarray, ...]  # (acts as A, leaves as A, acts as B, leaves as B), (tables, 5, 4) each
     forms: list[TableArrays]
     initial: np.ndarray
     cache: dict[int, tuple[np.ndarray, tuple[np.ndarray, ...]]]  # by number of states
@@ -46,33 +49,6 @@ class _TableArrays:
         if as_partner:  # index outcomes by A's view
             leave, transition = leave[:, :, _SWAP], transition[:, :, _SWAP, :]
         return _Side(cooperate, stake, leave, transition, initial)
-
-    def lumped_parts(self, noise: float) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
-        """Per table, (tables, 5, 4) arrays of ``_side_by_outcome`` in role A and in role B:
-        (acts as A, leaves as A, acts as B, leaves as B), zeros for tables that are not
-        lumpable; and per table whether its actions are certain (after noise) in every
-        lumped state. Each table's parts are computed once per noise level and kept with it."""
-        key = ("exact lumped parts", noise)
-        forms = self.forms
-        missing = [i for i in np.nonzero(self.lumpable)[0].tolist() if key not in forms[i].derived]
-        if missing:
-            missing_index = np.array(missing, dtype=np.intp)
-            for n in np.unique(self.size[missing_index]).tolist():
-                members = missing_index[self.size[missing_index] == n]
-                found = []
-                for partner in (False, True):
-                    acts, leaves, _ = _side_by_outcome(self.side(members, n, partner), noise, partner)
-                    found += [acts, leaves]
-                computed = np.stack(found, axis=1)  # (members, 4, 5, 4)
-                plays = computed[:, 0, :, 0]  # P(C) as A in each lumped state (the same as B)
-                certain = ((plays == 0.0) | (plays == 1.0)).all(axis=1).tolist()
-                for row, i in enumerate(members.tolist()):
-                    forms[i].derived[key] = (computed[row], certain[row])
-        zeros = (np.zeros((4, 5, 4)), False)
-        found_parts = [form.derived.get(key, zeros) for form in forms]
-        parts = np.stack([part for part, _ in found_parts], axis=1)
-        certain_tables = np.array([certain for _, certain in found_parts], dtype=bool)
-        return tuple(parts), certain_tables
 
     def _of_size(self, n: int) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
         """Every table of ``n`` states stacked (cooperate, stake, leave, transition, initial
@@ -93,11 +69,18 @@ class _TableArrays:
         return self.cache[n]
 
 
+# A table's row of what exact_many reads of it at one noise level, kept with the table as
+# bytes (joined and read back in one step, faster than stacking thousands of small arrays):
+# states, lumpable, full stake, initial state, certain, then its lumped parts (4, 5, 4).
+_HEAD = 5
+_ROW = _HEAD + 80
+
+
 def _table_arrays(
-    pairs: Sequence[tuple[StateTable, StateTable]],
+    pairs: Sequence[tuple[StateTable, StateTable]], noise: float
 ) -> tuple[_TableArrays, np.ndarray, np.ndarray]:
-    """The distinct tables (by identity) of ``pairs`` as arrays, and the number of each
-    pair's table A and table B among them."""
+    """The distinct tables (by identity) of ``pairs`` as arrays at noise level ``noise``,
+    and the number of each pair's table A and table B among them."""
     count = len(pairs)
     flat = list(itertools.chain.from_iterable(pairs))
     if len(flat) != 2 * count:
@@ -112,18 +95,62 @@ def _table_arrays(
         tables = [flat[i] for i in first_at.tolist()]
         number = number.reshape(-1).astype(np.intp)
     forms = [table.arrays for table in tables]
+    key = ("exact row", noise)
+    try:
+        blobs = [form.derived[key] for form in forms]
+    except KeyError:
+        _derive_rows(tables, forms, noise, key)
+        blobs = [form.derived[key] for form in forms]
+    rows = np.frombuffer(b"".join(blobs)).reshape(len(forms), _ROW)
+    parts = np.ascontiguousarray(rows[:, _HEAD:].reshape(len(forms), 4, 5, 4).transpose(1, 0, 2, 3))
     arrays = _TableArrays(
-        size=np.fromiter((len(form.cooperate) for form in forms), dtype=np.intp, count=len(forms)),
-        lumpable=np.fromiter((form.lumpable for form in forms), dtype=bool, count=len(forms)),
-        full_stake=np.fromiter((form.full_stake for form in forms), dtype=bool, count=len(forms)),
+        size=rows[:, 0].astype(np.intp),
+        lumpable=rows[:, 1] == 1.0,
+        full_stake=rows[:, 2] == 1.0,
+        certain=rows[:, 4] == 1.0,
+        parts=tuple(parts),
         forms=forms,
-        initial=np.fromiter(map(_INITIAL, tables), dtype=np.intp, count=len(tables)),
+        initial=rows[:, 3].astype(np.intp),
         cache={},
     )
     return arrays, number[0::2], number[1::2]
 
 
-_INITIAL = attrgetter("initial_state")
+def _derive_rows(tables: list[StateTable], forms: list[TableArrays], noise: float, key: object) -> None:
+    """Compute and keep the row (``_ROW``) of every table in ``tables`` that has none at
+    ``noise``: the lumped parts of ``_side_by_outcome`` in role A and in role B (zeros
+    for tables that are not lumpable), computed for the tables of each size at once."""
+    missing = [i for i, form in enumerate(forms) if key not in form.derived]
+    chosen = [forms[i] for i in missing]
+    rows = np.zeros((len(missing), _ROW))
+    rows[:, 0] = [len(form.cooperate) for form in chosen]
+    rows[:, 1] = [form.lumpable for form in chosen]
+    rows[:, 2] = [form.full_stake for form in chosen]
+    rows[:, 3] = [tables[i].initial_state for i in missing]
+    size = rows[:, 0].astype(np.intp)
+    lumpable = rows[:, 1] == 1.0
+    local = _TableArrays(
+        size=size,
+        lumpable=lumpable,
+        full_stake=rows[:, 2] == 1.0,
+        certain=np.zeros(len(missing), dtype=bool),
+        parts=(),
+        forms=chosen,
+        initial=rows[:, 3].astype(np.intp),
+        cache={},
+    )
+    for n in np.unique(size[lumpable]).tolist():
+        members = np.nonzero(lumpable & (size == n))[0]
+        found = []
+        for partner in (False, True):
+            acts, leaves, _ = _side_by_outcome(local.side(members, n, partner), noise, partner)
+            found += [acts, leaves]
+        computed = np.stack(found, axis=1)  # (members, 4, 5, 4)
+        plays = computed[:, 0, :, 0]  # P(C) as A in each lumped state (the same as B)
+        rows[members, 4] = ((plays == 0.0) | (plays == 1.0)).all(axis=1)
+        rows[members, _HEAD:] = computed.reshape(len(members), -1)
+    for row, form in zip(rows, chosen):
+        form.derived[key] = row.tobytes()
 
 
 def _played_cooperation(side: _Side, noise: float) -> np.ndarray:
