@@ -118,44 +118,63 @@ def _lumped_chain(game: Game, a: _Side, b: _Side) -> _Chain:
 
 def _simple_lumped_figures(
     game: Game, parts: tuple[np.ndarray, ...], index_a: np.ndarray, index_b: np.ndarray
-) -> dict[str, np.ndarray]:
-    """The per-state figures (N, 5) of lumped chains of tables that always stake
-    everything, from per-table parts: each is a sum over outcomes of an A part times a B
-    part. When the pairs are about every combination of the tables (a round robin), the
-    sums are taken once for every combination and gathered, else pair by pair."""
+) -> np.ndarray:
+    """The per-state figures of lumped chains of tables that always stake everything,
+    stacked (figures in ``PER_STATE`` order, N, 5), from per-table parts: each is a sum
+    over outcomes of an A part times a B part. When the pairs are about every combination
+    of the tables (a round robin), the sums are taken once for every combination, in one
+    stacked matrix product, and gathered; else pair by pair."""
     acts_a, leaves_a, acts_b, leaves_b = parts
-    stays_a, stays_b = acts_a - leaves_a, acts_b - leaves_b
     stage_a, stage_b = _stages(game)
-    tables = len(acts_a)
-    grid = tables * tables <= 4 * len(index_a)
-    if grid:
-        place = index_a * tables + index_b
-
-        def summed(part_a: np.ndarray, part_b: np.ndarray) -> np.ndarray:
-            return np.einsum("alo,blo->abl", part_a, part_b).reshape(-1, 5)[place]
-
-        cooperates_a, cooperates_b = acts_a[index_a, :, 0], acts_b[index_b, :, 0]
-    else:
-        gathered = [x[index_a] for x in (acts_a, leaves_a, stays_a)] + [
-            x[index_b] for x in (acts_b, leaves_b, stays_b)
-        ]
-        acts_a, leaves_a, stays_a, acts_b, leaves_b, stays_b = gathered
-
-        def summed(part_a: np.ndarray, part_b: np.ndarray) -> np.ndarray:
-            return np.einsum("nlo,nlo->nl", part_a, part_b)
-
-        cooperates_a, cooperates_b = acts_a[:, :, 0], acts_b[:, :, 0]
-    return {
-        "payoff_a": summed(acts_a * stage_a, acts_b),
-        "payoff_b": summed(acts_a, acts_b * stage_b),
-        "ends_by_a": summed(leaves_a, stays_b),
-        "ends_by_b": summed(stays_a, leaves_b),
-        "ends_by_both": summed(leaves_a, leaves_b),
-        "cooperates_a": cooperates_a,
-        "cooperates_b": cooperates_b,
-        "mutual": cooperates_a * cooperates_b,
-        "stake": np.ones((len(index_a), 5)),
-    }
+    tables, count = len(acts_a), len(index_a)
+    if tables * tables <= 4 * count:
+        stays_a, stays_b = acts_a - leaves_a, acts_b - leaves_b
+        first = np.zeros(4)
+        first[0] = 1.0  # picks the outcome CC: each side's part of CC is its C
+        side_a = np.stack(  # (8, 5, tables, 4): A's part of each figure
+            [
+                acts_a * stage_a,
+                acts_a,
+                leaves_a,
+                stays_a,
+                leaves_a,
+                acts_a,
+                np.broadcast_to(first, acts_a.shape),
+                acts_a,
+            ]
+        ).transpose(0, 2, 1, 3)
+        side_b = np.stack(  # (8, 5, 4, tables)
+            [
+                acts_b,
+                acts_b * stage_b,
+                stays_b,
+                leaves_b,
+                leaves_b,
+                np.broadcast_to(first, acts_b.shape),
+                acts_b,
+                acts_b * first,
+            ]
+        ).transpose(0, 2, 3, 1)
+        every = np.matmul(side_a, side_b).reshape(8, 5, tables * tables)
+        gathered = np.empty((9, 5, count))
+        every.take(index_a * tables + index_b, axis=2, out=gathered[:8])
+        gathered[8] = 1.0  # stake
+        return gathered.transpose(0, 2, 1)
+    stacked = np.empty((9, count, 5))
+    stacked[8] = 1.0  # stake
+    a, left_a = acts_a[index_a], leaves_a[index_a]
+    b, left_b = acts_b[index_b], leaves_b[index_b]
+    outcome = a * b  # P(outcome) in each lumped state
+    np.matmul(outcome, stage_a, out=stacked[0])
+    np.matmul(outcome, stage_b, out=stacked[1])
+    stay_a, stay_b = a - left_a, b - left_b
+    np.einsum("nlo,nlo->nl", left_a, stay_b, out=stacked[2])
+    np.einsum("nlo,nlo->nl", stay_a, left_b, out=stacked[3])
+    np.einsum("nlo,nlo->nl", left_a, left_b, out=stacked[4])
+    stacked[5] = a[:, :, 0]
+    stacked[6] = b[:, :, 0]
+    np.multiply(stacked[5], stacked[6], out=stacked[7])
+    return stacked
 
 
 def _simple_lumped_q(parts: tuple[np.ndarray, ...], index_a: np.ndarray, index_b: np.ndarray) -> np.ndarray:

@@ -13,6 +13,8 @@ from powergame.exact.series import _curve_length, _per_round_weights
 from powergame.exact.walk import _PowerWalk, _visits_discounted
 from powergame.game import Game
 
+PerState = dict[str, np.ndarray] | np.ndarray  # by name, or stacked (figures in PER_STATE order, N, S)
+
 
 def _solve(game: Game, chain: _Chain, ids: np.ndarray) -> tuple[dict[str, np.ndarray], _CurveGroup]:
     """The figures of every pair of a group (pairs ``ids``) and its survival curves."""
@@ -20,7 +22,7 @@ def _solve(game: Game, chain: _Chain, ids: np.ndarray) -> tuple[dict[str, np.nda
 
 
 def _solve_with(
-    game: Game, per_state: dict[str, np.ndarray], chain: _Chain, ids: np.ndarray
+    game: Game, per_state: PerState, chain: _Chain, ids: np.ndarray
 ) -> tuple[dict[str, np.ndarray], _CurveGroup]:
     """``_solve`` with the per-state figures given apart from the chain."""
     visits, weighted, curves = _visits(game, chain, ids)
@@ -69,7 +71,7 @@ _MIRRORED_STATES = np.array([0, 1, 3, 2, 4])
 
 def _solve_mirrored(
     game: Game,
-    per_state: dict[str, np.ndarray],
+    per_state: PerState,
     transitions: Callable[[np.ndarray], _Chain],
     ids: np.ndarray,
     index_a: np.ndarray,
@@ -126,18 +128,19 @@ PER_STATE = (  # the per-state figures of a chain, in the order they are summed
 )
 
 
-def _expect(
-    per_state: dict[str, np.ndarray], visits: np.ndarray, names: tuple[str, ...] = PER_STATE
-) -> list[np.ndarray]:
+def _expect(per_state: PerState, visits: np.ndarray, names: tuple[str, ...] = PER_STATE) -> list[np.ndarray]:
     """sum_s visits[n, s] per_state[name][n, s] for each name, (N,) each: for a few pairs
-    in one contraction of the stacked figures, for many without the stacking copy."""
+    (or figures given stacked) in one contraction of the stacked figures, for many without
+    the stacking copy."""
+    if isinstance(per_state, np.ndarray):
+        return list(np.einsum("fns,ns->fn", per_state[: len(names)], visits))
     if len(visits) < 256:
         return list(np.einsum("nfs,ns->fn", np.stack([per_state[name] for name in names], axis=1), visits))
     return [np.einsum("ns,ns->n", per_state[name], visits) for name in names]
 
 
 def _figures(
-    game: Game, per_state: dict[str, np.ndarray], visits: np.ndarray, weighted: np.ndarray | None
+    game: Game, per_state: PerState, visits: np.ndarray, weighted: np.ndarray | None
 ) -> dict[str, np.ndarray]:
     """Every figure of ``FIGURES`` from the expected visits to each state (N, S) and, under
     continuation, the visits weighted by ``_per_round_weights``: every figure is a linear

@@ -47,22 +47,35 @@ class _PowerWalk:
         return summed
 
     def _summed(self, terms: int) -> np.ndarray:
-        """x (I + R + ... + R^(terms-1)), (N, S): the terms split into blocks of 2^b (b a
-        set bit of ``terms``); a block starting at m sums to x R^m (I + R)(I + R^2)...
-        (I + R^(2^(b-1))). The blocks' starts come first, then every block takes its
-        factors together, one stacked product per factor."""
-        bits = [bit for bit in range(terms.bit_length()) if terms >> bit & 1]
-        blocks = np.empty((self.count, len(bits), self.x.shape[1]))  # x R^m of each block
-        blocks[:, 0] = self.x
-        for number, bit in enumerate(bits[:-1]):
-            np.matmul(blocks[:, number : number + 1], self.power(bit), out=blocks[:, number + 1 : number + 2])
-        for i in range(bits[-1]):
-            first = next(
-                k for k, bit in enumerate(bits) if bit > i
-            )  # sizes increase: growing ones are a tail
-            tail = blocks[:, first:]
-            tail += tail @ self.power(i)
-        return blocks.sum(axis=1)
+        """x (I + R + ... + R^(terms-1)), (N, S), halving the count level by level with
+        P = R^(2^level): an odd count takes its first term x apart and goes on from x P;
+        an even count pairs its terms, sum_(t<2m) x P^t = sum_(u<m) (x + x P) (P^2)^u. A
+        level costs one or two stacked products (the first also squares P)."""
+        summed = np.zeros_like(self.x)
+        x = self.x[:, None, :]
+        level = 0
+        while terms:
+            if terms & 1:
+                summed += x[:, 0]
+                terms -= 1
+                if not terms:
+                    break
+                x = self._times_power(x, level)
+            x = x + self._times_power(x, level)
+            terms //= 2
+            level += 1
+        return summed
+
+    def _times_power(self, rows: np.ndarray, i: int) -> np.ndarray:
+        """rows R^(2^i) for rows (N, k, S); R^(2^(i+1)) comes from the same stacked product
+        when it is not known yet (one product of k + S rows costs about as much as one of S)."""
+        power = self.power(i)
+        if len(self.powers) > i + 1:
+            return rows @ power
+        size = power.shape[1]
+        product = np.concatenate([power, rows], axis=1) @ power
+        self.powers.append(product[:, :size])
+        return product[:, size:]
 
     def _blocks(self, terms: int) -> tuple[int, int, np.ndarray]:
         """Blocks of B = 2^b terms for the terms x R^m, m < terms: (B, K = ceil(terms / B),
