@@ -243,3 +243,17 @@ def test_both_orders_of_each_pair_equal_the_reference_chain(game, curves_first):
         for name in FIGURES + ("p_censored",):
             assert getattr(many, name) == pytest.approx(getattr(one, name), rel=1e-12, abs=1e-9), name
         assert many.survival == pytest.approx(one.survival, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("game", MIRROR_GAMES)
+def test_pairs_of_distinct_stochastic_tables_equal_the_reference_chain(game):
+    # More tables than pairs: figures come pair by pair, not from every combination of tables.
+    rng = np.random.default_rng(13)
+    pairs = [(random_memory_one(rng), random_memory_one(rng)) for _ in range(20)]
+    assert len({id(table) for pair in pairs for table in pair}) ** 2 > 4 * len(pairs)
+    batch = exact_many(game, pairs)
+    for index, (table_a, table_b) in enumerate(pairs):
+        one, many = reference_exact_match(game, table_a, table_b), batch.result(index)
+        for name in FIGURES + ("p_censored",):
+            assert getattr(many, name) == pytest.approx(getattr(one, name), rel=1e-12, abs=1e-9), name
+        assert many.survival == pytest.approx(one.survival, rel=1e-9, abs=1e-12)
