@@ -120,7 +120,8 @@ def _simple_lumped_figures(
     game: Game, parts: tuple[np.ndarray, ...], index_a: np.ndarray, index_b: np.ndarray
 ) -> np.ndarray:
     """The per-state figures of lumped chains of tables that always stake everything,
-    stacked (figures in ``PER_STATE`` order, N, 5), from per-table parts: each is a sum
+    stacked (N, figures in ``PER_STATE`` order but the stake, which is 1, 5), from
+    per-table parts: each is a sum
     over outcomes of an A part times a B part. When the pairs are about every combination
     of the tables (a round robin), the sums are taken once for every combination, in one
     stacked matrix product, and gathered; else pair by pair."""
@@ -155,13 +156,9 @@ def _simple_lumped_figures(
                 acts_b * first,
             ]
         ).transpose(0, 2, 3, 1)
-        every = np.matmul(side_a, side_b).reshape(8, 5, tables * tables)
-        gathered = np.empty((9, 5, count))
-        every.take(index_a * tables + index_b, axis=2, out=gathered[:8])
-        gathered[8] = 1.0  # stake
-        return gathered.transpose(0, 2, 1)
-    stacked = np.empty((9, count, 5))
-    stacked[8] = 1.0  # stake
+        every = np.matmul(side_a, side_b).transpose(2, 3, 0, 1).reshape(tables * tables, 40)
+        return every.take(index_a * tables + index_b, axis=0).reshape(count, 8, 5)
+    stacked = np.empty((8, count, 5))  # written figure by figure, read pair by pair
     a, left_a = acts_a[index_a], leaves_a[index_a]
     b, left_b = acts_b[index_b], leaves_b[index_b]
     outcome = a * b  # P(outcome) in each lumped state
@@ -174,7 +171,7 @@ def _simple_lumped_figures(
     stacked[5] = a[:, :, 0]
     stacked[6] = b[:, :, 0]
     np.multiply(stacked[5], stacked[6], out=stacked[7])
-    return stacked
+    return stacked.transpose(1, 0, 2)
 
 
 def _simple_lumped_q(parts: tuple[np.ndarray, ...], index_a: np.ndarray, index_b: np.ndarray) -> np.ndarray:

@@ -13,7 +13,9 @@ from powergame.exact.series import _curve_length, _per_round_weights
 from powergame.exact.walk import _PowerWalk, _visits_discounted
 from powergame.game import Game
 
-PerState = dict[str, np.ndarray] | np.ndarray  # by name, or stacked (figures in PER_STATE order, N, S)
+PerState = (
+    dict[str, np.ndarray] | np.ndarray
+)  # by name, or stacked (N, figures in PER_STATE order, S); see _expect
 
 
 def _solve(game: Game, chain: _Chain, ids: np.ndarray) -> tuple[dict[str, np.ndarray], _CurveGroup]:
@@ -133,7 +135,10 @@ def _expect(per_state: PerState, visits: np.ndarray, names: tuple[str, ...] = PE
     (or figures given stacked) in one contraction of the stacked figures, for many without
     the stacking copy."""
     if isinstance(per_state, np.ndarray):
-        return list(np.einsum("fns,ns->fn", per_state[: len(names)], visits))
+        sums = list(np.einsum("nfs,ns->fn", per_state[:, : len(names)], visits))
+        if len(sums) < len(names):  # stacked figures may stop before the stake, then 1 in every state
+            sums.append(visits.sum(axis=1))
+        return sums
     if len(visits) < 256:
         return list(np.einsum("nfs,ns->fn", np.stack([per_state[name] for name in names], axis=1), visits))
     return [np.einsum("ns,ns->n", per_state[name], visits) for name in names]
