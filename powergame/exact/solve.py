@@ -10,6 +10,7 @@ from powergame.exact.chains import _Chain
 from powergame.exact.curves import _CurveGroup
 from powergame.exact.paths import _path_series, _path_visits_discounted, _path_visits_fixed, _trace
 from powergame.exact.series import _curve_length, _per_round_weights
+from powergame.exact.tables import _MIRRORED
 from powergame.exact.walk import _PowerWalk, _visits_discounted
 from powergame.game import Game
 
@@ -68,9 +69,6 @@ def _visits(game: Game, chain: _Chain, ids: np.ndarray) -> tuple[np.ndarray, np.
     return visits, weighted, curves
 
 
-_MIRRORED_STATES = np.array([0, 1, 3, 2, 4])
-
-
 def _solve_mirrored(
     game: Game,
     per_state: PerState,
@@ -94,10 +92,10 @@ def _solve_mirrored(
     if len(solved) == len(ids):
         return _figures(game, per_state, visits, weighted), curves
     visits = visits[rows]
-    visits[swapped] = visits[swapped][:, _MIRRORED_STATES]
+    visits[swapped] = visits[swapped][:, _MIRRORED]
     if weighted is not None:
         weighted = weighted[rows]
-        weighted[swapped] = weighted[swapped][:, _MIRRORED_STATES]
+        weighted[swapped] = weighted[swapped][:, _MIRRORED]
     return _figures(game, per_state, visits, weighted), _CurveGroup(
         ids, curves.length, rows_of=(curves, rows), trim=curves.trim
     )

@@ -71,9 +71,12 @@ class _TableArrays:
 
 # A table's row of what exact_many reads of it at one noise level, kept with the table as
 # bytes (joined and read back in one step, faster than stacking thousands of small arrays):
-# states, lumpable, full stake, initial state, certain, then its lumped parts (4, 5, 4).
+# states, lumpable, full stake, initial state, certain, then its lumped parts in role A
+# (acts, leaves; 2, 5, 4). In role B they are the same with the lumped states CD and DC
+# exchanged and the outcomes seen from the other side (the same products, reordered).
 _HEAD = 5
-_ROW = _HEAD + 80
+_ROW = _HEAD + 40
+_MIRRORED = np.array([0, 1, 3, 2, 4])  # lumped state after outcome o -> after o seen by the other side
 
 
 def _table_arrays(
@@ -102,13 +105,14 @@ def _table_arrays(
         _derive_rows(tables, forms, noise, key)
         blobs = [form.derived[key] for form in forms]
     rows = np.frombuffer(b"".join(blobs)).reshape(len(forms), _ROW)
-    parts = np.ascontiguousarray(rows[:, _HEAD:].reshape(len(forms), 4, 5, 4).transpose(1, 0, 2, 3))
+    as_a = rows[:, _HEAD:].reshape(len(forms), 2, 5, 4)
+    as_b = as_a[:, :, _MIRRORED[:, None], _SWAP]
     arrays = _TableArrays(
         size=rows[:, 0].astype(np.intp),
         lumpable=rows[:, 1] == 1.0,
         full_stake=rows[:, 2] == 1.0,
         certain=rows[:, 4] == 1.0,
-        parts=tuple(parts),
+        parts=(as_a[:, 0], as_a[:, 1], as_b[:, 0], as_b[:, 1]),
         forms=forms,
         initial=rows[:, 3].astype(np.intp),
         cache={},
@@ -118,8 +122,8 @@ def _table_arrays(
 
 def _derive_rows(tables: list[StateTable], forms: list[TableArrays], noise: float, key: object) -> None:
     """Compute and keep the row (``_ROW``) of every table in ``tables`` that has none at
-    ``noise``: the lumped parts of ``_side_by_outcome`` in role A and in role B (zeros
-    for tables that are not lumpable), computed for the tables of each size at once."""
+    ``noise``: the lumped parts of ``_side_by_outcome`` in role A (zeros for tables that
+    are not lumpable), computed for the tables of each size at once."""
     missing = [i for i, form in enumerate(forms) if key not in form.derived]
     chosen = [forms[i] for i in missing]
     rows = np.zeros((len(missing), _ROW))
@@ -141,12 +145,9 @@ def _derive_rows(tables: list[StateTable], forms: list[TableArrays], noise: floa
     )
     for n in np.unique(size[lumpable]).tolist():
         members = np.nonzero(lumpable & (size == n))[0]
-        found = []
-        for partner in (False, True):
-            acts, leaves, _ = _side_by_outcome(local.side(members, n, partner), noise, partner)
-            found += [acts, leaves]
-        computed = np.stack(found, axis=1)  # (members, 4, 5, 4)
-        plays = computed[:, 0, :, 0]  # P(C) as A in each lumped state (the same as B)
+        acts, leaves, _ = _side_by_outcome(local.side(members, n), noise, partner=False)
+        computed = np.stack([acts, leaves], axis=1)  # (members, 2, 5, 4)
+        plays = acts[:, :, 0]  # P(C) in each lumped state
         rows[members, 4] = ((plays == 0.0) | (plays == 1.0)).all(axis=1)
         rows[members, _HEAD:] = computed.reshape(len(members), -1)
     for row, form in zip(rows, chosen):
