@@ -15,67 +15,55 @@ class _PowerWalk:
     stacked small matrices is one batched ``matmul`` (for a single pair as for thousands).
     When the chain's first state is only the start (lumped chains), round 1 is taken apart
     and R is Q without that state: mu_1 = v0, mu_(t+2) = x R^t with x = Q[0, 1:].
-    Otherwise x = v0 and R = Q."""
+    Otherwise x = v0 and R = Q.
+
+    The powers are those of A = [[1, x], [0, R]] (a start that stays and feeds x into the
+    chain every round): A^n = [[1, x (I + R + ... + R^(n-1))], [0, R^n]], so a sum over
+    rounds is the first row of one power of A, and R^(2^i) is a block of A^(2^i)."""
 
     def __init__(self, chain: _Chain) -> None:
         Q = chain.transitions()
         count, states, _ = Q.shape
         self.count, self.states = count, states
         self.skip = 1 if chain.first_round_apart else 0
-        if self.skip:
-            self.x = np.ascontiguousarray(Q[:, 0, 1:])
-            R = np.ascontiguousarray(Q[:, 1:, 1:])
+        if self.skip:  # Q is already [[0, x], [0, R]]: the start only needs to stay
+            A = Q.copy()
+            A[:, :, 0] = 0.0
         else:
-            self.x = np.zeros((count, states))
-            self.x[np.arange(count), chain.start] = 1.0
-            R = Q
-        self.powers = [R]  # R^(2^i)
+            A = np.zeros((count, states + 1, states + 1))
+            A[np.arange(count), 0, 1 + chain.start] = 1.0
+            A[:, 1:, 1:] = Q
+        A[:, 0, 0] = 1.0
+        self.x = A[:, 0, 1:]
+        self.augmented = [A]  # A^(2^i)
         self._rows: dict[int, tuple[int, int, np.ndarray]] = {}
 
     def power(self, i: int) -> np.ndarray:
-        """R^(2^i), (N, S, S)."""
-        while len(self.powers) <= i:
-            last = self.powers[-1]
-            self.powers.append(last @ last)
-        return self.powers[i]
+        """R^(2^i), (N, S, S) (a view into A^(2^i))."""
+        while len(self.augmented) <= i:
+            last = self.augmented[-1]
+            self.augmented.append(last @ last)
+        return self.augmented[i][:, 1:, 1:]
 
     def visits(self, rounds: int) -> np.ndarray:
-        """Expected rounds in each state over ``rounds`` rounds, (N, S)."""
-        summed = self._summed(rounds - self.skip) if rounds > self.skip else np.zeros_like(self.x)
+        """Expected rounds in each state over ``rounds`` rounds, (N, S): x (I + R + ... +
+        R^(terms-1)) from the first row of A^terms, the powers A^(2^i) of the set bits of
+        ``terms`` multiplied into it (the first one's row taken as it is)."""
+        terms = rounds - self.skip
+        if terms <= 0:
+            summed = np.zeros_like(self.x)
+        else:
+            row = None
+            for bit in range(terms.bit_length()):
+                if terms >> bit & 1:
+                    self.power(bit)
+                    power = self.augmented[bit]
+                    row = power[:, :1] if row is None else row @ power
+            assert row is not None
+            summed = row[:, 0, 1:]
         if self.skip:
-            summed = np.concatenate([np.ones((self.count, 1)), summed], axis=1)
-        return summed
-
-    def _summed(self, terms: int) -> np.ndarray:
-        """x (I + R + ... + R^(terms-1)), (N, S), halving the count level by level with
-        P = R^(2^level): an odd count takes its first term x apart and goes on from x P;
-        an even count pairs its terms, sum_(t<2m) x P^t = sum_(u<m) (x + x P) (P^2)^u. A
-        level costs one or two stacked products (the first also squares P)."""
-        summed = np.zeros_like(self.x)
-        x = self.x[:, None, :]
-        level = 0
-        while terms:
-            if terms & 1:
-                summed += x[:, 0]
-                terms -= 1
-                if not terms:
-                    break
-                x = self._times_power(x, level)
-            x = x + self._times_power(x, level)
-            terms //= 2
-            level += 1
-        return summed
-
-    def _times_power(self, rows: np.ndarray, i: int) -> np.ndarray:
-        """rows R^(2^i) for rows (N, k, S); R^(2^(i+1)) comes from the same stacked product
-        when it is not known yet (one product of k + S rows costs about as much as one of S)."""
-        power = self.power(i)
-        if len(self.powers) > i + 1:
-            return rows @ power
-        size = power.shape[1]
-        product = np.concatenate([power, rows], axis=1) @ power
-        self.powers.append(product[:, :size])
-        return product[:, size:]
+            return np.concatenate([np.ones((self.count, 1)), summed], axis=1)
+        return np.array(summed)
 
     def _blocks(self, terms: int) -> tuple[int, int, np.ndarray]:
         """Blocks of B = 2^b terms for the terms x R^m, m < terms: (B, K = ceil(terms / B),
