@@ -117,7 +117,7 @@ def _lumped_chain(game: Game, a: _Side, b: _Side) -> _Chain:
 
 
 def _simple_lumped_figures(
-    game: Game, parts: tuple[np.ndarray, ...], index_a: np.ndarray, index_b: np.ndarray
+    game: Game, parts: tuple[np.ndarray, np.ndarray], index_a: np.ndarray, index_b: np.ndarray
 ) -> np.ndarray:
     """The per-state figures of lumped chains of tables that always stake everything,
     stacked (N, figures in ``PER_STATE`` order but the stake, which is 1, 5), from
@@ -125,7 +125,7 @@ def _simple_lumped_figures(
     over outcomes of an A part times a B part. When the pairs are about every combination
     of the tables (a round robin), the sums are taken once for every combination, in one
     stacked matrix product, and gathered; else pair by pair."""
-    acts_a, leaves_a, acts_b, leaves_b = parts
+    (acts_a, leaves_a), (acts_b, leaves_b) = _split(parts)
     stage_a, stage_b = _stages(game)
     tables, count = len(acts_a), len(index_a)
     if tables * tables <= 4 * count:
@@ -157,13 +157,17 @@ def _simple_lumped_figures(
             ]
         ).transpose(0, 2, 3, 1)
         every = np.matmul(side_a, side_b).transpose(2, 3, 0, 1).reshape(tables * tables, 40)
-        return every.take(index_a * tables + index_b, axis=0).reshape(count, 8, 5)
+        place = index_a * tables + index_b
+        if count == tables * tables and (place == np.arange(count)).all():  # a round robin in order
+            return every.reshape(count, 8, 5)
+        return every.take(place, axis=0).reshape(count, 8, 5)
     stacked = np.empty((8, count, 5))  # written figure by figure, read pair by pair
-    a, left_a = acts_a[index_a], leaves_a[index_a]
-    b, left_b = acts_b[index_b], leaves_b[index_b]
+    a, left_a = parts[0][index_a].transpose(1, 0, 2, 3)  # one gather a side
+    b, left_b = parts[1][index_b].transpose(1, 0, 2, 3)
     outcome = a * b  # P(outcome) in each lumped state
-    np.matmul(outcome, stage_a, out=stacked[0])
-    np.matmul(outcome, stage_b, out=stacked[1])
+    payoffs = outcome.reshape(-1, 4) @ np.stack([stage_a, stage_b], axis=1)  # (N * 5, 2)
+    stacked[0] = payoffs[:, 0].reshape(count, 5)
+    stacked[1] = payoffs[:, 1].reshape(count, 5)
     stay_a, stay_b = a - left_a, b - left_b
     np.einsum("nlo,nlo->nl", left_a, stay_b, out=stacked[2])
     np.einsum("nlo,nlo->nl", stay_a, left_b, out=stacked[3])
@@ -174,22 +178,32 @@ def _simple_lumped_figures(
     return stacked.transpose(1, 0, 2)
 
 
-def _simple_lumped_q(parts: tuple[np.ndarray, ...], index_a: np.ndarray, index_b: np.ndarray) -> np.ndarray:
+def _split(
+    parts: tuple[np.ndarray, np.ndarray],
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Per-table parts (tables, 2, 5, 4) in role A and in role B as (acts, leaves) each."""
+    as_a, as_b = parts
+    return (as_a[:, 0], as_a[:, 1]), (as_b[:, 0], as_b[:, 1])
+
+
+def _simple_lumped_q(
+    parts: tuple[np.ndarray, np.ndarray], index_a: np.ndarray, index_b: np.ndarray
+) -> np.ndarray:
     """Q (N, 5, 5) of the lumped chains of tables that always stake everything: from any
     state, to "after outcome o" with the chance that both play their part of o and stay."""
-    acts_a, leaves_a, acts_b, leaves_b = parts
+    (acts_a, leaves_a), (acts_b, leaves_b) = _split(parts)
     Q = np.zeros((len(index_a), 5, 5))
     np.multiply((acts_a - leaves_a)[index_a], (acts_b - leaves_b)[index_b], out=Q[:, :, 1:])
     return Q
 
 
 def _outcome_path_chain(
-    game: Game, parts: tuple[np.ndarray, ...], index_a: np.ndarray, index_b: np.ndarray
+    game: Game, parts: tuple[np.ndarray, np.ndarray], index_a: np.ndarray, index_b: np.ndarray
 ) -> _Chain:
     """``_simple_lumped_chain`` when both sides' actions are certain in every lumped state
     (after noise): each state has one outcome, so every figure is a gather by that
     outcome, and the only next state is "after that outcome"."""
-    acts_a, leaves_a, acts_b, leaves_b = parts
+    (acts_a, leaves_a), (acts_b, leaves_b) = _split(parts)
     count = len(index_a)
     cooperates_a = np.ascontiguousarray(acts_a[:, :, 0]).take(index_a, axis=0)  # (N, 5) of 0 or 1
     cooperates_b = np.ascontiguousarray(acts_b[:, :, 0]).take(index_b, axis=0)

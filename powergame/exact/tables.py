@@ -36,7 +36,7 @@ class _TableArrays:
     lumpable: np.ndarray
     full_stake: np.ndarray
     certain: np.ndarray  # lumpable, and its actions (after noise) are certain in every lumped state
-    parts: tuple[np.ndarray, ...]  # (acts as A, leaves as A, acts as B, leaves as B), (tables, 5, 4) each
+    parts: tuple[np.ndarray, np.ndarray]  # in role A and in role B, (tables, 2, 5, 4) each: acts, leaves
     forms: list[TableArrays]
     initial: np.ndarray
     cache: dict[int, tuple[np.ndarray, tuple[np.ndarray, ...]]]  # by number of states
@@ -77,6 +77,9 @@ class _TableArrays:
 _HEAD = 5
 _ROW = _HEAD + 40
 _MIRRORED = np.array([0, 1, 3, 2, 4])  # lumped state after outcome o -> after o seen by the other side
+_AS_B = (
+    np.arange(2)[:, None, None] * 20 + _MIRRORED[:, None] * 4 + _SWAP
+).ravel()  # role B's columns of role A
 
 
 def _table_arrays(
@@ -92,11 +95,14 @@ def _table_arrays(
         seen: dict[int, int] = {}
         number = np.array([seen.setdefault(id(table), len(seen)) for table in flat], dtype=np.intp)
         tables = list({id(table): table for table in flat}.values())
-    else:
+    else:  # numbered in order of first appearance, as the dictionary does
         keys = np.fromiter(map(id, flat), dtype=np.int64, count=2 * count)
         _, first_at, number = np.unique(keys, return_index=True, return_inverse=True)
-        tables = [flat[i] for i in first_at.tolist()]
-        number = number.reshape(-1).astype(np.intp)
+        order = np.argsort(first_at)
+        rank = np.empty(len(order), dtype=np.intp)
+        rank[order] = np.arange(len(order))
+        tables = [flat[i] for i in first_at[order].tolist()]
+        number = rank[number.reshape(-1)]
     forms = [table.arrays for table in tables]
     key = ("exact row", noise)
     try:
@@ -106,13 +112,13 @@ def _table_arrays(
         blobs = [form.derived[key] for form in forms]
     rows = np.frombuffer(b"".join(blobs)).reshape(len(forms), _ROW)
     as_a = rows[:, _HEAD:].reshape(len(forms), 2, 5, 4)
-    as_b = as_a[:, :, _MIRRORED[:, None], _SWAP]
+    as_b = rows[:, _HEAD + _AS_B].reshape(len(forms), 2, 5, 4)
     arrays = _TableArrays(
         size=rows[:, 0].astype(np.intp),
         lumpable=rows[:, 1] == 1.0,
         full_stake=rows[:, 2] == 1.0,
         certain=rows[:, 4] == 1.0,
-        parts=(as_a[:, 0], as_a[:, 1], as_b[:, 0], as_b[:, 1]),
+        parts=(as_a, as_b),
         forms=forms,
         initial=rows[:, 3].astype(np.intp),
         cache={},
@@ -138,7 +144,7 @@ def _derive_rows(tables: list[StateTable], forms: list[TableArrays], noise: floa
         lumpable=lumpable,
         full_stake=rows[:, 2] == 1.0,
         certain=np.zeros(len(missing), dtype=bool),
-        parts=(),
+        parts=(np.empty(0), np.empty(0)),
         forms=chosen,
         initial=rows[:, 3].astype(np.intp),
         cache={},
