@@ -46,7 +46,11 @@ class _Chain:
     @property
     def single_path(self) -> bool:
         """Every state has at most one successor."""
-        return self.Q is None or bool((np.count_nonzero(self.Q, axis=2) <= 1).all())
+        if self.Q is None:
+            return True
+        if (np.count_nonzero(self.Q[:, 0], axis=1) > 1).any():  # most stochastic chains fail at once
+            return False
+        return bool((np.count_nonzero(self.Q, axis=2) <= 1).all())
 
     def transitions(self) -> np.ndarray:
         assert self.Q is not None, "a chain given by successors has no distribution to walk"
