@@ -105,21 +105,17 @@ class _PowerWalk:
             summed = np.concatenate([np.full((self.count, 1), weights[0]), summed], axis=1)
         return summed
 
-    def survival(self, length: int, pairs: np.ndarray | None = None) -> np.ndarray:
+    def survival(self, length: int) -> np.ndarray:
         """P(T > t) = mu_(t+1) . 1 for t < length, (N, length): x R^(kB + j) 1 =
         (x R^(kB)) . (R^j 1), so the K x B values of a pair are one small matrix product of
         its rows (``_blocks``) and the B columns R^j 1 (doubled from the powers). The curve
-        is a view into the products' array, shifted by one round when round 1 is apart.
-        With ``pairs``, the curves of those pairs (numbers of the walk's pairs, which may
-        repeat), in that order."""
+        is a view into the products' array, shifted by one round when round 1 is apart."""
         size, turns, rows = self._blocks(max(1, length - self.skip))
         columns = np.empty((self.count, self.x.shape[1], size))  # R^j 1
         columns[:, :, 0] = 1.0
         for i in range(size.bit_length() - 1):
             done = 1 << i
             np.matmul(self.power(i), columns[:, :, :done], out=columns[:, :, done : 2 * done])
-        if pairs is not None:  # the curves of these pairs (rows may repeat), in their order
-            rows, columns = rows[pairs], columns[pairs]
         count = len(rows)
         products = np.empty((count, turns + 1, size))
         np.matmul(rows, columns, out=products[:, 1:])
