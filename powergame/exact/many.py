@@ -29,7 +29,7 @@ from powergame.exact.solve import _solve, _solve_mirrored
 from powergame.exact.sparse import _solve_sparse
 from powergame.exact.tables import _table_arrays, _TableArrays
 from powergame.game import Game
-from powergame.state_table import StateTable
+from powergame.state_table import StateTable, check_stakes_fit
 
 
 def exact_many(
@@ -47,6 +47,10 @@ def exact_many(
     states, or with more than ``MAX_SPARSE_NONZEROS`` transitions, is refused."""
     count = len(pairs)
     arrays, index_a, index_b = _table_arrays(pairs, game.noise)
+    unit, full = arrays.unit_stakes_only, arrays.full_stake
+    misfit = (unit[index_a] & ~full[index_b]) | (unit[index_b] & ~full[index_a])
+    if misfit.any():  # the pair-by-pair check, on the first pair that fails it
+        check_stakes_fit(*pairs[int(np.argmax(misfit))])
     size_a, size_b = arrays.size[index_a], arrays.size[index_b]
     lumpable = arrays.lumpable[index_a] & arrays.lumpable[index_b]
     simple = lumpable & arrays.full_stake[index_a] & arrays.full_stake[index_b]

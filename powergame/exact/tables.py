@@ -35,6 +35,7 @@ class _TableArrays:
     size: np.ndarray
     lumpable: np.ndarray
     full_stake: np.ndarray
+    unit_stakes_only: np.ndarray  # StateTable.unit_stakes_only
     certain: np.ndarray  # lumpable, and its actions (after noise) are certain in every lumped state
     parts: tuple[np.ndarray, np.ndarray]  # in role A and in role B, (tables, 2, 5, 4) each: acts, leaves
     forms: list[TableArrays]
@@ -71,10 +72,10 @@ class _TableArrays:
 
 # A table's row of what exact_many reads of it at one noise level, kept with the table as
 # bytes (joined and read back in one step, faster than stacking thousands of small arrays):
-# states, lumpable, full stake, initial state, certain, then its lumped parts in role A
+# states, lumpable, full stake, initial state, certain, unit stakes only, then its lumped parts in role A
 # (acts, leaves; 2, 5, 4). In role B they are the same with the lumped states CD and DC
 # exchanged and the outcomes seen from the other side (the same products, reordered).
-_HEAD = 5
+_HEAD = 6
 _ROW = _HEAD + 40
 _MIRRORED = np.array([0, 1, 3, 2, 4])  # lumped state after outcome o -> after o seen by the other side
 _AS_B = (
@@ -117,6 +118,7 @@ def _table_arrays(
         size=rows[:, 0].astype(np.intp),
         lumpable=rows[:, 1] == 1.0,
         full_stake=rows[:, 2] == 1.0,
+        unit_stakes_only=rows[:, 5] == 1.0,
         certain=rows[:, 4] == 1.0,
         parts=(as_a, as_b),
         forms=forms,
@@ -137,12 +139,14 @@ def _derive_rows(tables: list[StateTable], forms: list[TableArrays], noise: floa
     rows[:, 1] = [form.lumpable for form in chosen]
     rows[:, 2] = [form.full_stake for form in chosen]
     rows[:, 3] = [tables[i].initial_state for i in missing]
+    rows[:, 5] = [tables[i].unit_stakes_only for i in missing]
     size = rows[:, 0].astype(np.intp)
     lumpable = rows[:, 1] == 1.0
     local = _TableArrays(
         size=size,
         lumpable=lumpable,
         full_stake=rows[:, 2] == 1.0,
+        unit_stakes_only=rows[:, 5] == 1.0,
         certain=np.zeros(len(missing), dtype=bool),
         parts=(np.empty(0), np.empty(0)),
         forms=chosen,
