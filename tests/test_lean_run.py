@@ -30,6 +30,13 @@ def test_string_arrays_equal_pyarrow_s_own(values):
     assert arrow_arrays.to_numpy(built).tolist() == values
 
 
+@given(st.lists(st.text(max_size=6), min_size=1, max_size=8), st.data())
+def test_gathered_strings_equal_pyarrow_s_own_array_of_the_items(names, data):
+    indices = data.draw(st.lists(st.integers(0, len(names) - 1), max_size=40))
+    built = arrow_arrays.gathered_strings(names, np.array(indices, dtype=np.intp))
+    assert built.equals(pa.array([names[i] for i in indices], pa.string()))
+
+
 @given(ints, st.data())
 def test_int_arrays_with_a_mask_equal_pyarrow_s_own(values, data):
     mask = np.array(
