@@ -32,7 +32,8 @@ import pyarrow as pa
 from powergame.arrow_arrays import array, gathered_strings
 from powergame.errors import ParameterError, UnknownStrategyError
 from powergame.game import Game
-from powergame.play import AUTO, Entrant, Pairing, get_engine, play, table_in
+from powergame.play import AUTO, Entrant, Pairing, get_engine, play
+from powergame.play import table_in as table_in  # re-exported: callers import it from here
 from powergame.player import Player
 from powergame.time_limit import DEFAULT_MATCH_TIMEOUT, check_timeout, limited, set_match_time_limit
 from powergame.work import check_work, tournament_estimate
@@ -312,10 +313,12 @@ def check_exact_strategies(names: Sequence[str], registry: RegistryLike, game: G
     """ParameterError naming every strategy that has no state table (exact mode needs one);
     with ``game``, a table known once the game is (in both roles) counts."""
 
+    strategies = _ChunkStrategies(registry)  # the entrants are kept for the chunks to play
+
     def tabled(name: str) -> bool:
         if game is None:
             return registry.create(name).state_table() is not None
-        return all(table_in(registry.create(name), game, role) is not None for role in (0, 1))
+        return all(strategies.lookup(name, game, role)[1].table is not None for role in (0, 1))
 
     missing = [registry.get(name).name for name in names if not tabled(name)]
     if missing:
