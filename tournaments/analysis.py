@@ -109,8 +109,11 @@ def ranking(matches: Any, confidence: float = 0.95) -> pd.DataFrame:
 
 
 def ranking_columns(matches: Any, confidence: float = 0.95) -> Columns:
-    """``ranking`` as plain columns."""
+    """``ranking`` as plain columns (kept with the ``Sides``: the summary and its text table
+    both read it)."""
     long = sides(matches)
+    if ("ranking", confidence) in long.found:
+        return long.found["ranking", confidence]
     names, strategy = long.codes("strategy")
     count = len(names)
     repetitions, repetition = np.unique(long["repetition"], return_inverse=True)
@@ -161,6 +164,7 @@ def ranking_columns(matches: Any, confidence: float = 0.95) -> Columns:
         columns[name] = np.array([row[name] for row in ordered], dtype=float)
     for name in ("repetitions", "sides"):
         columns[name] = np.array([row[name] for row in ordered], dtype=np.int64)
+    long.found["ranking", confidence] = columns
     return columns
 
 
