@@ -133,6 +133,35 @@ def test_exact_curves_summed_by_blocks_equal_the_whole_grid():
     assert np.array_equal(blocked["survival"], grid.mean(axis=0))
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_zero_one_curves_weighed_by_use_equal_the_grid_summed_row_after_row(data):
+    horizon = data.draw(st.integers(1, 12))
+    count = data.draw(st.integers(1, 30))
+    exits = np.array(data.draw(st.lists(st.integers(1, horizon + 1), min_size=count, max_size=count)))
+    table = (np.arange(horizon)[None, :] < exits[:, None]).astype(float)  # 1 until the exit, then 0
+    lasted = (exits > horizon).astype(float)
+    rows = np.array(data.draw(st.lists(st.integers(0, 2 * count - 1), min_size=1, max_size=60)))
+    long = analysis.Sides(
+        {"horizon": np.full(2 * count, float(horizon)), "censored": np.concatenate([lasted, lasted])},
+        True,
+        analysis.Curves(table.reshape(-1), np.arange(count + 1) * horizon),
+        np.concatenate([np.arange(count), np.arange(count)]),
+    )
+    found = analysis._exact_mean_curve(long, rows)
+    grid = np.zeros(
+        (len(rows), horizon + 1)
+    )  # the definition: one row per relationship, at t = n its lasting
+    grid[:, :horizon] = table[rows % count]
+    grid[:, horizon] = lasted[rows % count]
+    expected = np.zeros(horizon + 1)
+    for row in grid:
+        expected = expected + row
+    assert np.array_equal(found["survival"], expected / len(rows))
+    assert np.array_equal(found["at_risk"], np.concatenate([[len(rows)], expected[:-1]]))
+    assert np.array_equal(found["events"], np.concatenate([[0.0], expected[:-1] - expected[1:]]))
+
+
 SCRIPT = """
 import sys
 from powergame.tournaments.round_robin import run_tournament

@@ -107,6 +107,7 @@ class Curves:
         self.values = values
         self.offsets = offsets
         self.lengths = np.diff(offsets)
+        self._zero_or_one: bool | None = None
 
     @classmethod
     def from_lists(cls, curves: Iterable[Any]) -> Curves:
@@ -118,6 +119,13 @@ class Curves:
 
     def curve(self, index: int) -> np.ndarray:
         return self.values[self.offsets[index] : self.offsets[index + 1]]
+
+    def all_zero_or_one(self) -> bool:
+        """Every value is 0 or 1 (the curves of deterministic pairs without noise): sums of
+        them are then whole numbers, exact in any order (kept once known)."""
+        if self._zero_or_one is None:
+            self._zero_or_one = bool(np.all((self.values == 0.0) | (self.values == 1.0)))
+        return self._zero_or_one
 
     def common_length(self) -> int | None:
         """The length every curve has, if they all have one (then curve ``i`` is row ``i``
