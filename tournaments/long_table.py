@@ -124,7 +124,8 @@ class Curves:
         """Every value is 0 or 1 (the curves of deterministic pairs without noise): sums of
         them are then whole numbers, exact in any order (kept once known)."""
         if self._zero_or_one is None:
-            self._zero_or_one = bool(np.all((self.values == 0.0) | (self.values == 1.0)))
+            zeros, ones = np.count_nonzero(self.values == 0.0), np.count_nonzero(self.values == 1.0)
+            self._zero_or_one = zeros + ones == len(self.values)
         return self._zero_or_one
 
     def common_length(self) -> int | None:
