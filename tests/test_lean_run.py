@@ -91,6 +91,31 @@ def test_grouped_sums_and_means_are_pandas_groupby_s_to_the_last_bit(rows, in_or
     assert np.array_equal(means, frame.mean().to_numpy(), equal_nan=True)
 
 
+@settings(max_examples=60)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 4),
+            st.one_of(
+                st.integers(-(2**40), 2**40).map(float), st.sampled_from([0.0, -0.0, 1.0, float("nan")])
+            ),
+        ),
+        min_size=1,
+        max_size=200,
+    ),
+    st.booleans(),
+)
+def test_grouped_sums_of_whole_numbers_are_pandas_groupby_s_to_the_last_bit(rows, in_order):
+    if in_order:
+        rows = sorted(rows, key=lambda row: row[0])
+    groups = np.array([g for g, _ in rows])
+    values = np.array([v for _, v in rows])
+    present, codes = np.unique(groups, return_inverse=True)
+    sums = grouped.group_sum(codes, values, len(present))
+    expected = pd.Series(values).groupby(codes).sum().to_numpy()
+    assert np.array_equal(sums, expected) and np.array_equal(np.signbit(sums), np.signbit(expected))
+
+
 def test_long_groups_are_summed_as_pandas_sums_them():
     rng = np.random.default_rng(7)
     codes = np.concatenate([np.zeros(5000, dtype=np.intp), np.ones(3, dtype=np.intp)])
