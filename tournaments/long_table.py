@@ -85,7 +85,14 @@ def _letter(value: object) -> str | None:
 
 
 def _letters(table: Any, name: str) -> np.ndarray:
-    return np.array([_letter(v) for v in _values(table, name).tolist()], dtype=object)
+    items = _values(table, name).tolist()
+    try:  # a column holds a few distinct values: each is read once
+        letters = {value: _letter(value) for value in set(items)}
+    except TypeError:  # something unhashable: it is no letter either
+        return np.array([_letter(v) for v in items], dtype=object)
+    found = np.empty(len(items), dtype=object)
+    found[:] = list(map(letters.__getitem__, items))
+    return found
 
 
 def _texts(table: Any, name: str) -> np.ndarray:
@@ -107,6 +114,7 @@ class Curves:
         self.values = values
         self.offsets = offsets
         self.lengths = np.diff(offsets)
+        self._zero_or_one: bool | None = None
 
     @classmethod
     def from_lists(cls, curves: Iterable[Any]) -> Curves:
@@ -118,6 +126,14 @@ class Curves:
 
     def curve(self, index: int) -> np.ndarray:
         return self.values[self.offsets[index] : self.offsets[index + 1]]
+
+    def all_zero_or_one(self) -> bool:
+        """Every value is 0 or 1 (the curves of deterministic pairs without noise): sums of
+        them are then whole numbers, exact in any order (kept once known)."""
+        if self._zero_or_one is None:
+            zeros, ones = np.count_nonzero(self.values == 0.0), np.count_nonzero(self.values == 1.0)
+            self._zero_or_one = zeros + ones == len(self.values)
+        return self._zero_or_one
 
     def common_length(self) -> int | None:
         """The length every curve has, if they all have one (then curve ``i`` is row ``i``
@@ -187,6 +203,11 @@ def sides(matches: Any) -> Sides:
     return _sides_of_matches(matches)
 
 
+# Labels of the long table, each row referring to one of these objects (not a string each).
+_ROLES = np.array(["A", "B"], dtype=object)
+_POWER_POSITIONS = np.array(["more powerful", "equal", "less powerful"], dtype=object)
+
+
 def _sides_of_matches(table: Any) -> Sides:
     check_matches(table)
     exact = _is_exact_table(table)
@@ -211,7 +232,7 @@ def _sides_of_matches(table: Any) -> Sides:
     columns: dict[str, np.ndarray] = {
         "match_id": twice(_values(table, "match_id")),
         "repetition": twice(_values(table, "repetition")),
-        "role": np.array(["A"] * n + ["B"] * n, dtype=object),
+        "role": _ROLES[np.repeat([0, 1], n)],
         "strategy": both(strategy_a, strategy_b),
         "opponent": both(strategy_b, strategy_a),
         "family": both(family_a, family_b),
@@ -238,7 +259,7 @@ def _sides_of_matches(table: Any) -> Sides:
         ),
     }
     role = columns["role"]
-    partner = np.where(role == "A", "B", "A").astype(object)
+    partner = _ROLES[np.repeat([1, 0], n)]
     curves = curve_of = None
     if exact:
         alone = pair("p_left", float)
@@ -255,11 +276,9 @@ def _sides_of_matches(table: Any) -> Sides:
         columns["left_jointly"] = by == "both"
         columns["left"] = columns["left_alone"] | columns["left_jointly"]
         columns["was_left"] = by == partner
-    columns["power_position"] = np.where(
-        least == role,
-        "more powerful",
-        np.where(least == None, "equal", "less powerful"),  # noqa: E711
-    ).astype(object)
+    columns["power_position"] = _POWER_POSITIONS[
+        np.where(least == role, 0, np.where(least == None, 1, 2))  # noqa: E711
+    ]
     for name in ("outside", "structural_dependence", "realized_dependence"):
         if f"{name}_a" in names:
             columns[name] = both(_floats(table, f"{name}_a"), _floats(table, f"{name}_b"))
