@@ -5,10 +5,11 @@ Prints medians over repeats of: rounds/s of axelrod.Match against the batch engi
 exact_match; then matches/s of exact_many (many pairs per call) on the full 162 x 162
 deterministic memory-one space and on stochastic memory-one pairs (2,000 pairs of random
 tables, and a round robin of 60 random tables), against the axelrod.Match rate of a
-deterministic or a stochastic pair timed just before each exact_many call (so that the
-machine's load changes both sides alike; the ratio printed is the median of the per-call
-ratios). exact_many is timed twice: the figures alone (survival curves are built only
-when asked for) and with every pair's survival curve built, as a tournament stores them.
+deterministic or a stochastic pair timed just before each exact_many timing (so that the
+machine's load changes both sides alike; each side is timed for --seconds, exact_many by
+repeated calls; the ratio printed is the median of the per-repeat ratios). exact_many is
+timed twice: the figures alone (survival curves are built only when asked for) and with
+every pair's survival curve built, as a tournament stores them.
 Every rate is by CPU time (time.process_time): on a shared machine the wall clock counts
 other processes' turns. Run:
 .venv/bin/python benchmarks/fast_paths.py [--repeats 5]
@@ -78,20 +79,23 @@ def exact_rate(table_a, table_b, seconds: float) -> float:
 def exact_many_rate(
     pairs: list[tuple[StateTable, StateTable]], repeats: int, curves: bool, reference: tuple, seconds: float
 ) -> tuple[float, float, float]:
-    """Medians over repeats of exact_many's pairs per second (one call over ``pairs``, 200
-    rounds, every survival curve built when ``curves``), of axelrod.Match's matches per
-    second on the ``reference`` pair timed just before each call, and of their ratio."""
+    """Medians over repeats of exact_many's pairs per second (calls over ``pairs`` for
+    ``seconds``, 200 rounds, every survival curve built when ``curves``), of
+    axelrod.Match's matches per second on the ``reference`` pair timed for as long just
+    before, and of their ratio."""
     game = Game(rounds=ROUNDS)
     exact_many(game, pairs).survival  # noqa: B018  (first-call set-up is not part of the measurement)
     rates, references, ratios = [], [], []
     for _ in range(repeats):
         references.append(axelrod_rate(reference[0], reference[1], seconds))
         gc.collect()  # the garbage axelrod's matches leave is not exact_many's to collect
-        start = time.process_time()
-        batch = exact_many(game, pairs)
-        if curves:
-            batch.survival  # noqa: B018  (builds every curve)
-        rates.append(len(pairs) / (time.process_time() - start))
+        calls, start = 0, time.process_time()
+        while calls == 0 or time.process_time() - start < seconds:  # as long as axelrod was timed
+            batch = exact_many(game, pairs)
+            if curves:
+                batch.survival  # noqa: B018  (builds every curve)
+            calls += 1
+        rates.append(calls * len(pairs) / (time.process_time() - start))
         ratios.append(rates[-1] / references[-1])
     return statistics.median(rates), statistics.median(references), statistics.median(ratios)
 

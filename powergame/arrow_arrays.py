@@ -49,6 +49,26 @@ def array(values: Sequence[Any] | np.ndarray, kind: pa.DataType, mask: np.ndarra
     return pa.Array.from_buffers(kind, count, buffers, null_count=count - int(present.sum()))
 
 
+def gathered_strings(names: Sequence[str], indices: np.ndarray) -> pa.Array:
+    """A string array (no nulls) whose item ``i`` is ``names[indices[i]]``: each name is
+    encoded once and the bytes are gathered by numpy, with no Python work per item."""
+    encoded = [name.encode() for name in names]
+    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+    starts = np.zeros(len(encoded), dtype=np.int64)
+    np.cumsum(lengths[:-1], out=starts[1:])
+    blob = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    chosen = np.asarray(indices, dtype=np.intp)
+    sizes = lengths[chosen]
+    offsets = np.zeros(len(chosen) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    if offsets[-1] > np.iinfo(np.int32).max:
+        raise ValueError("more than 2 GiB of text in one string array")
+    item_of_byte = np.repeat(np.arange(len(chosen)), sizes)
+    source = starts[chosen][item_of_byte] + np.arange(offsets[-1]) - offsets[:-1][item_of_byte]
+    buffers = [None, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(blob[source])]
+    return pa.Array.from_buffers(pa.string(), len(chosen), buffers, null_count=0)
+
+
 def list_array(offsets: np.ndarray, values: np.ndarray) -> pa.Array:
     """A list<float64> array: list ``i`` is ``values[offsets[i]:offsets[i + 1]]``."""
     return pa.ListArray.from_arrays(

@@ -37,7 +37,9 @@ def partner_withheld(outcome: int) -> bool:
     return outcome % 2 == D.value
 
 
-def counter_product(inner: StateTable, counts: int, step: CounterStep) -> StateTable:
+def counter_product(
+    inner: StateTable, counts: int, step: CounterStep, unit_stakes_only: bool = False
+) -> StateTable:
     """The table of ``inner`` run together with a counter 0..counts-1 that starts at 0.
 
     State ``s * counts + c`` is inner state ``s`` with count ``c``. The action and the
@@ -46,7 +48,8 @@ def counter_product(inner: StateTable, counts: int, step: CounterStep) -> StateT
     probability; the next inner state is drawn as the inner table draws it and the count
     moves to ``step(c, o)``. Laid out this way, one uniform number picks the same inner
     state in both tables, so a player of the product uses its random numbers exactly as
-    the wrapper's inner player does.
+    the wrapper's inner player does. The product holds only at stake 1 if ``inner`` does
+    or ``unit_stakes_only`` says the counter does.
     """
     n = inner.n_states * counts
     cooperate, stake, leave, transition = [], [], [], []
@@ -73,6 +76,7 @@ def counter_product(inner: StateTable, counts: int, step: CounterStep) -> StateT
         leave=tuple(leave),  # type: ignore[arg-type]
         transition=tuple(transition),
         initial_state=inner.initial_state * counts,
+        unit_stakes_only=inner.unit_stakes_only or unit_stakes_only,
     )
 
 

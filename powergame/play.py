@@ -205,7 +205,7 @@ def _who(pairing: Pairing) -> str:
 def _register_builtin() -> None:
     from powergame import play_engines as built_in
 
-    tables = "both players need a state table in their role of this game"
+    tables = "both players need a state table in their role of this game (and stake 1 against a table that needs it)"
     for engine in (
         Engine("batch", built_in.batch_can_play, built_in.batch_play, tables + " and horizons it takes", 0.0),
         Engine("python", built_in.python_can_play, built_in.python_play, auto=100.0),

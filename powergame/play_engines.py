@@ -22,6 +22,7 @@ from powergame import power
 from powergame.arrow_arrays import array, list_array
 from powergame.game import Game
 from powergame.record_arrow import EXACT_PLAYED_SCHEMA, PLAYED_SCHEMA
+from powergame.state_table import stakes_fit
 
 if TYPE_CHECKING:
     from powergame.play import Pairing
@@ -53,7 +54,7 @@ def python_play(game: Game, pairings: Sequence[Pairing]) -> pa.Table:
 def batch_can_play(game: Game, pairing: Pairing) -> bool:
     """Both sides have a state table and every match of the pairing fits the batch
     engine's longest horizon."""
-    if pairing.a.table is None or pairing.b.table is None:
+    if not tables_can_play(game, pairing):
         return False
     from powergame import batch
 
@@ -159,5 +160,7 @@ def exact_play(game: Game, pairings: Sequence[Pairing]) -> pa.Table:
 
 
 def tables_can_play(game: Game, pairing: Pairing) -> bool:
-    """Both sides have a state table in their role of the game."""
-    return pairing.a.table is not None and pairing.b.table is not None
+    """Both sides have a state table in their role of the game, and the tables fit each
+    other's stakes (``powergame.state_table.stakes_fit``)."""
+    a, b = pairing.a.table, pairing.b.table
+    return a is not None and b is not None and stakes_fit(a, b)

@@ -48,6 +48,11 @@ class StateTable:
     leave: tuple[tuple[float, float, float, float], ...]
     transition: tuple[tuple[tuple[float, ...], ...], ...]
     initial_state: int = 0
+    # True when the table holds only in rounds played at stake 1: a rule that reads the
+    # round's payoffs from the two actions alone (Leave Below Outside Option) cannot see
+    # the partner's stake. Such a table offers stake 1 itself and may meet only partners
+    # whose stakes are all 1 (``stakes_fit``).
+    unit_stakes_only: bool = False
 
     def __post_init__(self) -> None:
         n = len(self.cooperate)
@@ -84,6 +89,13 @@ class StateTable:
                     )
         if not 0 <= self.initial_state < n:
             raise ParameterError("initial_state", self.initial_state, f"must be a state 0..{n - 1}")
+        if self.unit_stakes_only and not self.full_stakes:
+            raise ParameterError("unit_stakes_only", True, "needs stake 1 in every state")
+
+    @property
+    def full_stakes(self) -> bool:
+        """Every state offers stake 1."""
+        return all(x == 1.0 for x in self.stake)
 
     @property
     def n_states(self) -> int:
@@ -216,6 +228,33 @@ class StateTablePlayer(Player):
             u = streams.uniform32(self.stream_key, len(self.history), streams.MOVE, self.role)
             self.current_state = streams.pick(_cumulative_thresholds(dist), u)
         return False
+
+
+def stakes_fit(table_a: StateTable, table_b: StateTable) -> bool:
+    """Whether the two tables play their match exactly: a table that holds only at stake 1
+    (``unit_stakes_only``) needs a partner whose stakes are all 1."""
+    return not (
+        (table_a.unit_stakes_only and not table_b.full_stakes)
+        or (table_b.unit_stakes_only and not table_a.full_stakes)
+    )
+
+
+def check_stakes_fit(table_a: StateTable, table_b: StateTable) -> None:
+    """ParameterError unless ``stakes_fit(table_a, table_b)``."""
+    if not stakes_fit(table_a, table_b):
+        raise ParameterError(
+            "state tables",
+            "a table that holds only at stake 1 against a partner offering less",
+            "play this pair in the Python engine (the table's rule reads payoffs at stake 1)",
+        )
+
+
+def check_pool_stakes(tables: Sequence[StateTable]) -> None:
+    """``check_stakes_fit`` for a pool in which any two of ``tables`` may meet."""
+    unit = next((t for t in tables if t.unit_stakes_only), None)
+    partial = next((t for t in tables if not t.full_stakes), None)
+    if unit is not None and partial is not None:
+        check_stakes_fit(unit, partial)
 
 
 @functools.lru_cache(maxsize=4096)

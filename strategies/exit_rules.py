@@ -3,18 +3,23 @@
 
 ``LeaveAfterWithholdings(inner, k=3)`` plays exactly as ``inner`` and also leaves after
 the partner's k-th withholding in a row. Three of the four rules only count, so around a
-strategy with a state table they have one too (``powergame.exit_rule.counter_product``).
+strategy with a state table they have one too (``powergame.exit_rule.counter_product``);
+Leave Below Outside Option has one once the game is known, for rounds at stake 1.
 """
 
 from __future__ import annotations
 
 from powergame.actions import Action
-from powergame.exit_rule import CounterStep, ExitRule, partner_withheld
+from powergame.exit_rule import CounterStep, ExitRule, counter_product, partner_withheld
 from powergame.player import Player
+from powergame.state_table import StateTable
 
 from ._common import whole_number
+from ._payoff_window import MAX_WINDOW, counter_of, payoff_window_counter
 
-D = Action.D
+C, D = Action.C, Action.D
+OUTCOMES = ((C, C), (C, D), (D, C), (D, D))  # own action first, as a table's outcomes
+MAX_TABLE_STATES = 256  # Leave Below Outside Option's table: inner states x counter states
 
 
 class LeaveAfterWithholdings(ExitRule):
@@ -82,9 +87,13 @@ class LeaveBelowOutsideOption(ExitRule):
     Social Psychology of Groups). Payoffs are computed as the engine does, from the
     played actions and the smaller of the two stakes. Defined here.
 
-    No state table: the rule reads the partner's stakes, which a table does not see (its
-    outcomes are the two actions only), and remembers a window of payoffs, not a small
-    finite counter."""
+    A state table exists once the game is known (the rule reads v and the payoffs), when
+    the inner player has a table offering stake 1 in every state, ``window`` is at most
+    ``MAX_WINDOW`` and the product has at most ``MAX_TABLE_STATES`` states. A table's
+    outcomes are the two actions only, so it cannot see the partner's stake: the table
+    holds for rounds played at stake 1 (``StateTable.unit_stakes_only``), and the engines
+    play it only against partners whose stakes are all 1. Otherwise the rule runs in the
+    Python engine."""
 
     name = "Leave Below Outside Option"
     rule_uses_outside_options = True
@@ -107,6 +116,24 @@ class LeaveBelowOutsideOption(ExitRule):
             stake = min(own.stakes[t], partner.stakes[t])
             total += game.round_payoff(self.role, stake, own[t], partner[t])
         return total / n < self.own_outside_option
+
+    def rule_counter(self) -> tuple[int, CounterStep] | None:
+        """The last ``window - 1`` payoffs at stake 1, merged (``_payoff_window``); None
+        before the game is known or for a window above ``MAX_WINDOW``."""
+        if self.game is None or self.window > MAX_WINDOW:
+            return None
+        payoffs = tuple(self.game.round_payoff(self.role, 1.0, own, partner) for own, partner in OUTCOMES)
+        rows = payoff_window_counter(payoffs, self.window, self.own_outside_option)  # type: ignore[arg-type]
+        return counter_of(rows)
+
+    def state_table(self) -> StateTable | None:
+        inner = self.inner.state_table()
+        if inner is None or not inner.full_stakes:
+            return None
+        counter = self.rule_counter()
+        if counter is None or inner.n_states * counter[0] > MAX_TABLE_STATES:
+            return None
+        return counter_product(inner, *counter, unit_stakes_only=True)
 
 
 class LeaveAfterRounds(ExitRule):

@@ -10,6 +10,7 @@ Izquierdo, Izquierdo & Vega-Redondo 2014 (J. Econ. Dyn. Control 46:91).
 
 from __future__ import annotations
 
+import functools
 import itertools
 from typing import Any
 
@@ -118,6 +119,22 @@ def _classifier_of(first: float, cooperate: tuple[float, ...], leave: tuple[floa
     )
 
 
+# State 0: round 1; state 1 + o: the last outcome was o.
+_MOVES = tuple(tuple(tuple(1.0 if k == 1 + o else 0.0 for k in range(5)) for o in range(4)) for _ in range(5))
+
+
+@functools.lru_cache(maxsize=1024)
+def _state_table(first: float, cooperate: tuple[float, ...], leave_after: tuple[float, ...]) -> StateTable:
+    """A member's table, built once (tables are immutable: the players of one member, in
+    either role, share it, and with it what the engines derive from it)."""
+    return StateTable(
+        cooperate=(first, *cooperate),
+        stake=(1.0,) * 5,
+        leave=(leave_after,) * 5,  # type: ignore[arg-type]
+        transition=_MOVES,
+    )
+
+
 class MemoryOne(Player):
     """M1, a memory-one strategy with leave: ``first`` is P(C) in round 1; ``cc``, ``cd``,
     ``dc``, ``dd`` are P(C) after each outcome of the last round (own action first) and
@@ -188,12 +205,4 @@ class MemoryOne(Player):
         return self.chance(self.leave_after[outcome_index(self.history[-1], opponent.history[-1])], LEAVE)
 
     def state_table(self) -> StateTable:
-        # State 0: round 1; state 1 + o: the last outcome was o.
-        return StateTable(
-            cooperate=(self.first, *self.cooperate),
-            stake=(1.0,) * 5,
-            leave=(self.leave_after,) * 5,  # type: ignore[arg-type]
-            transition=tuple(
-                tuple(tuple(1.0 if k == 1 + o else 0.0 for k in range(5)) for o in range(4)) for _ in range(5)
-            ),
-        )
+        return _state_table(self.first, self.cooperate, self.leave_after)

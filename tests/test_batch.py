@@ -172,3 +172,124 @@ def test_power_figures_of_arrays_match_the_round_by_round_reading(rounds, count,
         holders = power.power_holders(list(payoffs[:n, j, 0]), list(payoffs[:n, j, 1]), v_a, v_b)
         assert shifts[j] == power.count_power_shifts(holders)
         assert (held_a[j], held_b[j]) == (holders.count("A"), holders.count("B"))
+
+
+@given(
+    st.integers(1, 40),
+    st.integers(1, 6),
+    st.sampled_from([(0.0, 0.0), (1.0, 1.0), (2.0, -1.0)]),
+    st.sampled_from([1, 7, 1 << 17]),
+    st.sampled_from([1, 1 << 20]),
+    st.sampled_from([0, 1 << 16]),
+    st.data(),
+)
+@settings(max_examples=200, deadline=None)
+def test_whole_number_payoffs_give_the_round_by_round_figures_in_integers(
+    rounds, count, options, cells, row_by_row, longest, data
+):
+    # Payoffs by f of a few whole numbers (ties frequent), random f per round, matches that
+    # end early, blocks of rows as small as one cell, the holder in office carried row by
+    # row or filled by doubling, words with the counters (a layout for these rounds) and
+    # without (for 2^16 rounds): sums and power figures as power.power_holders reads them
+    # round by round from the float payoffs, counters as the outcomes add up.
+    from powergame import power
+    from powergame.batch import holders, integral
+    from powergame.batch.counters import _OUTCOME_COUNTS
+
+    sizes = st.integers(-3, 5)
+    payoff_a = np.array(data.draw(st.lists(sizes, min_size=6, max_size=6)), dtype=float)
+    payoff_b = np.array(data.draw(st.lists(sizes, min_size=6, max_size=6)), dtype=float)
+    recorded = np.array(
+        data.draw(st.lists(st.integers(0, 5), min_size=rounds * count, max_size=rounds * count)),
+        dtype=np.intp,
+    ).reshape(rounds, count)
+    together = np.array(data.draw(st.lists(st.integers(0, rounds), min_size=count, max_size=count)))
+    v_a, v_b = options
+    tables = integral._WholeTables.of(payoff_a, payoff_b, v_a, v_b)
+    assert tables is not None
+    counts = np.array([*_OUTCOME_COUNTS, 0, 0])  # f 4 and 5: an ended state, counting nothing
+    layout = tables.layout(longest or rounds, counts)
+    assert layout is not None
+    assert layout[2] > 0 or longest  # a few rounds: the words hold the counters
+    old = holders._POWER_CELLS, integral._ROW_BY_ROW
+    integral._POWER_CELLS, integral._ROW_BY_ROW = cells, row_by_row
+    try:
+        sum_a, sum_b, shifts, held_a, held_b, counters = integral._whole_figures(
+            *layout, tables.low, recorded, together
+        )
+    finally:
+        integral._POWER_CELLS, integral._ROW_BY_ROW = old
+    for j in range(count):
+        n = int(together[j])
+        column_a, column_b = list(payoff_a[recorded[:, j]]), list(payoff_b[recorded[:, j]])
+        holders_j = power.power_holders(column_a[:n], column_b[:n], v_a, v_b)
+        assert shifts[j] == power.count_power_shifts(holders_j)
+        assert (held_a[j], held_b[j]) == (holders_j.count("A"), holders_j.count("B"))
+        assert (sum_a[j], sum_b[j]) == (sum(column_a), sum(column_b))
+        if counters is not None:
+            assert counters[j] == counts[recorded[:, j]].sum()
+
+
+def test_integer_figures_only_for_whole_numbers_in_range():
+    from powergame.batch.integral import _WholeTables
+
+    whole = np.array([3.0, 0.0, 5.0, 1.0])
+    assert _WholeTables.of(whole, whole, 0.5, 0.0) is None
+    assert _WholeTables.of(whole + 0.25, whole, 0.0, 0.0) is None
+    assert _WholeTables.of(whole * 2.0**29, whole, 0.0, 0.0) is None
+    tables = _WholeTables.of(whole, whole[::-1], 1.0, 2.0)
+    assert tables is not None
+    assert tables.delta.tolist() == [3 - 1 + 1, 0 - 5 + 1, 5 - 0 + 1, 1 - 3 + 1]
+    assert (tables.low, tables.spread, tables.step, tables.magnitude) == (0, 5, 6, 5)
+    # 200 rounds: sums below 1,000 < 2^10, D below 1,200 < 2^11: fields 10, 10 and 11 bits
+    # 200 rounds: sums below 1,000 < 2^10, D below 1,200 < 2^11, counters below 2^8: fields
+    # of 8, 8, 8, 10, 10 and 11 bits (61 at most)
+    counts = np.array([1 + (1 << 21) + (1 << 42), 1, 1 << 21, 0])  # CC, CD, DC, DD
+    words, bits, base = tables.layout(200, counts)
+    assert (bits, base) == (10, 24)
+    sums = [3 + (1 << 10) + (3 << 20), (5 << 10) - (4 << 20), 5 + (6 << 20), 1 + (3 << 10) - (1 << 20)]
+    counted = [1 + (1 << 8) + (1 << 16), 1, 1 << 8, 0]
+    assert words.tolist() == [(s << 24) + c for s, c in zip(sums, counted)]
+    # 2^15 rounds: no room for the counters (3 x 16 bits beside 18, 18 and 18): not held
+    words, bits, base = tables.layout(1 << 15, counts)
+    assert (bits, base) == (18, 0)
+    # D's field no longer fits beside two sums of 25 bits; rounds x 4 x 5 >= 2^29
+    assert tables.layout(1 << 22, counts) is None
+    assert tables.layout((1 << 29) // 20, counts) is None
+
+
+def _unmix64(z: int) -> int:
+    """The inverse of ``streams.mix64`` (each xorshift and odd product undone)."""
+    from powergame import streams
+
+    def unshift(x: int, k: int) -> int:
+        y = x
+        for _ in range(64 // k + 1):
+            y = x ^ (y >> k)
+        return y
+
+    z = unshift(z, 31)
+    z = (z * pow(streams._M2, -1, 1 << 64)) & streams.MASK64
+    z = unshift(z, 27)
+    z = (z * pow(streams._M1, -1, 1 << 64)) & streams.MASK64
+    return unshift(z, 30)
+
+
+@pytest.mark.parametrize("role", [0, 1])
+def test_a_sure_choice_holds_against_the_largest_uniform(role):
+    # The uniform 2^32 - 1 is at or above every threshold the engine compares in uint32; a
+    # sure cooperation (threshold 2^32) must still cooperate: a key whose round-1 CHOICE draw
+    # is all ones for the sure partner, the other partner random.
+    from powergame import streams
+    from powergame.batch.program import _Program
+
+    assert _unmix64(streams.mix64(0x0123456789ABCDEF)) == 0x0123456789ABCDEF
+    draw = 0xFFFFFFFF_00000000 | 0x12345678 if role else 0x12345678_00000000 | 0xFFFFFFFF
+    key = (_unmix64(draw) - int(streams.offset(1, streams.CHOICE))) & streams.MASK64
+    assert streams.uniform32(key, 1, streams.CHOICE, role) == (1 << 32) - 1
+    sure, random = memory_one(1.0, (1, 1, 1, 1)), memory_one(0.5, (0.5, 0.5, 0.5, 0.5))
+    pair = (sure, random) if role == 0 else (random, sure)
+    game = Game(rounds=3)
+    program, starts, ends = _Program.of(game, [pair])
+    played = program.play(game, np.array([key], dtype=np.uint64), starts, ends, np.array([3]), False)
+    assert played["cooperation_a" if role == 0 else "cooperation_b"].tolist() == [1.0]

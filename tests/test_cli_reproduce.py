@@ -25,7 +25,14 @@ def test_a_reproduction_prints_the_paper_and_our_figures(monkeypatch, capsys) ->
     code, out, _ = run(monkeypatch, capsys, "least-interest")
     assert code == 0
     assert "paper: Waller (1938)" in out
-    assert "gap 2: earns per round together, better-option class minus other: 0.205" in out
+    lines = {
+        line.rsplit(": ", 1)[0].strip(): line.rsplit(": ", 1)[1] for line in out.splitlines() if ": " in line
+    }
+    assert float(lines["gap 2: leaves (per 100 ticks), better-option class minus other"]) > 0
+    assert (
+        float(lines["gap 2, no exit rule reads v: leaves (per 100 ticks), better-option class minus other"])
+        < 0
+    )
 
 
 def test_an_unknown_reproduction_is_one_line(monkeypatch, capsys) -> None:
@@ -37,7 +44,7 @@ def test_an_unknown_reproduction_is_one_line(monkeypatch, capsys) -> None:
     ]
 
 
-def fake_long_reproduction(progress=None):
+def fake_long_reproduction(progress=None, processes=0):
     from powergame.tournaments.reproductions import Figure, Reproduction
 
     if progress is not None:
@@ -54,3 +61,11 @@ def test_a_long_reproduction_shows_progress_on_stderr_unless_quiet(monkeypatch, 
     assert "lelele" in err and "7/" in err  # the bar, on stderr
     code, out, err = run(monkeypatch, capsys, "lelele", "--quiet")
     assert code == 0 and "a figure: 0.5" in out and err == ""
+
+
+def test_bad_processes_are_one_line(monkeypatch, capsys) -> None:
+    code, out, err = run(monkeypatch, capsys, "least-interest", "--processes", "-1", "--quiet")
+    assert code != 0 and out == ""
+    assert err.strip().splitlines() == [
+        "Error: processes = -1 is not allowed: must be a whole number >= 0 (0 = one per core)"
+    ]

@@ -14,6 +14,7 @@ from exact_reference import reference_exact_match
 from tables import ALWAYS_COOPERATE, memory_one, memory_one_code
 
 from powergame import Game, StateTable
+from powergame.errors import ParameterError
 from powergame.exact import MAX_SURVIVAL_LENGTH
 from powergame.exact_batch import FIGURES, exact_many
 from powergame.game import StagePayoffs
@@ -243,3 +244,30 @@ def test_both_orders_of_each_pair_equal_the_reference_chain(game, curves_first):
         for name in FIGURES + ("p_censored",):
             assert getattr(many, name) == pytest.approx(getattr(one, name), rel=1e-12, abs=1e-9), name
         assert many.survival == pytest.approx(one.survival, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("game", MIRROR_GAMES)
+def test_pairs_of_distinct_stochastic_tables_equal_the_reference_chain(game):
+    # More tables than pairs: figures come pair by pair, not from every combination of tables.
+    rng = np.random.default_rng(13)
+    pairs = [(random_memory_one(rng), random_memory_one(rng)) for _ in range(20)]
+    assert len({id(table) for pair in pairs for table in pair}) ** 2 > 4 * len(pairs)
+    batch = exact_many(game, pairs)
+    for index, (table_a, table_b) in enumerate(pairs):
+        one, many = reference_exact_match(game, table_a, table_b), batch.result(index)
+        for name in FIGURES + ("p_censored",):
+            assert getattr(many, name) == pytest.approx(getattr(one, name), rel=1e-12, abs=1e-9), name
+        assert many.survival == pytest.approx(one.survival, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("unit_first", [False, True])
+def test_a_table_held_at_stake_one_against_partial_stakes_is_refused_among_many_pairs(unit_first):
+    rng = np.random.default_rng(5)
+    unit = dataclasses.replace(random_memory_one(rng), unit_stakes_only=True)
+    partial = random_memory_one(rng, stake=0.5)
+    others = [random_memory_one(rng) for _ in range(5)] + [unit]
+    pairs = [(a, b) for a in others for b in others]
+    assert len(exact_many(Game(rounds=10), pairs)) == 36  # stake 1 everywhere: fine
+    misfit = (unit, partial) if unit_first else (partial, unit)
+    with pytest.raises(ParameterError, match="stake 1"):
+        exact_many(Game(rounds=10), pairs + [misfit] + pairs)

@@ -31,6 +31,13 @@ def test_string_arrays_equal_pyarrow_s_own(values):
     assert arrow_arrays.to_numpy(built).tolist() == values
 
 
+@given(st.lists(st.text(max_size=6), min_size=1, max_size=8), st.data())
+def test_gathered_strings_equal_pyarrow_s_own_array_of_the_items(names, data):
+    indices = data.draw(st.lists(st.integers(0, len(names) - 1), max_size=40))
+    built = arrow_arrays.gathered_strings(names, np.array(indices, dtype=np.intp))
+    assert built.equals(pa.array([names[i] for i in indices], pa.string()))
+
+
 @given(ints, st.data())
 def test_int_arrays_with_a_mask_equal_pyarrow_s_own(values, data):
     mask = np.array(
@@ -95,6 +102,31 @@ def test_grouped_sums_and_means_are_pandas_groupby_s_to_the_last_bit(rows, in_or
     assert np.array_equal(means, frame.mean().to_numpy(), equal_nan=True)
 
 
+@settings(max_examples=60)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 4),
+            st.one_of(
+                st.integers(-(2**40), 2**40).map(float), st.sampled_from([0.0, -0.0, 1.0, float("nan")])
+            ),
+        ),
+        min_size=1,
+        max_size=200,
+    ),
+    st.booleans(),
+)
+def test_grouped_sums_of_whole_numbers_are_pandas_groupby_s_to_the_last_bit(rows, in_order):
+    if in_order:
+        rows = sorted(rows, key=lambda row: row[0])
+    groups = np.array([g for g, _ in rows])
+    values = np.array([v for _, v in rows])
+    present, codes = np.unique(groups, return_inverse=True)
+    sums = grouped.group_sum(codes, values, len(present))
+    expected = pd.Series(values).groupby(codes).sum().to_numpy()
+    assert np.array_equal(sums, expected) and np.array_equal(np.signbit(sums), np.signbit(expected))
+
+
 def test_long_groups_are_summed_as_pandas_sums_them():
     rng = np.random.default_rng(7)
     codes = np.concatenate([np.zeros(5000, dtype=np.intp), np.ones(3, dtype=np.intp)])
@@ -135,6 +167,35 @@ def test_exact_curves_summed_by_blocks_equal_the_whole_grid():
     for row, curve in zip(grid, curves):
         row[: len(curve)] = curve
     assert np.array_equal(blocked["survival"], grid.mean(axis=0))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_zero_one_curves_weighed_by_use_equal_the_grid_summed_row_after_row(data):
+    horizon = data.draw(st.integers(1, 12))
+    count = data.draw(st.integers(1, 30))
+    exits = np.array(data.draw(st.lists(st.integers(1, horizon + 1), min_size=count, max_size=count)))
+    table = (np.arange(horizon)[None, :] < exits[:, None]).astype(float)  # 1 until the exit, then 0
+    lasted = (exits > horizon).astype(float)
+    rows = np.array(data.draw(st.lists(st.integers(0, 2 * count - 1), min_size=1, max_size=60)))
+    long = analysis.Sides(
+        {"horizon": np.full(2 * count, float(horizon)), "censored": np.concatenate([lasted, lasted])},
+        True,
+        analysis.Curves(table.reshape(-1), np.arange(count + 1) * horizon),
+        np.concatenate([np.arange(count), np.arange(count)]),
+    )
+    found = analysis._exact_mean_curve(long, rows)
+    grid = np.zeros(
+        (len(rows), horizon + 1)
+    )  # the definition: one row per relationship, at t = n its lasting
+    grid[:, :horizon] = table[rows % count]
+    grid[:, horizon] = lasted[rows % count]
+    expected = np.zeros(horizon + 1)
+    for row in grid:
+        expected = expected + row
+    assert np.array_equal(found["survival"], expected / len(rows))
+    assert np.array_equal(found["at_risk"], np.concatenate([[len(rows)], expected[:-1]]))
+    assert np.array_equal(found["events"], np.concatenate([[0.0], expected[:-1] - expected[1:]]))
 
 
 SCRIPT = """

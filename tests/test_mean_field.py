@@ -280,3 +280,55 @@ def test_bad_parameters_name_the_key(kwargs: dict, key: str) -> None:
     with pytest.raises(ParameterError) as error:
         PoolModel(**{**base, **kwargs})
     assert error.value.name == key
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        None,
+        DeathBirth(expected_life=8, mutation=0.1),
+        Revision(0.5, 0.2),
+        Imitation(0.3, 2.0),
+        Generations(7),
+    ],
+)
+def test_not_following_ages_changes_no_other_figure(change) -> None:
+    model = PoolModel(
+        tables=(OUT_FOR_TAT, HIT_AND_RUN, LOYAL),
+        initial_shares=(0.5, 0.3, 0.2),
+        noise=0.05,
+        meet=0.6,
+        breakup=0.05,
+        change=change,
+    )
+    with_ages = MeanFieldPool(model).run(30).records
+    without = MeanFieldPool(model, ages=False).run(30).records
+    assert with_ages[-1].mean_age > 1.0
+    for a, b in zip(with_ages, without):
+        assert math.isnan(b.mean_age)
+        assert np.array_equal(a.shares, b.shares) and np.array_equal(a.payoff, b.payoff)
+        assert (a.cc, a.cd, a.dd, a.share_coupled, a.separated) == (
+            b.cc,
+            b.cd,
+            b.dd,
+            b.share_coupled,
+            b.separated,
+        )
+
+
+def test_advance_is_step_without_the_figures() -> None:
+    model = PoolModel(
+        tables=(OUT_FOR_TAT, HIT_AND_RUN, LOYAL),
+        initial_shares=(0.5, 0.3, 0.2),
+        noise=0.05,
+        breakup=0.05,
+        change=Revision(0.5, 0.2),
+    )
+    pool = MeanFieldPool(model)
+    stepped = advanced = pool.initial_state()
+    for _ in range(25):
+        stepped, _ = pool.step(stepped)
+        advanced = pool.advance(advanced)
+    assert advanced.tick == stepped.tick == 25
+    for name in ("singles", "couples", "age", "generation_payoff", "generation_mass"):
+        assert np.array_equal(getattr(advanced, name), getattr(stepped, name))

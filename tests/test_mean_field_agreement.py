@@ -50,6 +50,17 @@ SPECS = {
         "change": {"rule": "revision", "prob_revision": 0.5, "prob_experimentation": 0.05},
     },
     "imitation": {"change": {"rule": "imitation", "prob_revision": 0.1, "beta": 1.0, "mutation": 0.01}},
+    "reads v": {  # a table per class pair, in the agent-based engine as in the pool
+        "initial": {
+            "shares": {
+                "Least Interest": 0.25,
+                "Loyal | Leave Below Outside Option(window=2)": 0.25,
+                "Out-for-Tat": 0.25,
+                "Hot and Cold(hot=1, cold=1)": 0.25,
+            }
+        },
+        "outside": {"classes": [{"share": 0.3, "value": 2.5}, {"share": 0.7, "value": 0.5}]},
+    },
 }
 
 
@@ -111,7 +122,7 @@ def turnover(kind: str) -> float:
     return 0.0
 
 
-@pytest.mark.parametrize("kind", ["fixed", "death-birth", "generations", "imitation"])
+@pytest.mark.parametrize("kind", ["fixed", "death-birth", "generations", "imitation", "reads v"])
 def test_a_large_pool_follows_the_mean_field(kind: str) -> None:
     sampled, exact = run_both(kind, 20_000, 100)
     worst = deviations(sampled, exact, 20_000, turnover(kind))

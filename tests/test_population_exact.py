@@ -128,7 +128,10 @@ def test_revision_with_experimentation_moves_by_one_gene() -> None:
     [
         ({"graph": SimpleNamespace(kind="cycle")}, "graph.kind"),
         ({"outside": SimpleNamespace(mode="distribution")}, "outside"),
-        ({"strategies": ("Out-for-Tat", "Loyal | Leave Below Outside Option")}, "population strategy"),
+        (
+            {"strategies": ("Out-for-Tat", "Loyal | Leave Below Outside Option(window=7)")},
+            "population strategy",
+        ),
     ],
 )
 def test_what_exact_mode_cannot_do_is_one_line(change: dict, key: str) -> None:

@@ -3,6 +3,7 @@ paper's closed form or a value derived here, independently of the mean-field cod
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 
@@ -16,12 +17,12 @@ from powergame.tournaments import reproductions_izquierdo as rep_iz
 # --- Schüssler ------------------------------------------------------------------------------
 
 
-def schuessler_by_recursion(conco: float, generations: int) -> list[float]:
+def schuessler_by_recursion(conco: float, generations: int, exit_: float = 0.05) -> list[float]:
     """The pool written out for two strategies: couples CC (CONCO pairs), CD, DD as masses
     of couples; every round CC pairs survive the forced exit, every other couple ends, and
     the pool pairs at random."""
     R, S, T, P = 4.0, 1.0, 6.0, 2.0
-    exit_, rounds = 0.05, 200
+    rounds = 200
     shares = []
     for _ in range(generations):
         cc, cd, dd = conco * conco / 2, conco * (1 - conco), (1 - conco) ** 2 / 2
@@ -65,6 +66,46 @@ def test_schuessler_reproduction_figures() -> None:
     assert figures["stable rest point: CONCO share ALL_D cannot reduce"] == pytest.approx(
         brentq(step, 0.5, 0.99), abs=1e-8
     )
+
+
+# CoopSim's published figure of this setting: RPD_with_exit_option/Schuessler_RPD_1.eps in
+# github.com/jecki/CoopSim, written by RPD_with_exit_option.py (same payoffs, forced exit,
+# rounds, start 0.5). The pixel rows of its two curves at generations 0..50; PyPlotter maps a
+# share y to the row int(484 y + 69 + 0.5), so each row pins the share to half a pixel.
+COOPSIM_QUIT_FOR_TAT_ROWS = (
+    311, 338, 363, 385, 404, 421, 434, 445, 454, 462, 468, 473, 477, 481, 484, 486, 488,
+    490, 491, 493, 494, 494, 495, 496, 496, 497, 497, 497, 498, 498, 498, 498, 499, 499,
+    499, 499, 499, 499, 499, 499, 499, 499, 499, 499, 499, 499, 499, 499, 499, 499, 499,
+)  # fmt: skip
+COOPSIM_HAWK_ROWS = (
+    311, 284, 259, 237, 218, 201, 188, 177, 168, 160, 154, 149, 145, 141, 138, 136, 134,
+    132, 131, 129, 128, 128, 127, 126, 126, 125, 125, 125, 124, 124, 124, 124, 123, 123,
+    123, 123, 123, 123, 123, 123, 123, 123, 123, 123, 123, 123, 123, 123, 123, 123, 123,
+)  # fmt: skip
+COOPSIM_ROW_OF_ZERO, COOPSIM_ROWS_PER_UNIT = 69, 484  # the axis at share 0 and 1 (row 553)
+
+
+def test_schuessler_matches_coopsim_published_curve() -> None:
+    """All 51 generations of CONCO (QUIT FOR TAT) and ALL_D (HAWK) on CoopSim's plot,
+    within the plot's resolution: half a pixel, 0.5 / 484 = 0.001 of a share."""
+    ours = [0.5, *rep.schuessler_trajectory(0.5, 50)]
+    half_pixel = 0.5 / COOPSIM_ROWS_PER_UNIT + 1e-9
+    for conco, green, red in zip(ours, COOPSIM_QUIT_FOR_TAT_ROWS, COOPSIM_HAWK_ROWS, strict=True):
+        assert abs(conco - (green - COOPSIM_ROW_OF_ZERO) / COOPSIM_ROWS_PER_UNIT) <= half_pixel
+        assert abs((1 - conco) - (red - COOPSIM_ROW_OF_ZERO) / COOPSIM_ROWS_PER_UNIT) <= half_pixel
+
+
+def test_schuessler_cooperation_collapses_with_forced_exit_0_2() -> None:
+    """E. Arnold, on the same program: with forced exit 0.2 instead of 0.05 cooperation
+    collapses. CONCO loses share in every generation from 0.5 and is gone after 50."""
+    from powergame.population.mean_field import MeanFieldPool
+
+    model = dataclasses.replace(rep.schuessler_model(0.5), breakup=0.2)
+    run = MeanFieldPool(model).run(rep.SCHUESSLER_ROUNDS * 50, record_every=rep.SCHUESSLER_ROUNDS)
+    shares = [0.5, *(float(r.shares[0]) for r in run.records)]
+    assert all(later < earlier for earlier, later in itertools.pairwise(shares))
+    assert shares[-1] < 1e-3
+    assert shares[1:6] == pytest.approx(schuessler_by_recursion(0.5, 5, exit_=0.2), abs=1e-12)
 
 
 # --- Fujiwara-Greve & Okuno-Fujiwara --------------------------------------------------------
@@ -171,18 +212,102 @@ def test_least_interest_pool_by_hand() -> None:
     assert high_leaves < low_leaves  # ... and is the one walked away from, here
 
 
+def leave_below_pool_by_hand(gap: float, b: float) -> dict[str, np.ndarray]:
+    """Loyal | Leave Below Outside Option(window=2) ("L") and Hot and Cold(hot=1) ("H"),
+    half each; class h (30 %, v = 0.5 + gap) and l (v = 0.5); meet 1, breakup b, no noise.
+    H plays C, D, C, D, ... whoever it meets and never leaves; L cooperates and leaves once
+    the last two rounds paid less than its v on average. With H it is paid 3, 0, 3, 0, ...:
+    a window's mean is 1.5, so L of class h leaves after round 2 when 0.5 + gap > 1.5; with
+    L it is paid 3 a round, below v only for gap > 2.5 (not used here)."""
+    types = [("L", "h"), ("L", "l"), ("H", "h"), ("H", "l")]  # the pool's type order
+    mass = np.array([0.5 * 0.3, 0.5 * 0.7, 0.5 * 0.3, 0.5 * 0.7])
+    leaves_h = 0.5 + gap > 1.5
+    r = 1 - b  # a relationship survives a tick's breakup
+
+    def alternating(first: float, second: float) -> float:  # sum_t r^(t-1) pi_t, pi = first, second, ...
+        return (first + r * second) / (1 - r * r)
+
+    def pair(a: tuple[str, str], c: tuple[str, str]) -> tuple[float, float, float]:
+        """(rounds together, a's payoff in all, chance that a leaves) for a with partner c."""
+        short = (a == ("L", "h") and c[0] == "H") or (c == ("L", "h") and a[0] == "H")
+        if short and leaves_h:  # rounds 1 and 2 (the second if not broken after the first)
+            paid = 3.0 + r * (0.0 if a[0] == "L" else 5.0)
+            return 1 + r, paid, r * r if a[0] == "L" else 0.0
+        if a[0] == "L" and c[0] == "L":
+            return 1 / b, 3 / b, 0.0
+        if a[0] == "H" and c[0] == "H":
+            return 1 / b, alternating(3, 1), 0.0
+        return 1 / b, alternating(3, 0) if a[0] == "L" else alternating(3, 5), 0.0
+
+    figures = np.array([[pair(a, c) for c in types] for a in types])  # (4, 4, 3)
+    length, earned, leaves = figures[..., 0], figures[..., 1], figures[..., 2]
+    from scipy.optimize import fsolve
+
+    singles = fsolve(lambda s: s * (1 + (length - 1) @ (s / s.sum())) - mass, mass / 5, xtol=1e-14)
+    q = singles / singles.sum()
+    together = (earned @ q) / (length @ q)
+    leave_rate = singles * (leaves @ q) / mass
+
+    def by_class(values: np.ndarray) -> np.ndarray:  # h, l: averaged over the class's agents
+        return np.array([np.average(values[k::2], weights=mass[k::2]) for k in (0, 1)])
+
+    return {
+        "singles": singles,
+        "together": together,
+        "leave_rate": leave_rate,
+        "leaves by class": by_class(leave_rate),
+        "together by class": by_class(together),
+    }
+
+
+@pytest.mark.parametrize("gap", [1.0, 1.5])
+def test_leave_below_outside_option_pool_by_hand(gap: float) -> None:
+    from powergame.population.mean_field_steady import steady_state
+
+    b = 0.05
+    model = rep.least_interest_model(
+        gap,
+        names=("Loyal | Leave Below Outside Option(window=2)", "Hot and Cold(hot=1, cold=1)"),
+        meet=1.0,
+        breakup=b,
+        noise=0.0,
+    )
+    steady = steady_state(model)
+    hand = leave_below_pool_by_hand(gap, b)
+    assert steady.singles == pytest.approx(hand["singles"], abs=1e-10)
+    assert steady.in_couple_payoff == pytest.approx(hand["together"], abs=1e-10)
+    assert steady.leave_rate == pytest.approx(hand["leave_rate"], abs=1e-10)
+    high, low = steady.by_class(steady.leave_rate)
+    if gap > 1:  # v = 2 > 1.5: the better-option class leaves, the other never does
+        assert high > 0 and low == 0
+        assert (high, low) == pytest.approx(tuple(hand["leaves by class"]), abs=1e-12)
+    else:  # v = 1.5 is not below the window's mean 1.5: nobody leaves
+        assert high == low == 0
+
+
 def test_least_interest_figures_move_with_the_gap() -> None:
     result = {f.what: f.ours for f in rep.least_interest().figures}
-    assert result["gap 0: earns per round together, better-option class minus other"] == pytest.approx(
-        0, abs=1e-12
-    )
-    together = [
-        result[f"gap {g:g}: earns per round together, better-option class minus other"] for g in (0.5, 2)
-    ]
-    assert together[0] == pytest.approx(together[1]) and together[0] > 0.1  # power, not its size, decides
-    premium = [
-        result[f"gap {g:g}: value of being single - v, better-option class minus other"] for g in (0.5, 1, 2)
-    ]
+
+    def figure(gap: float, what: str, entry_only: bool = False) -> float:
+        if entry_only:
+            return result[f"gap {gap:g}, no exit rule reads v: {what}, better-option class minus other"]
+        return result[f"gap {gap:g}: {what}, better-option class minus other"]
+
+    leaves, together = "leaves (per 100 ticks)", "earns per round together"
+    assert figure(0, together) == pytest.approx(0, abs=1e-12)
+    assert figure(0, leaves) == pytest.approx(0, abs=1e-12)
+    # Within couples the better option pays while v is below R = 3 ...
+    assert all(figure(g, together) > 0.1 for g in (0.5, 1, 1.5, 2))
+    # ... and leaving follows v across the window means of the exit rules: below 1.5 the
+    # better-option class leaves less (it is the one walked away from), above it more.
+    assert figure(0.5, leaves) < 0 and figure(1, leaves) < 0
+    assert figure(1.5, leaves) > 0.2 and figure(2, leaves) > 0.2
+    # With v above R even mutual cooperation is left: much more leaving, and less earned
+    # per round together (more first rounds with strangers).
+    assert figure(3, leaves) > 10 * figure(2, leaves) and figure(3, together) < 0
+    # Without the rules that read v, the better-option class leaves less at every gap.
+    assert all(figure(g, leaves, entry_only=True) < 0 for g in (0.5, 1, 1.5, 2, 3))
+    premium = [figure(g, "value of being single - v") for g in (0.5, 1, 2)]
     assert premium[0] > premium[1] > premium[2]  # the pool adds less to a better option
 
 
@@ -246,6 +371,46 @@ def test_lelele_reproduction_figures() -> None:
     # the paper's statement on the independent derivation: no cooperation with short lives,
     # most couples cooperate with long ones, more the longer
     assert max(expected[:3]) < 0.01 and 0.5 < expected[3] < expected[4] < expected[5]
+
+
+# The LeLeLe model's own regimes (LeLeLe.nlogo, github.com/luis-r-izquierdo/LeLeLe, interface
+# defaults, with expected-life 25): the cc-regime is a tick whose share of CC outcomes lies in
+# [0.62, 0.82], the dd-regime one whose share of DD outcomes lies in [0.80, 1.00]; the model
+# counts the transitions between them.
+LELELE_CC_REGIME, LELELE_DD_REGIME = (0.62, 0.82), (0.80, 1.00)
+
+
+def lelele_rest(life: float, start: str | None, ticks: int = 3000, window: int = 500) -> tuple[float, float]:
+    """Mean CC and DD shares of the couples over the last ``window`` ticks, from equal shares
+    or from a population of ``start`` alone (LeLeLe's initial-strategy)."""
+    model = rep_iz.lelele_model(life)
+    if start is not None:
+        shares = tuple(float(name == start) for name in rep_iz.LELELE_NAMES)
+        model = dataclasses.replace(model, initial_shares=shares)
+    _, _, tail = rep_iz.long_run(model, ticks, window)
+    return (sum(r.cc for r in tail.records) / window, sum(r.dd for r in tail.records) / window)
+
+
+def test_lelele_both_published_regimes_are_rest_points_at_the_default_life() -> None:
+    """At the model's default expected life 25 the mean field has two attractors, one in
+    each of the model's regimes: from equal shares the cooperative one, from a population of
+    defectors who stay with cooperators (DSL) the defective one. A finite population drifts
+    between the two, which is what the model's regime counters measure."""
+    cc, _ = lelele_rest(25, None)
+    assert LELELE_CC_REGIME[0] <= cc <= LELELE_CC_REGIME[1]
+    cc_from_dsl, dd_from_dsl = lelele_rest(25, "DSL")
+    assert LELELE_DD_REGIME[0] <= dd_from_dsl <= LELELE_DD_REGIME[1] and cc_from_dsl < 0.01
+
+
+@pytest.mark.slow
+def test_lelele_regimes_against_expected_life() -> None:
+    """Short lives: only the defective regime, from either start; long lives: cooperation
+    from either start (the defective attractor is gone)."""
+    for life in (2, 5, 10):
+        for start in (None, "DSL"):
+            assert lelele_rest(life, start)[1] >= LELELE_DD_REGIME[0]
+    for life in (50, 100):
+        assert lelele_rest(life, "DSL")[0] > 0.75
 
 
 # --- ES-1-outcome (Izquierdo, Izquierdo & Boyd 2025) -----------------------------------------
@@ -342,6 +507,55 @@ def test_es1_reproduction_figures() -> None:
     # option to leave, and codes that never leave nearly gone when they may
     assert found[True][0] > found[False][0] + 0.2
     assert found[True][1] < 0.1
+
+
+def es1_notebook_gain(b: float, error: float, delta: float) -> float:
+    """F_j(e_i) - F_i(e_i) for i = D-C-D-C-C, j = D-C-D-D-C: what a rare j earns per tick
+    more than the residents in a population of i, with R, S, T, P = b, 0, b + 1, 1, action
+    error ``error`` and a partnership going on with ``delta``. The closed form the authors'
+    Mathematica file derives (ES-1-outcome, mathematica-supporting-files/
+    proposition-1-proof-assistant.nb, Out[41])."""
+    e, d = error, delta
+    numerator = (
+        d
+        * (e - 1)
+        * e
+        * (2 * e - 1)
+        * (-1 + d * (2 * e - 1) * (-1 + (b - 1) * d * (1 - 2 * e) ** 2 - (b - 3) * e))
+    )
+    return -numerator / ((-1 + d * (1 - 2 * e) ** 2) * (-1 + d * e * (2 * e - 1)))
+
+
+def test_es1_published_closed_form_for_a_rare_mutant() -> None:
+    """Our pool against the authors' closed form on a grid of their assumptions (b > 1,
+    delta (1 - 2 error)^2 > error); their Reduce finds the gain positive on all of it, so
+    D-C-D-C-C is never a Nash strategy: so do we, at every point."""
+    from powergame.game import StagePayoffs
+    from powergame.population.mean_field import PoolModel
+    from powergame.population.mean_field_steady import steady_state
+
+    resident, mutant = rep.table("M1(code=DCDCC)"), rep.table("M1(code=DCDDC)")
+    checked = 0
+    for b, error, delta in itertools.product(
+        (1.2, 2.0, 3.0, 5.0), (0.01, 0.05, 0.1, 0.2), (0.5, 0.8, 0.95, 0.99)
+    ):
+        if delta * (1 - 2 * error) ** 2 <= error:
+            continue
+        model = PoolModel(
+            tables=(resident, mutant),
+            initial_shares=(1.0, 0.0),  # a mutant of mass 0 meets only residents
+            payoffs=StagePayoffs(R=b, S=0, T=b + 1, P=1),
+            noise=error,
+            meet=1.0,
+            breakup=1 - delta,
+        )
+        pairs = steady_state(model).pairs
+        # every single is matched at once, so a payoff per tick is a partnership's total over its length
+        gain = pairs.payoff[1, 0] / pairs.length[1, 0] - pairs.payoff[0, 0] / pairs.length[0, 0]
+        assert gain == pytest.approx(es1_notebook_gain(b, error, delta), abs=1e-12)
+        assert gain > 0
+        checked += 1
+    assert checked == 60
 
 
 def test_long_run_reports_every_tick_and_averages_the_last_ones() -> None:

@@ -109,8 +109,11 @@ def ranking(matches: Any, confidence: float = 0.95) -> pd.DataFrame:
 
 
 def ranking_columns(matches: Any, confidence: float = 0.95) -> Columns:
-    """``ranking`` as plain columns."""
+    """``ranking`` as plain columns (kept with the ``Sides``: the summary and its text table
+    both read it)."""
     long = sides(matches)
+    if ("ranking", confidence) in long.found:
+        return long.found["ranking", confidence]
     names, strategy = long.codes("strategy")
     count = len(names)
     repetitions, repetition = np.unique(long["repetition"], return_inverse=True)
@@ -161,6 +164,7 @@ def ranking_columns(matches: Any, confidence: float = 0.95) -> Columns:
         columns[name] = np.array([row[name] for row in ordered], dtype=float)
     for name in ("repetitions", "sides"):
         columns[name] = np.array([row[name] for row in ordered], dtype=np.int64)
+    long.found["ranking", confidence] = columns
     return columns
 
 
@@ -306,6 +310,20 @@ def _exact_mean_curve(long: Sides, rows: np.ndarray, block: int = 4096) -> dict[
     width = int(lengths.max()) + 1  # fixed: the chance of lasting at t = n; else the drop to 0
     common = curves.common_length()
     table = curves.values.reshape(-1, common) if common is not None else None
+    if (
+        table is not None
+        and curves.all_zero_or_one()
+        and bool(np.all((lasted == 0.0) | (lasted == 1.0)))
+        and len(rows) < 2**52
+    ):
+        # Whole numbers: the column sums are exact whatever the order, so each curve is
+        # weighed by how many of the rows it serves instead of being copied into the grid
+        # once per row (the same numbers to the last bit).
+        expected = np.zeros(width)
+        expected[:common] = np.bincount(ids, minlength=len(table)).astype(float) @ table
+        if fixed:  # every curve is the horizon long: the chance of lasting sits at t = n
+            expected[common] += lasted.sum()
+        return _mean_curve_columns(expected, len(rows))
     grid = np.zeros((min(block, len(rows)) + 1, width))
     expected = np.zeros(width)
     for start in range(0, len(rows), block):
@@ -324,13 +342,18 @@ def _exact_mean_curve(long: Sides, rows: np.ndarray, block: int = 4096) -> dict[
         if fixed:
             grid[1 + np.arange(count), size] = lasted[start : start + block]
         expected = grid[: count + 1].sum(axis=0)
-    mean = expected / len(rows)
+    return _mean_curve_columns(expected, len(rows))
+
+
+def _mean_curve_columns(expected: np.ndarray, count: int) -> dict[str, np.ndarray]:
+    """The columns of a mean exact curve from the sums ``expected`` of ``count`` curves."""
+    mean = expected / count
     return {
-        "time": np.arange(width, dtype=float),
+        "time": np.arange(len(expected), dtype=float),
         "survival": mean,
         "ci_low": mean,
         "ci_high": mean,
-        "at_risk": np.concatenate([[len(rows)], expected[:-1]]),
+        "at_risk": np.concatenate([[count], expected[:-1]]),
         "events": np.concatenate([[0.0], expected[:-1] - expected[1:]]),
     }
 

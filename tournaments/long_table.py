@@ -88,7 +88,14 @@ def _letters(table: Any, name: str) -> np.ndarray:
     values = _values(table, name)
     if _is_arrow(table) and values.dtype == object:  # an Arrow text column: texts and None already
         return values
-    return np.array([_letter(v) for v in values.tolist()], dtype=object)
+    items = values.tolist()
+    try:  # a column holds a few distinct values: each is read once
+        letters = {value: _letter(value) for value in set(items)}
+    except TypeError:  # something unhashable: it is no letter either
+        return np.array([_letter(v) for v in items], dtype=object)
+    found = np.empty(len(items), dtype=object)
+    found[:] = list(map(letters.__getitem__, items))
+    return found
 
 
 def _texts(table: Any, name: str) -> np.ndarray:
@@ -110,6 +117,7 @@ class Curves:
         self.values = values
         self.offsets = offsets
         self.lengths = np.diff(offsets)
+        self._zero_or_one: bool | None = None
 
     @classmethod
     def from_lists(cls, curves: Iterable[Any]) -> Curves:
@@ -121,6 +129,14 @@ class Curves:
 
     def curve(self, index: int) -> np.ndarray:
         return self.values[self.offsets[index] : self.offsets[index + 1]]
+
+    def all_zero_or_one(self) -> bool:
+        """Every value is 0 or 1 (the curves of deterministic pairs without noise): sums of
+        them are then whole numbers, exact in any order (kept once known)."""
+        if self._zero_or_one is None:
+            zeros, ones = np.count_nonzero(self.values == 0.0), np.count_nonzero(self.values == 1.0)
+            self._zero_or_one = zeros + ones == len(self.values)
+        return self._zero_or_one
 
     def common_length(self) -> int | None:
         """The length every curve has, if they all have one (then curve ``i`` is row ``i``
@@ -190,6 +206,11 @@ def sides(matches: Any) -> Sides:
     return _sides_of_matches(matches)
 
 
+# Labels of the long table, each row referring to one of these objects (not a string each).
+_ROLES = np.array(["A", "B"], dtype=object)
+_POWER_POSITIONS = np.array(["more powerful", "equal", "less powerful"], dtype=object)
+
+
 def _sides_of_matches(table: Any) -> Sides:
     check_matches(table)
     exact = _is_exact_table(table)
@@ -214,7 +235,7 @@ def _sides_of_matches(table: Any) -> Sides:
     columns: dict[str, np.ndarray] = {
         "match_id": twice(_values(table, "match_id")),
         "repetition": twice(_values(table, "repetition")),
-        "role": _halves("A", "B", n),
+        "role": _ROLES[np.repeat([0, 1], n)],
         "strategy": both(strategy_a, strategy_b),
         "opponent": both(strategy_b, strategy_a),
         "family": both(family_a, family_b),
@@ -241,7 +262,7 @@ def _sides_of_matches(table: Any) -> Sides:
         ),
     }
     role = columns["role"]
-    partner = _halves("B", "A", n)
+    partner = _ROLES[np.repeat([1, 0], n)]
     curves = curve_of = None
     if exact:
         alone = pair("p_left", float)
@@ -258,9 +279,9 @@ def _sides_of_matches(table: Any) -> Sides:
         columns["left_jointly"] = by == "both"
         columns["left"] = columns["left_alone"] | columns["left_jointly"]
         columns["was_left"] = by == partner
-    # Codes into the three positions, then one reference each (no new string per row).
-    position = np.where(least == role, 0, np.where(least == None, 1, 2))  # noqa: E711
-    columns["power_position"] = _POSITIONS[position]
+    columns["power_position"] = _POWER_POSITIONS[
+        np.where(least == role, 0, np.where(least == None, 1, 2))  # noqa: E711
+    ]
     for name in ("outside", "structural_dependence", "realized_dependence"):
         if f"{name}_a" in names:
             columns[name] = both(_floats(table, f"{name}_a"), _floats(table, f"{name}_b"))
@@ -268,17 +289,6 @@ def _sides_of_matches(table: Any) -> Sides:
     with np.errstate(invalid="ignore", divide="ignore"):
         columns["duration_share"] = columns["duration"] / np.where(horizon > 0, horizon, np.nan)
     return Sides(columns, exact, curves, curve_of)
-
-
-_POSITIONS = np.array(["more powerful", "equal", "less powerful"], dtype=object)
-
-
-def _halves(first: str, second: str, n: int) -> np.ndarray:
-    """``first`` n times, then ``second`` n times, as objects."""
-    values = np.empty(2 * n, dtype=object)
-    values[:n] = first
-    values[n:] = second
-    return values
 
 
 def _curves_of(table: Any) -> Curves:

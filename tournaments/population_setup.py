@@ -25,6 +25,7 @@ from powergame.population import (
 )
 from powergame.population.engine import Population, Strategies
 from powergame.registry import Registry
+from powergame.state_table import check_pool_stakes
 
 from .population_spec import PopulationSpec, memory_one_code
 
@@ -54,7 +55,14 @@ def build_population(spec: PopulationSpec, registry: Registry, engine: str = "au
     rng = setup_rng(spec)
     names = spec.strategies
     where = Path(spec.source).name if spec.source else "spec"
-    strategies, used = _strategies(names, registry, spec.size, engine, where)
+    market = Market(
+        payoffs=spec.payoffs,
+        exit_cost=spec.exit_cost,
+        noise=spec.noise,
+        meet=spec.meet,
+        breakup=spec.breakup,
+    )
+    strategies, used = _strategies(names, registry, spec.size, engine, where, market, outside_values(spec))
     adjacency, graph = build_graph(spec, rng)
     isolated = int(adjacency.isolated().sum())
     initial = initial_strategies(spec, names, rng)
@@ -65,13 +73,7 @@ def build_population(spec: PopulationSpec, registry: Registry, engine: str = "au
         adjacency,
         initial,
         outside,
-        Market(
-            payoffs=spec.payoffs,
-            exit_cost=spec.exit_cost,
-            noise=spec.noise,
-            meet=spec.meet,
-            breakup=spec.breakup,
-        ),
+        market,
         change,  # the spec's change rule is the engine's ChangeRule
         spec.seed,
         outside_by_strategy=by_strategy,
@@ -105,19 +107,81 @@ class _Factory:
         return self.registry.create(self.name)
 
 
+def outside_values(spec: PopulationSpec) -> tuple[float, ...] | None:
+    """Every outside option an agent of ``spec`` can have, sorted; None when they are
+    drawn from a distribution or read from the graph."""
+    o = spec.outside
+    if o.mode == "value":
+        return (float(o.value),)
+    if o.mode == "classes":
+        return tuple(sorted({float(v) for _, v in o.classes}))
+    if o.mode == "by_strategy":
+        return tuple(sorted({float(v) for _, v in o.by_strategy}))
+    return None
+
+
 def _strategies(
-    names: tuple[str, ...], registry: Registry, n: int, engine: str, where: str
+    names: tuple[str, ...],
+    registry: Registry,
+    n: int,
+    engine: str,
+    where: str,
+    market: Market,
+    values: tuple[float, ...] | None,
 ) -> tuple[Strategies, str]:
     factories = player_factories(names, registry, where)
-    tables = [f().state_table() for f in factories]
-    if engine == "table" or (engine == "auto" and all(t is not None for t in tables)):
+    tables: list[Any] = [f().state_table() for f in factories]
+    variants = None
+    if values is not None and any(t is None for t in tables):
+        tables, variants = _tables_by_outside_option(factories, tables, market, values)
+    fit = all(t is not None for t in tables) and _stakes_fit(tables)
+    if engine == "table" or (engine == "auto" and fit):
         missing = [name for name, t in zip(names, tables) if t is None]
         if missing:
             raise ParameterError(
                 "engine", "table", f"needs a state table for every strategy; {missing[0]!r} has none"
             )
-        return TableStrategies(StackedTables.build(tables), n), "table"  # type: ignore[arg-type]
+        stacked = StackedTables.build(tables)
+        if variants is None:
+            return TableStrategies(stacked, n), "table"
+        return TableStrategies(stacked, n, variants, np.array(values, dtype=float)), "table"
     return PlayerStrategies(factories), "player"
+
+
+def _tables_by_outside_option(
+    factories: list[Any], tables: list[Any], market: Market, values: tuple[float, ...]
+) -> tuple[list[Any], np.ndarray | None]:
+    """For a strategy whose table depends on the game (it reads the outside options), one
+    table per (own v, partner v) among ``values``, from the game a couple plays. The
+    tables, and ``variants[s, i, j]``: the one strategy s plays with v = values[i] against
+    values[j]; a strategy with no table in some game keeps None (no variants then)."""
+    from powergame.population.players import relationship_game
+
+    k = len(values)
+    variants = np.zeros((len(factories), k, k), dtype=np.int64)
+    stacked: list[Any] = []
+    for s, (make, table) in enumerate(zip(factories, tables)):
+        if table is not None:
+            variants[s] = len(stacked)
+            stacked.append(table)
+            continue
+        for i, j in itertools.product(range(k), repeat=2):
+            player = make()
+            player.join_match(relationship_game(market, values[i], values[j]), 0, 0)
+            found = player.state_table()
+            if found is None:
+                return tables, None
+            variants[s, i, j] = len(stacked)
+            stacked.append(found)
+    return stacked, variants
+
+
+def _stakes_fit(tables: list[Any]) -> bool:
+    try:
+        check_pool_stakes(tables)
+    except ParameterError:
+        return False
+    return True
 
 
 # --- graph -------------------------------------------------------------------------------

@@ -295,10 +295,14 @@ def fujiwara_greve() -> Reproduction:
 
 
 # --- The principle of least interest, in a pool --------------------------------------------
-LEAST_INTEREST_STRATEGIES = ("Least Interest", "Out-for-Tat", "Loyal", "Voice", "Parasite", "Hit and Run")
+# Exit that reads v: cooperators that leave once the last two rounds paid below their outside
+# option on average (with v = 0.5, after two withholdings met with cooperation in a row).
+LEAVE_BELOW = ("Loyal | Leave Below Outside Option(window=2)", "Voice | Leave Below Outside Option(window=2)")
+LEAST_INTEREST_ENTRY = ("Least Interest", "Out-for-Tat", "Loyal", "Voice", "Parasite", "Hit and Run")
+LEAST_INTEREST_STRATEGIES = (*LEAST_INTEREST_ENTRY, *LEAVE_BELOW)
 LEAST_INTEREST_LOW = 0.5  # the low class's outside option
 LEAST_INTEREST_HIGH_SHARE = 0.3
-LEAST_INTEREST_GAPS = (0.0, 0.5, 1.0, 1.5, 2.0)
+LEAST_INTEREST_GAPS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
 
 
 def tables_by_class(
@@ -314,7 +318,8 @@ def tables_by_class(
             Game(payoffs=(payoffs, payoffs), outside_options=(values[own], values[partner])), 0, 0
         )
         found = player.state_table()
-        assert found is not None
+        if found is None:
+            raise ParameterError("strategy", name, "needs a state table for the mean-field pool")
         out.append(((own, partner), found))
     return out
 
@@ -327,13 +332,13 @@ def least_interest_model(
     noise: float = 0.01,
 ) -> PoolModel:
     """A fixed population of ``names`` in equal shares; 30 % of the agents (class 0) have
-    v = 0.5 + ``gap``, the others v = 0.5. Least Interest withholds when it is the less
-    dependent partner, so its table depends on both classes."""
+    v = 0.5 + ``gap``, the others v = 0.5. A strategy that reads v (Least Interest, Leave
+    Below Outside Option) has a table per (own class, partner class)."""
     payoffs = StagePayoffs()
     values = (LEAST_INTEREST_LOW + gap, LEAST_INTEREST_LOW)
     tables, class_tables = [], []
     for s, name in enumerate(names):
-        if name == "Least Interest":
+        if _registry().create(name).classifier.get("uses_outside_options"):
             by_class = tables_by_class(name, values, payoffs)
             class_tables += [((s, own, partner), found) for (own, partner), found in by_class]
             tables.append(by_class[0][1])
@@ -353,21 +358,35 @@ def least_interest_model(
     )
 
 
+def _class_gaps(names: tuple[str, ...], gap: float) -> dict[str, float]:
+    """Each figure of the pool at ``gap``: the better-option class minus the other."""
+    steady = steady_state(least_interest_model(gap, names))
+    by_class = {
+        "leaves": steady.by_class(steady.leave_rate) * 100,
+        "is left": steady.by_class(steady.left_rate) * 100,
+        "earns per round together": steady.by_class(steady.in_couple_payoff),
+        "earns per tick": steady.by_class(steady.payoff),
+        "value of being single - v": steady.by_class(steady.single_premium),
+    }
+    return {what: float(high - low) for what, (high, low) in by_class.items()}
+
+
 def least_interest() -> Reproduction:
-    """The principle of least interest in a two-class pool: who leaves, who earns more."""
+    """The principle of least interest in a two-class pool: who leaves, who earns more;
+    with the exit rules that read v, and (for comparison) without them."""
     figures = []
     for gap in LEAST_INTEREST_GAPS:
-        steady = steady_state(least_interest_model(gap))
-        by_class = {
-            "leaves": steady.by_class(steady.leave_rate) * 100,
-            "is left": steady.by_class(steady.left_rate) * 100,
-            "earns per round together": steady.by_class(steady.in_couple_payoff),
-            "earns per tick": steady.by_class(steady.payoff),
-            "value of being single - v": steady.by_class(steady.single_premium),
-        }
-        for what, (high, low) in by_class.items():
+        for what, value in _class_gaps(LEAST_INTEREST_STRATEGIES, gap).items():
             unit = " (per 100 ticks)" if what in ("leaves", "is left") else ""
-            figures.append(Figure(f"gap {gap:g}: {what}{unit}, better-option class minus other", high - low))
+            figures.append(Figure(f"gap {gap:g}: {what}{unit}, better-option class minus other", value))
+    for gap in LEAST_INTEREST_GAPS:
+        value = _class_gaps(LEAST_INTEREST_ENTRY, gap)["leaves"]
+        figures.append(
+            Figure(
+                f"gap {gap:g}, no exit rule reads v: leaves (per 100 ticks), better-option class minus other",
+                value,
+            )
+        )
     return Reproduction(
         key="least-interest",
         title="The principle of least interest in a relationship market (this project)",
@@ -380,27 +399,29 @@ def least_interest() -> Reproduction:
         figures=tuple(figures),
         notes=(
             "Fixed population, equal shares of Least Interest, Out-for-Tat, Loyal, Voice, Parasite, "
-            "Hit and Run; 30 % have v = 0.5 + gap, 70 % v = 0.5; meet 0.5, breakup 1 %, noise 1 %.",
-            "Only Least Interest reads v among tabled strategies: the better-option partner withholds "
-            "and earns more together, and its dependent Out-for-Tat partners walk away from it, so it "
-            "is left more, and leaves no more, than the other class. Exit rules that read v (Leave "
-            "Below Outside Option) have no state table and run only in the agent-based engine.",
+            "Hit and Run, and Loyal and Voice each with Leave Below Outside Option(window=2); 30 % "
+            "have v = 0.5 + gap, 70 % v = 0.5; meet 0.5, breakup 1 %, noise 1 %.",
+            "The better-option class earns more together at every gap > 0 (Least Interest withholds "
+            "as the less dependent partner). It leaves more often only once v exceeds 1.5, the mean "
+            "of a round of mutual cooperation and one of being exploited: then its Leave Below "
+            "Outside Option players walk away after a single withholding. Without the two exit "
+            "rules that read v it leaves less than the other class at every gap.",
         ),
     )
 
 
-def lelele(progress: Callable[[int], None] | None = None) -> Reproduction:
+def lelele(progress: Callable[[int], None] | None = None, processes: int = 0) -> Reproduction:
     """LeLeLe (2010): the share of cooperating couples against agents' expected life."""
     from .reproductions_izquierdo import lelele as compute
 
-    return compute(progress)
+    return compute(progress, processes)
 
 
-def es1(progress: Callable[[int], None] | None = None) -> Reproduction:
+def es1(progress: Callable[[int], None] | None = None, processes: int = 0) -> Reproduction:
     """ES-1-outcome (2025): successful memory-one strategies, with and without leaving."""
     from .reproductions_izquierdo import es1 as compute
 
-    return compute(progress)
+    return compute(progress, processes)
 
 
 def reproduction_ticks(key: str) -> int | None:
@@ -419,9 +440,13 @@ REPRODUCTIONS: dict[str, Callable[..., Reproduction]] = {
 }
 
 
-def reproduce(key: str, progress: Callable[[int], None] | None = None) -> Reproduction:
+def reproduce(key: str, progress: Callable[[int], None] | None = None, processes: int = 0) -> Reproduction:
     """Compute one reproduction by its key (see ``REPRODUCTIONS``); the long ones
-    (``reproduction_ticks``) call ``progress`` with the ticks done."""
+    (``reproduction_ticks``) call ``progress`` with the ticks done and run their independent
+    runs in up to ``processes`` processes (0: one per core; the figures do not depend on it)."""
+    from .parallel_runs import check_processes
+
+    check_processes(processes)
     if key not in REPRODUCTIONS:
         import difflib
 
@@ -429,5 +454,5 @@ def reproduce(key: str, progress: Callable[[int], None] | None = None) -> Reprod
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise ParameterError("reproduction", key, f"must be one of {', '.join(REPRODUCTIONS)}{hint}")
     if reproduction_ticks(key) is not None:
-        return REPRODUCTIONS[key](progress)
+        return REPRODUCTIONS[key](progress, processes)
     return REPRODUCTIONS[key]()

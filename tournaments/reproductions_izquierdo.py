@@ -11,6 +11,7 @@ from collections.abc import Callable
 from powergame.game import StagePayoffs
 from powergame.population.mean_field import DeathBirth, MeanFieldPool, MeanFieldRun, PoolModel, Revision
 
+from .parallel_runs import run_jobs
 from .population_exact import one_gene_matrix
 from .reproductions import Figure, Reproduction, memory_one_names, table
 
@@ -52,14 +53,17 @@ def long_run(
     model: PoolModel, ticks: int, window: int, progress: Progress | None = None
 ) -> tuple[float, list[float], MeanFieldRun]:
     """Mean CC share of the couples and mean strategy shares over the last ``window`` of
-    ``ticks`` ticks (the mean field may settle or cycle), and the recorded tail."""
-    pool = MeanFieldPool(model)
+    ``ticks`` ticks (the mean field may settle or cycle), and the recorded tail (without
+    the couples' ages: its ``mean_age`` is nan)."""
+    pool = MeanFieldPool(model, ages=False)
     state = pool.initial_state()
     records = []
     for number in range(ticks):
-        state, figures = pool.step(state)
         if number >= ticks - window:
+            state, figures = pool.step(state)
             records.append(figures)
+        else:
+            state = pool.advance(state)
         if progress is not None:
             progress(1)
     tail = MeanFieldRun(model, tuple(records), state)
@@ -82,11 +86,15 @@ def lelele_long_run(
 LELELE_TOTAL_TICKS = LELELE_TICKS * len(LELELE_LIVES)
 
 
-def lelele(progress: Progress | None = None) -> Reproduction:
-    """LeLeLe (2010): the share of cooperating couples against agents' expected life."""
+def _lelele_job(life: float, progress: Progress | None) -> tuple[float, list[float]]:
+    return lelele_long_run(life, progress=progress)
+
+
+def lelele(progress: Progress | None = None, processes: int = 0) -> Reproduction:
+    """LeLeLe (2010): the share of cooperating couples against agents' expected life
+    (one run per expected life, in up to ``processes`` processes, 0: one per core)."""
     figures = []
-    for life in LELELE_LIVES:
-        cc, shares = lelele_long_run(life, progress=progress)
+    for life, (cc, shares) in zip(LELELE_LIVES, run_jobs(_lelele_job, LELELE_LIVES, progress, processes)):
         top = sorted(range(len(LELELE_NAMES)), key=lambda s: -shares[s])[:2]
         leaders = ", ".join(f"{LELELE_NAMES[s]} {shares[s]:.2f}" for s in top)
         figures.append(Figure(f"expected life {life:g}: share of CC couples (most common: {leaders})", cc))
@@ -158,12 +166,17 @@ ES1_LABELS = {True: "with the option to leave (162 codes)", False: "without it (
 ES1_TOTAL_TICKS = 2 * ES1_TICKS
 
 
-def es1(progress: Progress | None = None) -> Reproduction:
-    """ES-1-outcome (2025): which memory-one strategies succeed, with and without leaving."""
+def _es1_job(with_leave: bool, progress: Progress | None) -> tuple[float, dict[str, float]]:
+    return es1_long_run(with_leave, progress=progress)
+
+
+def es1(progress: Progress | None = None, processes: int = 0) -> Reproduction:
+    """ES-1-outcome (2025): which memory-one strategies succeed, with and without leaving
+    (the two runs in up to ``processes`` processes, 0: one per core)."""
     figures = []
-    for with_leave in (True, False):
+    variants = (True, False)
+    for with_leave, (cc, shares) in zip(variants, run_jobs(_es1_job, variants, progress, processes)):
         label = ES1_LABELS[with_leave]
-        cc, shares = es1_long_run(with_leave, progress=progress)
         figures.append(Figure(f"{label}: share of CC couples", cc))
         top = sorted(shares, key=lambda code: -shares[code])[:5]
         for rank, code in enumerate(top, start=1):

@@ -29,10 +29,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import pyarrow as pa
 
-from powergame.arrow_arrays import array
+from powergame.arrow_arrays import array, gathered_strings
 from powergame.errors import ParameterError, UnknownStrategyError
 from powergame.game import Game
-from powergame.play import AUTO, Entrant, Pairing, get_engine, play, table_in
+from powergame.play import AUTO, Entrant, Pairing, get_engine, play
+from powergame.play import table_in as table_in  # re-exported: callers import it from here
 from powergame.player import Player
 from powergame.time_limit import DEFAULT_MATCH_TIMEOUT, check_timeout, limited, set_match_time_limit
 from powergame.work import check_work, tournament_estimate
@@ -232,7 +233,7 @@ def _play_groups(
     game: Game,
     groups: Sequence[tuple[str, str, tuple[int, ...]]],
     strategies: _ChunkStrategies,
-    ids: Sequence[tuple[int, int]] | None = None,
+    ids: Sequence[tuple[int, int]] | np.ndarray | None = None,
     engine: str = AUTO,
 ) -> pa.Table:
     """The per-match table of ``groups`` (name A, name B, seeds), in order, played by the
@@ -240,30 +241,41 @@ def _play_groups(
     match's (match_id, repetition) from ``ids`` (default: 0, 0), the strategies' names and
     families and the outside options. With ``engine="exact"`` one row per group, of
     ``storage.EXACT_SCHEMA``."""
-    looked_up = [(strategies.lookup(a, game, 0), strategies.lookup(b, game, 1)) for a, b, _ in groups]
-    pairings = [Pairing(a[1], b[1], seeds) for (a, b), (_, _, seeds) in zip(looked_up, groups)]
+    # Each name is looked up once per role; a pairing refers to its two by number (a tournament
+    # of 162 strategies has 26,244 pairings but only 324 entrants).
+    sides: tuple[list[tuple[Any, Entrant]], list[tuple[Any, Entrant]]] = ([], [])
+    numbers: tuple[dict[str, int], dict[str, int]] = ({}, {})
+    chosen: tuple[list[int], list[int]] = ([], [])
+    for name_a, name_b, _ in groups:
+        for role, name in ((0, name_a), (1, name_b)):
+            number = numbers[role].get(name)
+            if number is None:
+                number = numbers[role][name] = len(sides[role])
+                sides[role].append(strategies.lookup(name, game, role))
+            chosen[role].append(number)
+    pairings = [Pairing(sides[0][a][1], sides[1][b][1], group[2]) for a, b, group in zip(*chosen, groups)]
     exact = get_engine(engine).exact if engine != AUTO else False
     schema = storage.EXACT_SCHEMA if exact else storage.SCHEMA
     if not groups:
         return schema.empty_table()
     played = play(game, pairings, engine)
-    counts = [1 if exact else len(seeds) for _, _, seeds in groups]
     total = played.num_rows
+    per_row = np.array(chosen, dtype=np.intp)  # (2, pairings): each side's number
+    if not exact:  # a row per match
+        per_row = np.repeat(per_row, [len(seeds) for _, _, seeds in groups], axis=1)
 
-    pair_of_match = np.repeat(np.arange(len(counts)), counts)
-
-    def per_pair(values: list[Any]) -> pa.Array:  # numpy gathers: Array.take imports pyarrow.compute
-        return array(np.asarray(values, dtype=object)[pair_of_match], pa.string())
+    def per_side(role: int, values: list[str]) -> pa.Array:
+        return gathered_strings(values, per_row[role])
 
     outside_a, outside_b = game.outside_options
-    identities = np.zeros((total, 2), dtype=np.int64) if ids is None else np.array(ids, dtype=np.int64)
+    identities = np.zeros((total, 2), dtype=np.int64) if ids is None else np.asarray(ids, dtype=np.int64)
     given: dict[str, pa.Array] = {
         "match_id": array(identities[:, 0], pa.int64()),
         "repetition": array(identities[:, 1], pa.int64()),
-        "strategy_a": per_pair([a[0].name for a, _ in looked_up]),
-        "strategy_b": per_pair([b[0].name for _, b in looked_up]),
-        "family_a": per_pair([a[0].classifier["family"] for a, _ in looked_up]),
-        "family_b": per_pair([b[0].classifier["family"] for _, b in looked_up]),
+        "strategy_a": per_side(0, [entry.name for entry, _ in sides[0]]),
+        "strategy_b": per_side(1, [entry.name for entry, _ in sides[1]]),
+        "family_a": per_side(0, [entry.classifier["family"] for entry, _ in sides[0]]),
+        "family_b": per_side(1, [entry.classifier["family"] for entry, _ in sides[1]]),
         "outside_a": array(np.full(total, outside_a, dtype=np.float64), pa.float64()),
         "outside_b": array(np.full(total, outside_b, dtype=np.float64), pa.float64()),
     }
@@ -307,10 +319,12 @@ def check_exact_strategies(names: Sequence[str], registry: RegistryLike, game: G
     """ParameterError naming every strategy that has no state table (exact mode needs one);
     with ``game``, a table known once the game is (in both roles) counts."""
 
+    strategies = _ChunkStrategies(registry)  # the entrants are kept for the chunks to play
+
     def tabled(name: str) -> bool:
         if game is None:
             return registry.create(name).state_table() is not None
-        return all(table_in(registry.create(name), game, role) is not None for role in (0, 1))
+        return all(strategies.lookup(name, game, role)[1].table is not None for role in (0, 1))
 
     missing = [registry.get(name).name for name in names if not tabled(name)]
     if missing:
@@ -346,9 +360,22 @@ def play_chunk(job: ChunkJob) -> tuple[int, int, pa.Table, str | None]:
     checksum of its part file). With an output folder the table is also stored as the
     chunk's part file (else the checksum is None)."""
     registry = _registry(job.registry_loader, job.plugins)
-    groups: list[tuple[str, str, tuple[int, ...]]] = []  # runs of consecutive tasks of one pairing
+    groups, ids = _exact_groups(job) if job.spec.exact else _task_groups(job.tasks)
+    engine = "exact" if job.spec.exact else AUTO  # exact: one task, hence one row, per pairing
+    table = _play_groups(job.spec.game, groups, _ChunkStrategies(registry), ids, engine)
+    checksum = None
+    if job.out_dir is not None:
+        checksum = storage.write_part(Path(job.out_dir), job.chunk_id, table)
+    return job.chunk_id, table.num_rows, table, checksum
+
+
+Groups = list[tuple[str, str, tuple[int, ...]]]  # (name A, name B, the seeds of its matches)
+
+
+def _task_groups(tasks: Sequence[MatchTask]) -> tuple[Groups, list[tuple[int, int]]]:
+    """Runs of consecutive tasks of one pairing, and each task's (match_id, repetition)."""
+    groups: Groups = []
     start = 0
-    tasks = job.tasks
     while start < len(tasks):
         end = start
         pair = (tasks[start].strategy_a, tasks[start].strategy_b)
@@ -356,13 +383,18 @@ def play_chunk(job: ChunkJob) -> tuple[int, int, pa.Table, str | None]:
             end += 1
         groups.append((*pair, tuple(t.seed for t in tasks[start:end])))
         start = end
-    ids = [(t.match_id, t.repetition) for t in tasks]
-    engine = "exact" if job.spec.exact else AUTO  # exact: one task, hence one row, per pairing
-    table = _play_groups(job.spec.game, groups, _ChunkStrategies(registry), ids, engine)
-    checksum = None
-    if job.out_dir is not None:
-        checksum = storage.write_part(Path(job.out_dir), job.chunk_id, table)
-    return job.chunk_id, table.num_rows, table, checksum
+    return groups, [(t.match_id, t.repetition) for t in tasks]
+
+
+def _exact_groups(job: ChunkJob) -> tuple[Groups, np.ndarray]:
+    """The groups and ids of an exact chunk (what ``_task_groups`` gives for its tasks, one
+    per pairing, seed 0 and repetition 0), straight from the pairings without a task each."""
+    pairs = role_assignments(job.spec)
+    stop = min(job.stop, len(pairs))
+    groups: Groups = [(a, b, (0,)) for a, b in pairs[job.start : stop]]
+    ids = np.zeros((len(groups), 2), dtype=np.int64)
+    ids[:, 0] = np.arange(job.start, job.start + len(groups))
+    return groups, ids
 
 
 def _start_worker(match_timeout: float, parent: int, locks: tuple[int, ...]) -> None:
@@ -510,18 +542,17 @@ def run_tournament(
         )
         tables = _play_jobs(jobs, remaining, min(workers, chunks - resumed), finished, folder, quiet, timeout)
         play_seconds = time.perf_counter() - started
+        writing = None
         if folder is not None:
             matches, single = storage.gather_parts(
                 folder, range(chunks), expected_matches=total, tables=tables
             )
-        else:
-            ordered = [tables[i] for i in sorted(tables)]
-            matches, single = (pa.concat_tables(ordered) if ordered else storage.SCHEMA.empty_table()), None
-        writing = None
-        if folder is not None:
             # The Parquet writer encodes in C++ without the interpreter's lock: it writes the
             # merged table on a second thread while this one builds the summary.
             writing = _in_background(storage.write_merged, folder, matches, csv=csv, single=single)
+        else:
+            ordered = [tables[i] for i in sorted(tables)]
+            matches = pa.concat_tables(ordered) if ordered else storage.SCHEMA.empty_table()
         from .analysis import sides
 
         try:

@@ -15,7 +15,7 @@ stays under ``max_cells`` (a single match longer than that is its own chunk).
 
 Modules: ``play`` (entry points), ``program`` (the array program of many pairs),
 ``deterministic`` (pairs that draw nothing at random), ``tables`` (threshold and joint tables),
-``figures`` and ``holders`` (per-match figures), ``result`` (``BatchResult``), ``sizes``
+``figures``, ``holders`` and ``integral`` (per-match figures), ``result`` (``BatchResult``), ``sizes``
 (seeds, horizons, chunks), ``counters`` and ``workspace``.
 """
 

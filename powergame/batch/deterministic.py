@@ -16,6 +16,7 @@ from powergame.state_table import StateTable
 
 from .counters import _AS_SEEN_BY_B, _COUNT_MASK, _OUTCOME_COUNTS
 from .figures import _figures
+from .integral import _WholeTables
 from .result import BatchResult, _result_of_parts
 from .sizes import _chunks, _horizon_endings, draw_horizons
 
@@ -251,10 +252,20 @@ class _MergedProgram:
                 if leaving is not None and len(leaving):
                     recorded[t + 1][leaving] = ended_g[leaving]
         recorded = recorded[:rounds_played]
-        payoffs = np.empty(len(self.payoff_a), dtype=complex)  # u_A + i u_B, as in _play_chunk
-        payoffs.real, payoffs.imag = self.payoff_a, self.payoff_b
-        sums = _running_sums(np.take(payoffs, recorded))
-        counters = np.take(self.counts, recorded).sum(axis=0, dtype=np.int64)
+        whole = _WholeTables.of(self.payoff_a, self.payoff_b, *game.outside_options)
+        layout = None if whole is None else whole.layout(longest, self.counts)
+        integral = None
+        sums = None
+        if layout is not None:
+            assert whole is not None
+            integral = (*layout, whole.low)  # whole numbers: sums and power figures in integers
+        else:
+            payoffs = np.empty(len(self.payoff_a), dtype=complex)  # u_A + i u_B, as in _play_chunk
+            payoffs.real, payoffs.imag = self.payoff_a, self.payoff_b
+            sums = _running_sums(np.take(payoffs, recorded))
+        counters = None
+        if integral is None or integral[2] == 0:  # else the words count them
+            counters = np.take(self.counts, recorded, mode="wrap").sum(axis=0, dtype=np.int64)
         stake_sum = None
         if self.stake is not None:
             stake_sum = _running_sums(np.take(self.stake, recorded))[-1] if rounds_played else np.zeros(count)
@@ -269,6 +280,7 @@ class _MergedProgram:
             recorded,
             keep_actions,
             self.payoff_bound,
+            integral,
         )
 
 

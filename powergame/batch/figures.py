@@ -11,6 +11,7 @@ from powergame.game import Game
 
 from .counters import _COUNT_BITS, _COUNT_MASK
 from .holders import _power_figures
+from .integral import _whole_figures
 
 
 def _figures(
@@ -18,31 +19,50 @@ def _figures(
     horizons: np.ndarray,
     left_by: np.ndarray,
     exit_round: np.ndarray,
-    sums: np.ndarray,
-    counters: np.ndarray,
+    sums: np.ndarray | None,
+    counters: np.ndarray | None,
     stake_sum: np.ndarray | None,
     recorded: np.ndarray,
     keep_actions: bool,
     payoff_bound: float,
+    integral: tuple[np.ndarray, int, int, int] | None = None,
 ) -> dict[str, Any]:
     """Every per-match figure from what a simulation recorded: the per-round payoff sums
     u_A + i u_B (rounds x matches, overwritten), the packed cooperation counters, the
     stake sums (None when every stake is 1) and the recorded states (their low two bits
-    are the outcome, read when actions are kept)."""
-    final = sums[-1] if len(sums) else np.zeros(len(horizons), dtype=complex)
-    running_a, running_b = final.real.copy(), final.imag.copy()
+    are the outcome, read when actions are kept). With ``integral`` (whole-number payoffs:
+    the words, s and base of ``_WholeTables.layout`` and the smallest payoff) ``sums`` may
+    be None: the payoff sums and power figures are then read off the recorded f in
+    integers, and the counters too when the words hold them (``counters`` may be None then)."""
+    rounds_together = np.where(left_by > 0, exit_round, horizons)
+    whole = None
+    if integral is not None:
+        whole = _whole_figures(*integral, recorded, rounds_together)
+        running_a, running_b = whole[0], whole[1]
+        if whole[5] is not None:
+            counters = whole[5]
+    else:
+        assert sums is not None
+        final = sums[-1] if len(sums) else np.zeros(len(horizons), dtype=complex)
+        running_a, running_b = final.real.copy(), final.imag.copy()
     outcomes = None
     if keep_actions:  # match by match (matches x rounds): the low two bits of f (wrapping cast)
         outcomes = recorded.astype(np.uint8)
         outcomes &= 3
         outcomes = np.ascontiguousarray(outcomes.T)
-    rounds_together = np.where(left_by > 0, exit_round, horizons)
+    assert counters is not None, "counters are counted unless the words hold them"
     n = rounds_together.astype(float)
     v_a, v_b = game.outside_options
     k_a, k_b = game.exit_costs
     total_a = kernel.total_over_horizon(running_a, rounds_together, horizons, v_a, k_a, (left_by & 1) == 1)
     total_b = kernel.total_over_horizon(running_b, rounds_together, horizons, v_b, k_b, (left_by & 2) == 2)
-    shifts, share_a, share_b = _power_figures(sums.real, sums.imag, rounds_together, v_a, v_b, payoff_bound)
+    if whole is not None:
+        shifts, share_a, share_b = whole[2:5]
+    else:
+        assert sums is not None
+        shifts, share_a, share_b = _power_figures(
+            sums.real, sums.imag, rounds_together, v_a, v_b, payoff_bound
+        )
     figures: dict[str, Any] = {
         "horizon": horizons,
         "rounds_together": rounds_together,

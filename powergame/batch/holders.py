@@ -106,6 +106,8 @@ def _count_rows(flags: np.ndarray) -> np.ndarray:
     """Per column, how many rows are True (summing int8 rows into int16 is far faster than
     count_nonzero along axis 0 or an int64 sum)."""
     small = flags.view(np.int8)
+    if len(flags) < 1 << 7:  # the counts fit in int8 itself: no cast per cell
+        return small.sum(axis=0, dtype=np.int8).astype(np.int64)
     if len(flags) < 1 << 15:
         return small.sum(axis=0, dtype=np.int16).astype(np.int64)
     return small.sum(axis=0, dtype=np.int64)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -9,7 +10,7 @@ import numpy as np
 from powergame import streams
 from powergame.errors import ParameterError
 from powergame.game import Game
-from powergame.state_table import StateTable
+from powergame.state_table import StateTable, check_stakes_fit
 
 from .deterministic import _deterministic_joints, _DeterministicTable, _play_merged
 from .program import _Program
@@ -49,8 +50,10 @@ def _play_programs(
 ) -> BatchResult:
     """The matches of ``pairs`` simulated round by round in one array program, chunks
     cut across pairs; every random choice from each match's stream."""
+    for table_a, table_b in pairs:
+        check_stakes_fit(table_a, table_b)
     counts = [len(group) for group in seeds]
-    all_seeds = tuple(seed for group in seeds for seed in group)
+    all_seeds = tuple(itertools.chain.from_iterable(seeds))
     if not all_seeds:
         return _result_of_parts(game, (), [], keep_actions)
     program, starts, ends = _Program.of(game, pairs)

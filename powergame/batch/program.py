@@ -16,6 +16,7 @@ from powergame.state_table import StateTable
 
 from .counters import _COUNT_MASK
 from .figures import _figures
+from .integral import _WholeTables
 from .sizes import _horizon_endings
 from .tables import _SURE, _joint_group, _padded, _TableArrays
 from .workspace import _reused
@@ -28,6 +29,11 @@ class _Program:
 
     choose: np.ndarray
     choice_random: bool  # some partner's choice is neither sure nor impossible
+    # choose capped at 2^32 - 1 as uint32 pairs, each pair read as one uint64 (one gather, and
+    # uint32 compared with uint32): the same choice unless a sure threshold meets the uniform
+    # 2^32 - 1, which a block of draws is checked for (``choose_sure``: any sure threshold)
+    choose_capped: np.ndarray
+    choose_sure: bool
     payoffs: np.ndarray  # by f: u_A + i u_B
     stake: np.ndarray | None  # by f, None when every stake is 1
     counts: np.ndarray
@@ -40,6 +46,7 @@ class _Program:
     move_base: np.ndarray | None  # by f: the pair's offset (the ended g for ended f)
     move_n_b: np.ndarray | None  # by f: B's states in the pair
     payoff_bound: float
+    whole: _WholeTables | None  # whole-number payoffs
 
     @classmethod
     def of(
@@ -106,6 +113,8 @@ class _Program:
         program = cls(
             choose=choose,
             choice_random=bool(np.any((choose != 0) & (choose != _SURE))),
+            choose_capped=np.minimum(choose, _SURE - 1).astype(np.uint32).view(np.uint64).reshape(-1),
+            choose_sure=bool(np.any(choose == _SURE)),
             payoffs=payoffs,
             stake=None if np.all(stake[live_f] == 1.0) else stake,
             counts=joined["counts"],
@@ -116,6 +125,7 @@ class _Program:
             can_leave=bool(np.any(leave != 0)),
             next_g=joined["next_g"] if point_mass else None,
             payoff_bound=bound,
+            whole=_WholeTables.of(payoffs.real, payoffs.imag, *game.outside_options),
             **move,
         )
         return program, starts, ends
@@ -143,6 +153,12 @@ class _Program:
         if game.noise:  # a uint32 when it fits (2^32 does not): like types compare fastest
             noise = np.uint32(noise_threshold) if noise_threshold < _SURE else np.uint64(noise_threshold)
         ending = _horizon_endings(horizons, longest)
+        # whole-number payoffs: the payoff sums are read off the recorded f after the rounds
+        integral = None
+        layout = None if self.whole is None else self.whole.layout(longest, self.counts)
+        if layout is not None:
+            assert self.whole is not None
+            integral = (*layout, self.whole.low)
         # The purposes drawn, each a slot of a block of draws made for several rounds at
         # once (a few large numpy calls instead of many small ones). A MOVE slot holds the
         # draw of the round before: the next state is drawn when the next round starts.
@@ -164,11 +180,13 @@ class _Program:
         flags = np.empty((count, 2), dtype=bool)
         sure_withhold = self.choose == 0
         recorded = _reused("recorded", (longest, count), np.intp)
-        sums = _reused("sums", (longest, count), complex)  # running sums of u_A + i u_B
+        sums = None if integral else _reused("sums", (longest, count), complex)  # sums of u_A + i u_B
         stake_sums = _reused("stake_sums", (longest, count), float) if self.stake is not None else None
         counters = np.zeros(count, dtype=np.int64)
         g = start_g.copy()
         offsets = np.empty(count, dtype=np.intp)
+        thresholds = np.empty(count, dtype=np.uint64)  # the gathered choose_capped
+        capped = False
         earned = np.empty(count, dtype=complex)
         exit_round = np.zeros(count, dtype=np.int64)
         left_by = np.zeros(count, dtype=np.int8)
@@ -176,7 +194,13 @@ class _Program:
         alive = count
         rounds_played = longest
         counted = 0  # rounds whose outcomes are in the counters
+        count_here = integral is None or integral[2] == 0  # else the words count them
         draws: dict[int, np.ndarray] = {}
+        # each row's draws by purpose: views of the block, which is refilled in place
+        row_draws = (
+            [{p: uniforms[r, i] for p, i in slot.items()} for r in range(block_rounds)] if purposes else []
+        )
+        row_flips = [None] * block_rounds if flips is None else list(flips)
         compose = None
         if not purposes and self.next_g is not None:
             after = self.next_g
@@ -189,15 +213,19 @@ class _Program:
                 streams.bits_block(keys, rounds, slots, block, block_scratch)
                 if flips is not None and noise is not None:  # the block's noise flips at once
                     np.less(uniforms[:, slot[streams.NOISE]], noise, out=flips)
+                if self.choice_random:
+                    capped = not self.choose_sure or not np.any(
+                        uniforms[:, slot[streams.CHOICE]] == np.uint32(_SURE - 1)
+                    )
             if purposes:
-                draws = {p: uniforms[row, i] for p, i in slot.items()}
-            if t and t % _COUNT_BLOCK == 0:
-                counters += np.take(self.counts, recorded[counted:t]).sum(axis=0)
+                draws = row_draws[row]
+            if count_here and t and t % _COUNT_BLOCK == 0:
+                counters += self.counts.take(recorded[counted:t], mode="wrap").sum(axis=0)
                 counted = t
             f = recorded[t]
             if t and compose is not None:
                 # nothing random: a round's f follows from the last one in one lookup
-                np.take(compose, recorded[t - 1], out=f, mode="wrap")
+                compose.take(recorded[t - 1], out=f, mode="wrap")
                 if leaving is not None:
                     f[leaving] = ended_g[leaving]
             else:
@@ -209,9 +237,10 @@ class _Program:
                     leaving,
                     ended_g,
                     withhold,
-                    None if flips is None else flips[row],
+                    row_flips[row],
                     offsets,
                     sure_withhold,
+                    thresholds if capped else None,
                 )
             leaving = None
             if t in ending:
@@ -221,14 +250,15 @@ class _Program:
                 if alive <= 0:
                     rounds_played = t
                     break
-            np.take(self.payoffs, f, out=earned, mode="wrap")
-            if t:
-                np.add(sums[t - 1], earned, out=sums[t])
-            else:
-                sums[t] = earned
+            if sums is not None:
+                self.payoffs.take(f, out=earned, mode="wrap")
+                if t:
+                    np.add(sums[t - 1], earned, out=sums[t])
+                else:
+                    sums[t] = earned
             if stake_sums is not None:
                 assert self.stake is not None
-                np.take(self.stake, f, out=stake_sums[t], mode="wrap")
+                self.stake.take(f, out=stake_sums[t], mode="wrap")
                 if t:
                     np.add(stake_sums[t - 1], stake_sums[t], out=stake_sums[t])
             if not self.can_leave:
@@ -236,7 +266,7 @@ class _Program:
             if self.leave_code is not None:
                 code = np.take(self.leave_code, f)
             else:
-                np.less(draws[streams.LEAVE], np.take(self.leave, f, axis=0, mode="wrap"), out=flags)
+                np.less(draws[streams.LEAVE], self.leave.take(f, axis=0, mode="wrap"), out=flags)
                 code = flags.view("<u2")[:, 0]
             leaving = np.flatnonzero(code)
             if not len(leaving):
@@ -250,7 +280,10 @@ class _Program:
                 rounds_played = round_number
                 break
 
-        counters += np.take(self.counts, recorded[counted : max(counted, rounds_played)]).sum(axis=0)
+        if count_here:
+            counters += self.counts.take(recorded[counted : max(counted, rounds_played)], mode="wrap").sum(
+                axis=0
+            )
         recorded = recorded[:rounds_played]
         stake_sum = None
         if stake_sums is not None:
@@ -260,12 +293,13 @@ class _Program:
             horizons,
             left_by,
             exit_round,
-            sums[:rounds_played],
-            counters,
+            None if sums is None else sums[:rounds_played],
+            counters if count_here else None,
             stake_sum,
             recorded,
             keep_actions,
             self.payoff_bound,
+            integral,
         )
 
     def _walk(
@@ -280,27 +314,30 @@ class _Program:
         flips: np.ndarray | None,
         offsets: np.ndarray,
         sure_withhold: np.ndarray,
+        thresholds: np.ndarray | None,
     ) -> None:
         """Write round t's f into ``recorded[t]``: the state it starts in (``g``, updated
-        from the round before), each partner's choice and the noise (``flips``, None without)."""
+        from the round before), each partner's choice and the noise (``flips``, None without).
+        With ``thresholds`` (a buffer) the choice compares with ``choose_capped``."""
         if t:
             f_before = recorded[t - 1]
             if self.next_g is not None:
-                np.take(self.next_g, f_before, out=g, mode="wrap")
+                self.next_g.take(f_before, out=g, mode="wrap")
             else:
                 g[:] = self._moved(draws[streams.MOVE], f_before)
             if leaving is not None:
                 g[leaving] = ended_g[leaving]
-        if self.choice_random:
-            np.greater_equal(
-                draws[streams.CHOICE], np.take(self.choose, g, axis=0, mode="wrap"), out=withhold
-            )
+        if self.choice_random and thresholds is not None:
+            self.choose_capped.take(g, out=thresholds, mode="wrap")
+            np.greater_equal(draws[streams.CHOICE], thresholds.view(np.uint32).reshape(-1, 2), out=withhold)
+        elif self.choice_random:
+            np.greater_equal(draws[streams.CHOICE], self.choose.take(g, axis=0, mode="wrap"), out=withhold)
         else:
-            np.take(sure_withhold, g, axis=0, out=withhold, mode="wrap")
+            sure_withhold.take(g, axis=0, out=withhold, mode="wrap")
         if flips is not None:
             withhold ^= flips
         # Both flags of a match read as one little-endian uint16: A's + 256 * B's.
-        np.take(_WITHHELD_PAIR, withhold.view("<u2")[:, 0], out=offsets, mode="wrap")
+        _WITHHELD_PAIR.take(withhold.view("<u2")[:, 0], out=offsets, mode="wrap")
         np.add(g, offsets, out=recorded[t])
 
     def _moved(self, uniforms: np.ndarray, f: np.ndarray) -> np.ndarray:
@@ -319,7 +356,7 @@ _COUNT_BLOCK = 16  # rounds whose outcomes are added to the counters at once
 _DRAW_BLOCK = 16  # at most this many rounds of random draws made at once
 
 
-_DRAW_CELLS = 1 << 14  # and at most this many 64-bit draws (a block stays in the cache)
+_DRAW_CELLS = 1 << 15  # and at most this many 64-bit draws (a block stays in the cache)
 
 
 _WITHHELD_PAIR = np.zeros(258, dtype=np.intp)  # by A's flag + 256 * B's: the outcome's offset

@@ -9,7 +9,16 @@ import click
 @click.argument("names", nargs=-1, metavar="[NAME]...")
 @click.option("--list", "list_only", is_flag=True, help="List the reproductions and exit.")
 @click.option("--quiet", is_flag=True, help="No progress bar (it goes to stderr).")
-def reproduce(names: tuple[str, ...], list_only: bool, quiet: bool) -> None:
+@click.option(
+    "--processes",
+    "-p",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Processes for the independent runs of lelele (six lives) and es1 (two variants); "
+    "0 = one per core, 1 = none. The figures do not depend on it.",
+)
+def reproduce(names: tuple[str, ...], list_only: bool, quiet: bool, processes: int) -> None:
     """Recompute published results on exit and re-matching, exactly (mean-field pool),
     and print the paper's statement, our figures and what each is checked against.
 
@@ -19,8 +28,9 @@ def reproduce(names: tuple[str, ...], list_only: bool, quiet: bool) -> None:
       powergame reproduce schuessler
       powergame reproduce fujiwara-greve
       powergame reproduce lelele --quiet
-    With no NAME every reproduction runs (about five minutes: es1, 162 strategies
-    over 10,000 ticks, takes most of it). docs/reproductions.md explains each one.
+      powergame reproduce es1 --processes 1
+    With no NAME every reproduction runs (about 25 s of CPU: es1, 162 strategies
+    over 10,000 ticks, takes about half). docs/reproductions.md explains each one.
     """
     from powergame.tournaments.reproductions import REPRODUCTIONS, reproduction_ticks
     from powergame.tournaments.reproductions import reproduce as compute
@@ -34,14 +44,14 @@ def reproduce(names: tuple[str, ...], list_only: bool, quiet: bool) -> None:
     for key in names or tuple(REPRODUCTIONS):
         total = reproduction_ticks(key)
         if total is None or quiet:
-            result = compute(key)
+            result = compute(key, processes=processes)
         else:
             import sys
 
             from tqdm import tqdm
 
             with tqdm(total=total, desc=key, unit="tick", file=sys.stderr, mininterval=0.5) as bar:
-                result = compute(key, bar.update)
+                result = compute(key, bar.update, processes)
         click.echo(f"{result.title}\n  paper: {result.paper}\n  spec: tournaments/specs/{result.spec}")
         for figure in result.figures:
             ours = figure.ours if abs(figure.ours) > 1e-12 else 0.0

@@ -46,7 +46,11 @@ class _Chain:
     @property
     def single_path(self) -> bool:
         """Every state has at most one successor."""
-        return self.Q is None or bool((np.count_nonzero(self.Q, axis=2) <= 1).all())
+        if self.Q is None:
+            return True
+        if (np.count_nonzero(self.Q[:, 0], axis=1) > 1).any():  # most stochastic chains fail at once
+            return False
+        return bool((np.count_nonzero(self.Q, axis=2) <= 1).all())
 
     def transitions(self) -> np.ndarray:
         assert self.Q is not None, "a chain given by successors has no distribution to walk"
@@ -117,63 +121,93 @@ def _lumped_chain(game: Game, a: _Side, b: _Side) -> _Chain:
 
 
 def _simple_lumped_figures(
-    game: Game, parts: tuple[np.ndarray, ...], index_a: np.ndarray, index_b: np.ndarray
-) -> dict[str, np.ndarray]:
-    """The per-state figures (N, 5) of lumped chains of tables that always stake
-    everything, from per-table parts: each is a sum over outcomes of an A part times a B
-    part. When the pairs are about every combination of the tables (a round robin), the
-    sums are taken once for every combination and gathered, else pair by pair."""
-    acts_a, leaves_a, acts_b, leaves_b = parts
-    stays_a, stays_b = acts_a - leaves_a, acts_b - leaves_b
+    game: Game, parts: tuple[np.ndarray, np.ndarray], index_a: np.ndarray, index_b: np.ndarray
+) -> np.ndarray:
+    """The per-state figures of lumped chains of tables that always stake everything,
+    stacked (N, figures in ``PER_STATE`` order but the stake, which is 1, 5), from
+    per-table parts: each is a sum
+    over outcomes of an A part times a B part. When the pairs are about every combination
+    of the tables (a round robin), the sums are taken once for every combination, in one
+    stacked matrix product, and gathered; else pair by pair."""
+    (acts_a, leaves_a), (acts_b, leaves_b) = _split(parts)
     stage_a, stage_b = _stages(game)
-    tables = len(acts_a)
-    grid = tables * tables <= 4 * len(index_a)
-    if grid:
+    tables, count = len(acts_a), len(index_a)
+    if tables * tables <= 4 * count:
+        stays_a, stays_b = acts_a - leaves_a, acts_b - leaves_b
+        first = np.zeros(4)
+        first[0] = 1.0  # picks the outcome CC: each side's part of CC is its C
+        side_a = np.stack(  # (8, 5, tables, 4): A's part of each figure
+            [
+                acts_a * stage_a,
+                acts_a,
+                leaves_a,
+                stays_a,
+                leaves_a,
+                acts_a,
+                np.broadcast_to(first, acts_a.shape),
+                acts_a,
+            ]
+        ).transpose(0, 2, 1, 3)
+        side_b = np.stack(  # (8, 5, 4, tables)
+            [
+                acts_b,
+                acts_b * stage_b,
+                stays_b,
+                leaves_b,
+                leaves_b,
+                np.broadcast_to(first, acts_b.shape),
+                acts_b,
+                acts_b * first,
+            ]
+        ).transpose(0, 2, 3, 1)
+        every = np.matmul(side_a, side_b).transpose(2, 3, 0, 1).reshape(tables * tables, 40)
         place = index_a * tables + index_b
-
-        def summed(part_a: np.ndarray, part_b: np.ndarray) -> np.ndarray:
-            return np.einsum("alo,blo->abl", part_a, part_b).reshape(-1, 5)[place]
-
-        cooperates_a, cooperates_b = acts_a[index_a, :, 0], acts_b[index_b, :, 0]
-    else:
-        gathered = [x[index_a] for x in (acts_a, leaves_a, stays_a)] + [
-            x[index_b] for x in (acts_b, leaves_b, stays_b)
-        ]
-        acts_a, leaves_a, stays_a, acts_b, leaves_b, stays_b = gathered
-
-        def summed(part_a: np.ndarray, part_b: np.ndarray) -> np.ndarray:
-            return np.einsum("nlo,nlo->nl", part_a, part_b)
-
-        cooperates_a, cooperates_b = acts_a[:, :, 0], acts_b[:, :, 0]
-    return {
-        "payoff_a": summed(acts_a * stage_a, acts_b),
-        "payoff_b": summed(acts_a, acts_b * stage_b),
-        "ends_by_a": summed(leaves_a, stays_b),
-        "ends_by_b": summed(stays_a, leaves_b),
-        "ends_by_both": summed(leaves_a, leaves_b),
-        "cooperates_a": cooperates_a,
-        "cooperates_b": cooperates_b,
-        "mutual": cooperates_a * cooperates_b,
-        "stake": np.ones((len(index_a), 5)),
-    }
+        if count == tables * tables and (place == np.arange(count)).all():  # a round robin in order
+            return every.reshape(count, 8, 5)
+        return every.take(place, axis=0).reshape(count, 8, 5)
+    stacked = np.empty((8, count, 5))  # written figure by figure, read pair by pair
+    a, left_a = parts[0][index_a].transpose(1, 0, 2, 3)  # one gather a side
+    b, left_b = parts[1][index_b].transpose(1, 0, 2, 3)
+    outcome = a * b  # P(outcome) in each lumped state
+    payoffs = outcome.reshape(-1, 4) @ np.stack([stage_a, stage_b], axis=1)  # (N * 5, 2)
+    stacked[0] = payoffs[:, 0].reshape(count, 5)
+    stacked[1] = payoffs[:, 1].reshape(count, 5)
+    stay_a, stay_b = a - left_a, b - left_b
+    np.einsum("nlo,nlo->nl", left_a, stay_b, out=stacked[2])
+    np.einsum("nlo,nlo->nl", stay_a, left_b, out=stacked[3])
+    np.einsum("nlo,nlo->nl", left_a, left_b, out=stacked[4])
+    stacked[5] = a[:, :, 0]
+    stacked[6] = b[:, :, 0]
+    np.multiply(stacked[5], stacked[6], out=stacked[7])
+    return stacked.transpose(1, 0, 2)
 
 
-def _simple_lumped_q(parts: tuple[np.ndarray, ...], index_a: np.ndarray, index_b: np.ndarray) -> np.ndarray:
+def _split(
+    parts: tuple[np.ndarray, np.ndarray],
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Per-table parts (tables, 2, 5, 4) in role A and in role B as (acts, leaves) each."""
+    as_a, as_b = parts
+    return (as_a[:, 0], as_a[:, 1]), (as_b[:, 0], as_b[:, 1])
+
+
+def _simple_lumped_q(
+    parts: tuple[np.ndarray, np.ndarray], index_a: np.ndarray, index_b: np.ndarray
+) -> np.ndarray:
     """Q (N, 5, 5) of the lumped chains of tables that always stake everything: from any
     state, to "after outcome o" with the chance that both play their part of o and stay."""
-    acts_a, leaves_a, acts_b, leaves_b = parts
+    (acts_a, leaves_a), (acts_b, leaves_b) = _split(parts)
     Q = np.zeros((len(index_a), 5, 5))
     np.multiply((acts_a - leaves_a)[index_a], (acts_b - leaves_b)[index_b], out=Q[:, :, 1:])
     return Q
 
 
 def _outcome_path_chain(
-    game: Game, parts: tuple[np.ndarray, ...], index_a: np.ndarray, index_b: np.ndarray
+    game: Game, parts: tuple[np.ndarray, np.ndarray], index_a: np.ndarray, index_b: np.ndarray
 ) -> _Chain:
     """``_simple_lumped_chain`` when both sides' actions are certain in every lumped state
     (after noise): each state has one outcome, so every figure is a gather by that
     outcome, and the only next state is "after that outcome"."""
-    acts_a, leaves_a, acts_b, leaves_b = parts
+    (acts_a, leaves_a), (acts_b, leaves_b) = _split(parts)
     count = len(index_a)
     cooperates_a = np.ascontiguousarray(acts_a[:, :, 0]).take(index_a, axis=0)  # (N, 5) of 0 or 1
     cooperates_b = np.ascontiguousarray(acts_b[:, :, 0]).take(index_b, axis=0)

@@ -51,26 +51,23 @@ class _CurveGroup:
         return self._built
 
     def curves_of(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``curves()`` of the pairs ``rows`` of this group (rows may repeat), built for
-        those rows directly when this group's own curves are not built yet."""
-        curve, paths, walk = self._sources
-        if self._built is not None or curve is not None:
+        """``curves()`` of the pairs ``rows`` of this group (rows may repeat): single paths
+        built for those rows directly when this group's own curves are not built yet."""
+        paths = self._sources[1]
+        if self._built is not None or paths is None:
+            # given curves, or a walk's (they cost about as much as their copy): gathered
             built, lengths = self.curves()
-            return built[rows], lengths[rows]
-        if paths is not None:
-            states = len(paths.state)
-            offset = (np.arange(len(rows)) * states)[None, :]
-            chosen = _Paths(
-                paths.state[:, rows] % states + offset,
-                paths.mass[:, rows],
-                paths.cycle_start[rows],
-                paths.cycle_length[rows],
-                paths.cycle_chance[rows],
-            )
-            built = _path_curves(chosen, self.length)
-        else:
-            assert walk is not None
-            built = walk.survival(self.length, rows)
+            return built.take(rows, axis=0), lengths[rows]
+        states = len(paths.state)
+        offset = (np.arange(len(rows)) * states)[None, :]
+        chosen = _Paths(
+            paths.state[:, rows] % states + offset,
+            paths.mass[:, rows],
+            paths.cycle_start[rows],
+            paths.cycle_length[rows],
+            paths.cycle_chance[rows],
+        )
+        built = _path_curves(chosen, self.length)
         return built, _curve_lengths(built, self.trim)
 
 

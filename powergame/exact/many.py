@@ -29,7 +29,7 @@ from powergame.exact.solve import _solve, _solve_mirrored
 from powergame.exact.sparse import _solve_sparse
 from powergame.exact.tables import _table_arrays, _TableArrays
 from powergame.game import Game
-from powergame.state_table import StateTable
+from powergame.state_table import StateTable, check_stakes_fit
 
 
 def exact_many(
@@ -46,16 +46,18 @@ def exact_many(
     solved as a sparse matrix, one pair at a time; one of more than ``MAX_JOINT_STATES``
     states, or with more than ``MAX_SPARSE_NONZEROS`` transitions, is refused."""
     count = len(pairs)
-    arrays, index_a, index_b = _table_arrays(pairs)
+    arrays, index_a, index_b = _table_arrays(pairs, game.noise)
+    unit, full = arrays.unit_stakes_only, arrays.full_stake
+    misfit = (unit[index_a] & ~full[index_b]) | (unit[index_b] & ~full[index_a])
+    if misfit.any():  # the pair-by-pair check, on the first pair that fails it
+        check_stakes_fit(*pairs[int(np.argmax(misfit))])
     size_a, size_b = arrays.size[index_a], arrays.size[index_b]
     lumpable = arrays.lumpable[index_a] & arrays.lumpable[index_b]
     simple = lumpable & arrays.full_stake[index_a] & arrays.full_stake[index_b]
 
-    parts = None
-    certain = simple.copy()  # both sides' actions are certain in every lumped state
-    if simple.any():
-        parts, certain_tables = arrays.lumped_parts(game.noise)
-        certain &= certain_tables[index_a] & certain_tables[index_b]
+    certain = (
+        simple & arrays.certain[index_a] & arrays.certain[index_b]
+    )  # actions certain in every lumped state
 
     # Groups of pairs whose chains stack: (kind, n_A, n_B); lumped chains of tables that
     # always stake everything are built from per-table parts, whatever the tables' sizes.
@@ -86,7 +88,7 @@ def exact_many(
             step = min(step, max(1, MAX_MATRIX_CELLS // (n_a * n_b) ** 2))
         for start in range(0, len(members), step):
             ids = members[start : start + step]
-            solved, curves = _solve_group(game, kind, arrays, parts, ids, index_a[ids], index_b[ids], names)
+            solved, curves = _solve_group(game, kind, arrays, ids, index_a[ids], index_b[ids], names)
             _place(figures, solved, ids, count)
             curve_groups.append(curves)
 
@@ -103,7 +105,6 @@ def _solve_group(
     game: Game,
     kind: str,
     arrays: _TableArrays,
-    parts: tuple[np.ndarray, ...] | None,
     ids: np.ndarray,
     pair_a: np.ndarray,
     pair_b: np.ndarray,
@@ -115,15 +116,13 @@ def _solve_group(
     if kind == "sparse":
         return _solve_sparse(game, arrays, pair_a, pair_b, ids, names)
     if kind == "outcome":
-        assert parts is not None
-        paths = _outcome_path_chain(game, parts, pair_a, pair_b)
+        paths = _outcome_path_chain(game, arrays.parts, pair_a, pair_b)
         return _solve_mirrored(game, paths.figures, paths.take, ids, pair_a, pair_b)
     if kind == "simple":
-        assert parts is not None
-        known = parts
+        parts = arrays.parts
 
         def transitions(rows: np.ndarray) -> _Chain:
-            Q = _simple_lumped_q(known, pair_a[rows], pair_b[rows])
+            Q = _simple_lumped_q(parts, pair_a[rows], pair_b[rows])
             return _Chain(Q=Q, start=np.zeros(len(rows), dtype=np.intp), figures={}, first_round_apart=True)
 
         per_state = _simple_lumped_figures(game, parts, pair_a, pair_b)

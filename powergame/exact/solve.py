@@ -10,8 +10,13 @@ from powergame.exact.chains import _Chain
 from powergame.exact.curves import _CurveGroup
 from powergame.exact.paths import _path_series, _path_visits_discounted, _path_visits_fixed, _trace
 from powergame.exact.series import _curve_length, _per_round_weights
+from powergame.exact.tables import _MIRRORED
 from powergame.exact.walk import _PowerWalk, _visits_discounted
 from powergame.game import Game
+
+PerState = (
+    dict[str, np.ndarray] | np.ndarray
+)  # by name, or stacked (N, figures in PER_STATE order, S); see _expect
 
 
 def _solve(game: Game, chain: _Chain, ids: np.ndarray) -> tuple[dict[str, np.ndarray], _CurveGroup]:
@@ -20,7 +25,7 @@ def _solve(game: Game, chain: _Chain, ids: np.ndarray) -> tuple[dict[str, np.nda
 
 
 def _solve_with(
-    game: Game, per_state: dict[str, np.ndarray], chain: _Chain, ids: np.ndarray
+    game: Game, per_state: PerState, chain: _Chain, ids: np.ndarray
 ) -> tuple[dict[str, np.ndarray], _CurveGroup]:
     """``_solve`` with the per-state figures given apart from the chain."""
     visits, weighted, curves = _visits(game, chain, ids)
@@ -64,12 +69,9 @@ def _visits(game: Game, chain: _Chain, ids: np.ndarray) -> tuple[np.ndarray, np.
     return visits, weighted, curves
 
 
-_MIRRORED_STATES = np.array([0, 1, 3, 2, 4])
-
-
 def _solve_mirrored(
     game: Game,
-    per_state: dict[str, np.ndarray],
+    per_state: PerState,
     transitions: Callable[[np.ndarray], _Chain],
     ids: np.ndarray,
     index_a: np.ndarray,
@@ -90,10 +92,10 @@ def _solve_mirrored(
     if len(solved) == len(ids):
         return _figures(game, per_state, visits, weighted), curves
     visits = visits[rows]
-    visits[swapped] = visits[swapped][:, _MIRRORED_STATES]
+    visits[swapped] = visits[swapped][:, _MIRRORED]
     if weighted is not None:
         weighted = weighted[rows]
-        weighted[swapped] = weighted[swapped][:, _MIRRORED_STATES]
+        weighted[swapped] = weighted[swapped][:, _MIRRORED]
     return _figures(game, per_state, visits, weighted), _CurveGroup(
         ids, curves.length, rows_of=(curves, rows), trim=curves.trim
     )
@@ -126,18 +128,22 @@ PER_STATE = (  # the per-state figures of a chain, in the order they are summed
 )
 
 
-def _expect(
-    per_state: dict[str, np.ndarray], visits: np.ndarray, names: tuple[str, ...] = PER_STATE
-) -> list[np.ndarray]:
+def _expect(per_state: PerState, visits: np.ndarray, names: tuple[str, ...] = PER_STATE) -> list[np.ndarray]:
     """sum_s visits[n, s] per_state[name][n, s] for each name, (N,) each: for a few pairs
-    in one contraction of the stacked figures, for many without the stacking copy."""
+    (or figures given stacked) in one contraction of the stacked figures, for many without
+    the stacking copy."""
+    if isinstance(per_state, np.ndarray):
+        sums = list(np.einsum("nfs,ns->fn", per_state[:, : len(names)], visits))
+        if len(sums) < len(names):  # stacked figures may stop before the stake, then 1 in every state
+            sums.append(visits.sum(axis=1))
+        return sums
     if len(visits) < 256:
         return list(np.einsum("nfs,ns->fn", np.stack([per_state[name] for name in names], axis=1), visits))
     return [np.einsum("ns,ns->n", per_state[name], visits) for name in names]
 
 
 def _figures(
-    game: Game, per_state: dict[str, np.ndarray], visits: np.ndarray, weighted: np.ndarray | None
+    game: Game, per_state: PerState, visits: np.ndarray, weighted: np.ndarray | None
 ) -> dict[str, np.ndarray]:
     """Every figure of ``FIGURES`` from the expected visits to each state (N, S) and, under
     continuation, the visits weighted by ``_per_round_weights``: every figure is a linear

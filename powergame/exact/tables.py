@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from operator import attrgetter
 
 import numpy as np
 
@@ -29,11 +28,16 @@ class _Side:
 
 @dataclass(frozen=True)
 class _TableArrays:
-    """The distinct tables of a call, by their cached array forms (``StateTable.arrays``)."""
+    """The distinct tables of a call: per table its number of states, whether it is
+    lumpable, stakes everything, and (lumpable tables) its lumped parts and whether its
+    actions are certain; and its cached array forms (``StateTable.arrays``)."""
 
     size: np.ndarray
     lumpable: np.ndarray
     full_stake: np.ndarray
+    unit_stakes_only: np.ndarray  # StateTable.unit_stakes_only
+    certain: np.ndarray  # lumpable, and its actions (after noise) are certain in every lumped state
+    parts: tuple[np.ndarray, np.ndarray]  # in role A and in role B, (tables, 2, 5, 4) each: acts, leaves
     forms: list[TableArrays]
     initial: np.ndarray
     cache: dict[int, tuple[np.ndarray, tuple[np.ndarray, ...]]]  # by number of states
@@ -46,33 +50,6 @@ class _TableArrays:
         if as_partner:  # index outcomes by A's view
             leave, transition = leave[:, :, _SWAP], transition[:, :, _SWAP, :]
         return _Side(cooperate, stake, leave, transition, initial)
-
-    def lumped_parts(self, noise: float) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
-        """Per table, (tables, 5, 4) arrays of ``_side_by_outcome`` in role A and in role B:
-        (acts as A, leaves as A, acts as B, leaves as B), zeros for tables that are not
-        lumpable; and per table whether its actions are certain (after noise) in every
-        lumped state. Each table's parts are computed once per noise level and kept with it."""
-        key = ("exact lumped parts", noise)
-        forms = self.forms
-        missing = [i for i in np.nonzero(self.lumpable)[0].tolist() if key not in forms[i].derived]
-        if missing:
-            missing_index = np.array(missing, dtype=np.intp)
-            for n in np.unique(self.size[missing_index]).tolist():
-                members = missing_index[self.size[missing_index] == n]
-                found = []
-                for partner in (False, True):
-                    acts, leaves, _ = _side_by_outcome(self.side(members, n, partner), noise, partner)
-                    found += [acts, leaves]
-                computed = np.stack(found, axis=1)  # (members, 4, 5, 4)
-                plays = computed[:, 0, :, 0]  # P(C) as A in each lumped state (the same as B)
-                certain = ((plays == 0.0) | (plays == 1.0)).all(axis=1).tolist()
-                for row, i in enumerate(members.tolist()):
-                    forms[i].derived[key] = (computed[row], certain[row])
-        zeros = (np.zeros((4, 5, 4)), False)
-        found_parts = [form.derived.get(key, zeros) for form in forms]
-        parts = np.stack([part for part, _ in found_parts], axis=1)
-        certain_tables = np.array([certain for _, certain in found_parts], dtype=bool)
-        return tuple(parts), certain_tables
 
     def _of_size(self, n: int) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
         """Every table of ``n`` states stacked (cooperate, stake, leave, transition, initial
@@ -93,11 +70,24 @@ class _TableArrays:
         return self.cache[n]
 
 
+# A table's row of what exact_many reads of it at one noise level, kept with the table as
+# bytes (joined and read back in one step, faster than stacking thousands of small arrays):
+# states, lumpable, full stake, initial state, certain, unit stakes only, then its lumped parts in role A
+# (acts, leaves; 2, 5, 4). In role B they are the same with the lumped states CD and DC
+# exchanged and the outcomes seen from the other side (the same products, reordered).
+_HEAD = 6
+_ROW = _HEAD + 40
+_MIRRORED = np.array([0, 1, 3, 2, 4])  # lumped state after outcome o -> after o seen by the other side
+_AS_B = (
+    np.arange(2)[:, None, None] * 20 + _MIRRORED[:, None] * 4 + _SWAP
+).ravel()  # role B's columns of role A
+
+
 def _table_arrays(
-    pairs: Sequence[tuple[StateTable, StateTable]],
+    pairs: Sequence[tuple[StateTable, StateTable]], noise: float
 ) -> tuple[_TableArrays, np.ndarray, np.ndarray]:
-    """The distinct tables (by identity) of ``pairs`` as arrays, and the number of each
-    pair's table A and table B among them."""
+    """The distinct tables (by identity) of ``pairs`` as arrays at noise level ``noise``,
+    and the number of each pair's table A and table B among them."""
     count = len(pairs)
     flat = list(itertools.chain.from_iterable(pairs))
     if len(flat) != 2 * count:
@@ -106,24 +96,72 @@ def _table_arrays(
         seen: dict[int, int] = {}
         number = np.array([seen.setdefault(id(table), len(seen)) for table in flat], dtype=np.intp)
         tables = list({id(table): table for table in flat}.values())
-    else:
+    else:  # numbered in order of first appearance, as the dictionary does
         keys = np.fromiter(map(id, flat), dtype=np.int64, count=2 * count)
         _, first_at, number = np.unique(keys, return_index=True, return_inverse=True)
-        tables = [flat[i] for i in first_at.tolist()]
-        number = number.reshape(-1).astype(np.intp)
+        order = np.argsort(first_at)
+        rank = np.empty(len(order), dtype=np.intp)
+        rank[order] = np.arange(len(order))
+        tables = [flat[i] for i in first_at[order].tolist()]
+        number = rank[number.reshape(-1)]
     forms = [table.arrays for table in tables]
+    key = ("exact row", noise)
+    try:
+        blobs = [form.derived[key] for form in forms]
+    except KeyError:
+        _derive_rows(tables, forms, noise, key)
+        blobs = [form.derived[key] for form in forms]
+    rows = np.frombuffer(b"".join(blobs)).reshape(len(forms), _ROW)
+    as_a = rows[:, _HEAD:].reshape(len(forms), 2, 5, 4)
+    as_b = rows[:, _HEAD + _AS_B].reshape(len(forms), 2, 5, 4)
     arrays = _TableArrays(
-        size=np.fromiter((len(form.cooperate) for form in forms), dtype=np.intp, count=len(forms)),
-        lumpable=np.fromiter((form.lumpable for form in forms), dtype=bool, count=len(forms)),
-        full_stake=np.fromiter((form.full_stake for form in forms), dtype=bool, count=len(forms)),
+        size=rows[:, 0].astype(np.intp),
+        lumpable=rows[:, 1] == 1.0,
+        full_stake=rows[:, 2] == 1.0,
+        unit_stakes_only=rows[:, 5] == 1.0,
+        certain=rows[:, 4] == 1.0,
+        parts=(as_a, as_b),
         forms=forms,
-        initial=np.fromiter(map(_INITIAL, tables), dtype=np.intp, count=len(tables)),
+        initial=rows[:, 3].astype(np.intp),
         cache={},
     )
     return arrays, number[0::2], number[1::2]
 
 
-_INITIAL = attrgetter("initial_state")
+def _derive_rows(tables: list[StateTable], forms: list[TableArrays], noise: float, key: object) -> None:
+    """Compute and keep the row (``_ROW``) of every table in ``tables`` that has none at
+    ``noise``: the lumped parts of ``_side_by_outcome`` in role A (zeros for tables that
+    are not lumpable), computed for the tables of each size at once."""
+    missing = [i for i, form in enumerate(forms) if key not in form.derived]
+    chosen = [forms[i] for i in missing]
+    rows = np.zeros((len(missing), _ROW))
+    rows[:, 0] = [len(form.cooperate) for form in chosen]
+    rows[:, 1] = [form.lumpable for form in chosen]
+    rows[:, 2] = [form.full_stake for form in chosen]
+    rows[:, 3] = [tables[i].initial_state for i in missing]
+    rows[:, 5] = [tables[i].unit_stakes_only for i in missing]
+    size = rows[:, 0].astype(np.intp)
+    lumpable = rows[:, 1] == 1.0
+    local = _TableArrays(
+        size=size,
+        lumpable=lumpable,
+        full_stake=rows[:, 2] == 1.0,
+        unit_stakes_only=rows[:, 5] == 1.0,
+        certain=np.zeros(len(missing), dtype=bool),
+        parts=(np.empty(0), np.empty(0)),
+        forms=chosen,
+        initial=rows[:, 3].astype(np.intp),
+        cache={},
+    )
+    for n in np.unique(size[lumpable]).tolist():
+        members = np.nonzero(lumpable & (size == n))[0]
+        acts, leaves, _ = _side_by_outcome(local.side(members, n), noise, partner=False)
+        computed = np.stack([acts, leaves], axis=1)  # (members, 2, 5, 4)
+        plays = acts[:, :, 0]  # P(C) in each lumped state
+        rows[members, 4] = ((plays == 0.0) | (plays == 1.0)).all(axis=1)
+        rows[members, _HEAD:] = computed.reshape(len(members), -1)
+    for row, form in zip(rows, chosen):
+        form.derived[key] = row.tobytes()
 
 
 def _played_cooperation(side: _Side, noise: float) -> np.ndarray:

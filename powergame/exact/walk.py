@@ -15,54 +15,55 @@ class _PowerWalk:
     stacked small matrices is one batched ``matmul`` (for a single pair as for thousands).
     When the chain's first state is only the start (lumped chains), round 1 is taken apart
     and R is Q without that state: mu_1 = v0, mu_(t+2) = x R^t with x = Q[0, 1:].
-    Otherwise x = v0 and R = Q."""
+    Otherwise x = v0 and R = Q.
+
+    The powers are those of A = [[1, x], [0, R]] (a start that stays and feeds x into the
+    chain every round): A^n = [[1, x (I + R + ... + R^(n-1))], [0, R^n]], so a sum over
+    rounds is the first row of one power of A, and R^(2^i) is a block of A^(2^i)."""
 
     def __init__(self, chain: _Chain) -> None:
         Q = chain.transitions()
         count, states, _ = Q.shape
         self.count, self.states = count, states
         self.skip = 1 if chain.first_round_apart else 0
-        if self.skip:
-            self.x = np.ascontiguousarray(Q[:, 0, 1:])
-            R = np.ascontiguousarray(Q[:, 1:, 1:])
+        if self.skip:  # Q is already [[0, x], [0, R]]: the start only needs to stay
+            A = Q.copy()
+            A[:, :, 0] = 0.0
         else:
-            self.x = np.zeros((count, states))
-            self.x[np.arange(count), chain.start] = 1.0
-            R = Q
-        self.powers = [R]  # R^(2^i)
+            A = np.zeros((count, states + 1, states + 1))
+            A[np.arange(count), 0, 1 + chain.start] = 1.0
+            A[:, 1:, 1:] = Q
+        A[:, 0, 0] = 1.0
+        self.x = A[:, 0, 1:]
+        self.augmented = [A]  # A^(2^i)
         self._rows: dict[int, tuple[int, int, np.ndarray]] = {}
 
     def power(self, i: int) -> np.ndarray:
-        """R^(2^i), (N, S, S)."""
-        while len(self.powers) <= i:
-            last = self.powers[-1]
-            self.powers.append(last @ last)
-        return self.powers[i]
+        """R^(2^i), (N, S, S) (a view into A^(2^i))."""
+        while len(self.augmented) <= i:
+            last = self.augmented[-1]
+            self.augmented.append(last @ last)
+        return self.augmented[i][:, 1:, 1:]
 
     def visits(self, rounds: int) -> np.ndarray:
-        """Expected rounds in each state over ``rounds`` rounds, (N, S)."""
-        summed = self._summed(rounds - self.skip) if rounds > self.skip else np.zeros_like(self.x)
+        """Expected rounds in each state over ``rounds`` rounds, (N, S): x (I + R + ... +
+        R^(terms-1)) from the first row of A^terms, the powers A^(2^i) of the set bits of
+        ``terms`` multiplied into it (the first one's row taken as it is)."""
+        terms = rounds - self.skip
+        if terms <= 0:
+            summed = np.zeros_like(self.x)
+        else:
+            row = None
+            for bit in range(terms.bit_length()):
+                if terms >> bit & 1:
+                    self.power(bit)
+                    power = self.augmented[bit]
+                    row = power[:, :1] if row is None else row @ power
+            assert row is not None
+            summed = row[:, 0, 1:]
         if self.skip:
-            summed = np.concatenate([np.ones((self.count, 1)), summed], axis=1)
-        return summed
-
-    def _summed(self, terms: int) -> np.ndarray:
-        """x (I + R + ... + R^(terms-1)), (N, S): the terms split into blocks of 2^b (b a
-        set bit of ``terms``); a block starting at m sums to x R^m (I + R)(I + R^2)...
-        (I + R^(2^(b-1))). The blocks' starts come first, then every block takes its
-        factors together, one stacked product per factor."""
-        bits = [bit for bit in range(terms.bit_length()) if terms >> bit & 1]
-        blocks = np.empty((self.count, len(bits), self.x.shape[1]))  # x R^m of each block
-        blocks[:, 0] = self.x
-        for number, bit in enumerate(bits[:-1]):
-            np.matmul(blocks[:, number : number + 1], self.power(bit), out=blocks[:, number + 1 : number + 2])
-        for i in range(bits[-1]):
-            first = next(
-                k for k, bit in enumerate(bits) if bit > i
-            )  # sizes increase: growing ones are a tail
-            tail = blocks[:, first:]
-            tail += tail @ self.power(i)
-        return blocks.sum(axis=1)
+            return np.concatenate([np.ones((self.count, 1)), summed], axis=1)
+        return np.array(summed)
 
     def _blocks(self, terms: int) -> tuple[int, int, np.ndarray]:
         """Blocks of B = 2^b terms for the terms x R^m, m < terms: (B, K = ceil(terms / B),
@@ -104,21 +105,17 @@ class _PowerWalk:
             summed = np.concatenate([np.full((self.count, 1), weights[0]), summed], axis=1)
         return summed
 
-    def survival(self, length: int, pairs: np.ndarray | None = None) -> np.ndarray:
+    def survival(self, length: int) -> np.ndarray:
         """P(T > t) = mu_(t+1) . 1 for t < length, (N, length): x R^(kB + j) 1 =
         (x R^(kB)) . (R^j 1), so the K x B values of a pair are one small matrix product of
         its rows (``_blocks``) and the B columns R^j 1 (doubled from the powers). The curve
-        is a view into the products' array, shifted by one round when round 1 is apart.
-        With ``pairs``, the curves of those pairs (numbers of the walk's pairs, which may
-        repeat), in that order."""
+        is a view into the products' array, shifted by one round when round 1 is apart."""
         size, turns, rows = self._blocks(max(1, length - self.skip))
         columns = np.empty((self.count, self.x.shape[1], size))  # R^j 1
         columns[:, :, 0] = 1.0
         for i in range(size.bit_length() - 1):
             done = 1 << i
             np.matmul(self.power(i), columns[:, :, :done], out=columns[:, :, done : 2 * done])
-        if pairs is not None:  # the curves of these pairs (rows may repeat), in their order
-            rows, columns = rows[pairs], columns[pairs]
         count = len(rows)
         products = np.empty((count, turns + 1, size))
         np.matmul(rows, columns, out=products[:, 1:])

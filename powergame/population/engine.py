@@ -141,16 +141,38 @@ class Strategies(Protocol):
 
 
 class TableStrategies:
-    """Strategies with state tables, run as arrays: no Python loop over agents."""
+    """Strategies with state tables, run as arrays: no Python loop over agents.
 
-    def __init__(self, tables: StackedTables, n_agents: int) -> None:
+    Table k of ``tables`` is strategy k's, unless ``variants`` is given: then a strategy
+    that reads the outside options has one table per pair of them, and
+    ``variants[s, i, j]`` is the table strategy s plays with its own v = ``values[i]``
+    against a partner with v = ``values[j]`` (``values`` sorted, holding every agent's v)."""
+
+    def __init__(
+        self,
+        tables: StackedTables,
+        n_agents: int,
+        variants: np.ndarray | None = None,
+        values: np.ndarray | None = None,
+    ) -> None:
         self.tables = tables
-        self.n_strategies = int(tables.initial.size)
+        self.variants = variants
+        self.values = values
+        self.n_strategies = int(tables.initial.size if variants is None else variants.shape[0])
         self.state = np.zeros(n_agents, dtype=np.int64)
+        self.table_of = np.zeros(n_agents, dtype=np.int64)  # the table each agent plays now
 
     def begin(self, pop: Population, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        self.state[a] = self.tables.initial[pop.strategy[a]]
-        self.state[b] = self.tables.initial[pop.strategy[b]]
+        if self.variants is None or self.values is None:
+            ta, tb = pop.strategy[a], pop.strategy[b]
+        else:
+            va = np.searchsorted(self.values, pop.outside[a])
+            vb = np.searchsorted(self.values, pop.outside[b])
+            ta = self.variants[pop.strategy[a], va, vb]
+            tb = self.variants[pop.strategy[b], vb, va]
+        self.table_of[a], self.table_of[b] = ta, tb
+        self.state[a] = self.tables.initial[ta]
+        self.state[b] = self.tables.initial[tb]
         return np.zeros(a.size, dtype=bool)
 
     def act(
@@ -191,8 +213,8 @@ class TableStrategies:
             lb = rng.random(b.size) < t.leave[ib]
         stay = ~(la | lb)
         a, b, outcome, ob = a[stay], b[stay], outcome[stay], ob[stay]
-        self.state[a] = t.next_states(self.state[a], outcome, pop.strategy[a], rng)
-        self.state[b] = t.next_states(self.state[b], ob, pop.strategy[b], rng)
+        self.state[a] = t.next_states(self.state[a], outcome, self.table_of[a], rng)
+        self.state[b] = t.next_states(self.state[b], ob, self.table_of[b], rng)
         return la, lb
 
     def forget(self, a: np.ndarray, b: np.ndarray) -> None:

@@ -38,11 +38,11 @@ import numpy as np
 from powergame import kernel
 from powergame.errors import ParameterError
 from powergame.game import DEFAULT_PAYOFFS, StagePayoffs
-from powergame.state_table import StateTable
+from powergame.state_table import StateTable, check_pool_stakes
 
 _SWAP = np.array(kernel.AS_SEEN_BY_B)  # outcome seen by one partner -> the same outcome seen by the other
 TOLERANCE = 1e-9  # shares must sum to 1 within this
-MAX_CHUNK_CELLS = 1 << 22  # cells of full joint-state matrices built at once
+MAX_CHUNK_CELLS = 1 << 22  # cells of per-pair reachability products built at once
 
 
 @dataclass(frozen=True)
@@ -170,6 +170,7 @@ class PoolModel:
                 raise ParameterError(
                     "class_tables", (strategy, own, partner), "must name a strategy and two classes"
                 )
+        check_pool_stakes((*self.tables, *(t for _, t in self.class_tables)))
         if self.outside_by_strategy is not None:
             values = tuple(float(v) for v in self.outside_by_strategy)
             if len(values) != len(self.tables) or len(self.class_shares) != 1:
@@ -306,10 +307,13 @@ class TickFigures:
 
 class MeanFieldPool:
     """The mean-field dynamics of a ``PoolModel``: ``initial_state``, ``step``, ``run``,
-    ``survival``."""
+    ``survival``. With ``ages=False`` the couples' ages are not followed (a third less
+    work per tick): ``PoolState.age`` stays 0 and ``TickFigures.mean_age`` is nan; every
+    other figure is the same."""
 
-    def __init__(self, model: PoolModel) -> None:
+    def __init__(self, model: PoolModel, ages: bool = True) -> None:
         self.model = model
+        self.ages = ages
         S, K = model.n_strategies, model.n_classes
         self.n_types = T = S * K
         self.strategy_of = np.repeat(np.arange(S), K)
@@ -354,6 +358,33 @@ class MeanFieldPool:
                 pair_stake[..., None], stage[_SWAP], self.v[None, :, None, None, None]
             )
             self._compress_outcomes(p_outcome, payoff, partner_payoff, la, lb, trans, partner_trans)
+        self._prepare_tick()
+
+    def _prepare_tick(self) -> None:
+        """What every tick reads, laid out once: the round's figures as rows per type (a
+        couple's cells are contiguous), the move as a sparse matrix (a slot leads to at most
+        one slot per outcome, so most of the (slots x slots) blocks are zeros) and the
+        strategy-change matrices as arrays."""
+        from scipy import sparse
+
+        T, J = self.n_types, self.n_slots
+        self._payoff_rows = self.slot_payoff.reshape(T, T * J)
+        self._leave_rows = self.slot_leave.reshape(T, T * J)
+        outcome = self.slot_outcome.reshape(T * T * J, 4)
+        # CC, one C (CD or DC: a couple counts once from each side), DD
+        self._outcome_columns = np.ascontiguousarray(
+            np.stack([outcome[:, 0], outcome[:, 1] + outcome[:, 2], outcome[:, 3]])
+        )
+        self._has_exit_cost = bool(self.k.any())
+        pair, source, target = np.nonzero(self.slot_move.reshape(T * T, J, J))
+        self._move_matrix = sparse.csr_matrix(
+            (
+                self.slot_move.reshape(T * T, J, J)[pair, source, target],
+                (pair * J + target, pair * J + source),
+            ),
+            shape=(T * T * J, T * T * J),
+        )
+        self._matrices: dict[int, np.ndarray] = {}
 
     # --- state ------------------------------------------------------------------------
     def initial_state(self) -> PoolState:
@@ -366,7 +397,7 @@ class MeanFieldPool:
 
     def type_mass(self, state: PoolState) -> np.ndarray:
         """Agents of each type, single or coupled."""
-        return state.singles + state.couples.sum(axis=(1, 2))
+        return state.singles + state.couples.reshape(self.n_types, -1).sum(axis=1)
 
     def strategy_shares(self, state: PoolState) -> np.ndarray:
         return np.bincount(self.strategy_of, self.type_mass(state), minlength=self.model.n_strategies)
@@ -387,57 +418,78 @@ class MeanFieldPool:
         payoff, who leaves, and ``slot_move`` (together again next round, in which slot).
         Memory-one pairs have at most 5 slots whatever their tables' sizes."""
         T, n = self.n_types, self.n_states
+        P = T * T
         stay = (1 - leave_a) * (1 - leave_b)
-        chunk = max(1, MAX_CHUNK_CELLS // (T * n**4))
-
-        def full_moves(part: slice) -> np.ndarray:
-            moves = np.einsum("ABabo,ABaoc,ABbod->ABabcd", p[part] * stay[part], trans[part], partner[part])
-            return moves.reshape(-1, n * n, n * n)
-
+        go = (p * stay).reshape(P, n, n, 4)  # outcome o and nobody leaves, from joint state (a, b)
+        own_next = trans.reshape(P, n, 4, n)  # a's next state after outcome o (a's view)
+        partner_next = partner.reshape(P, n, 4, n)  # b's next state, same outcome
         start_joint = (init * n + init.T).ravel()
-        reached = np.zeros((T * T, n * n), dtype=bool)
-        reached[np.arange(T * T), start_joint] = True
-        for first in range(0, T, chunk):
-            rows = slice(first * T, min(first + chunk, T) * T)
-            support = (full_moves(slice(first, first + chunk)) > 0).astype(np.int8)
-            frontier = reached[rows].copy()
-            while True:
-                grown = frontier | (np.einsum("xj,xjk->xk", frontier.astype(np.int8), support) > 0)
-                if (grown == frontier).all():
-                    break
-                frontier = grown
-            reached[rows] = frontier
-        reached[np.arange(T * T), start_joint] = False
+        reached = self._reachable(go, own_next, partner_next, start_joint)
+        reached[np.arange(P), start_joint] = False
         J = 1 + int(reached.sum(axis=1).max())
-        slots = np.zeros((T * T, J), dtype=np.intp)
-        mask = np.zeros((T * T, J))
+        slots = np.zeros((P, J), dtype=np.intp)
+        mask = np.zeros((P, J))
         slots[:, 0], mask[:, 0] = start_joint, 1.0
-        for pair in np.nonzero(reached.any(axis=1))[0]:
-            others = np.nonzero(reached[pair])[0]
-            slots[pair, 1 : 1 + len(others)] = others
-            mask[pair, 1 : 1 + len(others)] = 1.0
-
-        move = np.zeros((T * T, J, J))
-        for first in range(0, T, chunk):
-            pairs = np.arange(first * T, min(first + chunk, T) * T)
-            full = full_moves(slice(first, first + chunk))
-            gathered = full[
-                (pairs - first * T)[:, None, None], slots[pairs][:, :, None], slots[pairs][:, None, :]
-            ]
-            move[pairs] = gathered * mask[pairs][:, :, None] * mask[pairs][:, None, :]
-        index = np.arange(T * T)[:, None]
-        outcome = p.reshape(T * T, n * n, 4)[index, slots] * mask[..., None]
-        payoff = pay.reshape(T * T, n * n, 4)[index, slots]
-        la = np.broadcast_to(leave_a, p.shape).reshape(T * T, n * n, 4)[index, slots]
-        lb = np.broadcast_to(leave_b, p.shape).reshape(T * T, n * n, 4)[index, slots]
+        count = reached.sum(axis=1)
+        rank = np.cumsum(reached, axis=1) - 1  # a reached state's place among its pair's others
+        pair, joint = np.nonzero(reached)
+        slots[pair, 1 + rank[pair, joint]] = joint
+        mask[:, 1:] = np.arange(1, J)[None, :] <= count[:, None]
+        self._slots, self._mask = slots, mask
+        move = self._slot_moves(go, own_next, partner_next).sum(axis=-1)  # (P, J, J)
+        index = np.arange(P)[:, None]
+        outcome = p.reshape(P, n * n, 4)[index, slots] * mask[..., None]
+        payoff = pay.reshape(P, n * n, 4)[index, slots]
+        la = np.broadcast_to(leave_a, p.shape).reshape(P, n * n, 4)[index, slots]
+        lb = np.broadcast_to(leave_b, p.shape).reshape(P, n * n, 4)[index, slots]
         self.n_slots = J
         self.slot_outcome = outcome.reshape(T, T, J, 4)  # P(outcome CC, CD, DC, DD | slot), a's view
         self.slot_payoff = (outcome * payoff).sum(-1).reshape(T, T, J)  # a's expected payoff
         self.slot_leave = (outcome * la).sum(-1).reshape(T, T, J)  # P(a leaves)
         self.slot_partner_only = (outcome * lb * (1 - la)).sum(-1).reshape(T, T, J)  # P(only b leaves)
         self.slot_move = move.reshape(T, T, J, J)  # nobody leaves; the couple goes on in slot k
-        self.first_payoff = self.slot_payoff[:, :, 0]
-        self._slots, self._mask = slots, mask
+        self.first_payoff = np.ascontiguousarray(self.slot_payoff[:, :, 0])
+
+    @staticmethod
+    def _reachable(
+        go: np.ndarray, own_next: np.ndarray, partner_next: np.ndarray, start_joint: np.ndarray
+    ) -> np.ndarray:
+        """(pairs, n * n): the joint states each pair's couple can be in, from its start,
+        grown outcome by outcome (a's next states x frontier x b's next states, per pair)."""
+        P, n = go.shape[0], go.shape[1]
+        # contiguous (pairs, outcome, n, n) blocks: the products below copy nothing
+        can_go = np.ascontiguousarray((go > 0).transpose(0, 3, 1, 2), dtype=float)  # (P, o, a, b)
+        own_step = np.ascontiguousarray((own_next > 0).transpose(0, 2, 3, 1), dtype=float)  # (P, o, c, a)
+        partner_step = np.ascontiguousarray(
+            (partner_next > 0).transpose(0, 2, 1, 3), dtype=float
+        )  # (P, o, b, d)
+        reached = np.zeros((P, n, n))
+        reached.reshape(P, n * n)[np.arange(P), start_joint] = 1.0
+        chunk = max(1, MAX_CHUNK_CELLS // (4 * n**3))
+        for first in range(0, P, chunk):
+            part = slice(first, first + chunk)
+            frontier = reached[part]
+            while True:
+                moving = frontier[:, None] * can_go[part]  # (p, o, a, b)
+                grown = np.maximum(frontier, (own_step[part] @ moving @ partner_step[part]).max(axis=1) > 0)
+                if (grown == frontier).all():
+                    break
+                frontier = grown
+            reached[part] = frontier
+        return reached.reshape(P, n * n) > 0
+
+    def _slot_moves(self, go: np.ndarray, own_next: np.ndarray, partner_next: np.ndarray) -> np.ndarray:
+        """(pairs, slots, slots, 4): from slot j, outcome o with nobody leaving, then slot k
+        (zero outside a pair's slots)."""
+        n, slots, mask = self.n_states, self._slots, self._mask
+        index = np.arange(go.shape[0])[:, None, None]
+        own, other = slots // n, slots % n  # each slot's states of a and b
+        chance = go[index[..., 0], own, other]  # (P, J, 4)
+        # advanced indices around a slice come first: (P, J, K, 4)
+        own_to = own_next[index, own[:, :, None], :, own[:, None, :]]
+        partner_to = partner_next[index, other[:, :, None], :, other[:, None, :]]
+        moves = chance[:, :, None, :] * own_to * partner_to
+        return moves * (mask[:, :, None] * mask[:, None, :])[..., None]
 
     def _compress_outcomes(
         self,
@@ -453,40 +505,36 @@ class MeanFieldPool:
         payoff, whether a leaves, and the move (outcome chance times nobody leaving times
         the next slot), for rules that act on the outcome before the leave decisions."""
         T, n, J = self.n_types, self.n_states, self.n_slots
-        slots, mask = self._slots, self._mask
+        P = T * T
         stay = (1 - leave_a) * (1 - leave_b)
-        chunk = max(1, MAX_CHUNK_CELLS // (4 * T * n**4))
-        move = np.zeros((T * T, J, 4, J))
-        for first in range(0, T, chunk):
-            part = slice(first, first + chunk)
-            pairs = np.arange(first * T, min(first + chunk, T) * T)
-            full = np.einsum("ABabo,ABaoc,ABbod->ABabocd", (p * stay)[part], trans[part], partner[part])
-            full = full.reshape(-1, n * n, 4, n * n)
-            gathered = full[
-                (pairs - first * T)[:, None, None], slots[pairs][:, :, None], :, slots[pairs][:, None, :]
-            ]
-            # advanced indices first: (pairs, J, J, 4) -> (pairs, J, 4, J)
-            move[pairs] = (
-                gathered.transpose(0, 1, 3, 2) * mask[pairs][:, :, None, None] * mask[pairs][:, None, None, :]
-            )
-        index = np.arange(T * T)[:, None]
+        go = (p * stay).reshape(P, n, n, 4)
+        move = self._slot_moves(go, trans.reshape(P, n, 4, n), partner.reshape(P, n, 4, n))
+        index = np.arange(P)[:, None]
+        slots = self._slots
 
         def by_slot(values: np.ndarray) -> np.ndarray:
-            return np.broadcast_to(values, p.shape).reshape(T * T, n * n, 4)[index, slots].reshape(T, T, J, 4)
+            return np.broadcast_to(values, p.shape).reshape(P, n * n, 4)[index, slots].reshape(T, T, J, 4)
 
         self.outcome_payoff = by_slot(pay)  # a's payoff by slot and outcome
         self.outcome_partner_payoff = by_slot(partner_pay)  # b's payoff, same cells
         self.outcome_leave = by_slot(leave_a)  # a leaves after that outcome
-        self.outcome_move = move.reshape(T, T, J, 4, J)
+        self.outcome_move = move.transpose(0, 1, 3, 2).reshape(T, T, J, 4, J)
 
     def step(self, state: PoolState) -> tuple[PoolState, TickFigures]:
         """Advance one tick; the input state is not changed."""
         new_state, figures, _ = self._step(state)
+        assert figures is not None
         return new_state, figures
 
-    def _step(self, state: PoolState) -> tuple[PoolState, TickFigures, np.ndarray | None]:
+    def advance(self, state: PoolState) -> PoolState:
+        """``step`` without the tick's figures (less work: the state only)."""
+        return self._step(state, with_figures=False)[0]
+
+    def _step(
+        self, state: PoolState, with_figures: bool = True
+    ) -> tuple[PoolState, TickFigures | None, np.ndarray | None]:
         """``step``, and under imitation the share of each (slot, outcome) cell that is
-        still together before the leave decisions."""
+        still together before the leave decisions; no figures (None) unless ``with_figures``."""
         model = self.model
         T = self.n_types
         singles = state.singles.copy()
@@ -500,26 +548,26 @@ class MeanFieldPool:
             new_pairs = np.outer(looking, self._partner_mix(singles, state))
             couples[:, :, 0] += new_pairs
             singles = singles - looking
-        coupled = couples.sum(axis=2)  # (T, T)
-        mass_at_play = singles + coupled.sum(axis=1)
+        by_type = couples.reshape(T, -1).sum(axis=1)  # agents of each type in a couple
+        mass_at_play = singles + by_type
 
         # 2. play
         singles_at_play = singles
         survive: np.ndarray | None = None  # (T, T, slots, 4): still together, by outcome
-        in_couples = coupled.sum()
-        pay = (couples * self.slot_payoff).sum(axis=(1, 2)) + singles * self.v
-        aged = state.age + couples
+        in_couples = by_type.sum()
+        pay = np.einsum("ij,ij->i", couples.reshape(T, -1), self._payoff_rows) + singles * self.v
+        aged = state.age + couples if self.ages else state.age
         new_mass = new_pairs.sum()
-        new_pay = float((new_pairs * self.first_payoff).sum() / new_mass) if new_mass > 0 else float("nan")
-        outcome = np.einsum("ABj,ABjo->o", couples, self.slot_outcome)
-        # shares of the outcomes' own total: the same as of in_couples, and still defined when a
-        # tiny mass of couples underflows in the products
-        played = outcome.sum()
-        if played > 0:
-            cc, cd, dd = (outcome[0] / played, (outcome[1] + outcome[2]) / played, outcome[3] / played)
-        else:
-            cc = cd = dd = float("nan")
-        by_type = coupled.sum(axis=1)  # agents of each type in a couple
+        new_pay = cc = cd = dd = float("nan")
+        if with_figures:
+            if new_mass > 0:
+                new_pay = float((new_pairs * self.first_payoff).sum() / new_mass)
+            outcome = self._outcome_columns @ couples.reshape(-1)
+            # shares of the outcomes' own total: the same as of in_couples, and still defined when a
+            # tiny mass of couples underflows in the products
+            played = outcome.sum()
+            if played > 0:
+                cc, cd, dd = (float(x) for x in outcome / played)
         kept = 1.0  # share of every couple still together before the leave decisions
 
         # 3. exogenous breakup
@@ -543,17 +591,18 @@ class MeanFieldPool:
         elif isinstance(change, Revision) and change.prob_revision > 0:
             revising = change.prob_revision * broken
             singles = singles - revising
-            adopted = np.tile(self._offspring(pay, mass_at_play, 0.0, None), (model.n_strategies, 1))
+            adopted = np.broadcast_to(
+                self._offspring(pay, mass_at_play, 0.0, None), (model.n_strategies,) * 2
+            )
             if change.prob_experimentation > 0:
                 eps = change.prob_experimentation
                 adopted = eps * self._matrix(change.neighbours) + (1 - eps) * adopted
             if change.mutation:
                 mutation = change.mutation
                 adopted = (1 - mutation) * adopted + mutation * adopted @ self._matrix(change.mutation_matrix)
-            by_strategy = np.zeros((model.n_strategies, model.n_classes))
-            np.add.at(by_strategy, (self.strategy_of, self.class_of), revising)
+            by_strategy = revising.reshape(model.n_strategies, model.n_classes)  # type = strategy * K + class
             moved = adopted.T @ by_strategy  # (S, K): row s of ``adopted`` is where a reviser of s goes
-            singles = singles + moved[self.strategy_of, self.class_of]
+            singles = singles + moved.ravel()
         elif isinstance(change, Imitation) and change.prob_revision > 0:
             survive, singles = self._imitate(change, singles_at_play, couples, kept)
         elif isinstance(change, Generations) and (state.tick + 1) % change.every == 0:
@@ -564,13 +613,20 @@ class MeanFieldPool:
         generation_payoff = state.generation_payoff + pay  # a generation's selection ignores exit costs
         generation_mass = state.generation_mass + mass_at_play
         if survive is None:
-            pay = pay - kept * self.k * (couples * self.slot_leave).sum(axis=(1, 2))
-            if new_mass > 0:
-                new_cost = (new_pairs * self.k[:, None] * self.slot_leave[:, :, 0]).sum() * kept
-                new_pay -= float(new_cost / new_mass)
-            couples = kept * self._move(couples)
-            age = kept * self._move(aged)
-            singles = singles + kept * by_type - couples.sum(axis=(1, 2))
+            if self._has_exit_cost:
+                pay = pay - kept * self.k * np.einsum("ij,ij->i", couples.reshape(T, -1), self._leave_rows)
+                if new_mass > 0:
+                    new_cost = (new_pairs * self.k[:, None] * self.slot_leave[:, :, 0]).sum() * kept
+                    new_pay -= float(new_cost / new_mass)
+            couples = self._move(couples)
+            couples *= kept
+            if self.ages:
+                age = self._move(aged)
+                age *= kept
+            else:
+                age = state.age
+            coupled_after = couples.reshape(T, -1).sum(axis=1)
+            singles = singles + kept * by_type - coupled_after
         else:
             together = self.slot_outcome * survive  # P(outcome, still together) per slot
             leaving = together * self.outcome_leave
@@ -580,8 +636,12 @@ class MeanFieldPool:
                 new_pay -= float(new_cost / new_mass)
             staying = np.einsum("ABj,ABjo->A", couples, together)
             couples = np.einsum("ABjo,ABjok->ABk", couples[..., None] * survive, self.outcome_move)
-            age = np.einsum("ABjo,ABjok->ABk", aged[..., None] * survive, self.outcome_move)
-            singles = singles + staying - couples.sum(axis=(1, 2))
+            if self.ages:
+                age = np.einsum("ABjo,ABjok->ABk", aged[..., None] * survive, self.outcome_move)
+            else:
+                age = state.age
+            coupled_after = couples.reshape(T, -1).sum(axis=1)
+            singles = singles + staying - coupled_after
 
         if dissolve:
             assert isinstance(change, Generations)
@@ -589,23 +649,25 @@ class MeanFieldPool:
                 change, mass_at_play, generation_payoff, generation_mass
             )
 
-        total = singles.sum() + couples.sum()
-        left = couples.sum()
         new_state = PoolState(state.tick + 1, singles, couples, age, generation_payoff, generation_mass)
+        if not with_figures:
+            return new_state, None, survive
         S = model.n_strategies
+        left = coupled_after.sum()
+        total = singles.sum() + left
         strategy_mass = np.bincount(self.strategy_of, mass_at_play, minlength=S)
         strategy_pay = np.bincount(self.strategy_of, pay, minlength=S)
         with np.errstate(invalid="ignore", divide="ignore"):
             payoff = np.where(strategy_mass > 0, strategy_pay / strategy_mass, np.nan)
         figures = TickFigures(
             tick=state.tick,
-            shares=self.strategy_shares(new_state) / total,
+            shares=np.bincount(self.strategy_of, singles + coupled_after, minlength=S) / total,
             share_coupled=float(left / total),
-            cc=float(cc),
-            cd=float(cd),
-            dd=float(dd),
+            cc=cc,
+            cd=cd,
+            dd=dd,
             separated=float((in_couples - left) / total),
-            mean_age=float(age.sum() / left) if left > 0 else float("nan"),
+            mean_age=float(age.sum() / left) if left > 0 and self.ages else float("nan"),
             payoff=payoff,
             new_couples=float(new_mass / total),
             new_couple_payoff=new_pay,
@@ -666,11 +728,18 @@ class MeanFieldPool:
 
     def _move(self, masses: np.ndarray) -> np.ndarray:
         """(T, T, slots) masses after one round in which nobody leaves: next round's slots."""
-        return np.einsum("ABj,ABjk->ABk", masses, self.slot_move)
+        moved: np.ndarray = self._move_matrix @ masses.reshape(-1)
+        return moved.reshape(masses.shape)
 
     def _matrix(self, matrix: tuple[tuple[float, ...], ...] | None) -> np.ndarray:
-        S = self.model.n_strategies
-        return np.full((S, S), 1.0 / S) if matrix is None else np.asarray(matrix, dtype=float)
+        """A strategy-change matrix as an array (uniform for None), converted once: the
+        model is frozen, so the same tuple comes back every tick."""
+        known = self._matrices.get(id(matrix))
+        if known is None:
+            S = self.model.n_strategies
+            known = np.full((S, S), 1.0 / S) if matrix is None else np.asarray(matrix, dtype=float)
+            self._matrices[id(matrix)] = known
+        return known
 
     def _offspring(
         self,
@@ -722,9 +791,11 @@ class MeanFieldPool:
         current = self.initial_state() if state is None else state.copy()
         records: list[TickFigures] = []
         for number in range(ticks):
-            current, figures = self.step(current)
             if (number + 1) % record_every == 0 or number == ticks - 1:
+                current, figures = self.step(current)
                 records.append(figures)
+            else:
+                current = self.advance(current)
         return MeanFieldRun(self.model, tuple(records), current)
 
     def survival(self, start_tick: int, length: int) -> np.ndarray:
@@ -745,6 +816,7 @@ class MeanFieldPool:
         """Under imitation a couple's chance to go on depends on both partners' payoffs
         against the whole pool, tick by tick: the cohort is followed alongside the pool."""
         state, figures, survive = self._step(state)
+        assert figures is not None
         pairs = figures.new_pairs
         if pairs.sum() <= 0:
             raise ParameterError("start_tick", state.tick - 1, "no relationship begins at that tick")

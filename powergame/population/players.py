@@ -27,6 +27,20 @@ C, D = Action.C, Action.D
 _OPEN = float(np.nextafter(1.0, 0.0))
 
 
+def relationship_game(market: Any, outside_a: float, outside_b: float) -> Game:
+    """The Game a couple of the population plays: the market's stage matrix, exit cost and
+    noise, the two outside options, continuation 1 - breakup (see the module docstring)."""
+    stage = StagePayoffs(*market.payoffs)
+    return Game(
+        payoffs=(stage, stage),
+        outside_options=(outside_a, outside_b),
+        exit_costs=(market.exit_cost, market.exit_cost),
+        rounds=None,
+        continuation=min(1.0 - market.breakup, _OPEN),
+        noise=market.noise,
+    )
+
+
 def _overrides(player: Player, method: str) -> bool:
     return getattr(type(player), method) is not getattr(Player, method)
 
@@ -49,19 +63,9 @@ class PlayerStrategies:
         self.factories = list(factories)
 
     def begin(self, pop: Population, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        m = pop.market
-        stage = StagePayoffs(*m.payoffs)
-        continuation = min(1.0 - m.breakup, _OPEN)
         declined = np.zeros(a.size, dtype=bool)
         for i, (x, y) in enumerate(zip(a.tolist(), b.tolist())):
-            game = Game(
-                payoffs=(stage, stage),
-                outside_options=(float(pop.outside[x]), float(pop.outside[y])),
-                exit_costs=(m.exit_cost, m.exit_cost),
-                rounds=None,
-                continuation=continuation,
-                noise=m.noise,
-            )
+            game = relationship_game(pop.market, float(pop.outside[x]), float(pop.outside[y]))
             rel = int(pop.rel_id[x])
             px = self.factories[pop.strategy[x]]()
             py = self.factories[pop.strategy[y]]()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from powergame import kernel
-from powergame.state_table import StateTable
+from powergame.state_table import StateTable, check_pool_stakes
 
 SWAP = np.array(kernel.AS_SEEN_BY_B, dtype=np.int8)  # outcome seen by one partner -> seen by the other
 
@@ -39,6 +39,7 @@ class StackedTables:
 
     @classmethod
     def build(cls, tables: Sequence[StateTable]) -> StackedTables:
+        check_pool_stakes(tables)
         sizes = np.array([t.n_states for t in tables], dtype=np.int64)
         offset = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
         cooperate = np.concatenate([np.asarray(t.cooperate, dtype=float) for t in tables])
