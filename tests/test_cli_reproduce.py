@@ -67,5 +67,5 @@ def test_bad_processes_are_one_line(monkeypatch, capsys) -> None:
     code, out, err = run(monkeypatch, capsys, "least-interest", "--processes", "-1", "--quiet")
     assert code != 0 and out == ""
     assert err.strip().splitlines() == [
-        "Error: processes = -1 is not allowed: must be a whole number >= 0 (0 = one per core)"
+        "Error: --processes = -1 is not allowed: must be a whole number >= 0 (0 = all cores)"
     ]

@@ -197,3 +197,18 @@ def test_exact_within_sampling_error_of_the_batch_engine() -> None:
     share_a = sum(row["left_by"] == "A" for row in rows) / len(rows)
     assert abs(share_a - exact.p_left_a) < 5 * (exact.p_left_a * (1 - exact.p_left_a) / len(rows)) ** 0.5
     assert 0.05 < exact.p_left_a < 0.95  # the rule is exercised
+
+
+def test_an_exact_tournament_refuses_a_stake_1_table_against_a_lower_stake_before_writing(tmp_path) -> None:
+    from powergame.tournaments.round_robin import run_tournament
+    from powergame.tournaments.spec import TournamentSpec
+
+    spec = TournamentSpec(
+        name="stakes", strategies=("Raise The Stakes", "Voice | Leave Below Outside Option"), exact=True
+    )
+    with pytest.raises(ParameterError, match="Leave Below Outside Option against Raise The Stakes"):
+        run_tournament(spec, out_dir=tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    # Without the partner offering less, the same rule plays exactly.
+    fine = TournamentSpec(name="unit", strategies=("Loyal", "Voice | Leave Below Outside Option"), exact=True)
+    assert run_tournament(fine, out_dir=tmp_path / "fine", quiet=True).summary["counts"]["matches"] > 0

@@ -4,6 +4,7 @@ counted once, no process left behind."""
 from __future__ import annotations
 
 import multiprocessing
+import time
 
 import pytest
 
@@ -41,6 +42,21 @@ def test_a_failing_job_raises_here_and_leaves_no_process() -> None:
         run_jobs(fails_on_two, [1, 2, 3, 4], processes=2)
     assert multiprocessing.active_children() == []
     assert run_jobs(fails_on_two, [1, 3, 4], processes=2) == [1, 3, 4]
+
+
+def fails_at_once_or_sleeps(job: int, progress) -> int:
+    if job == 1:
+        raise ParameterError("job", job, "is the one that fails")
+    time.sleep(120)
+    return job
+
+
+def test_a_failing_job_stops_the_others_without_waiting_for_them() -> None:
+    started = time.monotonic()
+    with pytest.raises(ParameterError, match="the one that fails"):
+        run_jobs(fails_at_once_or_sleeps, [2, 1], processes=2)
+    assert time.monotonic() - started < 60  # not the sleeping job's 120 s
+    assert multiprocessing.active_children() == []
 
 
 def test_worker_count_and_bad_processes() -> None:

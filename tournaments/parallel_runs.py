@@ -24,17 +24,17 @@ POLL_SECONDS = 0.2
 _reports: Any = None  # the worker's queue to the parent (set by the pool's initializer)
 
 
-def check_processes(processes: int) -> None:
-    """``processes`` must be a whole number >= 0 (0: one per core)."""
+def resolve_processes(processes: int) -> int:
+    """``processes`` as a count of processes: ``0`` means every core; otherwise at least 1."""
     if isinstance(processes, bool) or not isinstance(processes, int) or processes < 0:
-        raise ParameterError("processes", processes, "must be a whole number >= 0 (0 = one per core)")
+        raise ParameterError("--processes", processes, "must be a whole number >= 0 (0 = all cores)")
+    return processes or (os.cpu_count() or 1)
 
 
 def worker_count(processes: int, jobs: int) -> int:
     """Processes to use for ``jobs`` jobs: ``processes`` (0: one per core), never more
     than the jobs."""
-    check_processes(processes)
-    return max(1, min(jobs, processes or os.cpu_count() or 1))
+    return max(1, min(jobs, resolve_processes(processes)))
 
 
 def run_jobs(
@@ -60,6 +60,9 @@ def run_jobs(
         while not all(result.ready() for result in running):
             next(result for result in running if not result.ready()).wait(POLL_SECONDS)
             _drain(reports, progress)
+            for result in running:  # a failed job stops the others now, not when they end
+                if result.ready() and not result.successful():
+                    result.get()
         results = [result.get() for result in running]
         pool.close()
         pool.join()  # the workers are gone: everything they reported is in the queue

@@ -444,9 +444,9 @@ def reproduce(key: str, progress: Callable[[int], None] | None = None, processes
     """Compute one reproduction by its key (see ``REPRODUCTIONS``); the long ones
     (``reproduction_ticks``) call ``progress`` with the ticks done and run their independent
     runs in up to ``processes`` processes (0: one per core; the figures do not depend on it)."""
-    from .parallel_runs import check_processes
+    from .parallel_runs import resolve_processes
 
-    check_processes(processes)
+    resolve_processes(processes)
     if key not in REPRODUCTIONS:
         import difflib
 

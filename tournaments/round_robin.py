@@ -39,6 +39,7 @@ from powergame.time_limit import DEFAULT_MATCH_TIMEOUT, check_timeout, limited, 
 from powergame.work import check_work, tournament_estimate
 
 from . import storage
+from .parallel_runs import resolve_processes
 from .seeding import match_seeds
 from .spec import TournamentSpec
 
@@ -56,7 +57,8 @@ ROUNDS_PER_CHUNK = 200_000
 PARENT_WATCH_SECONDS = 0.2  # how often a worker checks that the run's process still lives
 IN_FLIGHT_PER_WORKER = 3  # chunks handed to each worker ahead of time (memory stays flat)
 # The manifest is rewritten at most this often (and always when play ends or is stopped): a
-# run killed outright plays again at most what finished in the last interval. Rewriting it
+# run killed outright plays again at most what finished in the last interval (with one
+# process, or what finished while the next chunk played, if that took longer). Rewriting it
 # for each of 400 chunks cost the run's process 0.4 s of CPU and 3 s of waiting on the disk.
 MANIFEST_SECONDS = 0.25
 
@@ -333,6 +335,21 @@ def check_exact_strategies(names: Sequence[str], registry: RegistryLike, game: G
             ", ".join(missing),
             "needs strategies with a state table; these have none (run without --exact to simulate them)",
         )
+    if game is not None:
+        tables = [
+            (registry.get(name).name, strategies.lookup(name, game, role)[1].table)
+            for name in names
+            for role in (0, 1)
+        ]
+        unit = [name for name, table in tables if table is not None and table.unit_stakes_only]
+        partial = [name for name, table in tables if table is not None and not table.full_stakes]
+        if unit and partial:
+            raise ParameterError(
+                "--exact",
+                f"{unit[0]} against {partial[0]}",
+                "needs tables that hold at every stake offered: the first reads payoffs at stake 1 and the "
+                "second offers less (run without --exact to play this pair in the Python engine)",
+            )
 
 
 @dataclass(frozen=True)
@@ -453,13 +470,6 @@ class TournamentResult:
         from .analysis import sides
 
         return sides(self.table)
-
-
-def resolve_processes(processes: int) -> int:
-    """``0`` means every core; otherwise at least 1."""
-    if isinstance(processes, bool) or not isinstance(processes, int) or processes < 0:
-        raise ParameterError("--processes", processes, "must be a whole number >= 0 (0 = all cores)")
-    return processes or (os.cpu_count() or 1)
 
 
 def run_tournament(
@@ -636,7 +646,7 @@ def _play_jobs(
             bar.update(count)
 
         try:
-            _play_queue(iter(jobs), workers, match_timeout, record)
+            _play_queue(iter(jobs), workers, match_timeout, record, lambda: write_manifest(time.monotonic()))
         finally:  # every chunk stored so far is recorded, whether the run ends or is stopped
             write_manifest(time.monotonic())
     return rows_by_chunk
@@ -647,9 +657,11 @@ def _play_queue(
     workers: int,
     match_timeout: float,
     record: Callable[[int, int, pa.Table, str | None], None],
+    idle: Callable[[], None] = lambda: None,
 ) -> None:
     """Play the chunks here (``workers`` <= 1) or in a pool of worker processes, a few
-    chunks ahead of them, and ``record`` each as it finishes."""
+    chunks ahead of them, and ``record`` each as it finishes; with a pool, ``idle`` is
+    called whenever no chunk has finished for ``MANIFEST_SECONDS``."""
     if workers <= 1:
         with limited(match_timeout):
             for job in queue:
@@ -670,7 +682,12 @@ def _play_queue(
             pool.submit(play_chunk, job) for job in itertools.islice(queue, workers * IN_FLIGHT_PER_WORKER)
         }
         while running:
-            done, running = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
+            done, running = concurrent.futures.wait(
+                running, timeout=MANIFEST_SECONDS, return_when=concurrent.futures.FIRST_COMPLETED
+            )
+            if not done:
+                idle()
+                continue
             # The workers' next chunks first: recording these must not keep a worker waiting.
             running |= {pool.submit(play_chunk, job) for job in itertools.islice(queue, len(done))}
             for future in done:

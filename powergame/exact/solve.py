@@ -133,6 +133,7 @@ def _expect(per_state: PerState, visits: np.ndarray, names: tuple[str, ...] = PE
     (or figures given stacked) in one contraction of the stacked figures, for many without
     the stacking copy."""
     if isinstance(per_state, np.ndarray):
+        assert names == PER_STATE[: len(names)], "stacked figures are read by position"
         sums = list(np.einsum("nfs,ns->fn", per_state[:, : len(names)], visits))
         if len(sums) < len(names):  # stacked figures may stop before the stake, then 1 in every state
             sums.append(visits.sum(axis=1))
