@@ -253,13 +253,10 @@ class _MergedProgram:
                     recorded[t + 1][leaving] = ended_g[leaving]
         recorded = recorded[:rounds_played]
         whole = _WholeTables.of(self.payoff_a, self.payoff_b, *game.outside_options)
-        layout = None if whole is None else whole.layout(longest, self.counts)
-        integral = None
+        # whole numbers: sums and power figures in integers
+        integral = None if whole is None else whole.integral(longest, self.counts)
         sums = None
-        if layout is not None:
-            assert whole is not None
-            integral = (*layout, whole.low)  # whole numbers: sums and power figures in integers
-        else:
+        if integral is None:
             payoffs = np.empty(len(self.payoff_a), dtype=complex)  # u_A + i u_B, as in _play_chunk
             payoffs.real, payoffs.imag = self.payoff_a, self.payoff_b
             sums = _running_sums(np.take(payoffs, recorded))

@@ -49,6 +49,11 @@ class _WholeTables:
             magnitude=int(np.max(np.abs(values))),
         )
 
+    def integral(self, longest: int, counts: np.ndarray) -> tuple[np.ndarray, int, int, int] | None:
+        """``(*layout, low)`` for the integer figures, or None when the layout does not fit."""
+        layout = self.layout(longest, counts)
+        return None if layout is None else (*layout, self.low)
+
     def layout(self, longest: int, counts: np.ndarray) -> tuple[np.ndarray, int, int] | None:
         """For matches of at most ``longest`` rounds: the word of each f, s and the bits
         below the sums (``base``), or None when the figures could leave the exact range (see

@@ -154,11 +154,7 @@ class _Program:
             noise = np.uint32(noise_threshold) if noise_threshold < _SURE else np.uint64(noise_threshold)
         ending = _horizon_endings(horizons, longest)
         # whole-number payoffs: the payoff sums are read off the recorded f after the rounds
-        integral = None
-        layout = None if self.whole is None else self.whole.layout(longest, self.counts)
-        if layout is not None:
-            assert self.whole is not None
-            integral = (*layout, self.whole.low)
+        integral = None if self.whole is None else self.whole.integral(longest, self.counts)
         # The purposes drawn, each a slot of a block of draws made for several rounds at
         # once (a few large numpy calls instead of many small ones). A MOVE slot holds the
         # draw of the round before: the next state is drawn when the next round starts.
