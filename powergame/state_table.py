@@ -249,6 +249,11 @@ def check_stakes_fit(table_a: StateTable, table_b: StateTable) -> None:
         )
 
 
+def pool_stakes_fit(tables: Sequence[StateTable]) -> bool:
+    """``stakes_fit`` for a pool in which any two of ``tables`` may meet."""
+    return not (any(t.unit_stakes_only for t in tables) and any(not t.full_stakes for t in tables))
+
+
 def check_pool_stakes(tables: Sequence[StateTable]) -> None:
     """``check_stakes_fit`` for a pool in which any two of ``tables`` may meet."""
     unit = next((t for t in tables if t.unit_stakes_only), None)

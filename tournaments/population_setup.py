@@ -25,7 +25,7 @@ from powergame.population import (
 )
 from powergame.population.engine import Population, Strategies
 from powergame.registry import Registry
-from powergame.state_table import check_pool_stakes
+from powergame.state_table import pool_stakes_fit
 
 from .population_spec import PopulationSpec, memory_one_code
 
@@ -134,7 +134,7 @@ def _strategies(
     variants = None
     if values is not None and any(t is None for t in tables):
         tables, variants = _tables_by_outside_option(factories, tables, market, values)
-    fit = all(t is not None for t in tables) and _stakes_fit(tables)
+    fit = all(t is not None for t in tables) and pool_stakes_fit(tables)
     if engine == "table" or (engine == "auto" and fit):
         missing = [name for name, t in zip(names, tables) if t is None]
         if missing:
@@ -174,14 +174,6 @@ def _tables_by_outside_option(
             variants[s, i, j] = len(stacked)
             stacked.append(found)
     return stacked, variants
-
-
-def _stakes_fit(tables: list[Any]) -> bool:
-    try:
-        check_pool_stakes(tables)
-    except ParameterError:
-        return False
-    return True
 
 
 # --- graph -------------------------------------------------------------------------------
