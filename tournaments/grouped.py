@@ -17,14 +17,15 @@ def group_sum(index: np.ndarray, values: Any, count: int) -> np.ndarray:
     """Per group: the sum of ``values`` (NaN skipped) as pandas' groupby sums them, so that
     the figures are those of earlier releases to the last bit: compensated (Kahan) and in
     table order, or when the rows come grouped already and nothing is missing, numpy's
-    (pairwise) sum of each group's run of rows."""
+    (pairwise) sum of each group's run of rows. A zero sum is +0.0 on every path (pandas
+    gives a sum of negative zeros either sign, depending on its version)."""
     values = np.asarray(values, dtype=float)
     index = np.asarray(index)
     sums = np.zeros(count)
     keep = ~np.isnan(values)
     if keep.all() and len(values) and bool(np.all(index[1:] >= index[:-1])):
         starts = np.flatnonzero(np.r_[True, index[1:] != index[:-1]])
-        sums[index[starts]] = np.add.reduceat(values, starts)
+        sums[index[starts]] = np.add.reduceat(values, starts) + 0.0  # + 0.0: a zero sum is +0.0
         return sums
     index, values = index[keep], values[keep]
     if not len(values):
