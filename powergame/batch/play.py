@@ -74,6 +74,14 @@ def _play_programs(
     return _result_of_parts(game, all_seeds, parts, keep_actions)
 
 
+def _pair_slices(
+    played: BatchResult, pairs: list[int], seed_lists: Sequence[Sequence[int]]
+) -> dict[int, BatchResult]:
+    """The rows of each of ``pairs`` (pair indices), played one after another in ``played``."""
+    ends = np.cumsum([len(seed_lists[i]) for i in pairs])
+    return {i: played.slice(int(end) - len(seed_lists[i]), int(end)) for i, end in zip(pairs, ends)}
+
+
 def play_pairs(
     game: Game,
     pairs: Sequence[tuple[StateTable, StateTable]],
@@ -116,11 +124,7 @@ def play_pairs(
         )
         if len(others) == len(pairs):
             return played
-        start = 0
-        for i in others:
-            stop = start + len(seed_lists[i])
-            parts[i] = played.slice(start, stop)
-            start = stop
+        parts.update(_pair_slices(played, others, seed_lists))
     if merged:
         joints = _deterministic_joints(
             game,
@@ -131,9 +135,5 @@ def play_pairs(
         )
         if len(merged) == len(pairs):
             return together
-        start = 0
-        for i in merged:
-            stop = start + len(seed_lists[i])
-            parts[i] = together.slice(start, stop)
-            start = stop
+        parts.update(_pair_slices(together, merged, seed_lists))
     return BatchResult.concatenate(game, [parts[i] for i in range(len(pairs))], keep_actions)
