@@ -116,13 +116,7 @@ def ranking_columns(matches: Any, confidence: float = 0.95) -> Columns:
         return long.found["ranking", confidence]
     names, strategy = long.codes("strategy")
     count = len(names)
-    repetitions, repetition = np.unique(long["repetition"], return_inverse=True)
-    cell = strategy * len(repetitions) + repetition.reshape(-1)
-    cells, cell_index = np.unique(cell, return_inverse=True)
-    cell_index = cell_index.reshape(-1)
-    totals = group_sum(cell_index, long["total"], len(cells))
-    horizons = group_sum(cell_index, long["horizon"], len(cells))
-    cell_strategy = cells // len(repetitions)
+    cell_strategy, totals, horizons = _repetition_sums(long, strategy)
     bounds = np.searchsorted(cell_strategy, np.arange(count + 1))
     per_match = group_mean(strategy, long["score"], count)
     sides_count = np.bincount(strategy, minlength=count)
@@ -166,6 +160,17 @@ def ranking_columns(matches: Any, confidence: float = 0.95) -> Columns:
         columns[name] = np.array([row[name] for row in ordered], dtype=np.int64)
     long.found["ranking", confidence] = columns
     return columns
+
+
+def _repetition_sums(long: Sides, group: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per (group, repetition) that has rows, ordered by group then repetition: the group,
+    the sum of the sides' totals and of their horizons (the ratio estimator's inputs)."""
+    repetitions, repetition = np.unique(long["repetition"], return_inverse=True)
+    cells, index = np.unique(group * len(repetitions) + repetition.reshape(-1), return_inverse=True)
+    index = index.reshape(-1)
+    totals = group_sum(index, long["total"], len(cells))
+    horizons = group_sum(index, long["horizon"], len(cells))
+    return cells // len(repetitions), totals, horizons
 
 
 def _ratio_interval(
@@ -615,13 +620,7 @@ def family_scores_columns(matches: Any, confidence: float = 0.95) -> Columns:
     """``family_scores`` as plain columns."""
     long = sides(matches)
     names, family = long.codes("family")
-    repetitions, repetition = np.unique(long["repetition"], return_inverse=True)
-    cell = family * len(repetitions) + repetition.reshape(-1)
-    cells, index = np.unique(cell, return_inverse=True)
-    index = index.reshape(-1)
-    totals = group_sum(index, long["total"], len(cells))
-    horizons = group_sum(index, long["horizon"], len(cells))
-    cell_family = cells // len(repetitions)
+    cell_family, totals, horizons = _repetition_sums(long, family)
     keys = ("family", "score", "score_std", "ci_low", "ci_high")
     columns: dict[str, list[Any]] = {name: [] for name in (*keys, "repetitions")}
     position = {name: i for i, name in enumerate(names.tolist())}
