@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
@@ -58,14 +59,22 @@ STAKED_TFT = StateTable.deterministic(
 CODES = ["".join(c) for c in itertools.product("CD", *(["CDL"] * 4))]
 
 
-def python_rows(game: Game, table_a: StateTable, table_b: StateTable, seeds: Sequence[int]) -> list[dict]:
+def played_rows(
+    game: Game, make_a: Callable[[], Any], make_b: Callable[[], Any], seeds: Sequence[int]
+) -> list[dict]:
+    """The Python engine's summary row of each seed's match between fresh players, with the
+    actions (as ``BatchResult.rows(..., with_actions=True)`` gives them)."""
     rows = []
     for seed in seeds:
-        result = play_match(game, TablePlayer(table_a, "a"), TablePlayer(table_b, "b"), seed)
+        result = play_match(game, make_a(), make_b(), seed)
         row = result.summary()
         row["actions_a"], row["actions_b"] = result.actions_a, result.actions_b
         rows.append(row)
     return rows
+
+
+def python_rows(game: Game, table_a: StateTable, table_b: StateTable, seeds: Sequence[int]) -> list[dict]:
+    return played_rows(game, lambda: TablePlayer(table_a, "a"), lambda: TablePlayer(table_b, "b"), seeds)
 
 
 games = st.builds(

@@ -203,6 +203,14 @@ def random_memory_one(rng: np.random.Generator, stake: float = 1.0) -> StateTabl
     return dataclasses.replace(table, stake=(stake,) * 5)
 
 
+def assert_each_pair_is_the_reference_chain(game, pairs, batch) -> None:
+    for index, (table_a, table_b) in enumerate(pairs):
+        one, many = reference_exact_match(game, table_a, table_b), batch.result(index)
+        for name in FIGURES + ("p_censored",):
+            assert getattr(many, name) == pytest.approx(getattr(one, name), rel=1e-12, abs=1e-9), name
+        assert many.survival == pytest.approx(one.survival, rel=1e-9, abs=1e-12)
+
+
 @pytest.mark.parametrize("rounds", [3, 64, 129, 200, 1000])
 @pytest.mark.parametrize("noise", [0.0, 0.05])
 def test_stochastic_memory_one_pairs_over_long_horizons_equal_the_reference_chain(rounds, noise):
@@ -212,11 +220,7 @@ def test_stochastic_memory_one_pairs_over_long_horizons_equal_the_reference_chai
     pairs = [(a, b) for a in tables for b in tables] + [(ALTERNATOR, tables[0])]
     game = Game(rounds=rounds, noise=noise, outside_options=(0.5, 1.5), exit_costs=(0.2, 0.0))
     batch = exact_many(game, pairs)
-    for index, (table_a, table_b) in enumerate(pairs):
-        one, many = reference_exact_match(game, table_a, table_b), batch.result(index)
-        for name in FIGURES + ("p_censored",):
-            assert getattr(many, name) == pytest.approx(getattr(one, name), rel=1e-12, abs=1e-9), name
-        assert many.survival == pytest.approx(one.survival, rel=1e-9, abs=1e-12)
+    assert_each_pair_is_the_reference_chain(game, pairs, batch)
 
 
 MIRROR_GAMES = [
@@ -239,11 +243,7 @@ def test_both_orders_of_each_pair_equal_the_reference_chain(game, curves_first):
     batch = exact_many(game, pairs)
     if curves_first:
         batch.survival  # noqa: B018  (every curve built at once before any is read)
-    for index, (table_a, table_b) in enumerate(pairs):
-        one, many = reference_exact_match(game, table_a, table_b), batch.result(index)
-        for name in FIGURES + ("p_censored",):
-            assert getattr(many, name) == pytest.approx(getattr(one, name), rel=1e-12, abs=1e-9), name
-        assert many.survival == pytest.approx(one.survival, rel=1e-9, abs=1e-12)
+    assert_each_pair_is_the_reference_chain(game, pairs, batch)
 
 
 @pytest.mark.parametrize("game", MIRROR_GAMES)
@@ -253,11 +253,7 @@ def test_pairs_of_distinct_stochastic_tables_equal_the_reference_chain(game):
     pairs = [(random_memory_one(rng), random_memory_one(rng)) for _ in range(20)]
     assert len({id(table) for pair in pairs for table in pair}) ** 2 > 4 * len(pairs)
     batch = exact_many(game, pairs)
-    for index, (table_a, table_b) in enumerate(pairs):
-        one, many = reference_exact_match(game, table_a, table_b), batch.result(index)
-        for name in FIGURES + ("p_censored",):
-            assert getattr(many, name) == pytest.approx(getattr(one, name), rel=1e-12, abs=1e-9), name
-        assert many.survival == pytest.approx(one.survival, rel=1e-9, abs=1e-12)
+    assert_each_pair_is_the_reference_chain(game, pairs, batch)
 
 
 @pytest.mark.parametrize("unit_first", [False, True])

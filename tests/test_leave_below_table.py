@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategy_helpers import Scripted
-from tables import TablePlayer
+from tables import TablePlayer, played_rows
 
 from powergame import Game, Player, play_match
 from powergame.batch import play_batch
@@ -158,12 +158,7 @@ def test_batch_plays_every_seed_as_the_python_engine(inner: str) -> None:
     table_a, table_b = table_in(make_a(), game, 0), table_in(make_b(), game, 1)
     seeds = list(range(40))
     batch = play_batch(game, table_a, table_b, seeds, keep_actions=True)
-    python = []
-    for seed in seeds:
-        result = play_match(game, make_a(), make_b(), seed)
-        row = result.summary()
-        row["actions_a"], row["actions_b"] = result.actions_a, result.actions_b
-        python.append(row)
+    python = played_rows(game, make_a, make_b, seeds)
     assert batch.rows(make_a().name, make_b().name, with_actions=True) == python
     assert {row["left_by"] for row in python} >= {"A", "B"}  # both rules fire in some match
 

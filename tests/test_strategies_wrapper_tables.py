@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategy_helpers import TABLE_PARTNERS, Scripted, play, transcript
-from tables import TablePlayer
+from tables import TablePlayer, played_rows
 
 from powergame import Game, Player, play_match
 from powergame.batch import play_batch
@@ -153,12 +153,7 @@ def test_batch_equals_play_match_for_a_wrapped_pair() -> None:
     seeds = list(range(4))
     names = make_a().name, make_b().name
     batch = play_batch(game, table_a, table_b, seeds, keep_actions=True)
-    python = []
-    for seed in seeds:
-        result = play_match(game, make_a(), make_b(), seed)
-        row = result.summary()
-        row["actions_a"], row["actions_b"] = result.actions_a, result.actions_b
-        python.append(row)
+    python = played_rows(game, make_a, make_b, seeds)
     assert batch.rows(*names, with_actions=True) == python
     assert python[0]["left_by"] is not None  # the pair does end: the rule is exercised
 
