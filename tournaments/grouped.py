@@ -35,12 +35,19 @@ def group_sum(index: np.ndarray, values: Any, count: int) -> np.ndarray:
         # partial sum is exact, so the compensated sum is the plain one, in any order.
         return np.bincount(index, weights=values, minlength=count)
     sizes = np.bincount(index, minlength=count)
-    order = np.argsort(index, kind="stable")  # each group's values together, in table order
+    small = index.astype(np.int32) if count < 2**31 else index  # sorts faster
+    order = np.argsort(small, kind="stable")  # each group's values together, in table order
     grouped = values[order]
     if int(sizes.max()) * 40 > len(values):  # few, long groups: one loop per group
-        for group, part in enumerate(np.split(grouped, np.cumsum(sizes)[:-1])):
-            sums[group] = kahan(part.tolist())
-        return sums
+        return _kahan_per_group(grouped, sizes)
+    finite = bool(np.isfinite(values).all())
+    if finite and int(sizes.max()) * count <= 2 * len(values) + 1024:
+        # Groups of similar sizes: a grid with a column per group, its k-th value in row k.
+        position = np.arange(len(values)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        total = _kahan_by_rows(grouped, position, index[order], sizes)
+        if not np.isnan(total).any():
+            return total
+        return _kahan_per_group(grouped, sizes)
     # Many short groups: step through the positions within a group, all groups at once.
     # Groups by falling size, so that the groups with more than k values are a prefix.
     by_size = np.argsort(-sizes, kind="stable")
@@ -58,12 +65,50 @@ def group_sum(index: np.ndarray, values: Any, count: int) -> np.ndarray:
         compensation[:m] = (t - total[:m]) - y
         total[:m] = t
         start += m
-    if np.isnan(compensation).any() or not np.isfinite(values).all():  # infinities: redo exactly
-        for group, part in enumerate(np.split(grouped, np.cumsum(sizes)[:-1])):
-            sums[group] = kahan(part.tolist())
-        return sums
+    if np.isnan(compensation).any() or not finite:  # infinities: redo exactly
+        return _kahan_per_group(grouped, sizes)
     sums[by_size] = total
     return sums
+
+
+def _kahan_per_group(grouped: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """The compensated sum of each group's run of ``grouped`` (runs of ``sizes``)."""
+    sums = np.zeros(len(sizes))
+    add = (
+        kahan
+        if not bool(np.isfinite(grouped).all()) or float(np.abs(grouped).sum()) > 1e300
+        else _kahan_finite
+    )
+    for group, part in enumerate(np.split(grouped, np.cumsum(sizes)[:-1])):
+        sums[group] = add(part.tolist())
+    return sums
+
+
+def _kahan_by_rows(
+    grouped: np.ndarray, position: np.ndarray, group: np.ndarray, sizes: np.ndarray
+) -> np.ndarray:
+    """The compensated sums of all groups at once, one step per position within a group:
+    the values in a grid whose column ``g`` holds group ``g``'s values in order (finite
+    values; NaN in a sum tells that a partial sum overflowed)."""
+    count = len(sizes)
+    grid = np.zeros((int(sizes.max()), count))
+    grid[position, group] = grouped
+    total, compensation = np.zeros(count), np.zeros(count)
+    least = int(sizes.min())
+    for k in range(len(grid)):
+        if k < least:  # every group has a k-th value
+            y = grid[k] - compensation
+            t = total + y
+            compensation = (t - total) - y
+            total = t
+            continue
+        active = np.flatnonzero(sizes > k)
+        y = grid[k, active] - compensation[active]
+        t = total[active] + y
+        compensation[active] = (t - total[active]) - y
+        total[active] = t
+    total[np.isnan(compensation)] = np.nan
+    return total + 0.0
 
 
 def kahan(values: list[float]) -> float:
@@ -74,6 +119,17 @@ def kahan(values: list[float]) -> float:
         compensation = (t - total) - y
         if compensation != compensation:  # an infinity: no compensation (as pandas)
             compensation = 0.0
+        total = t
+    return total
+
+
+def _kahan_finite(values: list[float]) -> float:
+    """``kahan`` for finite values whose sum cannot overflow (no infinity to guard)."""
+    total = compensation = 0.0
+    for value in values:
+        y = value - compensation
+        t = total + y
+        compensation = (t - total) - y
         total = t
     return total
 
