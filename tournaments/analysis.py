@@ -121,7 +121,8 @@ def ranking_columns(matches: Any, confidence: float = 0.95) -> Columns:
     per_match = group_mean(strategy, long["score"], count)
     sides_count = np.bincount(strategy, minlength=count)
     first = first_of_group(strategy, count)
-    families = long["family"]
+    family_names, family_codes = long.codes("family")
+    families = family_names[family_codes[first]]
     found = []
     for where in range(count):
         start, stop = bounds[where], bounds[where + 1]
@@ -129,7 +130,7 @@ def ranking_columns(matches: Any, confidence: float = 0.95) -> Columns:
         found.append(
             {
                 "strategy": names[where],
-                "family": families[first[where]],
+                "family": families[where],
                 "score": score,
                 "score_std": std,
                 "ci_low": low,
@@ -165,7 +166,9 @@ def ranking_columns(matches: Any, confidence: float = 0.95) -> Columns:
 def _repetition_sums(long: Sides, group: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per (group, repetition) that has rows, ordered by group then repetition: the group,
     the sum of the sides' totals and of their horizons (the ratio estimator's inputs)."""
-    repetitions, repetition = dense_unique(long["repetition"])
+    if "repetition_codes" not in long.found:
+        long.found["repetition_codes"] = dense_unique(long["repetition"])
+    repetitions, repetition = long.found["repetition_codes"]
     cells, index = dense_unique(group * len(repetitions) + repetition)
     totals = group_sum(index, long["total"], len(cells))
     horizons = group_sum(index, long["horizon"], len(cells))
@@ -299,7 +302,7 @@ def _relationship_rows(long: Sides, column: str, value: str) -> np.ndarray:
 def _groups(long: Sides, by: str) -> list[str]:
     if by not in ("family", "strategy"):
         raise ParameterError("by", by, "one of family, strategy")
-    present = set(long[by].tolist())
+    present = set(long.codes(by)[0].tolist())
     return [f for f in FAMILY_ORDER if f in present] if by == "family" else sorted(present)
 
 
@@ -313,7 +316,7 @@ def _exact_mean_curve(long: Sides, rows: np.ndarray, block: int = 4096) -> dict[
     curves = long.curves
     ids = long.curve_of[rows]
     lengths = curves.lengths[ids]
-    fixed = bool(np.all(lengths == long["horizon"][rows]))
+    fixed = bool(np.all(lengths == long.pick("horizon", rows)))
     lasted = np.asarray(long["censored"], dtype=float)[rows]
     width = int(lengths.max()) + 1  # fixed: the chance of lasting at t = n; else the drop to 0
     common = curves.common_length()
@@ -371,7 +374,7 @@ def _group_curve(long: Sides, rows: np.ndarray, confidence: float | None) -> dic
     results the mean of their exact curves."""
     if long.exact:
         return _exact_mean_curve(long, rows)
-    found = kaplan_meier_columns(long["duration"][rows], long["censored"][rows], confidence)
+    found = kaplan_meier_columns(long.pick("duration", rows), long.pick("censored", rows), confidence)
     assert found is not None  # a group has at least one relationship
     return found
 
@@ -444,7 +447,7 @@ def survival_summary_columns(matches: Any, by: str = "family") -> Columns:
     for group in groups:
         rows = _relationship_rows(long, by, group)
         curve = _group_curve(long, rows, None)
-        censored = long["censored"][rows]
+        censored = long.pick("censored", rows)
         relationships.append(len(rows))
         exits.append(float((1 - censored).sum()) if long.exact else int((~censored).sum()))
         medians.append(_curve_median(curve))
@@ -494,7 +497,7 @@ def _family_log_rank(long: Sides, groups: tuple[str, str], membership: str) -> L
         rows = _relationship_rows(long, "family", family)
         if membership == "both":
             rows = rows[long.codes("opponent_family")[1][rows] == long.code_of("opponent_family", family)]
-        samples.append((long["duration"][rows], long["censored"][rows]))
+        samples.append((long.pick("duration", rows), long.pick("censored", rows)))
     (dur_a, cen_a), (dur_b, cen_b) = samples
     return log_rank(dur_a, cen_a, dur_b, cen_b, names=groups)
 
@@ -592,11 +595,13 @@ def family_table_columns(matches: Any) -> Columns:
         mask = family_codes == position[family]
 
         def mean(name: str, mask: np.ndarray = mask) -> float:
-            return nanmean(long[name][mask])
+            return nanmean(long.select(name, mask))
 
-        ended = float(np.sum(1 - np.asarray(long["censored"][mask], dtype=float)))
+        ended = float(np.sum(1 - np.asarray(long.select("censored", mask), dtype=float)))
         initiated = (
-            float(np.sum(np.asarray(long["left"][mask], dtype=float))) / ended if ended > 0 else math.nan
+            float(np.sum(np.asarray(long.select("left", mask), dtype=float))) / ended
+            if ended > 0
+            else math.nan
         )
         row = {
             "family": family,

@@ -19,18 +19,23 @@ def group_sum(index: np.ndarray, values: Any, count: int) -> np.ndarray:
     table order, or when the rows come grouped already and nothing is missing, numpy's
     (pairwise) sum of each group's run of rows. A zero sum is +0.0 on every path (pandas
     gives a sum of negative zeros either sign, depending on its version)."""
-    values = np.asarray(values, dtype=float)
     index = np.asarray(index)
+    found = np.asarray(values)
+    if found.dtype.kind in "biu" and _exact_in_any_order(found):
+        # Whole numbers without gaps: every partial sum is exact (see below).
+        return np.bincount(index, weights=found, minlength=count)
+    values = np.asarray(found, dtype=float)
     sums = np.zeros(count)
     keep = ~np.isnan(values)
     if keep.all() and len(values) and bool(np.all(index[1:] >= index[:-1])):
         starts = np.flatnonzero(np.r_[True, index[1:] != index[:-1]])
         sums[index[starts]] = np.add.reduceat(values, starts) + 0.0  # + 0.0: a zero sum is +0.0
         return sums
-    index, values = index[keep], values[keep]
+    if not keep.all():
+        index, values = index[keep], values[keep]
     if not len(values):
         return sums
-    if bool(np.all(values == np.round(values))) and float(np.abs(values).sum()) < 2.0**53:
+    if _whole(values) and float(np.abs(values).sum()) < 2.0**53:
         # Whole numbers (counts, shares of 0/1, durations of deterministic pairs): every
         # partial sum is exact, so the compensated sum is the plain one, in any order.
         return np.bincount(index, weights=values, minlength=count)
@@ -69,6 +74,22 @@ def group_sum(index: np.ndarray, values: Any, count: int) -> np.ndarray:
         return _kahan_per_group(grouped, sizes)
     sums[by_size] = total
     return sums
+
+
+def _exact_in_any_order(values: np.ndarray) -> bool:
+    """Integers (or booleans) whose sums stay below 2**53, where floats are exact."""
+    if not len(values) or values.dtype.kind == "b":
+        return True
+    largest = max(abs(int(values.min())), abs(int(values.max())))
+    return largest * len(values) < 2**53
+
+
+def _whole(values: np.ndarray) -> bool:
+    """Every value is a whole number (a prefix first: most columns that are not tell early)."""
+    head = values[:4096]
+    if not bool(np.all(head == np.round(head))):
+        return False
+    return bool(np.all(values == np.round(values)))
 
 
 def _kahan_per_group(grouped: np.ndarray, sizes: np.ndarray) -> np.ndarray:
@@ -138,7 +159,8 @@ def group_mean(index: np.ndarray, values: Any, count: int) -> np.ndarray:
     """Per group: the mean of ``values`` (NaN skipped; NaN for a group without values),
     from ``group_sum``."""
     values = np.asarray(values, dtype=float)
-    counts = np.bincount(np.asarray(index)[~np.isnan(values)], minlength=count)
+    missing = np.isnan(values)
+    counts = np.bincount(np.asarray(index)[~missing] if missing.any() else index, minlength=count)
     sums = group_sum(index, values, count)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
@@ -175,4 +197,6 @@ def nanmean(values: np.ndarray) -> float:
     count = values.size - int(missing.sum())
     if count == 0:
         return math.nan
+    if count == values.size:  # nothing to replace: the same sum
+        return float(values.sum() / count)
     return float(np.where(missing, 0.0, values).sum() / count)

@@ -188,8 +188,35 @@ class Columns(Mapping[str, np.ndarray]):
     def __contains__(self, name: object) -> bool:
         return name in self._made or name in self._makers
 
+    def is_made(self, name: str) -> bool:
+        """Whether the column is made already."""
+        return name in self._made
+
+
+def _is_made(columns: Mapping[str, np.ndarray], name: str) -> bool:
+    return not isinstance(columns, Columns) or columns.is_made(name)
+
 
 Codes = tuple[np.ndarray, np.ndarray]  # sorted distinct values, each row's index among them
+Pair = tuple[np.ndarray, np.ndarray]  # a column's rows of the sides A, then those of the sides B
+
+
+class Halves:
+    """Columns of a long table made from a per-match table, as their two halves (the rows
+    of the sides A and those of the sides B, one per match each): a selection of rows of
+    the column is gathered from them without making the whole column."""
+
+    def __init__(self, makers: Mapping[str, Callable[[], Pair]]) -> None:
+        self._makers = makers
+        self._made: dict[str, Pair] = {}
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._makers
+
+    def __getitem__(self, name: str) -> Pair:
+        if name not in self._made:
+            self._made[name] = self._makers[name]()
+        return self._made[name]
 
 
 class Sides:
@@ -210,6 +237,7 @@ class Sides:
         curve_of: np.ndarray | None,
         codes: dict[str, Codes] | None = None,
         paired: bool = False,
+        halves: Halves | None = None,
     ) -> None:
         self.columns = columns
         self.exact = exact
@@ -217,6 +245,7 @@ class Sides:
         self.curve_of = curve_of
         self._codes: dict[str, Codes] = dict(codes or {})
         self.paired = paired
+        self._halves = halves
         self.found: dict[Any, Any] = {}  # tables computed from these sides, for reuse
 
     def __len__(self) -> int:
@@ -233,6 +262,27 @@ class Sides:
         if name not in self._codes:
             self._codes[name] = factorize(self.columns[name])
         return self._codes[name]
+
+    def select(self, name: str, mask: np.ndarray) -> np.ndarray:
+        """``self[name][mask]``, gathered from the column's halves when it is not made."""
+        if self._halves is None or name not in self._halves or _is_made(self.columns, name):
+            return self.columns[name][mask]
+        first, second = self._halves[name]
+        size = len(first)
+        return np.concatenate([first[mask[:size]], second[mask[size:]]])
+
+    def pick(self, name: str, rows: np.ndarray) -> np.ndarray:
+        """``self[name][rows]``, gathered from the column's halves when it is not made."""
+        if self._halves is None or name not in self._halves or _is_made(self.columns, name):
+            return self.columns[name][rows]
+        first, second = self._halves[name]
+        size = len(first)
+        rows = np.asarray(rows)
+        on_first = rows < size
+        found = np.empty(len(rows), dtype=np.result_type(first, second))
+        found[on_first] = first[rows[on_first]]
+        found[~on_first] = second[rows[~on_first] - size]
+        return found
 
     def code_of(self, name: str, value: Any) -> int:
         """The index of ``value`` among the distinct values of a column (-1 if absent)."""
@@ -274,8 +324,10 @@ def dense_unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if values.dtype.kind in "iu" and len(values):
         low, high = int(values.min()), int(values.max())
         if high - low <= 4 * len(values) + 1024:
-            shifted = values - low
+            shifted = (values - low).astype(np.intp, copy=False)
             present = np.bincount(shifted, minlength=high - low + 1) > 0
+            if bool(present.all()):  # every value between low and high: no gaps to close
+                return np.arange(low, high + 1, dtype=values.dtype), shifted
             position = np.cumsum(present) - 1
             return np.flatnonzero(present).astype(values.dtype) + low, position[shifted]
     found, inverse = np.unique(values, return_inverse=True)
@@ -344,12 +396,6 @@ def _sides_of_matches(table: Any) -> Sides:
     def twice(values: np.ndarray) -> np.ndarray:
         return np.concatenate([values, values])
 
-    def pair(name: str, kind: Any = float) -> np.ndarray:
-        return both(_values(table, f"{name}_a").astype(kind), _values(table, f"{name}_b").astype(kind))
-
-    def swapped(name: str) -> np.ndarray:
-        return both(_values(table, f"{name}_b"), _values(table, f"{name}_a")).astype(float)
-
     number = float if exact else np.int64  # exact rows hold expected horizons and durations
     codes: dict[str, Codes] = {}
     makers: dict[str, Callable[[], np.ndarray]] = {}
@@ -383,48 +429,60 @@ def _sides_of_matches(table: Any) -> Sides:
         index = _values(table, "power_index").astype(float)
         return both(index, index * -1)
 
-    makers.update(
-        {
-            "repetition": lambda: twice(_values(table, "repetition")),
-            "horizon": lambda: twice(_values(table, "horizon").astype(number)),
-            "score": lambda: pair("score"),
-            "total": lambda: pair("total"),
-            "opponent_score": lambda: swapped("score"),
-            "duration": lambda: twice(_values(table, "rounds_together").astype(number)),
-            "censored": lambda: twice(_values(table, "censored").astype(float if exact else bool)),
-            "exit_round": lambda: twice(_floats(table, "exit_round")),
-            "left_by": left_by,
-            "cooperation": lambda: pair("cooperation"),
-            "opponent_cooperation": lambda: swapped("cooperation"),
-            "mutual_cooperation": lambda: twice(_values(table, "mutual_cooperation").astype(float)),
-            "mean_stake": lambda: twice(_values(table, "mean_stake").astype(float)),
-            "power_index": power_index,
-            "power_share": lambda: pair("power_share"),
-            "power_shifts": lambda: twice(
-                _floats(table, "power_shifts") if exact else _values(table, "power_shifts").astype(np.int64)
-            ),
-        }
-    )
-    columns: Columns  # made last, from every maker; the makers read it when called
+    def own(name: str, kind: Any = float) -> Pair:
+        return (
+            _values(table, f"{name}_a").astype(kind, copy=False),
+            _values(table, f"{name}_b").astype(kind, copy=False),
+        )
+
+    def swapped(name: str) -> Pair:
+        first, second = own(name)
+        return second, first
+
+    def same(values: np.ndarray) -> Pair:
+        return values, values
+
+    halves: dict[str, Callable[[], Pair]] = {
+        "repetition": lambda: same(_values(table, "repetition")),
+        "horizon": lambda: same(_values(table, "horizon").astype(number, copy=False)),
+        "score": lambda: own("score"),
+        "total": lambda: own("total"),
+        "opponent_score": lambda: swapped("score"),
+        "duration": lambda: same(_values(table, "rounds_together").astype(number, copy=False)),
+        "censored": lambda: same(_values(table, "censored").astype(float if exact else bool, copy=False)),
+        "exit_round": lambda: same(_floats(table, "exit_round")),
+        "cooperation": lambda: own("cooperation"),
+        "opponent_cooperation": lambda: swapped("cooperation"),
+        "mutual_cooperation": lambda: same(_values(table, "mutual_cooperation").astype(float, copy=False)),
+        "mean_stake": lambda: same(_values(table, "mean_stake").astype(float, copy=False)),
+        "power_share": lambda: own("power_share"),
+        "power_shifts": lambda: same(
+            _floats(table, "power_shifts")
+            if exact
+            else _values(table, "power_shifts").astype(np.int64, copy=False)
+        ),
+    }
+    made = Halves(halves)
+    makers["left_by"] = left_by
+    makers["power_index"] = power_index
     curves = curve_of = None
     if exact:
-
-        def alone() -> np.ndarray:
-            return pair("p_left", float)
-
-        makers["left_alone"] = alone
-        makers["left_jointly"] = lambda: twice(_values(table, "p_left_both").astype(float))
-        makers["left"] = lambda: columns["left_alone"] + columns["left_jointly"]
-        makers["was_left"] = lambda: (lambda found: both(found[n:], found[:n]))(columns["left_alone"])
+        halves["left_alone"] = lambda: own("p_left")
+        halves["left_jointly"] = lambda: same(_values(table, "p_left_both").astype(float, copy=False))
+        halves["left"] = lambda: (
+            made["left_alone"][0] + made["left_jointly"][0],
+            made["left_alone"][1] + made["left_jointly"][1],
+        )
+        halves["was_left"] = lambda: (made["left_alone"][1], made["left_alone"][0])
         makers["exact"] = lambda: np.ones(2 * n, dtype=bool)
         curves = _curves_of(table)
         curve_of = twice(np.arange(n))
     else:
         letters = functools.cache(lambda: _letter_flags(table, "left_by"))
-        makers["left_alone"] = lambda: both(letters()["A"], letters()["B"])
-        makers["left_jointly"] = lambda: twice(letters()["both"])
-        makers["left"] = lambda: columns["left_alone"] | columns["left_jointly"]
-        makers["was_left"] = lambda: both(letters()["B"], letters()["A"])
+        halves["left_alone"] = lambda: (letters()["A"], letters()["B"])
+        halves["left_jointly"] = lambda: same(letters()["both"])
+        halves["left"] = lambda: (letters()["A"] | letters()["both"], letters()["B"] | letters()["both"])
+        halves["was_left"] = lambda: (letters()["B"], letters()["A"])
 
     def power_position() -> np.ndarray:
         least = _letter_flags(table, "least_interest")
@@ -440,15 +498,22 @@ def _sides_of_matches(table: Any) -> Sides:
                 lambda t: both(_floats(table, f"{t}_a"), _floats(table, f"{t}_b")), name
             )
 
-    def duration_share() -> np.ndarray:
-        horizon = columns["horizon"]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return columns["duration"] / np.where(horizon > 0, horizon, np.nan)
+    def duration_share() -> Pair:
+        found = []
+        for duration, horizon in zip(made["duration"], made["horizon"]):
+            with np.errstate(invalid="ignore", divide="ignore"):
+                found.append(duration / np.where(horizon > 0, horizon, np.nan))
+        return found[0], found[1]
 
-    makers["duration_share"] = duration_share
-    columns = Columns({"match_id": match_id}, makers)
+    halves["duration_share"] = duration_share
+    for name in halves:
+        makers[name] = functools.partial(lambda t: np.concatenate(made[t]), name)
+    order = [name for name in _LONG_ORDER if name in makers] + [
+        name for name in makers if name not in _LONG_ORDER
+    ]
+    columns = Columns({"match_id": match_id}, {name: makers[name] for name in order})
     paired = _distinct_ids(match_id[:n])
-    return Sides(columns, exact, curves, curve_of, codes, paired)
+    return Sides(columns, exact, curves, curve_of, codes, paired, made)
 
 
 def _curves_of(table: Any) -> Curves:
@@ -562,8 +627,11 @@ def is_exact(table: Any) -> bool:
 
 def pair_codes(long: Sides, first: str, second: str) -> tuple[list[tuple[Any, Any]], np.ndarray]:
     """The sorted distinct (first, second) pairs of two columns and each row's index among them."""
-    names, codes = factorize(np.concatenate([long[first], long[second]]))
-    size = len(long)
-    cells, index = np.unique(codes[:size] * len(names) + codes[size:], return_inverse=True)
+    names, codes_first = long.codes(first)
+    other, codes_second = long.codes(second)
+    if len(names) != len(other) or not bool(np.all(names == other)):  # one set of names for both
+        names, codes = factorize(np.concatenate([long[first], long[second]]))
+        codes_first, codes_second = codes[: len(long)], codes[len(long) :]
+    cells, index = dense_unique(codes_first * len(names) + codes_second)
     keys = [(names[cell // len(names)], names[cell % len(names)]) for cell in cells.tolist()]
-    return keys, index.reshape(-1)
+    return keys, index
