@@ -166,13 +166,25 @@ def ranking_columns(matches: Any, confidence: float = 0.95) -> Columns:
 def _repetition_sums(long: Sides, group: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per (group, repetition) that has rows, ordered by group then repetition: the group,
     the sum of the sides' totals and of their horizons (the ratio estimator's inputs)."""
-    if "repetition_codes" not in long.found:
-        long.found["repetition_codes"] = dense_unique(long["repetition"])
-    repetitions, repetition = long.found["repetition_codes"]
+    repetitions, repetition = _repetitions(long)
     cells, index = dense_unique(group * len(repetitions) + repetition)
     totals = group_sum(index, long["total"], len(cells))
     horizons = group_sum(index, long["horizon"], len(cells))
     return cells // len(repetitions), totals, horizons
+
+
+def _repetitions(long: Sides) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct repetitions and each row's index among them (kept with the ``Sides``;
+    counted on one half when both halves are the same per-match column)."""
+    if "repetitions" not in long.found:
+        halves = long.halves("repetition")
+        if halves is not None and halves[0] is halves[1]:
+            found, inverse = dense_unique(halves[0])
+            long.found["repetitions"] = found, np.concatenate([inverse, inverse])
+        else:
+            long.found["repetitions"] = dense_unique(long["repetition"])
+    result: tuple[np.ndarray, np.ndarray] = long.found["repetitions"]
+    return result
 
 
 def _ratio_interval(
@@ -744,7 +756,7 @@ def headline(matches: Any, ranked: Any = None) -> dict[str, Any]:
     return _plain(
         {
             "matches": len(long) // 2 if long.paired else _count_distinct(long["match_id"]),
-            "repetitions": _count_distinct(long["repetition"]),
+            "repetitions": len(_repetitions(long)[0]),
             "strategies": len(long.codes("strategy")[0]),
             "families": _records(family_table_columns(long), "family"),
             "best_strategy": best,

@@ -48,8 +48,9 @@ def group_sum(index: np.ndarray, values: Any, count: int) -> np.ndarray:
     finite = bool(np.isfinite(values).all())
     if finite and int(sizes.max()) * count <= 2 * len(values) + 1024:
         # Groups of similar sizes: a grid with a column per group, its k-th value in row k.
-        position = np.arange(len(values)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-        total = _kahan_by_rows(grouped, position, index[order], sizes)
+        group = index[order]
+        position = np.arange(len(values)) - (np.cumsum(sizes) - sizes)[group]
+        total = _kahan_by_rows(grouped, position, group, sizes)
         if not np.isnan(total).any():
             return total
         return _kahan_per_group(grouped, sizes)

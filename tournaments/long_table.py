@@ -284,6 +284,10 @@ class Sides:
         found[~on_first] = second[rows[~on_first] - size]
         return found
 
+    def halves(self, name: str) -> Pair | None:
+        """The column's two halves (side A's rows, side B's rows) when it is kept as such."""
+        return None if self._halves is None or name not in self._halves else self._halves[name]
+
     def code_of(self, name: str, value: Any) -> int:
         """The index of ``value`` among the distinct values of a column (-1 if absent)."""
         found = self.codes(name)[0]
