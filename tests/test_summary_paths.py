@@ -6,6 +6,7 @@ takes the general path for every figure of the headline and the answer."""
 from __future__ import annotations
 
 import json
+import pickle
 
 import numpy as np
 import pandas as pd
@@ -180,3 +181,40 @@ def test_a_per_match_table_gives_the_figures_of_its_long_form(encoded_from, data
         names, codes = long.codes(name)
         assert names.tolist() == sorted(set(long[name].tolist()))
         assert np.array_equal(names[codes], long[name])
+
+
+def test_a_long_table_pickles_as_plain_columns_with_the_same_figures():
+    frame = pd.DataFrame(
+        {
+            "match_id": [0, 1, 2],
+            "repetition": [0, 0, 1],
+            "strategy_a": ["Tit", "Grim", "Tit"],
+            "strategy_b": ["Grim", "Grim", "Alt"],
+            "family_a": ["trust-building", "withholding", "trust-building"],
+            "family_b": ["withholding", "withholding", "neutral"],
+            "horizon": [4, 4, 4],
+            "rounds_together": [4, 2, 3],
+            "left_by": [None, "both", "B"],
+            "exit_round": pd.array([None, 2, 3], dtype="Int64"),
+            "censored": [True, False, False],
+            "total_a": [8.5, 3.0, 6.0],
+            "total_b": [9.0, 3.0, 1.5],
+            "score_a": [8.5 / 4, 0.75, 1.5],
+            "score_b": [2.25, 0.75, 0.375],
+            "cooperation_a": [1.0, 0.5, 1.0],
+            "cooperation_b": [0.0, 0.5, 1.0],
+            "mutual_cooperation": [0.0, 0.5, 1.0],
+            "mean_stake": [1.0, 1.0, 1.0],
+            "power_index": [0.5, 0.0, -0.25],
+            "least_interest": ["A", None, "B"],
+            "power_shifts": [0, 1, 2],
+            "power_share_a": [1.0, 0.5, 0.0],
+            "power_share_b": [0.0, 0.5, 1.0],
+        }
+    )
+    long = analysis.sides(arrow_table(frame))
+    copy = pickle.loads(pickle.dumps(long))  # nothing computed yet: the copy computes all
+    expected = figures(long)
+    assert isinstance(copy.columns, dict) and set(copy.columns) == set(long.columns)
+    assert figures(copy) == expected == figures(frame)
+    assert analysis.sides(copy).pick("score", np.array([5, 0])).tolist() == [0.375, 8.5 / 4]

@@ -251,6 +251,13 @@ class Sides:
     def __len__(self) -> int:
         return len(self.columns["match_id"])
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickled as plain data: every column made, no makers (functions of the table).
+        state = self.__dict__.copy()
+        state["columns"] = {name: self.columns[name] for name in self.columns}
+        state["_halves"] = None
+        return state
+
     def __getitem__(self, name: str) -> np.ndarray:
         return self.columns[name]
 
