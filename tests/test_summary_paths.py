@@ -57,6 +57,36 @@ def test_sums_of_one_long_and_many_short_groups_and_of_infinities_are_pandas_gro
         assert np.array_equal(found, expected, equal_nan=True)
 
 
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 6),
+            st.one_of(st.integers(-3, 30).map(float), finite, st.sampled_from([np.nan, -0.0])),
+        ),
+        min_size=1,
+        max_size=120,
+    ),
+    st.booleans(),
+)
+def test_medians_and_means_of_rounds_are_those_of_sorting_and_pandas(rows, whole):
+    codes = np.array([g for g, _ in rows])
+    values = np.array([v if not whole or np.isnan(v) or v == 0 else float(round(v)) % 40 for _, v in rows])
+    medians = np.full(8, np.nan)  # each group's values sorted, ties in table order
+    for group in range(8):
+        mine = np.sort(values[(codes == group) & ~np.isnan(values)], kind="stable")
+        if len(mine):
+            medians[group] = (mine[(len(mine) - 1) // 2] + mine[len(mine) // 2]) / 2
+    found = grouped.group_median(codes, values, 8)
+    assert np.array_equal(found, medians, equal_nan=True)
+    assert np.array_equal(np.signbit(found), np.signbit(medians))
+    frame = pd.Series(values).groupby(codes)
+    means = frame.mean().reindex(range(8)).to_numpy()
+    assert np.array_equal(grouped.group_mean(codes, values, 8), means, equal_nan=True)
+    numbers = np.nan_to_num(values).astype(np.int64)
+    expected = pd.Series(numbers).groupby(codes).mean().reindex(range(8)).to_numpy()
+    assert np.array_equal(grouped.group_mean(codes, numbers, 8), expected, equal_nan=True)
+
+
 @given(st.lists(st.tuples(st.integers(0, 6), st.integers(-(2**40), 2**40)), min_size=1, max_size=80))
 def test_sums_of_integers_and_flags_are_pandas_groupby_s(rows):
     codes = np.array([g for g, _ in rows])
