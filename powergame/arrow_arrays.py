@@ -100,16 +100,27 @@ def _bits(buffer: pa.Buffer, start: int, count: int) -> np.ndarray:
     return unpacked[start:].astype(bool)
 
 
-# From this many rows a text column is decoded by Arrow's dictionary encoding (in C++; it
-# imports pyarrow.compute, 0.04 s once pyarrow.parquet is in): 5 times faster than slicing
-# every row in Python, which a run's large tables repeat for every text column.
+# From this many rows a text column is decoded by Arrow's dictionary encoding (in C++): 5
+# times faster than slicing every row in Python, which a run's large tables repeat for every
+# text column.
 ENCODED_TEXT_ROWS = 20_000
+
+
+def _dictionary_encoded(column: pa.Array) -> pa.DictionaryArray:
+    """``column.dictionary_encode()`` called through Arrow's compute core: the method imports
+    ``pyarrow.compute``, whose Python wrappers of every function cost a run 0.03-0.04 s."""
+    try:
+        from pyarrow._compute import call_function
+    except ImportError:  # a pyarrow without the module: the public method
+        return column.dictionary_encode()
+    encoded: pa.DictionaryArray = call_function("dictionary_encode", [column])
+    return encoded
 
 
 def _encoded_texts(column: pa.Array) -> np.ndarray:
     """A text column as objects: each distinct text decoded once, every row a reference to
     its text (None for a null)."""
-    encoded = column.dictionary_encode()
+    encoded = _dictionary_encoded(column)
     indices = encoded.indices
     codes = np.frombuffer(indices.buffers()[1], dtype=np.int32, count=len(indices), offset=4 * indices.offset)
     words = np.empty(len(encoded.dictionary) + 1, dtype=object)  # the last one stands for null

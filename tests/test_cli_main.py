@@ -1,5 +1,6 @@
 """The command group: exit statuses, one-line errors, typo suggestions, a light start."""
 
+import os
 import subprocess
 import sys
 
@@ -56,3 +57,14 @@ def test_a_filesystem_error_is_one_line_naming_the_path(monkeypatch, capsys):
     monkeypatch.setattr(cli_module.cli, "main", fail)
     assert run_main(monkeypatch, []) == 2
     assert capsys.readouterr().err == "Error: /dev/null/x: Not a directory\n"
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, "1"), ("2", "2")])
+def test_the_command_line_keeps_openblas_to_one_thread_unless_told(given, expected):
+    code = "import os, powergame.cli, numpy; print(os.environ['OPENBLAS_NUM_THREADS'])"
+    environment = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if given is not None:
+        environment["OPENBLAS_NUM_THREADS"] = given
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == expected

@@ -212,7 +212,8 @@ from powergame.tournaments.analysis import summary_table
 result = run_tournament(load_spec(sys.argv[1]), sys.argv[2])
 summary_table(result.long)
 answer_text(answer(result.long, "?"))
-print(sorted(m for m in ("pandas", "scipy", "matplotlib", "pyarrow.compute") if m in sys.modules))
+heavy = ("pandas", "scipy", "matplotlib", "pyarrow.compute", "powergame.engine", "numpy.ma")
+print(sorted(m for m in heavy if m in sys.modules))
 """
 
 
@@ -237,6 +238,18 @@ def test_an_exact_run_summarises_and_answers_without_pandas(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
     assert (tmp_path / "out" / "summary.json").is_file()
+
+
+def test_a_large_text_column_is_decoded_without_importing_pyarrow_compute():
+    script = (
+        "import sys, numpy as np, pyarrow as pa; from powergame import arrow_arrays as aa; "
+        "names = ['M1(code=CCCCC)', 'Loyal', None]; picks = np.arange(3 * aa.ENCODED_TEXT_ROWS) % 3; "
+        "found = aa.to_numpy(aa.array([names[i] for i in picks], pa.string())); "
+        "assert found.tolist() == [names[i] for i in picks]; print('pyarrow.compute' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
 
 
 @given(st.lists(st.integers(-3, 3), max_size=40))
