@@ -68,3 +68,26 @@ def test_the_command_line_keeps_openblas_to_one_thread_unless_told(given, expect
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == expected
+
+
+def test_a_command_runs_with_young_objects_collected_less_often_and_restores_the_collector(monkeypatch):
+    import gc
+
+    before = gc.get_threshold()
+    seen = []
+    monkeypatch.setattr(cli_module.cli, "main", lambda **kwargs: seen.append(gc.get_threshold()) or 0)
+    monkeypatch.setattr(sys, "argv", ["powergame"])
+    cli_module.main()
+    assert seen == [(cli_module.COLLECT_EVERY, *before[1:])]
+    assert gc.get_threshold() == before
+
+
+def test_a_run_freezes_what_exists_for_its_duration_only():
+    import gc
+
+    from powergame.cli.tournament import _imports_frozen
+
+    gc.unfreeze()
+    with _imports_frozen():
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0

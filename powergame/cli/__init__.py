@@ -93,8 +93,28 @@ def cli() -> None:
     """
 
 
+# Young objects between two collections of the cyclic garbage collector (Python's default:
+# 700). The imports of a command and the rows of a run make tens of thousands of small
+# objects at once, which at the default set off hundreds of collections; a command's data
+# holds few reference cycles. With what a run imported frozen (``cli.tournament``), a run
+# of the 162-strategy space spends some 0.01 s collecting instead of 0.045 s.
+COLLECT_EVERY = 50_000
+
+
 def main() -> None:
-    """Entry point: run the CLI; a PowerGameError becomes one line on stderr, exit 2."""
+    """Entry point: run the CLI; a PowerGameError becomes one line on stderr, exit 2. The
+    garbage collector collects young objects every ``COLLECT_EVERY`` meanwhile."""
+    import gc
+
+    threshold = gc.get_threshold()
+    gc.set_threshold(COLLECT_EVERY, *threshold[1:])
+    try:
+        _main()
+    finally:  # (a process's end; called in-process, as tests do, it leaves no trace)
+        gc.set_threshold(*threshold)
+
+
+def _main() -> None:
     try:
         # Without standalone mode click returns an Exit's status instead of exiting.
         status = cli.main(standalone_mode=False)
