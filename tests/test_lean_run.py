@@ -240,6 +240,15 @@ def test_an_exact_run_summarises_and_answers_without_pandas(tmp_path):
     assert (tmp_path / "out" / "summary.json").is_file()
 
 
+def test_one_array_keeps_a_single_chunk_s_buffers_and_joins_several():
+    curves = arrow_arrays.list_array(np.array([0, 2, 5]), np.arange(5.0))
+    single = arrow_arrays.one_array(pa.chunked_array([curves]))
+    assert single.values.buffers()[1].address == curves.values.buffers()[1].address  # not copied
+    joined = arrow_arrays.one_array(pa.chunked_array([curves, curves.slice(1)]))
+    assert joined.to_pylist() == [[0.0, 1.0], [2.0, 3.0, 4.0], [2.0, 3.0, 4.0]]
+    assert arrow_arrays.one_array(curves) is curves
+
+
 def test_a_large_text_column_is_decoded_without_importing_pyarrow_compute():
     script = (
         "import sys, numpy as np, pyarrow as pa; from powergame import arrow_arrays as aa; "
