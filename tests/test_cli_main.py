@@ -91,3 +91,14 @@ def test_a_run_freezes_what_exists_for_its_duration_only():
     with _imports_frozen():
         assert gc.get_freeze_count() > 0
     assert gc.get_freeze_count() == 0
+
+
+def test_the_process_s_last_collection_skips_what_a_command_leaves():
+    code = (
+        "import atexit, gc, sys; "
+        "atexit.register(lambda: print(gc.get_freeze_count() > 0)); "  # runs after those main registers
+        "import powergame.cli; sys.argv = ['powergame', '--version']; powergame.cli.main()"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "True"
