@@ -261,6 +261,22 @@ def test_a_large_text_column_is_decoded_without_importing_pyarrow_compute():
     assert done.stdout.strip() == "False"
 
 
+def test_the_exact_run_of_the_memory_one_space_imports_nothing_it_does_not_use(tmp_path):
+    # 26,244 rows: the text columns take the dictionary-encoded path (ENCODED_TEXT_ROWS)
+    script = (
+        "import sys; from powergame.cli import main; "
+        "sys.argv = ['powergame', 'run', 'memory_one_space', '--out', sys.argv[1], '--quiet']\n"
+        "try:\n    main()\nfinally:\n"
+        "    heavy = ('pandas', 'scipy', 'matplotlib', 'pyarrow.compute', 'powergame.engine', 'numpy.ma')\n"
+        "    print(sorted(m for m in heavy if m in sys.modules), file=sys.stderr)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "out")], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
 @given(st.lists(st.integers(-3, 3), max_size=40))
 def test_distinct_numbers_are_counted_as_np_unique_counts_them(values):
     array = np.array(values, dtype=np.int64)
