@@ -68,8 +68,13 @@ def make_table(folder: Path, repetitions: int) -> Path:
 def measure(python: str, table: Path) -> dict:
     """One measurement in a fresh interpreter ``python``."""
     environment = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-    done = subprocess.run(
-        [python, "-c", MEASURE, str(table)], capture_output=True, text=True, check=True, env=environment
+    done = subprocess.run(  # from the table's folder: no checkout on the path before the install
+        [python, "-c", MEASURE, str(table)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=environment,
+        cwd=table.parent,
     )
     return json.loads(done.stdout)
 
