@@ -213,8 +213,9 @@ def test_a_per_match_table_gives_the_figures_of_its_long_form(encoded_from, data
         assert np.array_equal(names[codes], long[name])
 
 
-def test_a_long_table_pickles_as_plain_columns_with_the_same_figures():
-    frame = pd.DataFrame(
+def three_matches() -> pd.DataFrame:
+    """Three matches of Tit (trust-building), Grim (withholding) and Alt (neutral)."""
+    return pd.DataFrame(
         {
             "match_id": [0, 1, 2],
             "repetition": [0, 0, 1],
@@ -242,9 +243,42 @@ def test_a_long_table_pickles_as_plain_columns_with_the_same_figures():
             "power_share_b": [0.0, 0.5, 1.0],
         }
     )
+
+
+def test_a_long_table_pickles_as_plain_columns_with_the_same_figures():
+    frame = three_matches()
     long = analysis.sides(arrow_table(frame))
     copy = pickle.loads(pickle.dumps(long))  # nothing computed yet: the copy computes all
     expected = figures(long)
     assert isinstance(copy.columns, dict) and set(copy.columns) == set(long.columns)
     assert figures(copy) == expected == figures(frame)
     assert analysis.sides(copy).pick("score", np.array([5, 0])).tolist() == [0.375, 8.5 / 4]
+
+
+@settings(max_examples=20, deadline=None)
+@given(data=st.data())
+def test_rows_taken_from_a_long_table_give_the_figures_of_the_same_rows_built_afresh(data):
+    long = analysis.sides(arrow_table(per_match(data)))
+    for name in ("strategy", "family", "role"):
+        long.codes(name)  # codes of the whole table, carried into the rows taken
+    rows = np.array(
+        sorted(set(data.draw(st.lists(st.integers(0, len(long) - 1), min_size=1)))), dtype=np.intp
+    )
+    taken = long.take(rows)
+    afresh = analysis.sides(pd.DataFrame({name: long[name][rows] for name in long.columns}))
+    for name in ("strategy", "family", "role"):
+        assert taken.codes(name)[0].tolist() == sorted(set(long[name][rows].tolist()))
+    assert json.dumps(analysis.rows(analysis.ranking_columns(taken)), default=str) == json.dumps(
+        analysis.rows(analysis.ranking_columns(afresh)), default=str
+    )
+
+
+def test_a_strategy_without_a_family_is_a_group_of_its_own():
+    frame = analysis.to_long(three_matches())
+    frame.loc[frame["strategy"] == "Alt", "family"] = None
+    found = analysis.rows(analysis.ranking_columns(frame))
+    assert {row["strategy"]: row["family"] for row in found}["Alt"] is None
+    families = analysis.family_table(frame)
+    assert families["family"].tolist()[:2] == ["trust-building", "withholding"]
+    assert pd.isna(families["family"].iloc[2])
+    assert families["sides"].tolist() == [2, 3, 1]

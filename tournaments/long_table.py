@@ -297,9 +297,10 @@ class Sides:
 
     def code_of(self, name: str, value: Any) -> int:
         """The index of ``value`` among the distinct values of a column (-1 if absent)."""
-        found = self.codes(name)[0]
-        where = int(np.searchsorted(found, value))
-        return where if where < len(found) and found[where] == value else -1
+        for where, found in enumerate(self.codes(name)[0].tolist()):  # a few values
+            if found == value:
+                return where
+        return -1
 
     def take(self, rows: np.ndarray) -> Sides:
         """The rows at ``rows``, in that order."""
@@ -313,18 +314,36 @@ class Sides:
             self.exact,
             self.curves,
             None if self.curve_of is None else self.curve_of[rows],
-            {name: (names, codes[rows]) for name, (names, codes) in self._codes.items()},
+            {name: _present(names, codes[rows]) for name, (names, codes) in self._codes.items()},
         )
+
+
+def _present(names: np.ndarray, codes: np.ndarray) -> Codes:
+    """Codes of a selection of rows with the values none of them holds dropped (as
+    ``factorize`` of the selection gives them)."""
+    used = np.bincount(codes, minlength=len(names)) > 0
+    if used.all():
+        return names, codes
+    return names[used], (np.cumsum(used) - 1)[codes]
 
 
 def factorize(values: np.ndarray) -> Codes:
     """``np.unique(values, return_inverse=True)`` for a column of a few distinct values,
     by hashing rather than sorting every row (strings sort slowly in numpy)."""
     items = values.tolist()
-    found = sorted(dict.fromkeys(items))
+    distinct = dict.fromkeys(items)
+    try:
+        found = sorted(distinct)
+    except TypeError:  # a missing name (None or NaN) among texts: missing ones last
+        found = sorted(distinct, key=_missing_last)
     position = {value: i for i, value in enumerate(found)}
     codes = np.fromiter(map(position.__getitem__, items), dtype=np.intp, count=len(items))
     return np.array(found, dtype=values.dtype if values.dtype != object else object), codes
+
+
+def _missing_last(value: Any) -> tuple[bool, Any]:
+    missing = value is None or value != value
+    return missing, "" if missing else value
 
 
 def dense_unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
