@@ -47,4 +47,15 @@ def __getattr__(name: str) -> Any:
         from powergame.engine import play_match
 
         return play_match
+    if name.startswith("__"):
+        raise AttributeError(f"module 'powergame' has no attribute {name!r}")
+    # A submodule not imported yet (``powergame.engine`` after ``import powergame``), as
+    # when this package imported its engine eagerly.
+    import importlib
+
+    try:
+        return importlib.import_module(f"powergame.{name}")
+    except ModuleNotFoundError as error:
+        if error.name != f"powergame.{name}":
+            raise
     raise AttributeError(f"module 'powergame' has no attribute {name!r}")

@@ -6,6 +6,7 @@ pandas."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -16,6 +17,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+import powergame
 from powergame import arrow_arrays
 from powergame.tournaments import analysis, grouped
 
@@ -281,3 +283,32 @@ def test_the_exact_run_of_the_memory_one_space_imports_nothing_it_does_not_use(t
 def test_distinct_numbers_are_counted_as_np_unique_counts_them(values):
     array = np.array(values, dtype=np.int64)
     assert analysis._count_distinct(array) == len(np.unique(array))
+
+
+def test_the_command_line_leaves_the_callers_process_as_it_found_it():
+    script = (
+        "import gc, os, sys, tempfile; import powergame.cli as cli\n"
+        "assert 'OPENBLAS_NUM_THREADS' not in os.environ, 'set on import'\n"
+        "assert 'numpy' not in sys.modules\n"
+        "gc.freeze(); frozen = gc.get_freeze_count(); threshold = gc.get_threshold()\n"
+        "sys.argv = ['powergame', 'run', 'default', '--out', tempfile.mkdtemp(), '--quiet']\n"
+        "try:\n    cli.main()\nexcept SystemExit as done:\n    assert not done.code, done.code\n"
+        "assert frozen and gc.get_freeze_count(), 'the caller froze objects: they stay frozen'\n"
+        "assert gc.get_threshold() == threshold\n"
+        "print(os.environ['OPENBLAS_NUM_THREADS'])"
+    )
+    environment = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=environment
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "1"  # a run's workers inherit one OpenBLAS thread
+
+
+def test_submodules_are_reached_from_the_package_as_before_the_engine_was_imported_lazily():
+    script = "import powergame; print(powergame.engine.play_match is powergame.play_match)"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"
+    with pytest.raises(AttributeError):
+        powergame.no_such_module  # noqa: B018

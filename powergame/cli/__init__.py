@@ -9,15 +9,9 @@ import os
 import sys
 from typing import Any
 
-# Set before numpy loads OpenBLAS: the command line's linear algebra is many small or thin
-# matrices, and its parallelism is worker processes (--processes). OpenBLAS's own threads
-# only spin waiting for work: 0.1-0.15 s of CPU in a run of the 162-strategy space, with the
-# same numbers. A value set in the environment wins.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+import click
 
-import click  # noqa: E402
-
-from powergame.errors import PowerGameError  # noqa: E402
+from powergame.errors import PowerGameError
 
 # command name -> (module, function, one-line help shown by `powergame --help`)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -108,6 +102,13 @@ def main() -> None:
     import atexit
     import gc
 
+    # Before numpy loads OpenBLAS (importing this module does not load numpy): a command's
+    # linear algebra is many small or thin matrices and its parallelism is worker processes
+    # (--processes), which inherit the setting. OpenBLAS's own threads only spun waiting for
+    # work (0.1-0.15 s of CPU in a run of the 162-strategy space), and one thread sums in one
+    # order whatever the number of cores, so exact figures do not depend on the machine's
+    # cores. A value set in the environment wins.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     threshold = gc.get_threshold()
     gc.set_threshold(COLLECT_EVERY, *threshold[1:])
     # At the process's end the interpreter collects once more, walking every object the

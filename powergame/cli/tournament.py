@@ -91,6 +91,9 @@ def _imports_frozen() -> Iterator[None]:
     """Meanwhile the cyclic garbage collector no longer walks the objects that exist now
     (what the imports made) each time the run's tens of thousands of rows set it off (see
     ``powergame.cli.COLLECT_EVERY``)."""
+    if gc.get_freeze_count():  # the caller froze objects: leave its choice alone
+        yield
+        return
     gc.freeze()
     try:
         yield
