@@ -76,13 +76,21 @@ def list_array(offsets: np.ndarray, values: np.ndarray) -> pa.Array:
     )
 
 
+def one_array(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """The column as one Array: its only chunk as it is (``combine_chunks`` copies even a
+    single chunk: 42 MB for the survival curves of an exact run of 26,244 pairings)."""
+    if not isinstance(column, pa.ChunkedArray):
+        return column
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+
+
 def to_numpy(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """The values of an int64, int32, float64, bool or string column as numpy, as
     ``to_numpy(zero_copy_only=False)`` gives them: numbers with nulls as float with NaN,
     strings (and booleans with nulls) as objects with None."""
     kind = column.type
     if pa.types.is_string(kind) and len(column) >= ENCODED_TEXT_ROWS:
-        return _encoded_texts(column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column)
+        return _encoded_texts(one_array(column))
     chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
     parts = [_chunk_to_numpy(chunk) for chunk in chunks]
     if not parts:
@@ -100,16 +108,27 @@ def _bits(buffer: pa.Buffer, start: int, count: int) -> np.ndarray:
     return unpacked[start:].astype(bool)
 
 
-# From this many rows a text column is decoded by Arrow's dictionary encoding (in C++; it
-# imports pyarrow.compute, 0.04 s once pyarrow.parquet is in): 5 times faster than slicing
-# every row in Python, which a run's large tables repeat for every text column.
+# From this many rows a text column is decoded by Arrow's dictionary encoding (in C++): 5
+# times faster than slicing every row in Python, which a run's large tables repeat for every
+# text column.
 ENCODED_TEXT_ROWS = 20_000
+
+
+def _dictionary_encoded(column: pa.Array) -> pa.DictionaryArray:
+    """``column.dictionary_encode()`` called through Arrow's compute core: the method imports
+    ``pyarrow.compute``, whose Python wrappers of every function cost a run 0.03-0.04 s."""
+    try:
+        from pyarrow._compute import call_function
+    except ImportError:  # a pyarrow without the module: the public method
+        return column.dictionary_encode()
+    encoded: pa.DictionaryArray = call_function("dictionary_encode", [column])
+    return encoded
 
 
 def _encoded_texts(column: pa.Array) -> np.ndarray:
     """A text column as objects: each distinct text decoded once, every row a reference to
     its text (None for a null)."""
-    encoded = column.dictionary_encode()
+    encoded = _dictionary_encoded(column)
     indices = encoded.indices
     codes = np.frombuffer(indices.buffers()[1], dtype=np.int32, count=len(indices), offset=4 * indices.offset)
     words = np.empty(len(encoded.dictionary) + 1, dtype=object)  # the last one stands for null

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import overload
 
+import numpy as np
 import pyarrow as pa
 
 from powergame.errors import ParameterError
@@ -72,6 +74,47 @@ class Pairing:
         return cls(Entrant.of(make_a, game, 0), Entrant.of(make_b, game, 1), tuple(seeds))
 
 
+class Pairings(Sequence[Pairing]):
+    """Many pairings as columns: each role's entrants once and, for each pairing, the
+    number of its A entrant and of its B entrant and its seeds (a round robin of 162
+    strategies is 26,244 pairings of 324 entrants). ``play`` takes it where it takes a list
+    of ``Pairing`` (an item is built when asked for); an engine that knows it reads the
+    columns instead (``Engine.can_play_each``, the exact engine's play)."""
+
+    def __init__(
+        self,
+        entrants_a: Sequence[Entrant],
+        entrants_b: Sequence[Entrant],
+        a: Sequence[int] | np.ndarray,
+        b: Sequence[int] | np.ndarray,
+        seeds: Sequence[tuple[int, ...]],
+    ) -> None:
+        self.entrants = (tuple(entrants_a), tuple(entrants_b))
+        self.chosen = (np.asarray(a, dtype=np.intp), np.asarray(b, dtype=np.intp))
+        self.seeds = seeds
+        if not len(self.chosen[0]) == len(self.chosen[1]) == len(seeds):
+            raise ValueError("a, b and seeds must have one entry per pairing")
+
+    def __len__(self) -> int:
+        return len(self.seeds)
+
+    @overload
+    def __getitem__(self, index: int) -> Pairing: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Pairing]: ...
+
+    def __getitem__(self, index: int | slice) -> Pairing | list[Pairing]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        a, b = int(self.chosen[0][index]), int(self.chosen[1][index])
+        return Pairing(self.entrants[0][a], self.entrants[1][b], self.seeds[index])
+
+    def per_pairing(self, role: int, values: Sequence[object]) -> list[object]:
+        """``values`` (one per entrant of ``role``) for each pairing, in order."""
+        return [values[i] for i in self.chosen[role].tolist()]
+
+
 @dataclass(frozen=True)
 class Engine:
     """An engine as the façade knows it.
@@ -81,7 +124,9 @@ class Engine:
     gives the record of all their matches, pairing after pairing: a table of
     ``PLAYED_SCHEMA`` with one row per seed or, when ``exact``, of ``EXACT_PLAYED_SCHEMA``
     with one row per pairing. ``auto`` is its rank when ``engine="auto"`` chooses (lower
-    is tried first; None: used only when named); only simulating engines take part."""
+    is tried first; None: used only when named); only simulating engines take part.
+    ``can_play_each(game, pairings)``, when given, says the same as ``can_play`` for each of
+    a ``Pairings`` at once (a bool array)."""
 
     name: str
     can_play: Callable[[Game, Pairing], bool]
@@ -89,6 +134,7 @@ class Engine:
     needs: str = ""
     auto: float | None = None
     exact: bool = False
+    can_play_each: Callable[[Game, Pairings], np.ndarray] | None = None
 
     @property
     def schema(self) -> pa.Schema:
@@ -143,17 +189,20 @@ def play(game: Game, pairings: Sequence[Pairing], engine: str = AUTO) -> pa.Tabl
     """The match record of every pairing's matches, pairing after pairing, played by
     ``engine`` (a registered name, or ``"auto"``: for each pairing the first engine by rank
     that can play it). One row per seed; one per pairing from an exact engine."""
-    pairings = list(pairings)
     if engine != AUTO:
         chosen = get_engine(engine)
-        for pairing in pairings:
-            if not chosen.can_play(game, pairing):
-                raise ParameterError(
-                    "engine",
-                    engine,
-                    f"cannot play {_who(pairing)}: {chosen.needs or 'it refuses the pairing'}",
-                )
+        if isinstance(pairings, Pairings) and chosen.can_play_each is not None:
+            refused = np.nonzero(~np.asarray(chosen.can_play_each(game, pairings), dtype=bool))[0]
+            first = pairings[int(refused[0])] if len(refused) else None
+        else:
+            pairings = list(pairings)
+            first = next((pairing for pairing in pairings if not chosen.can_play(game, pairing)), None)
+        if first is not None:
+            raise ParameterError(
+                "engine", engine, f"cannot play {_who(first)}: {chosen.needs or 'it refuses the pairing'}"
+            )
         return _played_by(chosen, game, pairings)
+    pairings = list(pairings)
     ranked = _auto_engines()
     positions: dict[str, list[int]] = {}
     for index, pairing in enumerate(pairings):
@@ -182,12 +231,12 @@ def _auto_engines() -> list[Engine]:
     return sorted((e for e in _ENGINES.values() if e.auto is not None), key=lambda e: e.auto or 0.0)
 
 
-def _played_by(engine: Engine, game: Game, pairings: list[Pairing]) -> pa.Table:
+def _played_by(engine: Engine, game: Game, pairings: Sequence[Pairing]) -> pa.Table:
     """``engine``'s table of ``pairings``, checked against the record it must give."""
-    if not pairings:
+    if not len(pairings):
         return engine.schema.empty_table()
     table = engine.play(game, pairings)
-    expected = sum(engine.rows(pairing) for pairing in pairings)
+    expected = len(pairings) if engine.exact else sum(engine.rows(pairing) for pairing in pairings)
     if not table.schema.equals(engine.schema) or table.num_rows != expected:
         raise ParameterError(
             "engine",
@@ -209,7 +258,14 @@ def _register_builtin() -> None:
     for engine in (
         Engine("batch", built_in.batch_can_play, built_in.batch_play, tables + " and horizons it takes", 0.0),
         Engine("python", built_in.python_can_play, built_in.python_play, auto=100.0),
-        Engine("exact", built_in.tables_can_play, built_in.exact_play, tables, exact=True),
+        Engine(
+            "exact",
+            built_in.tables_can_play,
+            built_in.exact_play,
+            tables,
+            exact=True,
+            can_play_each=built_in.tables_can_play_each,
+        ),
     ):
         register_engine(engine)
 

@@ -19,13 +19,13 @@ import numpy as np
 import pyarrow as pa
 
 from powergame import power
-from powergame.arrow_arrays import array, list_array
+from powergame.arrow_arrays import array, gathered_strings, list_array
 from powergame.game import Game
 from powergame.record_arrow import EXACT_PLAYED_SCHEMA, PLAYED_SCHEMA
 from powergame.state_table import stakes_fit
 
 if TYPE_CHECKING:
-    from powergame.play import Pairing
+    from powergame.play import Pairing, Pairings
 
 
 # --- python ---------------------------------------------------------------------------------
@@ -116,12 +116,30 @@ def exact_play(game: Game, pairings: Sequence[Pairing]) -> pa.Table:
     realized-only columns (seed, left_by, exit_round, power shifts and shares, actions)
     null, and the survival curve as a list column."""
     from powergame.exact_batch import FIGURES, exact_many
+    from powergame.play import Pairings
 
-    batch = exact_many(
-        game,
-        [(pairing.a.table, pairing.b.table) for pairing in pairings],  # type: ignore[misc]
-        [(pairing.a.name, pairing.b.name) for pairing in pairings],
-    )
+    if isinstance(pairings, Pairings):  # from the columns, without a Pairing each
+        sides = pairings.entrants
+        tables, names = (
+            list(
+                zip(
+                    *(pairings.per_pairing(role, [getattr(e, field) for e in sides[role]]) for role in (0, 1))
+                )
+            )
+            for field in ("table", "name")
+        )
+        batch = exact_many(game, tables, names)  # type: ignore[arg-type]
+        players = [
+            gathered_strings([entrant.name for entrant in sides[role]], pairings.chosen[role])
+            for role in (0, 1)
+        ]
+    else:
+        batch = exact_many(
+            game,
+            [(pairing.a.table, pairing.b.table) for pairing in pairings],  # type: ignore[misc]
+            [(pairing.a.name, pairing.b.name) for pairing in pairings],
+        )
+        players = [array(list(batch.player_a), pa.string()), array(list(batch.player_b), pa.string())]
     count = len(pairings)
     lengths = batch.survival_length
     curves = batch.survival
@@ -140,8 +158,6 @@ def exact_play(game: Game, pairings: Sequence[Pairing]) -> pa.Table:
         "exact": True,
     }
     arrays: dict[str, Any] = {
-        "player_a": list(batch.player_a),
-        "player_b": list(batch.player_b),
         "censored": batch.p_censored,
         "p_lasted": batch.p_censored,
         **{name: batch.figures[name] for name in FIGURES},
@@ -150,6 +166,8 @@ def exact_play(game: Game, pairings: Sequence[Pairing]) -> pa.Table:
     for field in EXACT_PLAYED_SCHEMA:
         if field.name == "survival":
             columns.append(list_array(offsets, flat))
+        elif field.name in ("player_a", "player_b"):
+            columns.append(players[field.name == "player_b"])
         elif field.name in arrays:
             columns.append(array(arrays[field.name], field.type))
         elif field.name in constants:
@@ -157,6 +175,24 @@ def exact_play(game: Game, pairings: Sequence[Pairing]) -> pa.Table:
         else:  # seed, left_by, exit_round, power shifts and shares, actions: realized only
             columns.append(pa.nulls(count, field.type))
     return pa.Table.from_arrays(columns, schema=EXACT_PLAYED_SCHEMA)
+
+
+def tables_can_play_each(game: Game, pairings: Pairings) -> np.ndarray:
+    """``tables_can_play`` for each of ``pairings``, from its entrants' tables."""
+    kinds = []
+    for side in pairings.entrants:
+        tables = [entrant.table for entrant in side]
+        kinds.append(
+            (
+                np.array([table is not None for table in tables], dtype=bool),
+                np.array([table is not None and table.unit_stakes_only for table in tables], dtype=bool),
+                np.array([table is not None and table.full_stakes for table in tables], dtype=bool),
+            )
+        )
+    (has_a, unit_a, full_a), (has_b, unit_b, full_b) = (
+        tuple(flags[chosen] for flags in kind) for kind, chosen in zip(kinds, pairings.chosen)
+    )
+    return has_a & has_b & ~((unit_a & ~full_b) | (unit_b & ~full_a))
 
 
 def tables_can_play(game: Game, pairing: Pairing) -> bool:

@@ -1,5 +1,6 @@
 """The command group: exit statuses, one-line errors, typo suggestions, a light start."""
 
+import os
 import subprocess
 import sys
 
@@ -56,3 +57,48 @@ def test_a_filesystem_error_is_one_line_naming_the_path(monkeypatch, capsys):
     monkeypatch.setattr(cli_module.cli, "main", fail)
     assert run_main(monkeypatch, []) == 2
     assert capsys.readouterr().err == "Error: /dev/null/x: Not a directory\n"
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, "1"), ("2", "2")])
+def test_the_command_line_keeps_openblas_to_one_thread_unless_told(given, expected):
+    code = "import os, powergame.cli, numpy; print(os.environ['OPENBLAS_NUM_THREADS'])"
+    environment = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if given is not None:
+        environment["OPENBLAS_NUM_THREADS"] = given
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == expected
+
+
+def test_a_command_runs_with_young_objects_collected_less_often_and_restores_the_collector(monkeypatch):
+    import gc
+
+    before = gc.get_threshold()
+    seen = []
+    monkeypatch.setattr(cli_module.cli, "main", lambda **kwargs: seen.append(gc.get_threshold()) or 0)
+    monkeypatch.setattr(sys, "argv", ["powergame"])
+    cli_module.main()
+    assert seen == [(cli_module.COLLECT_EVERY, *before[1:])]
+    assert gc.get_threshold() == before
+
+
+def test_a_run_freezes_what_exists_for_its_duration_only():
+    import gc
+
+    from powergame.cli.tournament import _imports_frozen
+
+    gc.unfreeze()
+    with _imports_frozen():
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
+
+
+def test_the_process_s_last_collection_skips_what_a_command_leaves():
+    code = (
+        "import atexit, gc, sys; "
+        "atexit.register(lambda: print(gc.get_freeze_count() > 0)); "  # runs after those main registers
+        "import powergame.cli; sys.argv = ['powergame', '--version']; powergame.cli.main()"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "True"

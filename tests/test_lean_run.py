@@ -212,7 +212,8 @@ from powergame.tournaments.analysis import summary_table
 result = run_tournament(load_spec(sys.argv[1]), sys.argv[2])
 summary_table(result.long)
 answer_text(answer(result.long, "?"))
-print(sorted(m for m in ("pandas", "scipy", "matplotlib", "pyarrow.compute") if m in sys.modules))
+heavy = ("pandas", "scipy", "matplotlib", "pyarrow.compute", "powergame.engine", "numpy.ma")
+print(sorted(m for m in heavy if m in sys.modules))
 """
 
 
@@ -237,6 +238,43 @@ def test_an_exact_run_summarises_and_answers_without_pandas(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
     assert (tmp_path / "out" / "summary.json").is_file()
+
+
+def test_one_array_keeps_a_single_chunk_s_buffers_and_joins_several():
+    curves = arrow_arrays.list_array(np.array([0, 2, 5]), np.arange(5.0))
+    single = arrow_arrays.one_array(pa.chunked_array([curves]))
+    assert single.values.buffers()[1].address == curves.values.buffers()[1].address  # not copied
+    joined = arrow_arrays.one_array(pa.chunked_array([curves, curves.slice(1)]))
+    assert joined.to_pylist() == [[0.0, 1.0], [2.0, 3.0, 4.0], [2.0, 3.0, 4.0]]
+    assert arrow_arrays.one_array(curves) is curves
+
+
+def test_a_large_text_column_is_decoded_without_importing_pyarrow_compute():
+    script = (
+        "import sys, numpy as np, pyarrow as pa; from powergame import arrow_arrays as aa; "
+        "names = ['M1(code=CCCCC)', 'Loyal', None]; picks = np.arange(3 * aa.ENCODED_TEXT_ROWS) % 3; "
+        "found = aa.to_numpy(aa.array([names[i] for i in picks], pa.string())); "
+        "assert found.tolist() == [names[i] for i in picks]; print('pyarrow.compute' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
+
+
+def test_the_exact_run_of_the_memory_one_space_imports_nothing_it_does_not_use(tmp_path):
+    # 26,244 rows: the text columns take the dictionary-encoded path (ENCODED_TEXT_ROWS)
+    script = (
+        "import sys; from powergame.cli import main; "
+        "sys.argv = ['powergame', 'run', 'memory_one_space', '--out', sys.argv[1], '--quiet']\n"
+        "try:\n    main()\nfinally:\n"
+        "    heavy = ('pandas', 'scipy', 'matplotlib', 'pyarrow.compute', 'powergame.engine', 'numpy.ma')\n"
+        "    print(sorted(m for m in heavy if m in sys.modules), file=sys.stderr)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "out")], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "[]"
 
 
 @given(st.lists(st.integers(-3, 3), max_size=40))

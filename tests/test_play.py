@@ -28,7 +28,8 @@ from tables import (
 
 from powergame import Action, C, Game, ParameterError, Player
 from powergame import play as facade
-from powergame.play import Engine, Pairing, engine_names, get_engine, play, register_engine
+from powergame.play import Engine, Entrant, Pairing, Pairings, engine_names, get_engine, play, register_engine
+from powergame.play_engines import tables_can_play, tables_can_play_each
 from powergame.record_arrow import EXACT_PLAYED_SCHEMA, PLAYED_SCHEMA
 from powergame.state_table import StateTable
 
@@ -183,6 +184,46 @@ def test_exact_refuses_a_player_without_a_table() -> None:
     with pytest.raises(ParameterError, match="engine = 'exact'.*needs? .*state table") as caught:
         play(game, [pairing(game, TIT_FOR_TAT, None, [0])], "exact")
     assert "\n" not in str(caught.value)
+
+
+def entrant(game: Game, table: StateTable | None, role: int) -> Entrant:
+    made = pairing(game, table, table, [0])
+    return made.a if role == 0 else made.b
+
+
+UNIT_ONLY = dataclasses.replace(memory_one_code("CCCLD"), unit_stakes_only=True)  # holds at stake 1 only
+entrant_tables = st.one_of(st.none(), st.just(UNIT_ONLY), tables)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(entrant_tables, min_size=1, max_size=3),
+    st.lists(entrant_tables, min_size=1, max_size=3),
+    st.lists(st.tuples(st.integers(0, 2), st.integers(0, 2)), max_size=8),
+)
+def test_pairings_as_columns_play_as_the_list_of_their_pairings(
+    tables_a: list, tables_b: list, chosen: list
+) -> None:
+    game = Game(rounds=12, outside_options=(1.5, 0.5))
+    entrants = [
+        [entrant(game, table, role) for table in side] for role, side in enumerate((tables_a, tables_b))
+    ]
+    chosen = [(a % len(tables_a), b % len(tables_b)) for a, b in chosen]
+    seeds = [(i,) for i in range(len(chosen))]
+    columns = Pairings(*entrants, [a for a, _ in chosen], [b for _, b in chosen], seeds)
+    listed = [Pairing(entrants[0][a], entrants[1][b], seed) for (a, b), seed in zip(chosen, seeds)]
+    assert list(columns) == listed and columns[1:3] == listed[1:3]
+    assert tables_can_play_each(game, columns).tolist() == [tables_can_play(game, p) for p in listed]
+    outcomes = []
+    for given_pairings in (listed, columns):
+        try:
+            outcomes.append(play(game, given_pairings, "exact"))
+        except ParameterError as refused:
+            outcomes.append(str(refused))
+    if isinstance(outcomes[0], str):
+        assert outcomes[1] == outcomes[0]  # the same first refused pairing named
+    else:
+        assert outcomes[1].equals(outcomes[0])
 
 
 # --- names and the registry ---------------------------------------------------------------------

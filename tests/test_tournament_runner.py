@@ -47,6 +47,16 @@ def test_asymmetric_game_plays_both_role_assignments() -> None:
     assert Counter(a for a, _ in pairs) == Counter(b for _, b in pairs) == {"X": 3, "Y": 3, "Z": 3}
 
 
+@given(st.integers(2, 7), st.booleans(), st.booleans())
+def test_role_assignment_numbers_are_the_role_assignments_in_order(
+    count: int, asymmetric: bool, self_play: bool
+) -> None:
+    names = tuple(f"S{i}" for i in range(count))
+    spec = spec_of(names, game=ASYMMETRIC if asymmetric else SYMMETRIC, self_play=self_play)
+    first, second = round_robin.role_assignment_numbers(spec)
+    assert [(names[a], names[b]) for a, b in zip(first.tolist(), second.tolist())] == role_assignments(spec)
+
+
 def test_seeds_come_from_the_master_seed_sequence_in_enumeration_order() -> None:
     spec = spec_of(("X", "Y"), repetitions=3, seed=99)
     tasks = enumerate_matches(spec)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from powergame import record
-from powergame.arrow_arrays import to_numpy
+from powergame.arrow_arrays import one_array, to_numpy
 from powergame.errors import ParameterError
 
 if TYPE_CHECKING:
@@ -294,7 +294,7 @@ def _sides_of_matches(table: Any) -> Sides:
 def _curves_of(table: Any) -> Curves:
     """The ``survival`` column of an exact per-match table (Arrow: its buffers, no lists)."""
     if _is_arrow(table):
-        column = table.column("survival").combine_chunks()
+        column = one_array(table.column("survival"))
         offsets = to_numpy(column.offsets).astype(np.int64)
         values = np.asarray(to_numpy(column.values), dtype=float)
         return Curves(values[offsets[0] : offsets[-1]], offsets - offsets[0])

@@ -32,7 +32,7 @@ import pyarrow as pa
 from powergame.arrow_arrays import array, gathered_strings
 from powergame.errors import ParameterError, UnknownStrategyError
 from powergame.game import Game
-from powergame.play import AUTO, Entrant, Pairing, get_engine, play
+from powergame.play import AUTO, Entrant, Pairing, Pairings, get_engine, play
 from powergame.play import table_in as table_in  # re-exported: callers import it from here
 from powergame.player import Player
 from powergame.time_limit import DEFAULT_MATCH_TIMEOUT, check_timeout, limited, set_match_time_limit
@@ -131,6 +131,19 @@ def role_assignments(spec: TournamentSpec) -> list[tuple[str, str]]:
             if not symmetric:
                 pairs.append((second, first))
     return pairs
+
+
+def role_assignment_numbers(spec: TournamentSpec) -> tuple[np.ndarray, np.ndarray]:
+    """``role_assignments`` as numbers in ``spec.strategies``: (A's, B's), in the same
+    order, without a tuple each."""
+    names = np.array(spec.strategies, dtype=object)
+    first, second = np.triu_indices(len(names))  # by first, then second from first on
+    same = names[first] == names[second] if len(names) else np.zeros(0, dtype=bool)
+    copies = np.where(same, int(spec.self_play), 1 if spec.game.is_symmetric else 2)
+    a, b = np.repeat(first, copies), np.repeat(second, copies)
+    swapped = np.arange(len(a)) - np.repeat(np.cumsum(copies) - copies, copies) == 1  # (second, first)
+    a[swapped], b[swapped] = b[swapped], a[swapped].copy()
+    return a.astype(np.intp), b.astype(np.intp)
 
 
 def match_count(spec: TournamentSpec, pairs: Sequence[tuple[str, str]] | None = None) -> int:
@@ -261,10 +274,41 @@ def _play_groups(
     if not groups:
         return schema.empty_table()
     played = play(game, pairings, engine)
-    total = played.num_rows
     per_row = np.array(chosen, dtype=np.intp)  # (2, pairings): each side's number
     if not exact:  # a row per match
         per_row = np.repeat(per_row, [len(seeds) for _, _, seeds in groups], axis=1)
+    return _tournament_table(game, played, sides, per_row, ids, schema)
+
+
+def _play_exact(job: ChunkJob, strategies: _ChunkStrategies) -> pa.Table:
+    """The table of an exact chunk (``storage.EXACT_SCHEMA``, one row per pairing): what
+    ``_play_groups`` gives for its pairings, played from their numbers (``Pairings``)
+    without a tuple or a ``Pairing`` each."""
+    game, names = job.spec.game, job.spec.strategies
+    first, second = (numbers[job.start : job.stop] for numbers in role_assignment_numbers(job.spec))
+    if not len(first):
+        return storage.EXACT_SCHEMA.empty_table()
+    sides = tuple([strategies.lookup(name, game, role) for name in names] for role in (0, 1))
+    entrant_a, entrant_b = ([entrant for _, entrant in side] for side in sides)
+    played = play(game, Pairings(entrant_a, entrant_b, first, second, [(0,)] * len(first)), "exact")
+    ids = np.zeros((len(first), 2), dtype=np.int64)
+    ids[:, 0] = np.arange(job.start, job.start + len(first))
+    return _tournament_table(game, played, sides, np.stack([first, second]), ids, storage.EXACT_SCHEMA)
+
+
+def _tournament_table(
+    game: Game,
+    played: pa.Table,
+    sides: Sequence[Sequence[tuple[Any, Entrant]]],
+    per_row: np.ndarray,
+    ids: Sequence[tuple[int, int]] | np.ndarray | None,
+    schema: pa.Schema,
+) -> pa.Table:
+    """``played`` (the engines' record) with the columns the tournament gives: each row's
+    (match_id, repetition) from ``ids`` (default 0, 0), the names and families of its
+    sides (``per_row[role]``: the row's number in ``sides[role]``, of (registry entry,
+    entrant)) and the outside options."""
+    total = played.num_rows
 
     def per_side(role: int, values: list[str]) -> pa.Array:
         return gathered_strings(values, per_row[role])
@@ -377,10 +421,12 @@ def play_chunk(job: ChunkJob) -> tuple[int, int, pa.Table, str | None]:
     """Play a chunk: returns (chunk id, number of matches, its per-match table, the
     checksum of its part file). With an output folder the table is also stored as the
     chunk's part file (else the checksum is None)."""
-    registry = _registry(job.registry_loader, job.plugins)
-    groups, ids = _exact_groups(job) if job.spec.exact else _task_groups(job.tasks)
-    engine = "exact" if job.spec.exact else AUTO  # exact: one task, hence one row, per pairing
-    table = _play_groups(job.spec.game, groups, _ChunkStrategies(registry), ids, engine)
+    strategies = _ChunkStrategies(_registry(job.registry_loader, job.plugins))
+    if job.spec.exact:  # one row per pairing
+        table = _play_exact(job, strategies)
+    else:
+        groups, ids = _task_groups(job.tasks)
+        table = _play_groups(job.spec.game, groups, strategies, ids)
     checksum = None
     if job.out_dir is not None:
         checksum = storage.write_part(Path(job.out_dir), job.chunk_id, table, whole=job.whole)
@@ -411,17 +457,6 @@ def _task_groups(tasks: Sequence[MatchTask]) -> tuple[Groups, list[tuple[int, in
         groups.append((*pair, tuple(t.seed for t in tasks[start:end])))
         start = end
     return groups, [(t.match_id, t.repetition) for t in tasks]
-
-
-def _exact_groups(job: ChunkJob) -> tuple[Groups, np.ndarray]:
-    """The groups and ids of an exact chunk (what ``_task_groups`` gives for its tasks, one
-    per pairing, seed 0 and repetition 0), straight from the pairings without a task each."""
-    pairs = role_assignments(job.spec)
-    stop = min(job.stop, len(pairs))
-    groups: Groups = [(a, b, (0,)) for a, b in pairs[job.start : stop]]
-    ids = np.zeros((len(groups), 2), dtype=np.int64)
-    ids[:, 0] = np.arange(job.start, job.start + len(groups))
-    return groups, ids
 
 
 def _start_worker(match_timeout: float, parent: int, locks: tuple[int, ...]) -> None:

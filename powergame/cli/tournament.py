@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import gc
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,19 +68,34 @@ def _play(spec: Any, out_dir: Path | None, **options: Any) -> None:
     if options.get("match_timeout") is None:
         options["match_timeout"] = DEFAULT_MATCH_TIMEOUT
     options["max_memory_gb"] = options.pop("max_memory", None)
+    with _imports_frozen():
+        try:
+            result = run_tournament(spec, out_dir, warn=_warning, **options)
+        except KeyboardInterrupt:
+            if out_dir is None:
+                click.echo(
+                    "Interrupted; nothing was stored (use --out DIR to keep partial results).", err=True
+                )
+            else:
+                click.echo(
+                    f"Interrupted; every finished chunk is stored in {out_dir}: "
+                    "run the same command with --resume to continue.",
+                    err=True,
+                )
+            raise SystemExit(130) from None
+        _report(result)
+
+
+@contextlib.contextmanager
+def _imports_frozen() -> Iterator[None]:
+    """Meanwhile the cyclic garbage collector no longer walks the objects that exist now
+    (what the imports made) each time the run's tens of thousands of rows set it off (see
+    ``powergame.cli.COLLECT_EVERY``)."""
+    gc.freeze()
     try:
-        result = run_tournament(spec, out_dir, warn=_warning, **options)
-    except KeyboardInterrupt:
-        if out_dir is None:
-            click.echo("Interrupted; nothing was stored (use --out DIR to keep partial results).", err=True)
-        else:
-            click.echo(
-                f"Interrupted; every finished chunk is stored in {out_dir}: "
-                "run the same command with --resume to continue.",
-                err=True,
-            )
-        raise SystemExit(130) from None
-    _report(result)
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _warning(message: str) -> None:

@@ -153,7 +153,7 @@ def _derive_rows(tables: list[StateTable], forms: list[TableArrays], noise: floa
         initial=rows[:, 3].astype(np.intp),
         cache={},
     )
-    for n in np.unique(size[lumpable]).tolist():
+    for n in sorted(set(size[lumpable].tolist())):  # (np.unique without indices imports numpy.ma)
         members = np.nonzero(lumpable & (size == n))[0]
         acts, leaves, _ = _side_by_outcome(local.side(members, n), noise, partner=False)
         computed = np.stack([acts, leaves], axis=1)  # (members, 2, 5, 4)
