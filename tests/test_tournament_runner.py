@@ -221,3 +221,25 @@ def test_the_run_reads_each_workers_part_once_and_equals_one_process(
     )
     one = run(spec, processes=1, out_dir=tmp_path / "one")
     assert two.table.equals(one.table) and storage.load_match_table(out).equals(one.table)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    count=st.integers(1, 4),
+    repetitions=st.integers(1, 7),
+    asymmetric=st.booleans(),
+    start=st.integers(0, 120),
+    length=st.integers(0, 40),
+    seed=st.integers(0, 2**32),
+)
+def test_a_chunks_groups_are_those_of_its_tasks(
+    count: int, repetitions: int, asymmetric: bool, start: int, length: int, seed: int
+) -> None:
+    game = ASYMMETRIC if asymmetric else SYMMETRIC
+    spec = spec_of(tuple("PQRS"[:count]), game=game, repetitions=repetitions, seed=seed)
+    job = round_robin.ChunkJob(0, spec, start, start + length, (), fake_loader, None)
+    groups, ids = round_robin._chunk_groups(job)
+    tasks = job.tasks
+    assert groups == round_robin._task_groups(tasks)[0]
+    assert ids.tolist() == [[t.match_id, t.repetition] for t in tasks]
+    assert sum(len(seeds) for _, _, seeds in groups) == len(tasks)

