@@ -88,6 +88,8 @@ def to_numpy(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """The values of an int64, int32, float64, bool or string column as numpy, as
     ``to_numpy(zero_copy_only=False)`` gives them: numbers with nulls as float with NaN,
     strings (and booleans with nulls) as objects with None."""
+    if isinstance(column, pa.ChunkedArray) and column.num_chunks > MANY_CHUNKS:
+        column = column.combine_chunks()  # one copy in C++ instead of a conversion per chunk
     kind = column.type
     if pa.types.is_string(kind) and len(column) >= ENCODED_TEXT_ROWS:
         return _encoded_texts(one_array(column))
@@ -170,3 +172,26 @@ def _chunk_to_numpy(chunk: pa.Array) -> np.ndarray:
         found[~present] = np.nan
         return found
     raise TypeError(f"no buffer conversion for Arrow type {kind}")
+
+
+# From this many chunks a column is combined into one array before it is read: a merged
+# run's table has a chunk per 1,000 matches, and reading each costs more than the copy.
+MANY_CHUNKS = 8
+
+
+def is_text(kind: pa.DataType) -> bool:
+    """Whether a column of this type holds texts (Arrow's string)."""
+    return bool(pa.types.is_string(kind))
+
+
+def text_codes(column: pa.ChunkedArray | pa.Array) -> tuple[list[Any], np.ndarray]:
+    """A text column as its distinct texts (in order of first appearance, ``None`` last
+    for nulls) and each row's index among them, from Arrow's dictionary encoding."""
+    encoded = _dictionary_encoded(one_array(column))
+    indices = encoded.indices
+    codes = np.frombuffer(indices.buffers()[1], dtype=np.int32, count=len(indices), offset=4 * indices.offset)
+    words = encoded.dictionary.to_pylist()
+    if indices.null_count:
+        codes = np.where(_bits(indices.buffers()[0], indices.offset, len(indices)), codes, len(words))
+        words.append(None)
+    return words, codes

@@ -9,14 +9,15 @@ array (``Curves``), one curve per match.
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from powergame import record
-from powergame.arrow_arrays import one_array, to_numpy
+from powergame.arrow_arrays import ENCODED_TEXT_ROWS, is_text, one_array, text_codes, to_numpy
 from powergame.errors import ParameterError
 
 if TYPE_CHECKING:
@@ -98,6 +99,20 @@ def _letters(table: Any, name: str) -> np.ndarray:
     return found
 
 
+def _letter_flags(table: Any, name: str) -> dict[str | None, np.ndarray]:
+    """Per row of the per-match table: whether ``name`` (read as ``_letter`` reads it) is
+    "A", "B", "both" and None."""
+    wanted: tuple[str | None, ...] = ("A", "B", "both", None)
+    if _is_arrow(table) and _rows(table) >= ENCODED_TEXT_ROWS and is_text(table.column(name).type):
+        words, codes = text_codes(table.column(name))
+        return {
+            letter: codes == words.index(letter) if letter in words else np.zeros(len(codes), dtype=bool)
+            for letter in wanted
+        }
+    letters = _letters(table, name)
+    return {letter: letters == letter for letter in wanted}
+
+
 def _texts(table: Any, name: str) -> np.ndarray:
     values = _values(table, name)
     return values if values.dtype == object else values.astype(str).astype(object)
@@ -146,23 +161,102 @@ class Curves:
         return int(self.lengths[0]) or None
 
 
+class Columns(Mapping[str, np.ndarray]):
+    """The columns of a long table by name, each made when it is first read (a summary
+    reads a third of them) and kept."""
+
+    def __init__(
+        self, made: Mapping[str, np.ndarray], makers: Mapping[str, Callable[[], np.ndarray]]
+    ) -> None:
+        self._made = dict(made)
+        self._makers = {name: maker for name, maker in makers.items() if name not in self._made}
+        self._names = [*self._made, *self._makers]
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self._made:
+            if name not in self._makers:
+                raise KeyError(name)
+            self._made[name] = self._makers.pop(name)()
+        return self._made[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._made or name in self._makers
+
+    def is_made(self, name: str) -> bool:
+        """Whether the column is made already."""
+        return name in self._made
+
+
+def _is_made(columns: Mapping[str, np.ndarray], name: str) -> bool:
+    return not isinstance(columns, Columns) or columns.is_made(name)
+
+
+Codes = tuple[np.ndarray, np.ndarray]  # sorted distinct values, each row's index among them
+Pair = tuple[np.ndarray, np.ndarray]  # a column's rows of the sides A, then those of the sides B
+
+
+class Halves:
+    """Columns of a long table made from a per-match table, as their two halves (the rows
+    of the sides A and those of the sides B, one per match each): a selection of rows of
+    the column is gathered from them without making the whole column."""
+
+    def __init__(self, makers: Mapping[str, Callable[[], Pair]]) -> None:
+        self._makers = makers
+        self._made: dict[str, Pair] = {}
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._makers
+
+    def __getitem__(self, name: str) -> Pair:
+        if name not in self._made:
+            self._made[name] = self._makers[name]()
+        return self._made[name]
+
+
 class Sides:
     """The long table as numpy columns: one row per (match, side), the columns of
     ``to_long``; exact results also hold their ``curves`` (one per match) and, per row,
-    ``curve_of`` (the index of its match's curve)."""
+    ``curve_of`` (the index of its match's curve).
+
+    ``codes`` may be given for text columns (their distinct values and each row's index);
+    ``paired`` says that row ``i`` and row ``i + len // 2`` are the two sides of one match
+    and no other row belongs to it (a long table made from a per-match table whose match
+    ids are distinct)."""
 
     def __init__(
-        self, columns: dict[str, np.ndarray], exact: bool, curves: Curves | None, curve_of: np.ndarray | None
+        self,
+        columns: Mapping[str, np.ndarray],
+        exact: bool,
+        curves: Curves | None,
+        curve_of: np.ndarray | None,
+        codes: dict[str, Codes] | None = None,
+        paired: bool = False,
+        halves: Halves | None = None,
     ) -> None:
         self.columns = columns
         self.exact = exact
         self.curves = curves
         self.curve_of = curve_of
-        self._codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._codes: dict[str, Codes] = dict(codes or {})
+        self.paired = paired
+        self._halves = halves
         self.found: dict[Any, Any] = {}  # tables computed from these sides, for reuse
 
     def __len__(self) -> int:
         return len(self.columns["match_id"])
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickled as plain data: every column made, no makers (functions of the table).
+        state = self.__dict__.copy()
+        state["columns"] = {name: self.columns[name] for name in self.columns}
+        state["_halves"] = None
+        return state
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.columns[name]
@@ -170,23 +264,60 @@ class Sides:
     def __contains__(self, name: str) -> bool:
         return name in self.columns
 
-    def codes(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+    def codes(self, name: str) -> Codes:
         """The sorted distinct values of a column and each row's index among them."""
         if name not in self._codes:
             self._codes[name] = factorize(self.columns[name])
         return self._codes[name]
 
+    def select(self, name: str, mask: np.ndarray) -> np.ndarray:
+        """``self[name][mask]``, gathered from the column's halves when it is not made."""
+        if self._halves is None or name not in self._halves or _is_made(self.columns, name):
+            return self.columns[name][mask]
+        first, second = self._halves[name]
+        size = len(first)
+        return np.concatenate([first[mask[:size]], second[mask[size:]]])
+
+    def pick(self, name: str, rows: np.ndarray) -> np.ndarray:
+        """``self[name][rows]``, gathered from the column's halves when it is not made."""
+        if self._halves is None or name not in self._halves or _is_made(self.columns, name):
+            return self.columns[name][rows]
+        first, second = self._halves[name]
+        size = len(first)
+        rows = np.asarray(rows)
+        on_first = rows < size
+        found = np.empty(len(rows), dtype=np.result_type(first, second))
+        found[on_first] = first[rows[on_first]]
+        found[~on_first] = second[rows[~on_first] - size]
+        return found
+
+    def halves(self, name: str) -> Pair | None:
+        """The column's two halves (side A's rows, side B's rows) when it is kept as such."""
+        return None if self._halves is None or name not in self._halves else self._halves[name]
+
+    def code_of(self, name: str, value: Any) -> int:
+        """The index of ``value`` among the distinct values of a column (-1 if absent)."""
+        found = self.codes(name)[0]
+        where = int(np.searchsorted(found, value))
+        return where if where < len(found) and found[where] == value else -1
+
     def take(self, rows: np.ndarray) -> Sides:
         """The rows at ``rows``, in that order."""
+        columns = self.columns
+
+        def maker(name: str) -> Callable[[], np.ndarray]:
+            return lambda: columns[name][rows]
+
         return Sides(
-            {name: values[rows] for name, values in self.columns.items()},
+            Columns({}, {name: maker(name) for name in columns}),
             self.exact,
             self.curves,
             None if self.curve_of is None else self.curve_of[rows],
+            {name: (names, codes[rows]) for name, (names, codes) in self._codes.items()},
         )
 
 
-def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def factorize(values: np.ndarray) -> Codes:
     """``np.unique(values, return_inverse=True)`` for a column of a few distinct values,
     by hashing rather than sorting every row (strings sort slowly in numpy)."""
     items = values.tolist()
@@ -194,6 +325,24 @@ def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     position = {value: i for i, value in enumerate(found)}
     codes = np.fromiter(map(position.__getitem__, items), dtype=np.intp, count=len(items))
     return np.array(found, dtype=values.dtype if values.dtype != object else object), codes
+
+
+def dense_unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` (the inverse flat): by counting when the
+    values are integers of a small range (a run's repetitions, cells of a few groups),
+    else by ``np.unique``."""
+    values = np.asarray(values)
+    if values.dtype.kind in "iu" and len(values):
+        low, high = int(values.min()), int(values.max())
+        if high - low <= 4 * len(values) + 1024:
+            shifted = (values - low).astype(np.intp, copy=False)
+            present = np.bincount(shifted, minlength=high - low + 1) > 0
+            if bool(present.all()):  # every value between low and high: no gaps to close
+                return np.arange(low, high + 1, dtype=values.dtype), shifted
+            position = np.cumsum(present) - 1
+            return np.flatnonzero(present).astype(values.dtype) + low, position[shifted]
+    found, inverse = np.unique(values, return_inverse=True)
+    return found, inverse.reshape(-1)
 
 
 def sides(matches: Any) -> Sides:
@@ -211,6 +360,41 @@ _ROLES = np.array(["A", "B"], dtype=object)
 _POWER_POSITIONS = np.array(["more powerful", "equal", "less powerful"], dtype=object)
 
 
+def _pair_of_codes(table: Any, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The distinct texts of columns ``name_a`` and ``name_b`` together (sorted) and each
+    column's rows as indices among them; None when a column holds something else than text
+    (then its values are read as they come)."""
+    first, second = f"{name}_a", f"{name}_b"
+    if _is_arrow(table) and _rows(table) >= ENCODED_TEXT_ROWS:
+        words_a, index_a = text_codes(table.column(first))
+        words_b, index_b = text_codes(table.column(second))
+    else:
+        try:
+            found_a, index_a = factorize(_texts(table, first))
+            found_b, index_b = factorize(_texts(table, second))
+        except TypeError:  # None among texts: they do not sort
+            return None
+        words_a, words_b = found_a.tolist(), found_b.tolist()
+    if not all(isinstance(word, str) for word in (*words_a, *words_b)):
+        return None
+    names = sorted({*words_a, *words_b})
+    position = {word: i for i, word in enumerate(names)}
+    codes_a = np.array([position[word] for word in words_a], dtype=np.intp)[index_a]
+    codes_b = np.array([position[word] for word in words_b], dtype=np.intp)[index_b]
+    return np.array(names, dtype=object), codes_a, codes_b
+
+
+def _distinct_ids(ids: np.ndarray) -> bool:
+    """Every match id appears once (by sorting, unless they are 0, 1, 2, ... already)."""
+    if ids.dtype.kind in "iu" and bool(np.all(ids == np.arange(len(ids)))):
+        return True
+    try:
+        ordered = np.sort(ids)
+    except TypeError:
+        return False
+    return not bool(np.any(ordered[1:] == ordered[:-1]))
+
+
 def _sides_of_matches(table: Any) -> Sides:
     check_matches(table)
     exact = _is_exact_table(table)
@@ -223,72 +407,124 @@ def _sides_of_matches(table: Any) -> Sides:
     def twice(values: np.ndarray) -> np.ndarray:
         return np.concatenate([values, values])
 
-    def pair(name: str, kind: Any = float) -> np.ndarray:
-        return both(_values(table, f"{name}_a").astype(kind), _values(table, f"{name}_b").astype(kind))
-
     number = float if exact else np.int64  # exact rows hold expected horizons and durations
-    strategy_a, strategy_b = _texts(table, "strategy_a"), _texts(table, "strategy_b")
-    family_a, family_b = _texts(table, "family_a"), _texts(table, "family_b")
-    left_by = _letters(table, "left_by")
-    least = twice(_letters(table, "least_interest"))
-    power_index = _values(table, "power_index").astype(float)
-    columns: dict[str, np.ndarray] = {
-        "match_id": twice(_values(table, "match_id")),
-        "repetition": twice(_values(table, "repetition")),
-        "role": _ROLES[np.repeat([0, 1], n)],
-        "strategy": both(strategy_a, strategy_b),
-        "opponent": both(strategy_b, strategy_a),
-        "family": both(family_a, family_b),
-        "opponent_family": both(family_b, family_a),
-        "self_play": twice(strategy_a == strategy_b),
-        "horizon": twice(_values(table, "horizon").astype(number)),
-        "score": pair("score"),
-        "total": pair("total"),
-        "opponent_score": both(_values(table, "score_b"), _values(table, "score_a")).astype(float),
-        "duration": twice(_values(table, "rounds_together").astype(number)),
-        "censored": twice(_values(table, "censored").astype(float if exact else bool)),
-        "exit_round": twice(_floats(table, "exit_round")),
-        "left_by": twice(left_by),
-        "cooperation": pair("cooperation"),
-        "opponent_cooperation": both(_values(table, "cooperation_b"), _values(table, "cooperation_a")).astype(
-            float
-        ),
-        "mutual_cooperation": twice(_values(table, "mutual_cooperation").astype(float)),
-        "mean_stake": twice(_values(table, "mean_stake").astype(float)),
-        "power_index": both(power_index, power_index * -1),
-        "power_share": pair("power_share"),
-        "power_shifts": twice(
-            _floats(table, "power_shifts") if exact else _values(table, "power_shifts").astype(np.int64)
+    codes: dict[str, Codes] = {}
+    makers: dict[str, Callable[[], np.ndarray]] = {}
+    for text, other in (("strategy", "opponent"), ("family", "opponent_family")):
+        found = _pair_of_codes(table, text)
+        if found is None:  # not all texts: the columns as they come
+            makers[text] = functools.partial(
+                lambda t: both(_texts(table, f"{t}_a"), _texts(table, f"{t}_b")), text
+            )
+            makers[other] = functools.partial(
+                lambda t: both(_texts(table, f"{t}_b"), _texts(table, f"{t}_a")), text
+            )
+            continue
+        words, codes_a, codes_b = found
+        codes[text] = (words, np.concatenate([codes_a, codes_b]))
+        codes[other] = (words, np.concatenate([codes_b, codes_a]))
+        makers[text] = functools.partial(lambda t: codes[t][0][codes[t][1]], text)
+        makers[other] = functools.partial(lambda t: codes[t][0][codes[t][1]], other)
+        if text == "strategy":
+            makers["self_play"] = functools.partial(lambda a, b: twice(a == b), codes_a, codes_b)
+    if "self_play" not in makers:
+        makers["self_play"] = lambda: twice(_texts(table, "strategy_a") == _texts(table, "strategy_b"))
+    match_id = twice(_values(table, "match_id"))
+    codes["role"] = (_ROLES, np.repeat(np.array([0, 1], dtype=np.intp), n))
+    makers["role"] = lambda: _ROLES[codes["role"][1]]
+
+    def left_by() -> np.ndarray:
+        return twice(_letters(table, "left_by"))
+
+    def power_index() -> np.ndarray:
+        index = _values(table, "power_index").astype(float)
+        return both(index, index * -1)
+
+    def own(name: str, kind: Any = float) -> Pair:
+        return (
+            _values(table, f"{name}_a").astype(kind, copy=False),
+            _values(table, f"{name}_b").astype(kind, copy=False),
+        )
+
+    def swapped(name: str) -> Pair:
+        first, second = own(name)
+        return second, first
+
+    def same(values: np.ndarray) -> Pair:
+        return values, values
+
+    halves: dict[str, Callable[[], Pair]] = {
+        "repetition": lambda: same(_values(table, "repetition")),
+        "horizon": lambda: same(_values(table, "horizon").astype(number, copy=False)),
+        "score": lambda: own("score"),
+        "total": lambda: own("total"),
+        "opponent_score": lambda: swapped("score"),
+        "duration": lambda: same(_values(table, "rounds_together").astype(number, copy=False)),
+        "censored": lambda: same(_values(table, "censored").astype(float if exact else bool, copy=False)),
+        "exit_round": lambda: same(_floats(table, "exit_round")),
+        "cooperation": lambda: own("cooperation"),
+        "opponent_cooperation": lambda: swapped("cooperation"),
+        "mutual_cooperation": lambda: same(_values(table, "mutual_cooperation").astype(float, copy=False)),
+        "mean_stake": lambda: same(_values(table, "mean_stake").astype(float, copy=False)),
+        "power_share": lambda: own("power_share"),
+        "power_shifts": lambda: same(
+            _floats(table, "power_shifts")
+            if exact
+            else _values(table, "power_shifts").astype(np.int64, copy=False)
         ),
     }
-    role = columns["role"]
-    partner = _ROLES[np.repeat([1, 0], n)]
+    made = Halves(halves)
+    makers["left_by"] = left_by
+    makers["power_index"] = power_index
     curves = curve_of = None
     if exact:
-        alone = pair("p_left", float)
-        columns["left_alone"] = alone
-        columns["left_jointly"] = twice(_values(table, "p_left_both").astype(float))
-        columns["left"] = columns["left_alone"] + columns["left_jointly"]
-        columns["was_left"] = both(alone[n:], alone[:n])
-        columns["exact"] = np.ones(2 * n, dtype=bool)
+        halves["left_alone"] = lambda: own("p_left")
+        halves["left_jointly"] = lambda: same(_values(table, "p_left_both").astype(float, copy=False))
+        halves["left"] = lambda: (
+            made["left_alone"][0] + made["left_jointly"][0],
+            made["left_alone"][1] + made["left_jointly"][1],
+        )
+        halves["was_left"] = lambda: (made["left_alone"][1], made["left_alone"][0])
+        makers["exact"] = lambda: np.ones(2 * n, dtype=bool)
         curves = _curves_of(table)
         curve_of = twice(np.arange(n))
     else:
-        by = columns["left_by"]
-        columns["left_alone"] = by == role
-        columns["left_jointly"] = by == "both"
-        columns["left"] = columns["left_alone"] | columns["left_jointly"]
-        columns["was_left"] = by == partner
-    columns["power_position"] = _POWER_POSITIONS[
-        np.where(least == role, 0, np.where(least == None, 1, 2))  # noqa: E711
-    ]
+        letters = functools.cache(lambda: _letter_flags(table, "left_by"))
+        halves["left_alone"] = lambda: (letters()["A"], letters()["B"])
+        halves["left_jointly"] = lambda: same(letters()["both"])
+        halves["left"] = lambda: (letters()["A"] | letters()["both"], letters()["B"] | letters()["both"])
+        halves["was_left"] = lambda: (letters()["B"], letters()["A"])
+
+    def power_position() -> np.ndarray:
+        least = _letter_flags(table, "least_interest")
+        position = np.full(2 * n, 2, dtype=np.intp)  # less powerful, unless
+        position[both(least["A"], least["B"])] = 0
+        position[twice(least[None])] = 1
+        return _POWER_POSITIONS[position]
+
+    makers["power_position"] = power_position
     for name in ("outside", "structural_dependence", "realized_dependence"):
         if f"{name}_a" in names:
-            columns[name] = both(_floats(table, f"{name}_a"), _floats(table, f"{name}_b"))
-    horizon = columns["horizon"]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        columns["duration_share"] = columns["duration"] / np.where(horizon > 0, horizon, np.nan)
-    return Sides(columns, exact, curves, curve_of)
+            makers[name] = functools.partial(
+                lambda t: both(_floats(table, f"{t}_a"), _floats(table, f"{t}_b")), name
+            )
+
+    def duration_share() -> Pair:
+        found = []
+        for duration, horizon in zip(made["duration"], made["horizon"]):
+            with np.errstate(invalid="ignore", divide="ignore"):
+                found.append(duration / np.where(horizon > 0, horizon, np.nan))
+        return found[0], found[1]
+
+    halves["duration_share"] = duration_share
+    for name in halves:
+        makers[name] = functools.partial(lambda t: np.concatenate(made[t]), name)
+    order = [name for name in _LONG_ORDER if name in makers] + [
+        name for name in makers if name not in _LONG_ORDER
+    ]
+    columns = Columns({"match_id": match_id}, {name: makers[name] for name in order})
+    paired = _distinct_ids(match_id[:n])
+    return Sides(columns, exact, curves, curve_of, codes, paired, made)
 
 
 def _curves_of(table: Any) -> Curves:
@@ -402,8 +638,11 @@ def is_exact(table: Any) -> bool:
 
 def pair_codes(long: Sides, first: str, second: str) -> tuple[list[tuple[Any, Any]], np.ndarray]:
     """The sorted distinct (first, second) pairs of two columns and each row's index among them."""
-    names, codes = factorize(np.concatenate([long[first], long[second]]))
-    size = len(long)
-    cells, index = np.unique(codes[:size] * len(names) + codes[size:], return_inverse=True)
+    names, codes_first = long.codes(first)
+    other, codes_second = long.codes(second)
+    if len(names) != len(other) or not bool(np.all(names == other)):  # one set of names for both
+        names, codes = factorize(np.concatenate([long[first], long[second]]))
+        codes_first, codes_second = codes[: len(long)], codes[len(long) :]
+    cells, index = dense_unique(codes_first * len(names) + codes_second)
     keys = [(names[cell // len(names)], names[cell % len(names)]) for cell in cells.tolist()]
-    return keys, index.reshape(-1)
+    return keys, index

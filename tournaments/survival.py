@@ -89,11 +89,25 @@ def kaplan_meier_columns(
 def _risk_table(times: np.ndarray, flags: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The distinct observed times, how many were still together just before each (at
     risk) and how many left at each (events)."""
-    grid, index = np.unique(times, return_inverse=True)
+    grid, index = _distinct_times(times)
     counts = np.bincount(index, minlength=grid.size)
     events = np.bincount(index, weights=~flags, minlength=grid.size).astype(np.int64)
     at_risk = counts[::-1].cumsum()[::-1]
     return grid, at_risk, events
+
+
+def _distinct_times(times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(times, return_inverse=True)``: by counting when the times are rounds
+    (whole, not negative, fewer than a few per relationship), else by sorting."""
+    if len(times) and not np.signbit(times).any():
+        top = float(times.max())
+        if top <= 4 * len(times) + 1024 and bool(np.all(times == np.floor(times))):
+            rounds = times.astype(np.intp)
+            present = np.bincount(rounds, minlength=int(top) + 1) > 0
+            position = np.cumsum(present) - 1
+            return np.flatnonzero(present).astype(float), position[rounds]
+    grid, index = np.unique(times, return_inverse=True)
+    return grid, index.reshape(-1)
 
 
 def _log_log_interval(

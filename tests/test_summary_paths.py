@@ -1,0 +1,250 @@
+"""The summary's fast paths against the general ones: grouped sums of many groups against
+pandas, counting against ``np.unique``, and a per-match table's long table (text columns as
+codes, columns as halves, sides paired by match) against its long form read back, which
+takes the general path for every figure of the headline and the answer."""
+
+from __future__ import annotations
+
+import json
+import pickle
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from powergame import arrow_arrays
+from powergame.tournaments import analysis, grouped, long_table
+from powergame.tournaments.answer import answer
+from powergame.tournaments.round_robin import headline_tables
+from powergame.tournaments.survival import _distinct_times
+
+finite = st.floats(-1e6, 1e6)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.data())
+def test_sums_of_many_similar_groups_are_pandas_groupby_s_to_the_last_bit(data):
+    count = data.draw(st.integers(41, 80))  # many groups of a few values: the grid of groups
+    sizes = data.draw(st.lists(st.integers(1, 12), min_size=count, max_size=count))
+    codes = np.repeat(np.arange(count), sizes)
+    np.random.default_rng(data.draw(st.integers(0, 2**32 - 1))).shuffle(codes)
+    values = np.array(
+        data.draw(st.lists(st.one_of(finite, st.just(np.nan)), min_size=len(codes), max_size=len(codes)))
+    )
+    expected = pd.Series(values).groupby(codes).sum().to_numpy()
+    assert np.array_equal(grouped.group_sum(codes, values, count), expected)
+
+
+def test_sums_of_one_long_and_many_short_groups_and_of_infinities_are_pandas_groupby_s():
+    rng = np.random.default_rng(11)
+    codes = np.concatenate([np.zeros(30, dtype=np.intp), np.arange(1, 1500)])  # not a dense grid
+    rng.shuffle(codes)
+    values = rng.normal(size=len(codes)) * 1e3
+    expected = pd.Series(values).groupby(codes).sum().to_numpy()
+    assert np.array_equal(grouped.group_sum(codes, values, 1500), expected)
+    similar = np.repeat(np.arange(50), 9)  # the grid of groups: partial sums that overflow
+    rng.shuffle(similar)
+    for wild_values in ([1.7e308, 1.7e308, -1.7e308], [np.inf, 1.7e308, 1.7e308]):
+        wild = rng.normal(size=len(similar))
+        wild[np.flatnonzero(similar == similar[0])[:3]] = wild_values
+        with np.errstate(invalid="ignore", over="ignore"):  # each group in table order
+            expected = np.array([grouped.kahan(wild[similar == g].tolist()) for g in range(50)])
+        with np.errstate(invalid="ignore", over="ignore"):
+            found = grouped.group_sum(similar, wild, 50)
+        assert np.array_equal(found, expected, equal_nan=True)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 6),
+            st.one_of(st.integers(-3, 30).map(float), finite, st.sampled_from([np.nan, -0.0])),
+        ),
+        min_size=1,
+        max_size=120,
+    ),
+    st.booleans(),
+)
+def test_medians_and_means_of_rounds_are_those_of_sorting_and_pandas(rows, whole):
+    codes = np.array([g for g, _ in rows])
+    values = np.array([v if not whole or np.isnan(v) or v == 0 else float(round(v)) % 40 for _, v in rows])
+    medians = np.full(8, np.nan)  # each group's values sorted, ties in table order
+    for group in range(8):
+        mine = np.sort(values[(codes == group) & ~np.isnan(values)], kind="stable")
+        if len(mine):
+            medians[group] = (mine[(len(mine) - 1) // 2] + mine[len(mine) // 2]) / 2
+    found = grouped.group_median(codes, values, 8)
+    assert np.array_equal(found, medians, equal_nan=True)
+    assert np.array_equal(np.signbit(found), np.signbit(medians))
+    frame = pd.Series(values).groupby(codes)
+    means = frame.mean().reindex(range(8)).to_numpy()
+    assert np.array_equal(grouped.group_mean(codes, values, 8), means, equal_nan=True)
+    numbers = np.nan_to_num(values).astype(np.int64)
+    expected = pd.Series(numbers).groupby(codes).mean().reindex(range(8)).to_numpy()
+    assert np.array_equal(grouped.group_mean(codes, numbers, 8), expected, equal_nan=True)
+
+
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(-(2**40), 2**40)), min_size=1, max_size=80))
+def test_sums_of_integers_and_flags_are_pandas_groupby_s(rows):
+    codes = np.array([g for g, _ in rows])
+    numbers = np.array([v for _, v in rows], dtype=np.int64)
+    expected = pd.Series(numbers.astype(float)).groupby(codes).sum().reindex(range(7), fill_value=0.0)
+    assert np.array_equal(grouped.group_sum(codes, numbers, 7), expected.to_numpy())
+    flags = numbers % 2 == 0
+    expected = pd.Series(flags.astype(float)).groupby(codes).sum().reindex(range(7), fill_value=0.0)
+    assert np.array_equal(grouped.group_sum(codes, flags, 7), expected.to_numpy())
+
+
+@given(st.one_of(st.lists(st.integers(-50, 50)), st.lists(st.integers(-(2**62), 2**62), max_size=20)))
+def test_counting_distinct_integers_is_np_unique(values):
+    array = np.array(values, dtype=np.int64)
+    found, inverse = long_table.dense_unique(array)
+    expected, expected_inverse = np.unique(array, return_inverse=True)
+    assert np.array_equal(found, expected) and found.dtype == expected.dtype
+    assert np.array_equal(inverse, expected_inverse.reshape(-1))
+
+
+@given(st.lists(st.one_of(st.integers(0, 40).map(float), st.floats(allow_infinity=True), st.just(-0.0))))
+def test_distinct_times_are_np_unique(values):
+    times = np.array(values, dtype=float)
+    grid, index = _distinct_times(times)
+    expected, expected_index = np.unique(times, return_inverse=True)
+    assert np.array_equal(grid, expected, equal_nan=True)
+    assert np.array_equal(index, expected_index.reshape(-1))
+
+
+# --- a per-match table's long table against its long form ------------------------------------
+def per_match(data: st.DataObject) -> pd.DataFrame:
+    """A random per-match table: a few strategies and families, any endings, scores that are
+    not whole numbers, match ids in any order."""
+    size = data.draw(st.integers(1, 40))
+    strategies = {"Tit": "trust-building", "Grim": "withholding", "Alt": "neutral", "Zed": "withholding"}
+    names = data.draw(st.lists(st.sampled_from(sorted(strategies)), min_size=2 * size, max_size=2 * size))
+    ids = data.draw(st.permutations(range(size)))
+    rows = []
+    for i in range(size):
+        a, b = names[2 * i], names[2 * i + 1]
+        horizon = data.draw(st.integers(1, 6))
+        left_by = data.draw(st.sampled_from(["A", "B", "both", None]))
+        rounds = horizon if left_by is None else data.draw(st.integers(1, horizon))
+        total_a, total_b = (data.draw(st.floats(0, 30)) for _ in range(2))
+        rows.append(
+            {
+                "match_id": ids[i],
+                "repetition": data.draw(st.integers(0, 3)),
+                "strategy_a": a,
+                "strategy_b": b,
+                "family_a": strategies[a],
+                "family_b": strategies[b],
+                "horizon": horizon,
+                "rounds_together": rounds,
+                "left_by": left_by,
+                "exit_round": None if left_by is None else rounds,
+                "censored": left_by is None,
+                "total_a": total_a,
+                "total_b": total_b,
+                "score_a": total_a / horizon,
+                "score_b": total_b / horizon,
+                "cooperation_a": data.draw(st.floats(0, 1)),
+                "cooperation_b": data.draw(st.floats(0, 1)),
+                "mutual_cooperation": 0.25,
+                "mean_stake": 1.5,
+                "power_index": data.draw(st.floats(-1, 1)),
+                "least_interest": data.draw(st.sampled_from(["A", "B", None])),
+                "power_shifts": data.draw(st.integers(0, 3)),
+                "power_share_a": 0.5,
+                "power_share_b": 0.25,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    frame["exit_round"] = frame["exit_round"].astype("Int64")
+    return frame
+
+
+def arrow_table(frame: pd.DataFrame) -> pa.Table:
+    """The table as a run stores it (texts as Arrow strings, nulls where missing)."""
+    kinds = {"left_by": pa.string(), "least_interest": pa.string(), "exit_round": pa.int64()}
+    columns = {}
+    for name in frame.columns:
+        values = [None if pd.isna(v) else v for v in frame[name].tolist()]
+        kind = kinds.get(name, pa.string() if frame[name].dtype == object else None)
+        columns[name] = pa.array(values, kind)
+    return pa.table(columns)
+
+
+def figures(matches: object) -> str:
+    long = analysis.sides(matches)
+    found = {
+        "headline": headline_tables(long),
+        "answer": answer(long, ""),
+        "relationships": analysis.rows(analysis.strategy_relationships_columns(long)),
+        "by_strategy": analysis.rows(analysis.survival_summary_columns(long, "strategy")),
+    }
+    return json.dumps(found, sort_keys=True)
+
+
+@pytest.mark.parametrize("encoded_from", [0, 10**9])  # Arrow's dictionary encoding, or row by row
+@settings(max_examples=20, deadline=None)
+@given(data=st.data())
+def test_a_per_match_table_gives_the_figures_of_its_long_form(encoded_from, data):
+    frame = per_match(data)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(arrow_arrays, "ENCODED_TEXT_ROWS", encoded_from)
+        patch.setattr(long_table, "ENCODED_TEXT_ROWS", encoded_from)
+        arrow = arrow_table(frame)
+        long = analysis.sides(arrow)
+        expected = figures(analysis.to_long(frame))  # the long form: codes, rows and sums in general
+        assert figures(arrow) == expected
+        assert figures(frame) == expected
+    assert long.paired
+    rows = np.array(data.draw(st.lists(st.integers(0, len(long) - 1), max_size=30)), dtype=np.intp)
+    mask = np.array(data.draw(st.lists(st.booleans(), min_size=len(long), max_size=len(long))), dtype=bool)
+    for name in ("score", "censored", "left", "was_left", "duration_share", "horizon"):
+        fresh = analysis.sides(arrow)  # halves only: the column is not made yet
+        whole = long[name]
+        assert np.array_equal(fresh.pick(name, rows), whole[rows], equal_nan=True)
+        assert np.array_equal(fresh.select(name, mask), whole[mask], equal_nan=True)
+    for name in ("strategy", "opponent", "family", "opponent_family", "role"):
+        names, codes = long.codes(name)
+        assert names.tolist() == sorted(set(long[name].tolist()))
+        assert np.array_equal(names[codes], long[name])
+
+
+def test_a_long_table_pickles_as_plain_columns_with_the_same_figures():
+    frame = pd.DataFrame(
+        {
+            "match_id": [0, 1, 2],
+            "repetition": [0, 0, 1],
+            "strategy_a": ["Tit", "Grim", "Tit"],
+            "strategy_b": ["Grim", "Grim", "Alt"],
+            "family_a": ["trust-building", "withholding", "trust-building"],
+            "family_b": ["withholding", "withholding", "neutral"],
+            "horizon": [4, 4, 4],
+            "rounds_together": [4, 2, 3],
+            "left_by": [None, "both", "B"],
+            "exit_round": pd.array([None, 2, 3], dtype="Int64"),
+            "censored": [True, False, False],
+            "total_a": [8.5, 3.0, 6.0],
+            "total_b": [9.0, 3.0, 1.5],
+            "score_a": [8.5 / 4, 0.75, 1.5],
+            "score_b": [2.25, 0.75, 0.375],
+            "cooperation_a": [1.0, 0.5, 1.0],
+            "cooperation_b": [0.0, 0.5, 1.0],
+            "mutual_cooperation": [0.0, 0.5, 1.0],
+            "mean_stake": [1.0, 1.0, 1.0],
+            "power_index": [0.5, 0.0, -0.25],
+            "least_interest": ["A", None, "B"],
+            "power_shifts": [0, 1, 2],
+            "power_share_a": [1.0, 0.5, 0.0],
+            "power_share_b": [0.0, 0.5, 1.0],
+        }
+    )
+    long = analysis.sides(arrow_table(frame))
+    copy = pickle.loads(pickle.dumps(long))  # nothing computed yet: the copy computes all
+    expected = figures(long)
+    assert isinstance(copy.columns, dict) and set(copy.columns) == set(long.columns)
+    assert figures(copy) == expected == figures(frame)
+    assert analysis.sides(copy).pick("score", np.array([5, 0])).tolist() == [0.375, 8.5 / 4]
