@@ -106,7 +106,7 @@ def test_a_truncated_chunk_is_played_again(finished_run: tuple[Path, pd.DataFram
     part.write_bytes(part.read_bytes()[:100])
     said: list[str] = []
     resumed = run(SPEC, out, resume=True, warn=said.append)
-    assert len(said) == 1 and "chunk-00003.parquet" in said[0] and "playing it again" in said[0]
+    assert len(said) == 1 and "chunk-00003.arrow" in said[0] and "playing it again" in said[0]
     pd.testing.assert_frame_equal(resumed.matches, matches)
 
 
@@ -117,7 +117,7 @@ def test_a_foreign_chunk_is_played_again_and_no_match_id_repeats(
     shutil.copyfile(storage.part_path(out, 1), storage.part_path(out, 3))
     said: list[str] = []
     resumed = run(SPEC, out, resume=True, warn=said.append)
-    assert "chunk-00003.parquet" in said[0]
+    assert "chunk-00003.arrow" in said[0]
     assert resumed.matches["match_id"].is_unique
     pd.testing.assert_frame_equal(resumed.matches, matches)
 

@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from helpers import wait_until_group_is_gone
 from tournament_fakes import fake_loader
@@ -207,3 +209,56 @@ def test_a_stopped_run_records_every_stored_chunk_though_the_manifest_waits(
     assert all(value == storage.file_checksum(storage.part_path(out, c)) for c, value in checksums.items())
     monkeypatch.setattr(round_robin, "play_chunk", play_chunk)
     assert run(SPEC, out, resume=True).summary["counts"]["chunks_resumed"] == 4
+
+
+# --- part files -----------------------------------------------------------------------------
+def test_parts_are_arrow_files_holding_their_chunks_rows(
+    tmp_path: Path, small_chunks: None, uninterrupted: pd.DataFrame
+) -> None:
+    out = tmp_path / "out"
+    run(SPEC, out)
+    parts = sorted(path.name for path in (out / storage.PARTS_DIR).iterdir())
+    assert parts == [f"chunk-{chunk:05d}.arrow" for chunk in range(len(uninterrupted) // 2)]
+    with pa.OSFile(str(storage.part_path(out, 1))) as source:
+        assert pa.ipc.open_file(source).read_all().equals(storage.read_part(out, 1))
+    assert (
+        pa.Table.from_pandas(uninterrupted.iloc[2:4], preserve_index=False)
+        .cast(storage.SCHEMA)
+        .equals(storage.read_part(out, 1))
+    )
+
+
+def test_the_only_chunk_of_a_run_is_stored_as_the_merged_file(
+    tmp_path: Path, uninterrupted: pd.DataFrame
+) -> None:
+    whole = tmp_path / "whole"
+    run(SPEC, whole)  # 50 matches of 20 rounds: one chunk
+    part = storage.part_path(whole, 0, storage.WHOLE_PART_SUFFIX)
+    assert [path.name for path in (whole / storage.PARTS_DIR).iterdir()] == [part.name]
+    assert part.read_bytes() == (whole / storage.MATCHES_FILE).read_bytes()  # copied, not encoded again
+    pd.testing.assert_frame_equal(storage.load_matches(whole), uninterrupted)
+
+
+def test_a_folder_with_parquet_parts_of_an_earlier_version_resumes(
+    tmp_path: Path, small_chunks: None, uninterrupted: pd.DataFrame
+) -> None:
+    out = tmp_path / "out"
+    run(SPEC, out)
+    checksums = storage.read_checksums(out)
+    for chunk in sorted(checksums)[:4]:  # stored as the earlier version stored every part
+        arrow = storage.part_path(out, chunk)
+        parquet = arrow.with_suffix(".parquet")
+        pq.write_table(storage.read_part(out, chunk), parquet)
+        arrow.unlink()
+        checksums[chunk] = storage.file_checksum(parquet)
+    del checksums[5]  # and one chunk not yet played
+    storage.part_path(out, 5).unlink()
+    storage.write_manifest(out, checksums)
+    (out / storage.MATCHES_FILE).unlink()
+    said: list[str] = []
+    resumed = run(SPEC, out, resume=True, warn=said.append)
+    assert said == [] and resumed.summary["counts"]["chunks_resumed"] == len(checksums)
+    pd.testing.assert_frame_equal(resumed.matches, uninterrupted)
+    pd.testing.assert_frame_equal(storage.load_matches(out), uninterrupted)
+    run(SPEC, out, force=True)  # --force removes both kinds of part file
+    assert not list((out / storage.PARTS_DIR).glob("*.parquet"))

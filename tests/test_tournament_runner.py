@@ -191,7 +191,18 @@ def test_a_chunk_job_is_small_however_many_matches_it_holds() -> None:
     assert job(10_000).tasks == round_robin.matches_between(spec, 0, 10_000)
 
 
-def test_workers_checksum_their_parts_and_the_run_reads_none_back(
+def test_workers_send_stored_chunks_back_without_their_table(tmp_path: Path) -> None:
+    spec = spec_of(NAMES, game=Game(rounds=20, noise=0.1), repetitions=3, seed=5)
+    job = round_robin.ChunkJob(0, spec, 0, 3, (), fake_loader, str(tmp_path))
+    (tmp_path / storage.PARTS_DIR).mkdir()
+    chunk, count, table, checksum = round_robin._play_chunk_in_worker(job)
+    assert (chunk, count, table) == (0, 3, None)
+    assert checksum == storage.file_checksum(storage.part_path(tmp_path, 0))
+    in_memory = round_robin._play_chunk_in_worker(round_robin.ChunkJob(0, spec, 0, 3, (), fake_loader, None))
+    assert in_memory[2] is not None and in_memory[2].equals(storage.read_part(tmp_path, 0))
+
+
+def test_the_run_reads_each_workers_part_once_and_equals_one_process(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     spec = spec_of(NAMES, game=Game(rounds=20, noise=0.1), repetitions=3, seed=5)
@@ -202,10 +213,33 @@ def test_workers_checksum_their_parts_and_the_run_reads_none_back(
         storage, "read_part", lambda folder, chunk: read.append(chunk) or original(folder, chunk)
     )
     out = tmp_path / "out"
-    run(spec, processes=2, out_dir=out)
-    assert read == []
+    two = run(spec, processes=2, out_dir=out)
     checksums = storage.read_checksums(out)
-    assert len(checksums) > 1
+    assert len(checksums) > 1 and sorted(read) == sorted(checksums) == list(range(len(checksums)))
     assert all(
         value == storage.file_checksum(storage.part_path(out, chunk)) for chunk, value in checksums.items()
     )
+    one = run(spec, processes=1, out_dir=tmp_path / "one")
+    assert two.table.equals(one.table) and storage.load_match_table(out).equals(one.table)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    count=st.integers(1, 4),
+    repetitions=st.integers(1, 7),
+    asymmetric=st.booleans(),
+    start=st.integers(0, 120),
+    length=st.integers(0, 40),
+    seed=st.integers(0, 2**32),
+)
+def test_a_chunks_groups_are_those_of_its_tasks(
+    count: int, repetitions: int, asymmetric: bool, start: int, length: int, seed: int
+) -> None:
+    game = ASYMMETRIC if asymmetric else SYMMETRIC
+    spec = spec_of(tuple("PQRS"[:count]), game=game, repetitions=repetitions, seed=seed)
+    job = round_robin.ChunkJob(0, spec, start, start + length, (), fake_loader, None)
+    groups, ids = round_robin._chunk_groups(job)
+    tasks = job.tasks
+    assert groups == round_robin._task_groups(tasks)[0]
+    assert ids.tolist() == [[t.match_id, t.repetition] for t in tasks]
+    assert sum(len(seeds) for _, _, seeds in groups) == len(tasks)

@@ -4,8 +4,8 @@ an interrupted run resumes without re-running or losing anything.
 Layout of a results folder::
 
     run.json            what is being run (the spec, plugins) and its fingerprint
-    manifest.json       ids of the chunks whose part file is complete
-    parts/chunk-00007.parquet   the rows of one finished chunk
+    manifest.json       ids of the chunks whose part file is complete, with checksums
+    parts/chunk-00007.arrow     the rows of one finished chunk (Arrow IPC, LZ4)
     matches.parquet     all rows, merged in match order (written at the end)
     matches.csv         the same, with --csv
     summary.json        spec, seed, versions, counts, timing and headline tables
@@ -133,33 +133,43 @@ def write_json_atomic(path: Path, data: Any, indent: int | None = 2) -> None:
     os.replace(tmp, path)
 
 
-# Rows per Parquet row group: the writer holds a whole group's encoded pages at once, so smaller
-# groups bound its memory (an exact run of the 162-strategy space peaked 35 MiB lower than with
-# one group of 26,244 rows, for a file 0.1 MB larger).
+# Rows per Parquet row group of a table with survival curves: the writer holds a whole group's
+# encoded pages at once, so smaller groups bound its memory (an exact run of the 162-strategy
+# space peaked 35 MiB lower than with one group of 26,244 rows, for a file 0.1 MB larger).
 ROW_GROUP_ROWS = 4096
+# Rows per row group of a simulated run's table (about 40 bytes a row once encoded): fewer,
+# larger groups cost the writer less per column (800,000 rows: 0.7 s of CPU against 0.9 s
+# with groups of 4,096) and read back faster.
+MATCH_ROW_GROUP_ROWS = 65_536
 
 
 # An exact run's survival curves (200 numbers a pairing, 5.2 M for the 162-strategy space) are
 # stored plain and LZ4-compressed rather than dictionary-encoded, and without min/max statistics:
 # the dictionary's hashing of every number cost the run ~40 ms of CPU more for a file 0.2 MB
-# smaller, the statistics (which no reader filters curves by) ~8 ms. Every other column keeps
-# Parquet's defaults (dictionary, Snappy, statistics).
+# smaller, the statistics (which no reader filters curves by) ~8 ms.
 CURVE_COLUMN = "survival"
 CURVE_PATH = "survival.list.element"
 CURVE_COMPRESSION = "lz4"
+# Columns whose values are (nearly) all different: a dictionary only costs its hashing and
+# falls back to plain pages anyway. Dictionary-encoding the ids and seeds made them larger
+# (match_id 4.6 MB against 3.2 MB plain at 800,000 rows) and their encoding three times
+# slower; the transcripts are 1 in 7 distinct. Every other column (names, flags, figures
+# with a few thousand distinct values) stays dictionary-encoded, all Snappy-compressed.
+PLAIN_COLUMNS = frozenset({"match_id", "repetition", "seed", "actions_a", "actions_b", CURVE_COLUMN})
 
 
 def _write_parquet(table: pa.Table, where: Path) -> None:
     names = table.column_names
+    dictionary = [name for name in names if name not in PLAIN_COLUMNS]
     if CURVE_COLUMN not in names:
-        pq.write_table(table, where, row_group_size=ROW_GROUP_ROWS)
+        pq.write_table(table, where, row_group_size=MATCH_ROW_GROUP_ROWS, use_dictionary=dictionary)
         return
     others = [name for name in names if name != CURVE_COLUMN]
     pq.write_table(
         table,
         where,
         row_group_size=ROW_GROUP_ROWS,
-        use_dictionary=others,
+        use_dictionary=dictionary,
         compression={**dict.fromkeys(others, "snappy"), CURVE_PATH: CURVE_COMPRESSION},
         write_statistics=others,
     )
@@ -171,28 +181,76 @@ def _write_parquet_atomic(path: Path, table: pa.Table) -> None:
     os.replace(tmp, path)
 
 
-def part_path(folder: Path, chunk_id: int) -> Path:
-    return folder / PARTS_DIR / f"chunk-{chunk_id:05d}.parquet"
+# Part files are the run's own (read back only by the merge and a resumed run): Arrow's IPC
+# file format with LZ4-compressed buffers, which a chunk of 1,000 matches costs 0.8 ms to write
+# and 0.2-0.4 ms to read back, against 3.5 ms and 0.9 ms as Parquet (its dictionaries and
+# statistics are worth their cost only in the merged file). Batches of PART_BATCH_ROWS rows
+# bound what the compressor holds at once. The only chunk of a run (an exact run has one) is
+# stored as Parquet instead, in the merged file's form, so that the merge copies it.
+PART_SUFFIX = ".arrow"
+WHOLE_PART_SUFFIX = ".parquet"
+PART_COMPRESSION = "lz4"
+PART_BATCH_ROWS = 4096
+# The heap is trimmed around storing a chunk only when it is the run's only one or this large
+# (an exact run's): for a chunk of 1,000 matches the trimming cost 320 page faults and 0.6 ms
+# of system time each time, as the next chunk took the memory back.
+TRIM_BYTES = 32 << 20
 
 
-def write_part(folder: Path, chunk_id: int, rows: Sequence[dict[str, Any]] | pa.Table) -> str:
+def part_path(folder: Path, chunk_id: int, suffix: str = PART_SUFFIX) -> Path:
+    """Where the part file of chunk ``chunk_id`` goes (``suffix``: ``WHOLE_PART_SUFFIX`` for
+    the only chunk of a run)."""
+    return folder / PARTS_DIR / f"chunk-{chunk_id:05d}{suffix}"
+
+
+def stored_part_path(folder: Path, chunk_id: int) -> Path | None:
+    """The part file stored for chunk ``chunk_id`` (Arrow, or Parquet: the only chunk of a
+    run, or any chunk of a folder written before parts were Arrow files); None if none is."""
+    for suffix in (PART_SUFFIX, WHOLE_PART_SUFFIX):
+        path = part_path(folder, chunk_id, suffix)
+        if path.is_file():
+            return path
+    return None
+
+
+def write_part(
+    folder: Path, chunk_id: int, rows: Sequence[dict[str, Any]] | pa.Table, whole: bool = False
+) -> str:
     """Store the rows (or the table) of one finished chunk (atomically); returns the part
-    file's checksum (``file_checksum``), computed before the file takes its name."""
+    file's checksum (``file_checksum``), computed before the file takes its name. ``whole``:
+    the chunk is the whole run, stored as ``matches.parquet`` will be (the merge copies it)."""
     table = rows if isinstance(rows, pa.Table) else rows_to_table(rows)
-    _trim_heap()  # what playing the chunk freed goes back to the system before the writer's buffers come
-    path = part_path(folder, chunk_id)
+    trim = whole or table.nbytes >= TRIM_BYTES
+    if trim:  # what playing the chunk freed goes back to the system before the writer's buffers come
+        _trim_heap()
+    path = part_path(folder, chunk_id, WHOLE_PART_SUFFIX if whole else PART_SUFFIX)
     tmp = _temporary(path)
-    _write_parquet(table, tmp)  # straight to the file: a whole-file buffer would add its size to the peak
+    if whole:
+        _write_parquet(table, tmp)  # straight to the file: a whole-file buffer would add its size to the peak
+    else:
+        _write_ipc(table, tmp)
     checksum = file_checksum(tmp)  # read back from the page cache, before the part becomes visible
     os.replace(tmp, path)
-    pa.default_memory_pool().release_unused()  # and the writer's buffers after it
-    _trim_heap()
+    if trim:
+        pa.default_memory_pool().release_unused()  # and the writer's buffers after it
+        _trim_heap()
     return checksum
+
+
+def _write_ipc(table: pa.Table, where: Path) -> None:
+    # One thread: Arrow's pool compressing a small part's columns in parallel cost 0.9 ms of CPU
+    # a chunk against 0.5 ms, and the workers keep the cores busy anyway.
+    options = pa.ipc.IpcWriteOptions(compression=PART_COMPRESSION, use_threads=False)
+    with pa.OSFile(str(where), "wb") as sink, pa.ipc.new_file(sink, table.schema, options=options) as writer:
+        writer.write_table(table, max_chunksize=PART_BATCH_ROWS)
 
 
 def read_part(folder: Path, chunk_id: int) -> pa.Table:
     """The table of one stored chunk."""
-    return _read_part_file(part_path(folder, chunk_id))
+    path = stored_part_path(folder, chunk_id)
+    if path is None:
+        raise FileNotFoundError(part_path(folder, chunk_id))
+    return _read_part_file(path)
 
 
 def _trim_heap() -> None:
@@ -387,8 +445,8 @@ def _resume_state(
         leftover.unlink(missing_ok=True)
     verified: dict[int, str | None] = {}
     for chunk, checksum in sorted(read_checksums(folder).items()):
-        path = part_path(folder, chunk)
-        if not path.is_file():
+        path = stored_part_path(folder, chunk)
+        if path is None:
             continue
         if checksum is not None and file_checksum(path) == checksum:
             verified[chunk] = checksum
@@ -413,7 +471,7 @@ def _plugin_difference(before: Any, now: Any) -> str:
     return f" ({', '.join(changed)} changed since the run started)" if changed else ""
 
 
-_OWN_PART = re.compile(r"chunk-\d{5,}\.parquet|\.chunk-\d{5,}\.parquet\.tmp-\d+")
+_OWN_PART = re.compile(r"chunk-\d{5,}\.(parquet|arrow)|\.chunk-\d{5,}\.(parquet|arrow)\.tmp-\d+")
 _OWN_TEMPORARY = re.compile(r"\.(run|manifest|summary)\.json\.tmp-\d+|\.matches\.(parquet|csv)\.tmp-\d+")
 # What `powergame report` writes into REPORT_DIR.
 REPORT_FILES = (
@@ -483,23 +541,18 @@ def gather_parts(
     tables: Mapping[int, pa.Table] | None = None,
 ) -> tuple[pa.Table, Path | None]:
     """The rows of the part files of ``chunk_ids`` in match order (``tables``: chunks already
-    in memory, not read back), and the path of the only part file when there is one and it is
-    in match order already (``write_merged`` then copies it). With ``expected_matches`` the
+    in memory, not read back), and the path of the only part file when there is one, it is in
+    match order already and stored as Parquet (``write_merged`` then copies it). With ``expected_matches`` the
     rows must hold match ids 0, 1, ... each exactly once (else a ParameterError)."""
     chunks = sorted(chunk_ids)
-    paths = [part_path(folder, chunk) for chunk in chunks]
     known = tables or {}
-    schema = (
-        known[chunks[0]].schema
-        if chunks and chunks[0] in known
-        else schema_of_file(paths[0])
-        if paths
-        else SCHEMA
-    )
-    parts = [
-        known[chunk] if chunk in known else _read_part_file(path, schema)
-        for chunk, path in zip(chunks, paths)
-    ]
+    parts: list[pa.Table] = []
+    for chunk in chunks:
+        if chunk in known:
+            parts.append(known[chunk])
+        elif (path := stored_part_path(folder, chunk)) is not None:  # a missing one fails the count below
+            parts.append(_read_part_file(path, parts[0].schema if parts else None))
+    schema = parts[0].schema if parts else SCHEMA
     table = pa.concat_tables(parts) if parts else schema.empty_table()
     ids = to_numpy(table.column("match_id"))
     ordered = bool(np.all(ids[1:] > ids[:-1]))
@@ -515,14 +568,21 @@ def gather_parts(
             f"its part files hold {len(ids)} rows, not match ids 0..{expected_matches - 1} each once; "
             "use --force to start the run over",
         )
-    return table, paths[0] if len(paths) == 1 and ordered else None
+    single = stored_part_path(folder, chunks[0]) if len(chunks) == 1 and ordered else None
+    return table, single if single is not None and single.suffix == WHOLE_PART_SUFFIX else None
 
 
 def _read_part_file(path: Path, schema: pa.Schema | None = None) -> pa.Table:
-    """A part file's table (``schema``: the one it must have; None: ``SCHEMA``, or
-    ``EXACT_SCHEMA`` for an exact run's). Read as one file on one thread: a thousand small
-    parts read this way cost the run's process a third of what ``pq.read_table`` (a
-    dataset per file) costs."""
+    """A part file's table, Arrow or Parquet by its suffix (``schema``: the one it must have;
+    None: ``SCHEMA``, or ``EXACT_SCHEMA`` for an exact run's)."""
+    if path.suffix == PART_SUFFIX:
+        with pa.OSFile(str(path)) as source:  # one thread: handing a small part's buffers out costs more
+            table = pa.ipc.open_file(source, options=pa.ipc.IpcReadOptions(use_threads=False)).read_all()
+        if schema is None or table.schema.equals(schema):
+            return table
+        return table.cast(schema)
+    # One file on one thread: a thousand small Parquet parts read this way cost a third of
+    # what ``pq.read_table`` (a dataset per file) costs.
     table = pq.ParquetFile(path).read(use_threads=False)
     if schema is None:
         schema = EXACT_SCHEMA if "exact" in table.column_names else SCHEMA
