@@ -92,3 +92,13 @@ class MatchTimeLimitError(PowerGameError):
             f"limit of {seconds:g} s (a strategy that does not return?); raise the limit with "
             "--match-timeout SECONDS (0: no limit)"
         )
+
+
+class WorkerLostError(PowerGameError):
+    """A worker process of a run ended before returning its chunk (killed, e.g. by the
+    system when memory ran out). The chunks stored so far are recorded, so a run with an
+    output folder continues with ``resume``."""
+
+    def __init__(self) -> None:
+        self.init_args = ()
+        super().__init__("a worker process ended before finishing its chunk (killed? out of memory?)")

@@ -107,3 +107,19 @@ def test_the_process_s_last_collection_skips_what_a_command_leaves():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "True"
+
+
+def test_a_lost_worker_is_one_line_saying_where_the_chunks_are_and_how_to_continue(
+    monkeypatch, capsys, tmp_path
+):
+    from powergame.errors import WorkerLostError
+    from powergame.tournaments import round_robin
+
+    def lose(*args, **kwargs):
+        raise WorkerLostError()
+
+    monkeypatch.setattr(round_robin, "run_tournament", lose)
+    assert run_main(monkeypatch, ["run", "default", "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("Error: a worker process ended")
+    assert f"stored in {tmp_path / 'out'}" in err and "--resume" in err

@@ -4,6 +4,7 @@ resume a different tournament."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -18,7 +19,7 @@ import pytest
 from helpers import wait_until_group_is_gone
 from tournament_fakes import fake_loader
 
-from powergame.errors import ParameterError
+from powergame.errors import ParameterError, WorkerLostError
 from powergame.game import Game
 from powergame.tournaments import round_robin, storage
 from powergame.tournaments.round_robin import run_tournament
@@ -251,7 +252,8 @@ def test_a_folder_with_parquet_parts_of_an_earlier_version_resumes(
         pq.write_table(storage.read_part(out, chunk), parquet)
         arrow.unlink()
         checksums[chunk] = storage.file_checksum(parquet)
-    del checksums[5]  # and one chunk not yet played
+    del checksums[5]  # and one chunk not recorded: its earlier Parquet part stays unlisted
+    pq.write_table(storage.read_part(out, 5), storage.part_path(out, 5).with_suffix(".parquet"))
     storage.part_path(out, 5).unlink()
     storage.write_manifest(out, checksums)
     (out / storage.MATCHES_FILE).unlink()
@@ -260,5 +262,35 @@ def test_a_folder_with_parquet_parts_of_an_earlier_version_resumes(
     assert said == [] and resumed.summary["counts"]["chunks_resumed"] == len(checksums)
     pd.testing.assert_frame_equal(resumed.matches, uninterrupted)
     pd.testing.assert_frame_equal(storage.load_matches(out), uninterrupted)
+    # the replayed chunk's earlier part is gone: one part file per chunk
+    assert not storage.part_path(out, 5).with_suffix(".parquet").exists()
     run(SPEC, out, force=True)  # --force removes both kinds of part file
     assert not list((out / storage.PARTS_DIR).glob("*.parquet"))
+
+
+def dies_on_chunk_one(job: round_robin.ChunkJob) -> object:
+    """A worker's chunk function that kills its process on chunk 1 (as the system does
+    when memory runs out)."""
+    if job.chunk_id == 1:
+        os._exit(9)
+    return PLAY_CHUNK_IN_WORKER(job)
+
+
+PLAY_CHUNK_IN_WORKER = round_robin._play_chunk_in_worker
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="workers patched by fork")
+def test_a_worker_that_dies_ends_the_run_with_one_line_and_the_run_resumes(
+    tmp_path: Path, small_chunks: None, uninterrupted: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    monkeypatch.setattr(round_robin, "_play_chunk_in_worker", dies_on_chunk_one)
+    with pytest.raises(WorkerLostError, match="killed"):
+        run(SPEC, out, processes=2)
+    deadline = time.monotonic() + 30
+    while multiprocessing.active_children() and time.monotonic() < deadline:  # the other worker too
+        time.sleep(0.05)
+    assert not multiprocessing.active_children()
+    monkeypatch.setattr(round_robin, "_play_chunk_in_worker", PLAY_CHUNK_IN_WORKER)
+    resumed = run(SPEC, out, resume=True)
+    pd.testing.assert_frame_equal(resumed.matches, uninterrupted)

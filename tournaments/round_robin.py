@@ -30,7 +30,7 @@ import numpy as np
 import pyarrow as pa
 
 from powergame.arrow_arrays import array, gathered_strings
-from powergame.errors import ParameterError, UnknownStrategyError
+from powergame.errors import ParameterError, UnknownStrategyError, WorkerLostError
 from powergame.game import Game
 from powergame.play import AUTO, Entrant, Pairing, Pairings, get_engine, play
 from powergame.play import table_in as table_in  # re-exported: callers import it from here
@@ -738,6 +738,7 @@ def _play_queue(
                 record(*play_chunk(job))
         return
     import concurrent.futures  # only a pool needs them
+    import concurrent.futures.process
     import multiprocessing
 
     context = multiprocessing.get_context("fork" if "fork" in _start_methods() else "spawn")
@@ -763,6 +764,9 @@ def _play_queue(
             running |= {pool.submit(_play_chunk_in_worker, job) for job in itertools.islice(queue, len(done))}
             for future in done:
                 record(*future.result())
+    except concurrent.futures.process.BrokenProcessPool:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise WorkerLostError() from None
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise

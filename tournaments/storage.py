@@ -231,6 +231,11 @@ def write_part(
         _write_ipc(table, tmp)
     checksum = file_checksum(tmp)  # read back from the page cache, before the part becomes visible
     os.replace(tmp, path)
+    # A part of the other kind for this chunk (an earlier version's Parquet part of a chunk
+    # played again on resume) would only take disk space: one part file per chunk.
+    other = part_path(folder, chunk_id, PART_SUFFIX if whole else WHOLE_PART_SUFFIX)
+    with contextlib.suppress(FileNotFoundError):
+        other.unlink()
     if trim:
         pa.default_memory_pool().release_unused()  # and the writer's buffers after it
         _trim_heap()

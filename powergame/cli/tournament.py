@@ -13,7 +13,7 @@ import click
 
 from powergame.cli.common import plugin_option
 from powergame.cli.options import game_from_options, game_options, work_options
-from powergame.errors import ParameterError
+from powergame.errors import ParameterError, PowerGameError, WorkerLostError
 
 
 def _run_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -83,7 +83,21 @@ def _play(spec: Any, out_dir: Path | None, **options: Any) -> None:
                     err=True,
                 )
             raise SystemExit(130) from None
+        except WorkerLostError as error:
+            if out_dir is None:
+                raise
+            raise WorkerLostStored(error, out_dir) from None
         _report(result)
+
+
+class WorkerLostStored(PowerGameError):
+    """A lost worker, said with where the finished chunks are and how to continue."""
+
+    def __init__(self, error: WorkerLostError, out_dir: Path) -> None:
+        super().__init__(
+            f"{error}; every finished chunk is stored in {out_dir}: "
+            "run the same command with --resume to continue"
+        )
 
 
 @contextlib.contextmanager
