@@ -92,7 +92,7 @@ def to_numpy(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
         column = column.combine_chunks()  # one copy in C++ instead of a conversion per chunk
     kind = column.type
     if pa.types.is_string(kind) and len(column) >= ENCODED_TEXT_ROWS:
-        return _encoded_texts(one_array(column))
+        return _encoded_texts(column)
     chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
     parts = [_chunk_to_numpy(chunk) for chunk in chunks]
     if not parts:
@@ -127,17 +127,13 @@ def _dictionary_encoded(column: pa.Array) -> pa.DictionaryArray:
     return encoded
 
 
-def _encoded_texts(column: pa.Array) -> np.ndarray:
+def _encoded_texts(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """A text column as objects: each distinct text decoded once, every row a reference to
     its text (None for a null)."""
-    encoded = _dictionary_encoded(column)
-    indices = encoded.indices
-    codes = np.frombuffer(indices.buffers()[1], dtype=np.int32, count=len(indices), offset=4 * indices.offset)
-    words = np.empty(len(encoded.dictionary) + 1, dtype=object)  # the last one stands for null
-    words[:-1] = encoded.dictionary.to_pylist()
-    if indices.null_count:
-        codes = np.where(_bits(indices.buffers()[0], indices.offset, len(indices)), codes, len(words) - 1)
-    return words[codes]
+    words, codes = text_codes(column)
+    found = np.empty(len(words), dtype=object)
+    found[:] = words
+    return found[codes]
 
 
 def _chunk_to_numpy(chunk: pa.Array) -> np.ndarray:
