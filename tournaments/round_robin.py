@@ -573,10 +573,14 @@ def run_tournament(
     if spec.exact:  # fail before anything is written
         check_exact_strategies(spec.strategies, registry, spec.game)
     size = max(1, total) if spec.exact else chunk_size(spec.game)  # exact: one chunk
-    chunks = math.ceil(total / size)
     folder = Path(out_dir) if out_dir is not None else None
     # One run at a time per folder: a second run or --resume into it is refused meanwhile.
     with storage.folder_lock(folder) if folder is not None else contextlib.nullcontext():
+        if folder is not None and resume and not spec.exact:
+            # A folder resumes in the chunks it was cut into, by whichever version: a match's
+            # result does not depend on its chunk.
+            size = storage.recorded_chunk_size(folder) or size
+        chunks = math.ceil(total / size)
         finished: dict[int, str | None] = {}
         if folder is not None:
             from powergame.plugins import plugin_fingerprints

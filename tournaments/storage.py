@@ -293,6 +293,16 @@ def _read_json(folder: Path, name: str) -> Any:
         ) from None
 
 
+def recorded_chunk_size(folder: Path) -> int | None:
+    """The matches per chunk the run in ``folder`` was cut into (its ``run.json``); None when
+    there is no readable record of it."""
+    with contextlib.suppress(OSError, ValueError, UnicodeDecodeError, AttributeError):
+        size = json.loads((folder / RUN_FILE).read_text(encoding="utf-8")).get("chunk_size")
+        if isinstance(size, int) and not isinstance(size, bool) and size > 0:
+            return size
+    return None
+
+
 def read_checksums(folder: Path) -> dict[int, str | None]:
     """The chunks recorded as finished, each with its part file's checksum (None when the
     manifest has none, as written by an older version)."""
