@@ -53,6 +53,7 @@ def run(spec: TournamentSpec, out: Path | None, **kwargs: object) -> round_robin
 @pytest.fixture
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(round_robin, "ROUNDS_PER_CHUNK", 30)  # 3 matches per chunk
+    monkeypatch.setattr(round_robin, "BATCH_CHUNK_FACTOR", 1)  # as small for every engine
 
 
 @pytest.fixture
@@ -173,6 +174,7 @@ from powergame.game import Game
 from powergame.tournaments import round_robin
 from powergame.tournaments.spec import TournamentSpec
 round_robin.ROUNDS_PER_CHUNK = 20
+round_robin.BATCH_CHUNK_FACTOR = 1
 spec = TournamentSpec(name="slow", strategies=("Slow", "Loyal"), game=Game(rounds=10), repetitions=200)
 round_robin.run_tournament(spec, sys.argv[1], processes=2, plugins=({str(HERE / "hardening_plugin.py")!r},))
 """

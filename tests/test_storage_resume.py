@@ -43,6 +43,7 @@ from tournament_fakes import fake_loader
 from test_storage_resume import SPEC, ROUNDS_PER_CHUNK
 from powergame.tournaments import round_robin
 round_robin.ROUNDS_PER_CHUNK = ROUNDS_PER_CHUNK
+round_robin.BATCH_CHUNK_FACTOR = 1
 round_robin.MANIFEST_SECONDS = 0  # every chunk recorded at once: the kill must land mid-run
 round_robin.run_tournament(SPEC, sys.argv[1], processes=int(sys.argv[2]), registry_loader=fake_loader)
 """
@@ -55,6 +56,7 @@ def run(spec: TournamentSpec, out: Path | None, **kwargs: object) -> round_robin
 @pytest.fixture
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(round_robin, "ROUNDS_PER_CHUNK", ROUNDS_PER_CHUNK)
+    monkeypatch.setattr(round_robin, "BATCH_CHUNK_FACTOR", 1)  # as small for every engine
 
 
 @pytest.fixture(scope="module")
@@ -301,6 +303,7 @@ def test_a_folder_resumes_in_the_chunks_it_was_cut_into(
 ) -> None:
     out = tmp_path / "out"
     monkeypatch.setattr(round_robin, "ROUNDS_PER_CHUNK", ROUNDS_PER_CHUNK)  # 2 matches per chunk
+    monkeypatch.setattr(round_robin, "BATCH_CHUNK_FACTOR", 1)  # as small for every engine
     first = run(SPEC, out)
     chunks = first.summary["counts"]["chunks"]
     for chunk in (1, 3):  # as if the run had stopped before these were stored

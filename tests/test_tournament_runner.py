@@ -4,6 +4,8 @@ per-match table holds."""
 from __future__ import annotations
 
 import itertools
+import json
+import math
 from collections import Counter
 from pathlib import Path
 
@@ -141,6 +143,7 @@ def test_results_do_not_depend_on_processes_or_chunking(
     spec = spec_of(NAMES, game=Game(rounds=20, outside_options=(1.5, 0.5), noise=0.1), repetitions=3, seed=5)
     serial = run(spec).matches
     monkeypatch.setattr(round_robin, "ROUNDS_PER_CHUNK", 60)  # 3 matches per chunk
+    monkeypatch.setattr(round_robin, "BATCH_CHUNK_FACTOR", 1)  # as small for every engine
     parallel = run(spec, processes=2, out_dir=tmp_path / "out").matches
     pd.testing.assert_frame_equal(serial, parallel)
     assert run(spec, processes=2).summary["counts"]["chunks"] == -(-len(serial) // 3)
@@ -208,6 +211,7 @@ def test_the_run_reads_each_workers_part_once_and_equals_one_process(
 ) -> None:
     spec = spec_of(NAMES, game=Game(rounds=20, noise=0.1), repetitions=3, seed=5)
     monkeypatch.setattr(round_robin, "ROUNDS_PER_CHUNK", 60)  # 3 matches per chunk
+    monkeypatch.setattr(round_robin, "BATCH_CHUNK_FACTOR", 1)  # as small for every engine
     monkeypatch.setattr(storage, "READ_BATCH", 1)  # the merge's reading threads, even for a few parts
     read: list[str] = []
     original = storage._read_part_file
@@ -254,3 +258,24 @@ def test_a_chunks_groups_are_those_of_its_tasks(
     assert groups == runs_of_one_pairing(tasks)
     assert ids.tolist() == [[t.match_id, t.repetition] for t in tasks]
     assert sum(len(seeds) for _, _, seeds in groups) == len(tasks)
+
+
+def test_runs_the_batch_engine_plays_whole_are_cut_into_larger_chunks(tmp_path: Path) -> None:
+    from powergame.tournaments.bundled import resolve_spec
+    from powergame.tournaments.spec import load_spec
+
+    registry = round_robin._registry(round_robin.default_registry_loader, ())
+    default = load_spec(resolve_spec("default"))  # every pairing tabled
+    stakes = load_spec(resolve_spec("stakes"))  # Reciprocal Stakes has no state table
+    assert round_robin.batch_plays_every_pairing(default, registry)
+    assert not round_robin.batch_plays_every_pairing(stakes, registry)
+    rounds = round_robin.ROUNDS_PER_CHUNK
+    assert round_robin.chunk_size(Game(rounds=200)) == rounds // 200
+    assert (
+        round_robin.chunk_size(Game(rounds=200), batch=True) == rounds * round_robin.BATCH_CHUNK_FACTOR // 200
+    )
+    for spec, factor in ((default, round_robin.BATCH_CHUNK_FACTOR), (stakes, 1)):
+        out = tmp_path / spec.name
+        run_tournament(spec, out_dir=out)
+        recorded = json.loads((out / storage.RUN_FILE).read_text())["chunk_size"]
+        assert recorded == math.ceil(rounds * factor / spec.game.expected_horizon)

@@ -54,6 +54,10 @@ if TYPE_CHECKING:
 # next to playing it (the batch engine plays 200k rounds of tabled pairs in a few ms), small
 # enough that an interrupted run loses little (well under a second of the Python engine).
 ROUNDS_PER_CHUNK = 200_000
+# With every pairing in the batch engine a chunk of ROUNDS_PER_CHUNK rounds plays in about
+# 5 ms, and building, storing and recording it cost another 3.6 ms: such runs are cut into
+# chunks this many times larger (a chunk of the default spec then plays in about 60 ms).
+BATCH_CHUNK_FACTOR = 10
 PARENT_WATCH_SECONDS = 0.2  # how often a worker checks that the run's process still lives
 IN_FLIGHT_PER_WORKER = 3  # chunks handed to each worker ahead of time (memory stays flat)
 # The manifest is rewritten at most this often (and always when play ends or is stopped): a
@@ -188,10 +192,25 @@ def iter_chunks(
             yield chunk_id, matches_between(spec, chunk_id * size, (chunk_id + 1) * size, pairs)
 
 
-def chunk_size(game: Game) -> int:
-    """Matches per chunk: about ``ROUNDS_PER_CHUNK`` expected rounds (depends only on the
-    game, so a resumed run cuts the same chunks)."""
-    return max(1, math.ceil(ROUNDS_PER_CHUNK / game.expected_horizon))
+def chunk_size(game: Game, batch: bool = False) -> int:
+    """Matches per chunk: about ``ROUNDS_PER_CHUNK`` expected rounds, ``BATCH_CHUNK_FACTOR``
+    times more when the batch engine plays every pairing (``batch``). A resumed run keeps
+    the chunks its folder was cut into."""
+    rounds = ROUNDS_PER_CHUNK * (BATCH_CHUNK_FACTOR if batch else 1)
+    return max(1, math.ceil(rounds / game.expected_horizon))
+
+
+def batch_plays_every_pairing(spec: TournamentSpec, registry: RegistryLike) -> bool:
+    """Whether the batch engine takes every pairing of ``spec`` (both sides have a state
+    table in their role of its game), as the engine façade's ``auto`` then chooses it."""
+    strategies = _ChunkStrategies(registry)
+    engine = get_engine("batch")
+    names = set(spec.strategies)
+    a, b = ({name: strategies.lookup(name, spec.game, role)[1] for name in names} for role in (0, 1))
+    return all(
+        engine.can_play(spec.game, Pairing(a[first], b[second], ()))
+        for first, second in role_assignments(spec)
+    )
 
 
 def chunk_tasks(tasks: Sequence[MatchTask], size: int) -> list[list[MatchTask]]:
@@ -572,7 +591,8 @@ def run_tournament(
     check_strategy_names(spec, registry)
     if spec.exact:  # fail before anything is written
         check_exact_strategies(spec.strategies, registry, spec.game)
-    size = max(1, total) if spec.exact else chunk_size(spec.game)  # exact: one chunk
+    # exact: one chunk
+    size = max(1, total) if spec.exact else chunk_size(spec.game, batch_plays_every_pairing(spec, registry))
     folder = Path(out_dir) if out_dir is not None else None
     # One run at a time per folder: a second run or --resume into it is refused meanwhile.
     with storage.folder_lock(folder) if folder is not None else contextlib.nullcontext():
