@@ -182,14 +182,22 @@ def _write_parquet_atomic(path: Path, table: pa.Table) -> None:
 
 
 # Part files are the run's own (read back only by the merge and a resumed run): Arrow's IPC
-# file format with LZ4-compressed buffers, which a chunk of 1,000 matches costs 0.8 ms to write
-# and 0.2-0.4 ms to read back, against 3.5 ms and 0.9 ms as Parquet (its dictionaries and
-# statistics are worth their cost only in the merged file). Batches of PART_BATCH_ROWS rows
-# bound what the compressor holds at once. The only chunk of a run (an exact run has one) is
-# stored as Parquet instead, in the merged file's form, so that the merge copies it.
+# file format, uncompressed, read back memory-mapped (``_read_part_file``): a merged table's
+# buffers are then the parts' pages, which their writer left in the page cache, instead of
+# memory the run's process allocates and fills. On the virtual machines we measure on, memory
+# a process touches for the first time costs about 2 s of system time a GB: decompressing the
+# LZ4 parts of 1.6 million matches (750 MB) into fresh memory cost the run's process 2-3 s,
+# mapping uncompressed ones 0.3 s (docs/processes.md). The price is disk: 311 kB a chunk of
+# 1,000 matches against 66 kB with LZ4 (and 31 kB as Parquet, whose dictionaries and
+# statistics are worth their cost only in the merged file). A part must therefore never be
+# rewritten in place while a table of it is in use (a truncated mapping is a bus error): parts
+# are written to a temporary file and renamed, and removed by unlinking. Parts an earlier
+# version wrote with LZ4 read back the same way (decompressed). The only chunk of a run (an
+# exact run has one) is stored as Parquet instead, in the merged file's form, so that the
+# merge copies it.
 PART_SUFFIX = ".arrow"
 WHOLE_PART_SUFFIX = ".parquet"
-PART_COMPRESSION = "lz4"
+PART_COMPRESSION: str | None = None  # see above
 PART_BATCH_ROWS = 4096
 # The heap is trimmed around storing a chunk only when it is the run's only one or this large
 # (an exact run's): for a chunk of 1,000 matches the trimming cost 320 page faults and 0.6 ms
@@ -243,8 +251,8 @@ def write_part(
 
 
 def _write_ipc(table: pa.Table, where: Path) -> None:
-    # One thread: Arrow's pool compressing a small part's columns in parallel cost 0.9 ms of CPU
-    # a chunk against 0.5 ms, and the workers keep the cores busy anyway.
+    # One thread (should PART_COMPRESSION be set): Arrow's pool compressing a small part's
+    # columns in parallel cost 0.9 ms of CPU a chunk against 0.5 ms.
     options = pa.ipc.IpcWriteOptions(compression=PART_COMPRESSION, use_threads=False)
     with pa.OSFile(str(where), "wb") as sink, pa.ipc.new_file(sink, table.schema, options=options) as writer:
         writer.write_table(table, max_chunksize=PART_BATCH_ROWS)
@@ -564,7 +572,7 @@ def gather_parts(
     stored = {
         chunk: path for chunk in chunks if chunk not in known and (path := stored_part_path(folder, chunk))
     }
-    read = _read_part_files(list(stored.values()))
+    read = [_read_part_file(path) for path in stored.values()]
     found = dict(zip(stored, read, strict=True))
     # A missing part fails the count below.
     parts = [
@@ -596,28 +604,14 @@ def gather_parts(
     return table, single if single is not None and single.suffix == WHOLE_PART_SUFFIX else None
 
 
-READ_THREADS = 2  # part files read at once by the merge
-READ_BATCH = 32  # part files a reading thread takes at a time
-
-
-def _read_part_files(paths: Sequence[Path]) -> list[pa.Table]:
-    """The tables of the part files ``paths``, in order: on ``READ_THREADS`` threads when
-    there are many (Arrow reads and decompresses without the interpreter's lock; on two idle
-    cores the 1,600 parts of 1.6 million matches take about 0.8 s of wall time against 1.0-1.7 s on one)."""
-    if len(paths) < 2 * READ_BATCH:
-        return [_read_part_file(path) for path in paths]
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(READ_THREADS, thread_name_prefix="powergame-read") as pool:
-        return list(pool.map(_read_part_file, paths, chunksize=READ_BATCH))
-
-
 def _read_part_file(path: Path, schema: pa.Schema | None = None) -> pa.Table:
     """A part file's table, Arrow or Parquet by its suffix (``schema``: the one it must have;
     None: ``SCHEMA``, or ``EXACT_SCHEMA`` for an exact run's)."""
     if path.suffix == PART_SUFFIX:
-        with pa.OSFile(str(path)) as source:  # one thread: handing a small part's buffers out costs more
-            table = pa.ipc.open_file(source, options=pa.ipc.IpcReadOptions(use_threads=False)).read_all()
+        # Mapped, without a `with`: the mapping lives as long as the table's buffers do. One
+        # thread: handing a small part's buffers out costs more.
+        source = pa.memory_map(str(path))
+        table = pa.ipc.open_file(source, options=pa.ipc.IpcReadOptions(use_threads=False)).read_all()
         if schema is None or table.schema.equals(schema):
             return table
         return table.cast(schema)
