@@ -19,8 +19,15 @@ repeats of the difference within each repeat (the designs of one repeat run back
 a load that changes over the session shifts them together). The disk and the cores are
 shared with whatever else the machine does: compare medians measured in one session.
 
+``--parts N`` measures the flushing alone instead (wall ms, medians over ``--repeats``, in a
+temporary folder in the current one, whose disk a run would write to): N
+part files of 1,000 matches stored one after another as a run's worker stores them, plain,
+each flushed, or each flushed with its folder; then the ``write_manifest`` that names them
+all, flushing them on threads (now) or one after another.
+
     python benchmarks/durable_writes.py
     python benchmarks/durable_writes.py --repetitions 4000 --repeats 5
+    python benchmarks/durable_writes.py --parts 20 --repeats 9
 """
 
 from __future__ import annotations
@@ -101,6 +108,58 @@ def measure(design: str, processes: int, repetitions: int) -> dict[str, float]:
     return json.loads(output.strip().splitlines()[-1])
 
 
+def parts_alone(count: int, repeats: int) -> None:
+    """Per part: storing it plain, flushed, flushed with its folder; a manifest naming
+    ``count`` new parts, flushed on threads or one after another."""
+    import tempfile
+    import time
+    from pathlib import Path
+
+    from part_files import chunks
+
+    from powergame.tournaments import storage
+
+    tables = chunks(count)
+    fsync, threads = storage._fsync, storage.FSYNC_THREADS
+
+    def store(folder: Path, flush: str) -> None:
+        for chunk, table in enumerate(tables):
+            storage.write_part(folder, chunk, table)
+            if flush != "plain":
+                fsync(storage.part_path(folder, chunk))
+            if flush == "with its folder":
+                fsync(folder / storage.PARTS_DIR)
+
+    timings: dict[str, list[float]] = {}
+    for _ in range(repeats):
+        for flush in ("plain", "flushed", "with its folder"):
+            with tempfile.TemporaryDirectory(dir=".") as name:
+                folder = Path(name)
+                (folder / storage.PARTS_DIR).mkdir()
+                started = time.perf_counter()
+                store(folder, flush)
+                timings.setdefault(f"store a part: {flush}", []).append(
+                    (time.perf_counter() - started) / count
+                )
+        for way, width in (("on threads (now)", threads), ("one after another", 1)):
+            with tempfile.TemporaryDirectory(dir=".") as name:
+                folder = Path(name)
+                (folder / storage.PARTS_DIR).mkdir()
+                store(folder, "plain")
+                storage.FSYNC_THREADS = width
+                started = time.perf_counter()
+                storage.write_manifest(folder, dict.fromkeys(range(count), "x"))
+                storage.FSYNC_THREADS = threads
+                timings.setdefault(f"manifest of {count} new parts, {way}", []).append(
+                    time.perf_counter() - started
+                )
+    print(
+        f"parts of {tables[0].num_rows:,} matches, wall ms, medians of {repeats}; load average {os.getloadavg()[0]:.2f}"
+    )
+    for what, values in timings.items():
+        print(f"  {what:46} {statistics.median(values) * 1e3:8.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -109,7 +168,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--processes", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--one", choices=DESIGNS, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--parts", type=int, default=None, help="measure the flushing of N parts alone")
     args = parser.parse_args()
+    if args.parts is not None:
+        parts_alone(args.parts, args.repeats)
+        return
     if args.one is not None:
         print(json.dumps(one_run(args.one, args.processes, args.repetitions)))
         return
