@@ -138,6 +138,8 @@ def test_a_part_played_again_on_resume_is_flushed_again(
 ) -> None:
     out = tmp_path / "out"
     first = run(out)
+    chunks, expected = first.summary["counts"]["chunks"], storage.load_matches(out)
+    del first  # its table maps the part files (storage), and one is damaged in place below
     part = storage.part_path(out, 3)
     part.write_bytes(part.read_bytes()[:100])
     events.clear()
@@ -146,8 +148,8 @@ def test_a_part_played_again_on_resume_is_flushed_again(
     assert len(said) == 1 and "chunk-00003.arrow" in said[0]
     last = renamed_at(events, out / storage.MANIFEST_FILE)[-1]
     assert part in flushed(events, last)
-    assert storage.read_manifest(out) == set(range(first.summary["counts"]["chunks"]))
-    pd.testing.assert_frame_equal(again.matches, first.matches)
+    assert storage.read_manifest(out) == set(range(chunks))
+    pd.testing.assert_frame_equal(again.matches, expected)
 
 
 @pytest.mark.parametrize("text", ["", '{"finished_chunks": [1, 2', "{}"])
