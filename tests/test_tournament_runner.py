@@ -6,6 +6,8 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import threading
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -292,3 +294,28 @@ def test_stored_parts_are_read_back_mapped_not_copied(
     part = storage.read_part(tmp_path, 1)
     assert part.num_rows == 3 and pa.total_allocated_bytes() == before  # the file's pages, not Arrow's pool
     assert result.table.slice(3, 3).equals(part)
+
+
+def test_the_manifest_is_written_on_a_thread_of_its_own_and_names_every_chunk_at_the_end(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    spec = spec_of(NAMES, game=Game(rounds=20, noise=0.1), repetitions=3, seed=5)
+    monkeypatch.setattr(round_robin, "ROUNDS_PER_CHUNK", 60)  # 3 matches per chunk
+    monkeypatch.setattr(round_robin, "BATCH_CHUNK_FACTOR", 1)
+    monkeypatch.setattr(round_robin, "MANIFEST_SECONDS", 0)  # a write asked for after every chunk
+    writes: list[tuple[str, int]] = []
+    original = storage.write_manifest
+
+    def slow(folder: Path, finished: dict[int, str | None]) -> None:  # flushing to a slow disk
+        writes.append((threading.current_thread().name, len(finished)))
+        time.sleep(0.2)
+        original(folder, finished)
+
+    monkeypatch.setattr(storage, "write_manifest", slow)
+    result = run(spec, processes=1, out_dir=tmp_path)
+    chunks = result.summary["counts"]["chunks"]
+    assert storage.read_manifest(tmp_path) == set(range(chunks)) and chunks > 3
+    assert writes[0] == ("MainThread", 0)  # the empty manifest of a new folder
+    assert all(name.startswith("powergame-manifest") for name, _ in writes[1:])
+    assert len(writes) - 1 < chunks  # no write waited for: chunks finished meanwhile joined the next
+    assert writes[-1][1] == chunks

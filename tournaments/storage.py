@@ -41,6 +41,8 @@ from powergame.arrow_arrays import to_numpy
 from powergame.errors import ParameterError
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     import pandas as pd
 
 RUN_FILE = "run.json"
@@ -400,6 +402,47 @@ def write_manifest(folder: Path, finished: Mapping[int, str | None] | Iterable[i
         indent=None,  # rewritten as chunks finish; indented, json encodes it in Python
         first=[*first, folder / PARTS_DIR] if first else (),
     )
+
+
+class ManifestWriter:
+    """Writes ``manifest.json`` on a thread of its own, so that flushing the part files it
+    names (``write_manifest``) never holds up play. ``update(finished)`` hands it the
+    finished chunks; while a write is under way it is skipped (the next write takes the
+    chunks finished meanwhile). ``close(finished)`` writes what is left and waits. A write's
+    error is raised by the next call."""
+
+    def __init__(self, folder: Path, recorded: int) -> None:
+        self.folder = folder
+        self.recorded = recorded  # chunks the manifest on disk (or being written) holds
+        self._pending: Future[None] | None = None
+        self._thread: ThreadPoolExecutor | None = None
+
+    def update(self, finished: Mapping[int, str | None], wait: bool = False) -> bool:
+        """Start writing a manifest of ``finished`` unless it holds no new chunk or (without
+        ``wait``) the previous write is still under way; whether one was started. ``wait``:
+        wait for the previous write, and for this one."""
+        if self._pending is not None and (wait or self._pending.done()):
+            pending, self._pending = self._pending, None
+            pending.result()
+        if len(finished) == self.recorded or self._pending is not None:
+            return False
+        if self._thread is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._thread = ThreadPoolExecutor(1, thread_name_prefix="powergame-manifest")
+        self._pending = self._thread.submit(write_manifest, self.folder, dict(finished))
+        self.recorded = len(finished)
+        if wait:
+            self.update(finished, wait=True)
+        return True
+
+    def close(self, finished: Mapping[int, str | None]) -> None:
+        """Write the manifest of ``finished`` if it holds new chunks, and wait until written."""
+        try:
+            self.update(finished, wait=True)
+        finally:
+            if self._thread is not None:
+                self._thread.shutdown()
 
 
 def _unrecorded_parts(folder: Path, checksums: Mapping[int, str | None]) -> list[Path]:
