@@ -283,17 +283,21 @@ def test_runs_the_batch_engine_plays_whole_are_cut_into_larger_chunks(tmp_path: 
         assert recorded == math.ceil(rounds * factor / spec.game.expected_horizon)
 
 
-def test_stored_parts_are_read_back_mapped_not_copied(
+def test_workers_parts_are_mapped_by_the_merge_and_a_run_of_one_process_compresses_its_own(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    spec = spec_of(NAMES, game=Game(rounds=20, noise=0.1), repetitions=3, seed=5)
-    monkeypatch.setattr(round_robin, "ROUNDS_PER_CHUNK", 60)  # 3 matches per chunk
+    spec = spec_of(NAMES, game=Game(rounds=100, noise=0.1), repetitions=20, seed=5)
+    monkeypatch.setattr(round_robin, "ROUNDS_PER_CHUNK", 2000)  # 20 matches per chunk
     monkeypatch.setattr(round_robin, "BATCH_CHUNK_FACTOR", 1)
-    result = run(spec, processes=1, out_dir=tmp_path)
+    two = run(spec, processes=2, out_dir=tmp_path / "two")
     before = pa.total_allocated_bytes()
-    part = storage.read_part(tmp_path, 1)
-    assert part.num_rows == 3 and pa.total_allocated_bytes() == before  # the file's pages, not Arrow's pool
-    assert result.table.slice(3, 3).equals(part)
+    part = storage.read_part(tmp_path / "two", 1)
+    assert part.num_rows == 20 and pa.total_allocated_bytes() == before  # the file's pages, not Arrow's pool
+    assert two.table.slice(20, 20).equals(part)
+    one = run(spec, processes=1, out_dir=tmp_path / "one")  # its tables kept: parts read only on resume
+    assert one.table.equals(two.table) and storage.read_part(tmp_path / "one", 1).equals(part)
+    sizes = [storage.part_path(tmp_path / name, 1).stat().st_size for name in ("one", "two")]
+    assert sizes[0] < sizes[1]  # LZ4 against uncompressed
 
 
 def test_the_manifest_is_written_on_a_thread_of_its_own_and_names_every_chunk_at_the_end(

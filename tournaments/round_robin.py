@@ -436,10 +436,11 @@ class ChunkJob:
         return matches_between(self.spec, self.start, self.stop)
 
 
-def play_chunk(job: ChunkJob) -> tuple[int, int, pa.Table, str | None]:
+def play_chunk(job: ChunkJob, mapped: bool = False) -> tuple[int, int, pa.Table, str | None]:
     """Play a chunk: returns (chunk id, number of matches, its per-match table, the
     checksum of its part file). With an output folder the table is also stored as the
-    chunk's part file (else the checksum is None)."""
+    chunk's part file (else the checksum is None); ``mapped``: the run's process will map
+    the part for the table (``storage.write_part``)."""
     strategies = _ChunkStrategies(_registry(job.registry_loader, job.plugins))
     if job.spec.exact:  # one row per pairing
         table = _play_exact(job, strategies)
@@ -448,16 +449,16 @@ def play_chunk(job: ChunkJob) -> tuple[int, int, pa.Table, str | None]:
         table = _play_groups(job.spec.game, groups, strategies, ids)
     checksum = None
     if job.out_dir is not None:
-        checksum = storage.write_part(Path(job.out_dir), job.chunk_id, table, whole=job.whole)
+        checksum = storage.write_part(Path(job.out_dir), job.chunk_id, table, whole=job.whole, mapped=mapped)
     return job.chunk_id, table.num_rows, table, checksum
 
 
 def _play_chunk_in_worker(job: ChunkJob) -> tuple[int, int, pa.Table | None, str | None]:
     """``play_chunk`` in a worker process: a chunk stored in a part file is sent back without
-    its table (the run's process reads the part instead: for a chunk of 1,000 matches that
-    costs it 0.4 ms, receiving the pickled table through the pipe 1.2 ms, and the worker
-    1.7 ms to send it)."""
-    chunk_id, count, table, checksum = play_chunk(job)
+    its table (the run's process maps the part, stored uncompressed for it, when it merges;
+    receiving a pickled table of 1,000 matches through the pipe cost it 1.2 ms, and the
+    worker 1.7 ms to send it)."""
+    chunk_id, count, table, checksum = play_chunk(job, mapped=True)
     return chunk_id, count, None if job.out_dir is not None else table, checksum
 
 
@@ -628,9 +629,9 @@ def run_tournament(
             for i in range(chunks)
             if i not in finished
         )
-        # A stored chunk is read back mapped from its part (the page cache's pages, not memory
-        # of this process: see storage) unless it is the run's only one, a Parquet file.
-        keep = folder is None or chunks == 1
+        # A worker's stored chunk is mapped from its part by the merge (the page cache's pages,
+        # not memory of this process: see storage); a chunk played here keeps its table.
+        keep = folder is None or chunks == 1 or min(workers, chunks - resumed) <= 1
         tables = _play_jobs(
             jobs, remaining, min(workers, chunks - resumed), finished, folder, quiet, timeout, keep
         )

@@ -227,23 +227,22 @@ def _write_parquet_atomic(path: Path, table: pa.Table) -> None:
     os.replace(tmp, path)
 
 
-# Part files are the run's own (read back only by the merge and a resumed run): Arrow's IPC
-# file format, uncompressed, read back memory-mapped (``_read_part_file``): a merged table's
-# buffers are then the parts' pages, which their writer left in the page cache, instead of
-# memory the run's process allocates and fills. On the virtual machines we measure on, memory
-# a process touches for the first time costs about 2 s of system time a GB: decompressing the
-# LZ4 parts of 1.6 million matches (750 MB) into fresh memory cost the run's process 2-3 s,
-# mapping uncompressed ones 0.3 s (docs/processes.md). The price is disk: 311 kB a chunk of
-# 1,000 matches against 66 kB with LZ4 (and 31 kB as Parquet, whose dictionaries and
-# statistics are worth their cost only in the merged file). A part must therefore never be
-# rewritten in place while a table of it is in use (a truncated mapping is a bus error): parts
-# are written to a temporary file and renamed, and removed by unlinking. Parts an earlier
-# version wrote with LZ4 read back the same way (decompressed). The only chunk of a run (an
-# exact run has one) is stored as Parquet instead, in the merged file's form, so that the
-# merge copies it.
+# Part files are the run's own (read back by the merge and a resumed run): Arrow's IPC file
+# format, read back memory-mapped (``_read_part_file``). A part a worker process stores for
+# the run's process to merge is uncompressed, so that the merged table's buffers are the
+# part's pages, which the worker left in the page cache, instead of memory the run's process
+# allocates and fills: on the virtual machines we measure on, memory a process touches for the
+# first time costs about 2 s of system time a GB, and decompressing the LZ4 parts of 1.6 million
+# matches (750 MB) cost the run's process 2-3 s, mapping uncompressed ones 0.3 s
+# (docs/processes.md). The price is disk: 460 bytes a match against about 100 with LZ4. A part
+# the run's process stores itself, whose table it keeps, is read back only by a resumed run and
+# is LZ4-compressed. A part is never rewritten in place while a table of it may be in use (a
+# truncated mapping is a bus error): parts are written to a temporary file and renamed, and
+# removed by unlinking. The only chunk of a run (an exact run has one) is stored as Parquet
+# instead, in the merged file's form, so that the merge copies it.
 PART_SUFFIX = ".arrow"
 WHOLE_PART_SUFFIX = ".parquet"
-PART_COMPRESSION: str | None = None  # see above
+PART_COMPRESSION = "lz4"  # of a part the run's process keeps the table of (see above)
 PART_BATCH_ROWS = 4096
 # The heap is trimmed around storing a chunk only when it is the run's only one or this large
 # (an exact run's): for a chunk of 1,000 matches the trimming cost 320 page faults and 0.6 ms
@@ -268,11 +267,16 @@ def stored_part_path(folder: Path, chunk_id: int) -> Path | None:
 
 
 def write_part(
-    folder: Path, chunk_id: int, rows: Sequence[dict[str, Any]] | pa.Table, whole: bool = False
+    folder: Path,
+    chunk_id: int,
+    rows: Sequence[dict[str, Any]] | pa.Table,
+    whole: bool = False,
+    mapped: bool = False,
 ) -> str:
     """Store the rows (or the table) of one finished chunk (atomically); returns the part
     file's checksum (``file_checksum``), computed before the file takes its name. ``whole``:
     the chunk is the whole run, stored as ``matches.parquet`` will be (the merge copies it).
+    ``mapped``: another process will map it for its table, so it is stored uncompressed.
 
     The part is not flushed to the disk here: ``write_manifest`` flushes the parts it records
     for the first time, all at once, before the manifest names them (flushing each part of
@@ -287,7 +291,7 @@ def write_part(
     if whole:
         _write_parquet(table, tmp)  # straight to the file: a whole-file buffer would add its size to the peak
     else:
-        _write_ipc(table, tmp)
+        _write_ipc(table, tmp, None if mapped else PART_COMPRESSION)
     checksum = file_checksum(tmp)  # read back from the page cache, before the part becomes visible
     os.replace(tmp, path)
     # A part of the other kind for this chunk (an earlier version's Parquet part of a chunk
@@ -301,10 +305,10 @@ def write_part(
     return checksum
 
 
-def _write_ipc(table: pa.Table, where: Path) -> None:
-    # One thread (should PART_COMPRESSION be set): Arrow's pool compressing a small part's
-    # columns in parallel cost 0.9 ms of CPU a chunk against 0.5 ms.
-    options = pa.ipc.IpcWriteOptions(compression=PART_COMPRESSION, use_threads=False)
+def _write_ipc(table: pa.Table, where: Path, compression: str | None = PART_COMPRESSION) -> None:
+    # One thread: Arrow's pool compressing a small part's columns in parallel cost 0.9 ms of
+    # CPU a chunk against 0.5 ms.
+    options = pa.ipc.IpcWriteOptions(compression=compression, use_threads=False)
     with pa.OSFile(str(where), "wb") as sink, pa.ipc.new_file(sink, table.schema, options=options) as writer:
         writer.write_table(table, max_chunksize=PART_BATCH_ROWS)
 
