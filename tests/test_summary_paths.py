@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from powergame import arrow_arrays
-from powergame.tournaments import analysis, grouped, long_table
+from powergame.tournaments import analysis, grouped, long_table, run_sums
 from powergame.tournaments.answer import answer
 from powergame.tournaments.round_robin import headline_tables
 from powergame.tournaments.survival import _distinct_times
@@ -211,6 +211,18 @@ def test_a_per_match_table_gives_the_figures_of_its_long_form(encoded_from, data
         names, codes = long.codes(name)
         assert names.tolist() == sorted(set(long[name].tolist()))
         assert np.array_equal(names[codes], long[name])
+
+
+@settings(max_examples=20, deadline=None)
+@given(data=st.data())
+def test_figures_summed_by_runs_of_rows_are_those_of_rows_sorted_by_group(data):
+    arrow = arrow_table(per_match(data))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(run_sums, "runs", lambda *args, **kwargs: None)  # every sum by group_sum
+        expected = figures(arrow)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(run_sums, "ROWS_PER_RUN", 1)  # runs of any length, every layout by runs
+        assert figures(arrow) == expected
 
 
 def three_matches() -> pd.DataFrame:

@@ -33,6 +33,7 @@ import numpy as np
 
 from powergame.errors import ParameterError
 
+from . import run_sums
 from .distributions import t_quantile
 from .grouped import first_of_group, group_mean, group_median, group_sum, nanmean
 from .long_table import REQUIRED_COLUMNS as REQUIRED_COLUMNS  # the analysis's public names
@@ -116,9 +117,12 @@ def ranking_columns(matches: Any, confidence: float = 0.95) -> Columns:
         return long.found["ranking", confidence]
     names, strategy = long.codes("strategy")
     count = len(names)
-    cell_strategy, totals, horizons = _repetition_sums(long, strategy)
+    cell_strategy, totals, horizons = _repetition_sums(long, strategy, count)
     bounds = np.searchsorted(cell_strategy, np.arange(count + 1))
-    per_match = group_mean(strategy, long["score"], count)
+    scores = long.pieces("score")
+    per_match = run_sums.group_means(_split_as(strategy, scores), scores, count)
+    if per_match is None:
+        per_match = group_mean(strategy, long["score"], count)
     sides_count = np.bincount(strategy, minlength=count)
     first = first_of_group(strategy, count)
     family_names, family_codes = long.codes("family")
@@ -163,10 +167,24 @@ def ranking_columns(matches: Any, confidence: float = 0.95) -> Columns:
     return columns
 
 
-def _repetition_sums(long: Sides, group: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _repetition_sums(long: Sides, group: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per (group, repetition) that has rows, ordered by group then repetition: the group,
-    the sum of the sides' totals and of their horizons (the ratio estimator's inputs)."""
+    the sum of the sides' totals and of their horizons (the ratio estimator's inputs).
+    ``group`` holds each row's group, 0 .. ``count`` - 1."""
     repetitions, repetition = _repetitions(long)
+    totals_pieces, horizon_pieces = long.pieces("total"), long.pieces("horizon")
+    if [len(piece) for piece in totals_pieces] == [len(piece) for piece in horizon_pieces]:
+        # By runs (a pairing's repetitions in order): no sort of the rows by cell.
+        minors = long.found.get("repetition pieces")
+        if minors is None or [len(piece) for piece in minors] != [len(p) for p in totals_pieces]:
+            minors = _split_as(repetition, totals_pieces)
+        found = run_sums.runs(_split_as(group, totals_pieces), minors)
+        shape = (count, len(repetitions))
+        if found is not None:
+            summed = run_sums.cell_sums(found, minors, totals_pieces, shape)
+            horizon_sums = run_sums.cell_sums(found, minors, horizon_pieces, shape)
+            if summed is not None and horizon_sums is not None:
+                return summed[0] // len(repetitions), summed[1], horizon_sums[1]
     cells, index = dense_unique(group * len(repetitions) + repetition)
     totals = group_sum(index, long["total"], len(cells))
     horizons = group_sum(index, long["horizon"], len(cells))
@@ -181,10 +199,18 @@ def _repetitions(long: Sides) -> tuple[np.ndarray, np.ndarray]:
         if halves is not None and halves[0] is halves[1]:
             found, inverse = dense_unique(halves[0])
             long.found["repetitions"] = found, np.concatenate([inverse, inverse])
+            long.found["repetition pieces"] = [inverse, inverse]  # one array: its runs found once
         else:
             long.found["repetitions"] = dense_unique(long["repetition"])
     result: tuple[np.ndarray, np.ndarray] = long.found["repetitions"]
     return result
+
+
+def _split_as(values: np.ndarray, pieces: list[np.ndarray]) -> list[np.ndarray]:
+    """``values`` cut into views as long as ``pieces``."""
+    if len(pieces) == 1:
+        return [values]
+    return np.split(values, np.cumsum([len(piece) for piece in pieces])[:-1])
 
 
 def _ratio_interval(
@@ -648,7 +674,7 @@ def family_scores_columns(matches: Any, confidence: float = 0.95) -> Columns:
     """``family_scores`` as plain columns."""
     long = sides(matches)
     names, family = long.codes("family")
-    cell_family, totals, horizons = _repetition_sums(long, family)
+    cell_family, totals, horizons = _repetition_sums(long, family, len(names))
     keys = ("family", "score", "score_std", "ci_low", "ci_high")
     columns: dict[str, list[Any]] = {name: [] for name in (*keys, "repetitions")}
     position = {name: i for i, name in enumerate(names.tolist())}

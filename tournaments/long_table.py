@@ -295,6 +295,12 @@ class Sides:
         """The column's two halves (side A's rows, side B's rows) when it is kept as such."""
         return None if self._halves is None or name not in self._halves else self._halves[name]
 
+    def pieces(self, name: str) -> list[np.ndarray]:
+        """The column as arrays that tile it in order: its halves when it is kept as such
+        (nothing joined), else the whole column."""
+        halves = self.halves(name)
+        return [self.columns[name]] if halves is None else list(halves)
+
     def code_of(self, name: str, value: Any) -> int:
         """The index of ``value`` among the distinct values of a column (-1 if absent)."""
         for where, found in enumerate(self.codes(name)[0].tolist()):  # a few values
