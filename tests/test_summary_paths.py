@@ -294,3 +294,15 @@ def test_a_strategy_without_a_family_is_a_group_of_its_own():
     assert families["family"].tolist()[:2] == ["trust-building", "withholding"]
     assert pd.isna(families["family"].iloc[2])
     assert families["sides"].tolist() == [2, 3, 1]
+
+
+@given(st.lists(st.integers(0, 5), max_size=12), st.lists(st.integers(0, 12), max_size=3))
+def test_match_ids_are_positions_when_they_are_0_1_2_in_order_in_any_chunks(ids, cuts):
+    bounds = sorted({0, len(ids), *(min(cut, len(ids)) for cut in cuts)})
+    column = pa.chunked_array(
+        [pa.array(ids[low:high], pa.int64()) for low, high in zip(bounds, bounds[1:])], pa.int64()
+    )
+    assert arrow_arrays.is_positions(column) == (ids == list(range(len(ids))))
+    positions = pa.chunked_array([pa.array(range(4)), pa.array(range(4, 9))])
+    assert arrow_arrays.is_positions(positions)
+    assert not arrow_arrays.is_positions(pa.chunked_array([pa.array([0, None, 2])]))
