@@ -200,14 +200,11 @@ def text_codes(column: pa.ChunkedArray | pa.Array) -> tuple[list[Any], np.ndarra
     """A text column as its distinct texts (in order of first appearance, ``None`` last
     for nulls) and each row's index among them, from Arrow's dictionary encoding."""
     if isinstance(column, pa.ChunkedArray) and column.num_chunks > 1:
-        # Encoded chunk by chunk (one table of texts for all): the texts are not copied into
-        # one array first, only the indices are (4 bytes a row).
-        parts = _dictionary_encoded(column).chunks
-        dictionary = parts[-1].dictionary if parts else None
-        if dictionary is not None and all(part.dictionary.equals(dictionary) for part in parts):
-            indices = pa.chunked_array([part.indices for part in parts], pa.int32()).combine_chunks()
-            return _codes_of(indices, dictionary)
-    encoded = _dictionary_encoded(one_array(column))
+        # Encoded chunk by chunk, then joined (Arrow unifies the chunks' texts): the texts are
+        # not copied into one array first, only the indices are (4 bytes a row).
+        encoded = _dictionary_encoded(column).combine_chunks()
+    else:
+        encoded = _dictionary_encoded(one_array(column))
     return _codes_of(encoded.indices, encoded.dictionary)
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -626,28 +626,37 @@ def family_table_columns(matches: Any) -> Columns:
     ended: for simulated sides the share among the ended ones."""
     long = sides(matches)
     names, family_codes = long.codes("family")
-    strategies = long.codes("strategy")[1]
+    strategy_names, strategies = long.codes("strategy")
     position = {name: i for i, name in enumerate(names.tolist())}
+    rows_of = _family_rows(long, family_codes, len(names))
     found: dict[str, list[Any]] = {}
     for family in _family_order(names.tolist()):
-        mask = family_codes == position[family]
+        mine = rows_of(position[family])
+        size = mine.size
 
-        def mean(name: str, mask: np.ndarray = mask) -> float:
-            return nanmean(long.select(name, mask))
+        def mean(name: str, mine: _Rows = mine) -> float:
+            counted = mine.whole_sum(name)
+            if counted is None:
+                return nanmean(mine.values(name))
+            return counted / mine.size if mine.size else math.nan
 
-        ended = float(np.sum(1 - np.asarray(long.select("censored", mask), dtype=float)))
-        initiated = (
-            float(np.sum(np.asarray(long.select("left", mask), dtype=float))) / ended
-            if ended > 0
-            else math.nan
+        def total(name: str, mine: _Rows = mine) -> float:
+            counted = mine.whole_sum(name)
+            return float(np.sum(np.asarray(mine.values(name), dtype=float))) if counted is None else counted
+
+        lasted = mine.whole_sum("censored")
+        ended = (
+            size - lasted
+            if lasted is not None
+            else float(np.sum(1 - np.asarray(mine.values("censored"), dtype=float)))
         )
         row = {
             "family": family,
-            "strategies": int(np.count_nonzero(np.bincount(strategies[mask]))),
-            "sides": int(mask.sum()),
+            "strategies": mine.distinct(strategies, len(strategy_names)),
+            "sides": size,
             "score": mean("score"),
             "share_lasted": mean("censored"),
-            "share_exits_initiated": initiated,
+            "share_exits_initiated": total("left") / ended if ended > 0 else math.nan,
             "share_left": mean("left"),
             "share_was_left": mean("was_left"),
             "mean_duration": mean("duration"),
@@ -658,6 +667,97 @@ def family_table_columns(matches: Any) -> Columns:
         for name, value in row.items():
             found.setdefault(name, []).append(value)
     return found
+
+
+class _Rows:
+    """The rows of one group of a long table: as stretches of rows (piece, first, after the
+    last) of the columns' pieces when the table comes in runs of a group, else as a mask."""
+
+    def __init__(self, long: Sides, mask: np.ndarray | None, stretches: list[tuple[int, int, int]]) -> None:
+        self.long = long
+        self.mask = mask
+        self.stretches = stretches
+        self.size = int(mask.sum()) if mask is not None else sum(high - low for _, low, high in stretches)
+
+    def _parts(self, pieces: list[np.ndarray]) -> list[np.ndarray]:
+        return [pieces[piece][low:high] for piece, low, high in self.stretches]
+
+    def _split(self, name: str) -> list[np.ndarray] | None:
+        pieces = self.long.pieces(name)
+        lengths = [len(piece) for piece in pieces]
+        return pieces if self.mask is None and lengths == _piece_lengths(self.long) else None
+
+    def values(self, name: str) -> np.ndarray:
+        """The column's values of these rows, in table order."""
+        pieces = self._split(name)
+        if pieces is None:
+            return self.long.select(name, self._full_mask())
+        parts = self._parts(pieces)
+        return np.concatenate(parts) if parts else pieces[0][:0].copy()
+
+    def whole_sum(self, name: str) -> float | None:
+        """The sum of the column's values of these rows when they are integers or flags
+        whose sum is exact in floats (then every order of summing gives it), else None."""
+        if not _exact_sums(self.long, name):
+            return None
+        split = self._split(name)
+        if split is None:
+            return float(np.sum(self.long.select(name, self._full_mask()), dtype=np.int64))
+        return float(sum(int(np.sum(part, dtype=np.int64)) for part in self._parts(split)))
+
+    def distinct(self, codes: np.ndarray, count: int) -> int:
+        """How many distinct values of ``codes`` (0 .. count - 1, a code per row) these rows hold."""
+        if self.mask is not None:
+            return int(np.count_nonzero(np.bincount(codes[self.mask], minlength=count)))
+        seen = np.zeros(count, dtype=bool)
+        for part in self._parts(_split_as(codes, [np.empty(size) for size in _piece_lengths(self.long)])):
+            seen[part] = True
+        return int(np.count_nonzero(seen))
+
+    def _full_mask(self) -> np.ndarray:
+        if self.mask is not None:
+            return self.mask
+        mask = np.zeros(len(self.long), dtype=bool)
+        starts = np.cumsum([0, *_piece_lengths(self.long)])
+        for piece, low, high in self.stretches:
+            mask[starts[piece] + low : starts[piece] + high] = True
+        return mask
+
+
+def _exact_sums(long: Sides, name: str) -> bool:
+    """Whether the column holds integers or flags whose sums are exact in floats (below
+    2**53), found once per column."""
+    key = ("exact sums", name)
+    if key not in long.found:
+        pieces = long.pieces(name)
+        exact = all(piece.dtype.kind in "biu" for piece in pieces)
+        if exact and not all(piece.dtype.kind == "b" for piece in pieces):
+            bounds = [(int(piece.min()), int(piece.max())) for piece in pieces if len(piece)]
+            largest = max((max(-low, high) for low, high in bounds), default=0)
+            exact = largest * sum(len(piece) for piece in pieces) < 2**53
+        long.found[key] = exact
+    return bool(long.found[key])
+
+
+def _piece_lengths(long: Sides) -> list[int]:
+    """How the columns of a long table made from a per-match table come in pieces (the two
+    halves) or else the one piece of a long table's column."""
+    halves = long.halves("score")
+    return [len(halves[0]), len(halves[1])] if halves is not None else [len(long)]
+
+
+def _family_rows(long: Sides, group: np.ndarray, count: int) -> Callable[[int], _Rows]:
+    """Per group (0 .. ``count`` - 1 by ``group``, a code per row): its rows, as stretches
+    when the table comes in runs of a group (a run's table: a pairing's rows in order), else
+    as a mask."""
+    lengths = _piece_lengths(long)
+    found = run_sums.runs(np.split(group, np.cumsum(lengths)[:-1]) if len(lengths) > 1 else [group])
+    if found is None:
+        return lambda where: _Rows(long, group == where, [])
+    stretches: list[list[tuple[int, int, int]]] = [[] for _ in range(count)]
+    for piece, low, high, where in found:
+        stretches[where].append((piece, low, high))
+    return lambda where: _Rows(long, None, stretches[where])
 
 
 def family_scores(matches: Any, confidence: float = 0.95) -> pd.DataFrame:
