@@ -306,3 +306,24 @@ def test_match_ids_are_positions_when_they_are_0_1_2_in_order_in_any_chunks(ids,
     positions = pa.chunked_array([pa.array(range(4)), pa.array(range(4, 9))])
     assert arrow_arrays.is_positions(positions)
     assert not arrow_arrays.is_positions(pa.chunked_array([pa.array([0, None, 2])]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 40), st.booleans()), min_size=1, max_size=60),
+    st.lists(st.tuples(st.integers(0, 40), st.booleans()), min_size=1, max_size=60),
+)
+def test_rounds_counted_per_round_give_the_survival_figures_of_sorting_them(first, second):
+    from powergame.tournaments import survival
+
+    rounds_a, flags_a = np.array([t for t, _ in first]), np.array([f for _, f in first])
+    rounds_b, flags_b = np.array([t for t, _ in second]), np.array([f for _, f in second])
+    counted = survival.kaplan_meier_columns(rounds_a, flags_a)
+    sorted_ = survival.kaplan_meier_columns(rounds_a + 0.0, flags_a)  # floats: the general path
+    assert counted is not None and sorted_ is not None and counted.keys() == sorted_.keys()
+    for name in counted:
+        assert counted[name].dtype == sorted_[name].dtype
+        assert np.array_equal(counted[name], sorted_[name], equal_nan=True)
+    by_rounds = survival.log_rank(rounds_a, flags_a, rounds_b, flags_b)
+    by_sorting = survival.log_rank(rounds_a + 0.5, flags_a, rounds_b + 0.5, flags_b)  # not rounds
+    assert by_rounds == by_sorting

@@ -412,7 +412,7 @@ def _group_curve(long: Sides, rows: np.ndarray, confidence: float | None) -> dic
     results the mean of their exact curves."""
     if long.exact:
         return _exact_mean_curve(long, rows)
-    found = kaplan_meier_columns(long.pick("duration", rows), long.pick("censored", rows), confidence)
+    found = kaplan_meier_columns(*_picked(long, rows), confidence)
     assert found is not None  # a group has at least one relationship
     return found
 
@@ -483,9 +483,8 @@ def survival_summary_columns(matches: Any, by: str = "family") -> Columns:
     groups = _groups(long, by)
     relationships, exits, medians, ends = [], [], [], []
     for group in groups:
-        rows = _relationship_rows(long, by, group)
+        rows, _, censored = _sample(long, by, group)
         curve = _group_curve(long, rows, None)
-        censored = long.pick("censored", rows)
         relationships.append(len(rows))
         exits.append(float((1 - censored).sum()) if long.exact else int((~censored).sum()))
         medians.append(_curve_median(curve))
@@ -529,13 +528,35 @@ def family_log_rank(
     return result
 
 
+def _sample(long: Sides, by: str, group: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The relationships of a group (``_relationship_rows``) and their durations and
+    censoring, kept with the ``Sides``: the survival summary and the log-rank tests read
+    the same ones."""
+    key = ("relationships", by, group)
+    if key not in long.found:
+        rows = _relationship_rows(long, by, group)
+        long.found[key] = (rows, *_picked(long, rows))
+    found: tuple[np.ndarray, np.ndarray, np.ndarray] = long.found[key]
+    return found
+
+
+def _picked(long: Sides, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The durations and censoring of ``rows`` (those of a group's relationships when they
+    are its sample)."""
+    for key, found in long.found.items():
+        if isinstance(key, tuple) and key[0] == "relationships" and found[0] is rows:
+            return found[1], found[2]
+    return long.pick("duration", rows), long.pick("censored", rows)
+
+
 def _family_log_rank(long: Sides, groups: tuple[str, str], membership: str) -> LogRankResult:
     samples = []
     for family in groups:
-        rows = _relationship_rows(long, "family", family)
+        rows, durations, censored = _sample(long, "family", family)
         if membership == "both":
-            rows = rows[long.codes("opponent_family")[1][rows] == long.code_of("opponent_family", family)]
-        samples.append((long.pick("duration", rows), long.pick("censored", rows)))
+            keep = long.codes("opponent_family")[1][rows] == long.code_of("opponent_family", family)
+            durations, censored = durations[keep], censored[keep]
+        samples.append((durations, censored))
     (dur_a, cen_a), (dur_b, cen_b) = samples
     return log_rank(dur_a, cen_a, dur_b, cen_b, names=groups)
 
