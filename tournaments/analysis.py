@@ -820,10 +820,14 @@ def who_left_whom(matches: Any) -> pd.DataFrame:
 def who_left_whom_columns(matches: Any) -> Columns:
     """``who_left_whom`` as plain columns."""
     long = sides(matches)
-    keys, index = pair_codes(long, "family", "opponent_family")
-    alone = group_sum(index, long["left_alone"], len(keys))
-    side_a = long.codes("role")[1] == long.code_of("role", "A")  # a joint exit counted once
-    jointly = group_sum(index[side_a], np.asarray(long["left_jointly"], dtype=float)[side_a], len(keys))
+    counted = _exits_by_families(long)
+    if counted is not None:
+        keys, alone, jointly = counted
+    else:
+        keys, index = pair_codes(long, "family", "opponent_family")
+        alone = group_sum(index, long["left_alone"], len(keys))
+        side_a = long.codes("role")[1] == long.code_of("role", "A")  # a joint exit counted once
+        jointly = group_sum(index[side_a], np.asarray(long["left_jointly"], dtype=float)[side_a], len(keys))
     found = []
     joint: dict[str, float] = {}
     for (family, opponent), count, together in zip(keys, alone.tolist(), jointly.tolist()):
@@ -847,6 +851,29 @@ def who_left_whom_columns(matches: Any) -> Columns:
         "exits": exits,
         "share": exits / total if total > 0 else np.full(len(exits), math.nan),
     }
+
+
+def _exits_by_families(long: Sides) -> tuple[list[tuple[Any, Any]], np.ndarray, np.ndarray] | None:
+    """``who_left_whom``'s sums for a simulated long table kept as halves (side A's rows,
+    then side B's: a row's partner is the other half's row): per (family, partner's family)
+    that occurs, the sides that left alone and the matches left jointly, counted on the
+    halves (whole numbers: the sums of every order); None for other tables."""
+    alone, jointly = long.halves("left_alone"), long.halves("left_jointly")
+    if alone is None or jointly is None or any(half.dtype != bool for half in (*alone, *jointly)):
+        return None
+    names, codes = long.codes("family")
+    size, count = len(alone[0]), len(names)
+    first, second = codes[:size], codes[size:]
+    cells = count * count
+    of_a, of_b = first * count + second, second * count + first  # (own family, partner's)
+    present = (np.bincount(of_a, minlength=cells) + np.bincount(of_b, minlength=cells)) > 0
+    found = np.flatnonzero(present)
+    left = np.bincount(of_a, weights=alone[0], minlength=cells) + np.bincount(
+        of_b, weights=alone[1], minlength=cells
+    )
+    together = np.bincount(of_a, weights=jointly[0], minlength=cells)  # a joint exit counted once
+    keys = [(names[cell // count], names[cell % count]) for cell in found.tolist()]
+    return keys, left[found], together[found]
 
 
 # --- compact outputs for the CLI and summary.json ----------------------------------------
