@@ -171,12 +171,15 @@ def _repetition_sums(long: Sides, group: np.ndarray, count: int) -> tuple[np.nda
     """Per (group, repetition) that has rows, ordered by group then repetition: the group,
     the sum of the sides' totals and of their horizons (the ratio estimator's inputs).
     ``group`` holds each row's group, 0 .. ``count`` - 1."""
-    repetitions, repetition = _repetitions(long)
+    repetitions, repetition_pieces = _repetitions(long)
     totals_pieces, horizon_pieces = long.pieces("total"), long.pieces("horizon")
-    if [len(piece) for piece in totals_pieces] == [len(piece) for piece in horizon_pieces]:
+    lengths = [len(piece) for piece in totals_pieces]
+    repetition = repetition_pieces[0] if len(repetition_pieces) == 1 else None
+    if lengths == [len(piece) for piece in horizon_pieces]:
         # By runs (a pairing's repetitions in order): no sort of the rows by cell.
-        minors = long.found.get("repetition pieces")
-        if minors is None or [len(piece) for piece in minors] != [len(p) for p in totals_pieces]:
+        minors = repetition_pieces
+        if lengths != [len(piece) for piece in minors]:
+            repetition = np.concatenate(minors) if repetition is None else repetition
             minors = _split_as(repetition, totals_pieces)
         found = run_sums.runs(_split_as(group, totals_pieces), minors)
         shape = (count, len(repetitions))
@@ -185,24 +188,27 @@ def _repetition_sums(long: Sides, group: np.ndarray, count: int) -> tuple[np.nda
             horizon_sums = run_sums.cell_sums(found, minors, horizon_pieces, shape)
             if summed is not None and horizon_sums is not None:
                 return summed[0] // len(repetitions), summed[1], horizon_sums[1]
+    if repetition is None:
+        repetition = np.concatenate(repetition_pieces)
     cells, index = dense_unique(group * len(repetitions) + repetition)
     totals = group_sum(index, long["total"], len(cells))
     horizons = group_sum(index, long["horizon"], len(cells))
     return cells // len(repetitions), totals, horizons
 
 
-def _repetitions(long: Sides) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct repetitions and each row's index among them (kept with the ``Sides``;
-    counted on one half when both halves are the same per-match column)."""
+def _repetitions(long: Sides) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The distinct repetitions and each row's index among them, as pieces that tile the
+    table (kept with the ``Sides``; counted on one half when both halves are the same
+    per-match column, which is then both pieces: one array)."""
     if "repetitions" not in long.found:
         halves = long.halves("repetition")
         if halves is not None and halves[0] is halves[1]:
             found, inverse = dense_unique(halves[0])
-            long.found["repetitions"] = found, np.concatenate([inverse, inverse])
-            long.found["repetition pieces"] = [inverse, inverse]  # one array: its runs found once
+            long.found["repetitions"] = found, [inverse, inverse]
         else:
-            long.found["repetitions"] = dense_unique(long["repetition"])
-    result: tuple[np.ndarray, np.ndarray] = long.found["repetitions"]
+            found, inverse = dense_unique(long["repetition"])
+            long.found["repetitions"] = found, [inverse]
+    result: tuple[np.ndarray, list[np.ndarray]] = long.found["repetitions"]
     return result
 
 
@@ -863,15 +869,16 @@ def _exits_by_families(long: Sides) -> tuple[list[tuple[Any, Any]], np.ndarray, 
         return None
     names, codes = long.codes("family")
     size, count = len(alone[0]), len(names)
-    first, second = codes[:size], codes[size:]
-    cells = count * count
-    of_a, of_b = first * count + second, second * count + first  # (own family, partner's)
-    present = (np.bincount(of_a, minlength=cells) + np.bincount(of_b, minlength=cells)) > 0
-    found = np.flatnonzero(present)
-    left = np.bincount(of_a, weights=alone[0], minlength=cells) + np.bincount(
-        of_b, weights=alone[1], minlength=cells
-    )
-    together = np.bincount(of_a, weights=jointly[0], minlength=cells)  # a joint exit counted once
+    pairs = codes[:size] * count + codes[size:]  # per match: (side A's family, side B's)
+
+    def per_pair(rows: np.ndarray) -> np.ndarray:  # rows: a flag per match
+        return np.bincount(pairs[rows], minlength=count * count).reshape(count, count)
+
+    matches = np.bincount(pairs, minlength=count * count).reshape(count, count)
+    found = np.flatnonzero((matches + matches.T) > 0)  # (own, partner's) of a side A or B
+    # A side B that left: own family the column, partner's the row (the transpose).
+    left = (per_pair(alone[0]) + per_pair(alone[1]).T).ravel().astype(float)
+    together = per_pair(jointly[0]).ravel().astype(float)  # a joint exit counted once
     keys = [(names[cell // count], names[cell % count]) for cell in found.tolist()]
     return keys, left[found], together[found]
 

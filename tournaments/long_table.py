@@ -397,10 +397,11 @@ _ROLES = np.array(["A", "B"], dtype=object)
 _POWER_POSITIONS = np.array(["more powerful", "equal", "less powerful"], dtype=object)
 
 
-def _pair_of_codes(table: Any, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """The distinct texts of columns ``name_a`` and ``name_b`` together (sorted) and each
-    column's rows as indices among them; None when a column holds something else than text
-    (then its values are read as they come)."""
+def _pair_of_codes(table: Any, name: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """The distinct texts of columns ``name_a`` and ``name_b`` together (sorted) and the rows
+    of both columns, one after the other, as indices among them (one array: its halves
+    are the columns); None when a column holds something else than text (then its values
+    are read as they come)."""
     first, second = f"{name}_a", f"{name}_b"
     if _is_arrow(table) and _rows(table) >= ENCODED_TEXT_ROWS:
         words_a, index_a = text_codes(table.column(first))
@@ -416,9 +417,10 @@ def _pair_of_codes(table: Any, name: str) -> tuple[np.ndarray, np.ndarray, np.nd
         return None
     names = sorted({*words_a, *words_b})
     position = {word: i for i, word in enumerate(names)}
-    codes_a = np.array([position[word] for word in words_a], dtype=np.intp)[index_a]
-    codes_b = np.array([position[word] for word in words_b], dtype=np.intp)[index_b]
-    return np.array(names, dtype=object), codes_a, codes_b
+    codes = np.empty(len(index_a) + len(index_b), dtype=np.intp)
+    np.take(np.array([position[word] for word in words_a], dtype=np.intp), index_a, out=codes[: len(index_a)])
+    np.take(np.array([position[word] for word in words_b], dtype=np.intp), index_b, out=codes[len(index_a) :])
+    return np.array(names, dtype=object), codes
 
 
 def _distinct_ids(ids: np.ndarray) -> bool:
@@ -457,8 +459,9 @@ def _sides_of_matches(table: Any) -> Sides:
                 lambda t: both(_texts(table, f"{t}_b"), _texts(table, f"{t}_a")), text
             )
             continue
-        words, codes_a, codes_b = found
-        codes[text] = (words, np.concatenate([codes_a, codes_b]))
+        words, joined = found
+        codes_a, codes_b = joined[:n], joined[n:]
+        codes[text] = (words, joined)
         codes[other] = functools.partial(lambda w, a, b: (w, np.concatenate([b, a])), words, codes_a, codes_b)
         makers[text] = functools.partial(lambda t: made_codes(t)[0][made_codes(t)[1]], text)
         makers[other] = functools.partial(lambda t: made_codes(t)[0][made_codes(t)[1]], other)
