@@ -327,3 +327,26 @@ def test_rounds_counted_per_round_give_the_survival_figures_of_sorting_them(firs
     by_rounds = survival.log_rank(rounds_a, flags_a, rounds_b, flags_b)
     by_sorting = survival.log_rank(rounds_a + 0.5, flags_a, rounds_b + 0.5, flags_b)  # not rounds
     assert by_rounds == by_sorting
+
+
+def test_the_log_rank_test_of_millions_of_relationships_is_its_exact_value():
+    # Group a: 1,000,000 leave in round 1, 500,000 last to round 5; group b: 500,000 leave
+    # in round 1, 1,000,000 in round 3. Products of four numbers at risk exceed 2**63.
+    from fractions import Fraction
+
+    from powergame.tournaments import survival
+
+    rounds_a = np.repeat([1, 5], [1_000_000, 500_000])
+    rounds_b = np.repeat([1, 3], [500_000, 1_000_000])
+    lasted_a, lasted_b = rounds_a == 5, np.zeros(len(rounds_b), dtype=bool)
+    # (at risk in a, at risk in b, events) at each round someone left: by hand
+    steps = [(1_500_000, 1_500_000, 1_500_000), (500_000, 1_000_000, 1_000_000)]
+    expected_a = sum(Fraction(a * events, a + b) for a, b, events in steps)
+    variance = sum(
+        Fraction(a * b * events * (a + b - events), (a + b) ** 2 * (a + b - 1)) for a, b, events in steps
+    )
+    z = float(1_000_000 - expected_a) / float(variance) ** 0.5
+    found = survival.log_rank(rounds_a, lasted_a, rounds_b, lasted_b)
+    assert found.statistic is not None and abs(found.statistic - z) <= 1e-12 * abs(z)
+    floats = survival.log_rank(rounds_a + 0.5, lasted_a, rounds_b + 0.5, lasted_b)  # the general path
+    assert floats.statistic is not None and abs(floats.statistic - z) <= 1e-12 * abs(z)
