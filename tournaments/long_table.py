@@ -549,8 +549,12 @@ def _sides_of_matches(table: Any) -> Sides:
             )
 
     def duration_share() -> Pair:
-        found = []
-        for duration, horizon in zip(made["duration"], made["horizon"]):
+        durations, horizons = made["duration"], made["horizon"]
+        found: list[np.ndarray] = []
+        for duration, horizon in zip(durations, horizons):
+            if found and duration is durations[0] and horizon is horizons[0]:
+                found.append(found[0])  # both halves the same per-match columns: computed once
+                continue
             with np.errstate(invalid="ignore", divide="ignore"):
                 found.append(duration / np.where(horizon > 0, horizon, np.nan))
         return found[0], found[1]
