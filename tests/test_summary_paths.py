@@ -206,6 +206,8 @@ def test_a_per_match_table_gives_the_figures_of_its_long_form(encoded_from, data
         fresh = analysis.sides(arrow)  # halves only: the column is not made yet
         whole = long[name]
         assert np.array_equal(fresh.pick(name, rows), whole[rows], equal_nan=True)
+        rising = np.sort(rows)  # taken from each half in place
+        assert np.array_equal(fresh.pick(name, rising), whole[rising], equal_nan=True)
         assert np.array_equal(fresh.select(name, mask), whole[mask], equal_nan=True)
     for name in ("strategy", "opponent", "family", "opponent_family", "role"):
         names, codes = long.codes(name)

@@ -293,8 +293,18 @@ class Sides:
         first, second = self._halves[name]
         size = len(first)
         rows = np.asarray(rows)
-        on_first = rows < size
         found = np.empty(len(rows), dtype=np.result_type(first, second))
+        if (
+            first.dtype == second.dtype == found.dtype
+            and rows.dtype.kind in "iu"
+            and bool(np.all(rows[1:] >= rows[:-1]))
+        ):
+            # Rising rows (a group's relationships): side A's, then side B's, taken in place.
+            split = int(np.searchsorted(rows, size))
+            np.take(first, rows[:split], out=found[:split])
+            np.take(second, rows[split:] - size, out=found[split:])
+            return found
+        on_first = rows < size
         found[on_first] = first[rows[on_first]]
         found[~on_first] = second[rows[~on_first] - size]
         return found

@@ -16,6 +16,7 @@ runs); the caller then takes ``group_sum``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -63,12 +64,13 @@ def _plain_floats(values: Sequence[np.ndarray]) -> bool:
     path of ``group_sum`` computes Kahan's sum in table order (or an exact one)."""
     if not all(piece.dtype == np.float64 for piece in values):
         return False
-    size = 0.0
-    for piece in values:
-        if not bool(np.isfinite(piece).all()):
-            return False
-        size += float(np.abs(piece).sum())
-    return size <= 1e300
+    bounds = [(float(piece.min()), float(piece.max())) for piece in values if len(piece)]
+    if not all(math.isfinite(low) and math.isfinite(high) for low, high in bounds):
+        return False  # NaN or an infinity (a NaN makes the minimum NaN)
+    largest = max((max(-low, high) for low, high in bounds), default=0.0)
+    if largest * sum(len(piece) for piece in values) <= 1e300:  # a bound on the sum of |values|
+        return True
+    return sum(float(np.abs(piece).sum()) for piece in values) <= 1e300
 
 
 def _exact_integers(values: Sequence[np.ndarray]) -> bool:
