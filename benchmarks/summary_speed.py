@@ -141,6 +141,14 @@ def main() -> None:
         old, new = before[0]["figures"], now[0]["figures"]
         same = json.dumps(old, sort_keys=True) == json.dumps(new, sort_keys=True)
         print(f"headline and answer identical to before: {'yes' if same else 'NO'}")
+        if not same:
+            differing = [
+                f"{part}.{name}"
+                for part in old
+                for name in sorted(set(old[part]) | set(new[part]))
+                if old[part].get(name) != new[part].get(name)
+            ]
+            print(f"differing: {', '.join(differing)}")
         ratio = statistics.median(r["sides"] + r["summary"] for r in before) / statistics.median(
             r["sides"] + r["summary"] for r in now
         )
