@@ -323,3 +323,17 @@ def test_the_manifest_is_written_on_a_thread_of_its_own_and_names_every_chunk_at
     assert all(name.startswith("powergame-manifest") for name, _ in writes[1:])
     assert len(writes) - 1 < chunks  # no write waited for: chunks finished meanwhile joined the next
     assert writes[-1][1] == chunks
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts descriptors in /proc")
+def test_mapped_parts_keep_no_file_descriptor_open(tmp_path: Path) -> None:
+    spec = spec_of(NAMES, game=Game(rounds=20, noise=0.1), repetitions=3, seed=5)
+    table = round_robin.play_chunk(round_robin.ChunkJob(0, spec, 0, 3, (), fake_loader, None))[2]
+    (tmp_path / storage.PARTS_DIR).mkdir()
+    for chunk in range(50):  # the parts of a run of 150 matches, each chunk's ids its own
+        ids = pa.array(range(3 * chunk, 3 * chunk + 3), pa.int64())
+        storage.write_part(tmp_path, chunk, table.set_column(0, "match_id", ids), mapped=True)
+    before = len(list(Path("/proc/self/fd").iterdir()))
+    merged, _ = storage.gather_parts(tmp_path, range(50), expected_matches=150)  # maps every part
+    assert len(list(Path("/proc/self/fd").iterdir())) - before < 5
+    assert merged.slice(147, 3).drop_columns(["match_id"]).equals(table.drop_columns(["match_id"]))

@@ -734,31 +734,18 @@ def gather_parts(
     return table, single if single is not None and single.suffix == WHOLE_PART_SUFFIX else None
 
 
-def _mapped(path: Path) -> pa.Buffer:
-    """The file's bytes, memory-mapped read-only (the mapping lives as long as the buffer and
-    the buffers sliced from it do). Its page tables are filled at once (``MAP_POPULATE``):
-    using a merged table of 1.6 million matches faulted its pages in one by one otherwise,
-    0.6 s of system time on our VMs against 0.1 s."""
-    import mmap
-
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        size = os.fstat(descriptor).st_size
-        if not size:  # nothing to map: Arrow says what is wrong with an empty file
-            return pa.py_buffer(b"")
-        flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
-        return pa.py_buffer(mmap.mmap(descriptor, size, flags=flags, prot=mmap.PROT_READ))
-    finally:
-        os.close(descriptor)
-
-
 def _read_part_file(path: Path, schema: pa.Schema | None = None) -> pa.Table:
     """A part file's table, Arrow or Parquet by its suffix (``schema``: the one it must have;
     None: ``SCHEMA``, or ``EXACT_SCHEMA`` for an exact run's)."""
     if path.suffix == PART_SUFFIX:
+        # Mapped: the table's buffers are slices of the mapping, which lives as long as they do
+        # (closing the file gives back only its descriptor: a run maps thousands of parts).
         # One thread: handing a small part's buffers out costs more.
-        source = pa.BufferReader(_mapped(path))
-        table = pa.ipc.open_file(source, options=pa.ipc.IpcReadOptions(use_threads=False)).read_all()
+        with pa.memory_map(str(path)) as source:
+            mapped = source.read_buffer()
+        table = pa.ipc.open_file(
+            pa.BufferReader(mapped), options=pa.ipc.IpcReadOptions(use_threads=False)
+        ).read_all()
         if schema is None or table.schema.equals(schema):
             return table
         return table.cast(schema)
