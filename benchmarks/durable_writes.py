@@ -1,7 +1,8 @@
 """What flushing a results folder to the disk costs a run, by design.
 
 Runs the bundled default spec with ``--repetitions`` repetitions (4,000: 400 chunks of 1,000
-matches) into a fresh folder, each run in a fresh Python process, with 1 and 2 processes,
+matches, the chunk size these figures were first measured with: ``BATCH_CHUNK_FACTOR`` is set
+to 1 here) into a fresh folder, each run in a fresh Python process, with 1 and 2 processes,
 for three designs:
 
 - ``none``: nothing flushed (files only renamed into place; the earlier version);
@@ -50,10 +51,12 @@ def one_run(design: str, processes: int, repetitions: int) -> dict[str, float]:
     import time
     from pathlib import Path
 
-    from powergame.tournaments import storage
+    from powergame.tournaments import round_robin, storage
     from powergame.tournaments.bundled import resolve_spec
     from powergame.tournaments.round_robin import run_tournament
     from powergame.tournaments.spec import load_spec
+
+    round_robin.BATCH_CHUNK_FACTOR = 1  # chunks of 1,000 matches, as first measured
 
     waited = {"seconds": 0.0, "calls": 0, "paths": 0}
     fsync_all = storage._fsync_all
@@ -73,8 +76,8 @@ def one_run(design: str, processes: int, repetitions: int) -> dict[str, float]:
     if design == "each part":  # workers are forked: they inherit this
         write_part = storage.write_part
 
-        def write_part_flushed(folder: Path, chunk_id: int, rows: object, whole: bool = False) -> str:
-            checksum = write_part(folder, chunk_id, rows, whole=whole)  # type: ignore[arg-type]
+        def write_part_flushed(folder: Path, chunk_id: int, rows: object, **options: bool) -> str:
+            checksum = write_part(folder, chunk_id, rows, **options)  # type: ignore[arg-type]
             path = storage.stored_part_path(folder, chunk_id)
             assert path is not None
             storage._fsync(path)

@@ -3,6 +3,7 @@ per-match table holds."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import math
@@ -271,6 +272,12 @@ def test_runs_the_batch_engine_plays_whole_are_cut_into_larger_chunks(tmp_path: 
     stakes = load_spec(resolve_spec("stakes"))  # Reciprocal Stakes has no state table
     assert round_robin.batch_plays_every_pairing(default, registry)
     assert not round_robin.batch_plays_every_pairing(stakes, registry)
+    # Some seeds of a very long continuation game draw horizons the batch engine refuses.
+    long_games = dataclasses.replace(default, game=Game(continuation=0.999999))
+    assert not round_robin.batch_plays_every_pairing(long_games, registry)
+    assert round_robin.batch_plays_every_pairing(
+        dataclasses.replace(default, game=Game(continuation=0.9)), registry
+    )
     rounds = round_robin.ROUNDS_PER_CHUNK
     assert round_robin.chunk_size(Game(rounds=200)) == rounds // 200
     assert (
@@ -337,3 +344,19 @@ def test_mapped_parts_keep_no_file_descriptor_open(tmp_path: Path) -> None:
     merged, _ = storage.gather_parts(tmp_path, range(50), expected_matches=150)  # maps every part
     assert len(list(Path("/proc/self/fd").iterdir())) - before < 5
     assert merged.slice(147, 3).drop_columns(["match_id"]).equals(table.drop_columns(["match_id"]))
+
+
+def test_an_engine_ranked_before_the_batch_engine_keeps_chunks_small() -> None:
+    from powergame import play as facade
+    from powergame.tournaments.bundled import resolve_spec
+    from powergame.tournaments.spec import load_spec
+
+    registry = round_robin._registry(round_robin.default_registry_loader, ())
+    default = load_spec(resolve_spec("default"))
+    first = facade.Engine("first", lambda game, pairing: True, facade.get_engine("python").play, auto=-1.0)
+    facade.register_engine(first)
+    try:
+        assert not round_robin.batch_plays_every_pairing(default, registry)
+    finally:
+        facade.unregister_engine("first")
+    assert round_robin.batch_plays_every_pairing(default, registry)

@@ -32,7 +32,7 @@ import pyarrow as pa
 from powergame.arrow_arrays import array, gathered_strings
 from powergame.errors import ParameterError, UnknownStrategyError, WorkerLostError
 from powergame.game import Game
-from powergame.play import AUTO, Entrant, Pairing, Pairings, get_engine, play
+from powergame.play import AUTO, Entrant, Pairing, Pairings, auto_engine, get_engine, play
 from powergame.play import table_in as table_in  # re-exported: callers import it from here
 from powergame.player import Player
 from powergame.time_limit import DEFAULT_MATCH_TIMEOUT, check_timeout, limited, set_match_time_limit
@@ -201,16 +201,23 @@ def chunk_size(game: Game, batch: bool = False) -> int:
 
 
 def batch_plays_every_pairing(spec: TournamentSpec, registry: RegistryLike) -> bool:
-    """Whether the batch engine takes every pairing of ``spec`` (both sides have a state
-    table in their role of its game), as the engine façade's ``auto`` then chooses it."""
+    """Whether the engine façade's ``auto`` gives every pairing of ``spec`` to the batch
+    engine, whatever the seeds: both sides have a state table in their role of its game, no
+    engine ranks before it, and no match can outlast the batch engine's longest horizon
+    (under a continuation probability w, w ** MAX_HORIZON < 1e-12, as ``batch_can_play``)."""
+    from powergame.batch import MAX_HORIZON
+
+    game = spec.game
+    if game.continuation is not None and game.continuation**MAX_HORIZON >= 1e-12:
+        return False  # some seeds draw horizons the batch engine refuses
     strategies = _ChunkStrategies(registry)
-    engine = get_engine("batch")
     names = set(spec.strategies)
-    a, b = ({name: strategies.lookup(name, spec.game, role)[1] for name in names} for role in (0, 1))
-    return all(
-        engine.can_play(spec.game, Pairing(a[first], b[second], ()))
-        for first, second in role_assignments(spec)
-    )
+    a, b = ({name: strategies.lookup(name, game, role)[1] for name in names} for role in (0, 1))
+    for first, second in role_assignments(spec):
+        chosen = auto_engine(game, Pairing(a[first], b[second], ()))
+        if chosen is None or chosen.name != "batch":
+            return False
+    return True
 
 
 def chunk_tasks(tasks: Sequence[MatchTask], size: int) -> list[list[MatchTask]]:
