@@ -5,7 +5,7 @@ Layout of a results folder::
 
     run.json            what is being run (the spec, plugins) and its fingerprint
     manifest.json       ids of the chunks whose part file is complete, with checksums
-    parts/chunk-00007.arrow     the rows of one finished chunk (Arrow IPC, LZ4)
+    parts/chunk-00007.arrow     the rows of one finished chunk (Arrow IPC: LZ4, or uncompressed from a worker)
     matches.parquet     all rows, merged in match order (written at the end)
     matches.csv         the same, with --csv
     summary.json        spec, seed, versions, counts, timing and headline tables
