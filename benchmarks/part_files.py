@@ -1,9 +1,11 @@
 """What storing a chunk and merging the run cost, by file format and writer options.
 
-Plays a few chunks of the bundled default spec (1,000 matches each, as a run cuts them) and
-measures, per chunk, the CPU milliseconds of writing its part file and of reading it back,
-and the file's size, for the part format in use (Arrow IPC, LZ4, one thread) against
-Parquet with the defaults (the earlier parts) and Arrow IPC uncompressed; then the same
+Plays a few chunks of the bundled default spec (1,000 matches each) and measures, per
+chunk, the CPU milliseconds of writing its part file and of reading it back, and the file's
+size, for the part formats in use (Arrow IPC with LZ4, as a run of one process stores its
+parts; uncompressed and memory-mapped, as a worker's part is stored and merged: "read" is
+then only the mapping, the pages are touched when the table is used) against Parquet with
+the defaults (the earlier parts) and Arrow IPC uncompressed read into memory; then the same
 chunks repeated to ``--rows`` rows are written as ``matches.parquet`` is (``storage``'s
 options) and with Parquet's defaults, each read back and compared with
 ``pyarrow.Table.equals``. Medians over ``--repeats``.
@@ -82,15 +84,22 @@ def main() -> None:
     args = parser.parse_args()
     tables = chunks(args.chunks)
     formats: dict[str, tuple[Callable[[pa.Table, Path], None], Callable[[Path], pa.Table]]] = {
-        "Arrow IPC, LZ4 (parts now)": (storage._write_ipc, lambda path: storage._read_part_file(path)),
-        "Arrow IPC, uncompressed": (ipc(None), read_ipc),
+        "Arrow IPC, LZ4 (one process's parts)": (
+            storage._write_ipc,
+            lambda path: storage._read_part_file(path),
+        ),
+        "Arrow IPC, uncompressed, mapped (a worker's)": (
+            lambda table, path: storage._write_ipc(table, path, None),
+            lambda path: storage._read_part_file(path),
+        ),
+        "Arrow IPC, uncompressed, read": (ipc(None), read_ipc),
         "Parquet, defaults (parts before)": (
             lambda table, path: pq.write_table(table, path),
             lambda path: pq.ParquetFile(path).read(use_threads=False),
         ),
     }
     print(f"per chunk of {tables[0].num_rows:,} matches, medians over {args.chunks} chunks x {args.repeats}:")
-    print(f"{'format':34} {'write ms':>9} {'read ms':>8} {'kB':>6}")
+    print(f"{'format':44} {'write ms':>9} {'read ms':>8} {'kB':>6}")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "part.arrow"
         for name, (write, read) in formats.items():
@@ -101,7 +110,7 @@ def main() -> None:
                 assert read(path).equals(table)
             size = path.stat().st_size
             print(
-                f"{name:34} {statistics.median(written):>9.2f} {statistics.median(read_back):>8.2f} {size / 1e3:>6.0f}"
+                f"{name:44} {statistics.median(written):>9.2f} {statistics.median(read_back):>8.2f} {size / 1e3:>6.0f}"
             )
 
         whole = pa.concat_tables(tables * -(-args.rows // sum(t.num_rows for t in tables))).slice(

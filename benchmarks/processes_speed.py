@@ -17,7 +17,7 @@ load average before and after is printed too.
 
     python benchmarks/processes_speed.py                      # 4,000 repetitions, 3 repeats
     python benchmarks/processes_speed.py --repetitions 1000 --repeats 5
-    python benchmarks/processes_speed.py --repetitions 16000   # >= 10 s of play in one process
+    python benchmarks/processes_speed.py --repetitions 20000   # >= 10 s of play in one process
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ their headline and answer are compared figure by figure (JSON without timing).
 
     python benchmarks/summary_speed.py                                   # 8,000 repetitions, 5 repeats
     python benchmarks/summary_speed.py --before /path/to/main/.venv/bin/python --repeats 7
+    python benchmarks/summary_speed.py --repetitions 16000 --folder /tmp/run16k --before ...  # 1.6 M
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from powergame.tournaments.round_robin import headline_tables
 
 def cpu():
     used = resource.getrusage(resource.RUSAGE_SELF)
-    return used.ru_utime + used.ru_stime
+    return used.ru_utime, used.ru_stime
 
 table = pq.read_table(sys.argv[1])
 table = pa.Table.from_batches(table.to_batches(max_chunksize=1000))
@@ -48,12 +49,22 @@ long = analysis.sides(table)
 built = cpu()
 figures = {"headline": headline_tables(long), "answer": answer(long, "")}
 done = cpu()
-json.dump({"sides": built - started, "summary": done - built, "figures": figures}, sys.stdout)
+json.dump(
+    {
+        "sides": sum(built) - sum(started),
+        "summary": sum(done) - sum(built),
+        "user": done[0] - started[0],
+        "system": done[1] - started[1],
+        "figures": figures,
+    },
+    sys.stdout,
+)
 """
 
 
 def make_table(folder: Path, repetitions: int) -> Path:
-    """Play the default spec with ``repetitions`` into ``folder``; its matches.parquet."""
+    """Play the default spec with ``repetitions`` into ``folder`` (unless it holds that run
+    already); its matches.parquet."""
     import dataclasses
 
     from powergame.tournaments.bundled import resolve_spec
@@ -61,8 +72,16 @@ def make_table(folder: Path, repetitions: int) -> Path:
     from powergame.tournaments.spec import load_spec
 
     spec = dataclasses.replace(load_spec(resolve_spec("default")), repetitions=repetitions)
-    run_tournament(spec, out_dir=folder, processes=2, force=True)
-    return folder / "matches.parquet"
+    table = folder / "matches.parquet"
+    stored = folder / "run.json"
+    if (
+        table.exists()
+        and stored.exists()
+        and json.loads(stored.read_text()).get("fingerprint") == spec.fingerprint()
+    ):
+        return table
+    run_tournament(spec, out_dir=folder, processes=2, max_memory_gb=64, force=True)
+    return table
 
 
 def measure(python: str, table: Path) -> dict:
@@ -83,8 +102,13 @@ def _line(label: str, runs: list[dict]) -> str:
     sides = statistics.median(run["sides"] for run in runs)
     summary = statistics.median(run["summary"] for run in runs)
     both = statistics.median(run["sides"] + run["summary"] for run in runs)
+    user = statistics.median(run["user"] for run in runs)
+    system = statistics.median(run["system"] for run in runs)
     each = ", ".join(f"{run['sides'] + run['summary']:.2f}" for run in runs)
-    return f"{label}: long table {sides:.3f} s, summary {summary:.3f} s, together {both:.3f} s (runs: {each})"
+    return (
+        f"{label}: long table {sides:.3f} s, summary {summary:.3f} s, together {both:.3f} s "
+        f"(user {user:.3f} s, system {system:.3f} s; runs: {each})"
+    )
 
 
 def main() -> None:
@@ -92,10 +116,16 @@ def main() -> None:
     parser.add_argument("--repetitions", type=int, default=8000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--before", help="an interpreter whose powergame is an earlier version")
+    parser.add_argument(
+        "--folder",
+        type=Path,
+        help="a results folder to play into once and keep (a later call with the same "
+        "repetitions reads it again instead of playing)",
+    )
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     with tempfile.TemporaryDirectory() as scratch:
-        table = make_table(Path(scratch) / "run", args.repetitions)
+        table = make_table(args.folder or Path(scratch) / "run", args.repetitions)
         now: list[dict] = []
         before: list[dict] = []
         for _ in range(args.repeats):
@@ -111,6 +141,14 @@ def main() -> None:
         old, new = before[0]["figures"], now[0]["figures"]
         same = json.dumps(old, sort_keys=True) == json.dumps(new, sort_keys=True)
         print(f"headline and answer identical to before: {'yes' if same else 'NO'}")
+        if not same:
+            differing = [
+                f"{part}.{name}"
+                for part in old
+                for name in sorted(set(old[part]) | set(new[part]))
+                if old[part].get(name) != new[part].get(name)
+            ]
+            print(f"differing: {', '.join(differing)}")
         ratio = statistics.median(r["sides"] + r["summary"] for r in before) / statistics.median(
             r["sides"] + r["summary"] for r in now
         )

@@ -116,15 +116,14 @@ def _bits(buffer: pa.Buffer, start: int, count: int) -> np.ndarray:
 ENCODED_TEXT_ROWS = 20_000
 
 
-def _dictionary_encoded(column: pa.Array) -> pa.DictionaryArray:
+def _dictionary_encoded(column: Any) -> Any:
     """``column.dictionary_encode()`` called through Arrow's compute core: the method imports
     ``pyarrow.compute``, whose Python wrappers of every function cost a run 0.03-0.04 s."""
     try:
         from pyarrow._compute import call_function
     except ImportError:  # a pyarrow without the module: the public method
         return column.dictionary_encode()
-    encoded: pa.DictionaryArray = call_function("dictionary_encode", [column])
-    return encoded
+    return call_function("dictionary_encode", [column])
 
 
 def _encoded_texts(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
@@ -175,6 +174,23 @@ def _chunk_to_numpy(chunk: pa.Array) -> np.ndarray:
 MANY_CHUNKS = 8
 
 
+def is_positions(column: pa.ChunkedArray | pa.Array) -> bool:
+    """Whether an integer column holds 0, 1, 2, ... in order, read chunk by chunk (no copy
+    of the whole column)."""
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    start = 0
+    for chunk in chunks:
+        if not pa.types.is_integer(chunk.type) or chunk.null_count:
+            return False
+        values = _chunk_to_numpy(chunk)
+        if len(values) and not (
+            values[0] == start and bool(np.all(values == np.arange(start, start + len(values))))
+        ):
+            return False
+        start += len(values)
+    return True
+
+
 def is_text(kind: pa.DataType) -> bool:
     """Whether a column of this type holds texts (Arrow's string)."""
     return bool(pa.types.is_string(kind))
@@ -183,10 +199,18 @@ def is_text(kind: pa.DataType) -> bool:
 def text_codes(column: pa.ChunkedArray | pa.Array) -> tuple[list[Any], np.ndarray]:
     """A text column as its distinct texts (in order of first appearance, ``None`` last
     for nulls) and each row's index among them, from Arrow's dictionary encoding."""
-    encoded = _dictionary_encoded(one_array(column))
-    indices = encoded.indices
+    if isinstance(column, pa.ChunkedArray) and column.num_chunks > 1:
+        # Encoded chunk by chunk, then joined (Arrow unifies the chunks' texts): the texts are
+        # not copied into one array first, only the indices are (4 bytes a row).
+        encoded = _dictionary_encoded(column).combine_chunks()
+    else:
+        encoded = _dictionary_encoded(one_array(column))
+    return _codes_of(encoded.indices, encoded.dictionary)
+
+
+def _codes_of(indices: pa.Array, dictionary: pa.Array) -> tuple[list[Any], np.ndarray]:
     codes = np.frombuffer(indices.buffers()[1], dtype=np.int32, count=len(indices), offset=4 * indices.offset)
-    words = encoded.dictionary.to_pylist()
+    words = dictionary.to_pylist()
     if indices.null_count:
         codes = np.where(_bits(indices.buffers()[0], indices.offset, len(indices)), codes, len(words))
         words.append(None)

@@ -206,7 +206,7 @@ def play(game: Game, pairings: Sequence[Pairing], engine: str = AUTO) -> pa.Tabl
     ranked = _auto_engines()
     positions: dict[str, list[int]] = {}
     for index, pairing in enumerate(pairings):
-        taker = next((e for e in ranked if e.can_play(game, pairing)), None)
+        taker = auto_engine(game, pairing, ranked)
         if taker is None:
             raise ParameterError(
                 "engine", AUTO, f"no engine ({', '.join(e.name for e in ranked)}) can play {_who(pairing)}"
@@ -225,6 +225,14 @@ def play(game: Game, pairings: Sequence[Pairing], engine: str = AUTO) -> pa.Tabl
             blocks[i] = table.slice(start, count)
             start += count
     return pa.concat_tables([blocks[i] for i in range(len(pairings))]).combine_chunks()
+
+
+def auto_engine(game: Game, pairing: Pairing, ranked: Sequence[Engine] | None = None) -> Engine | None:
+    """The engine ``engine="auto"`` plays ``pairing`` with: the first by rank that can play
+    it (None: none can)."""
+    return next(
+        (e for e in (_auto_engines() if ranked is None else ranked) if e.can_play(game, pairing)), None
+    )
 
 
 def _auto_engines() -> list[Engine]:

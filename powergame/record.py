@@ -21,7 +21,9 @@ class Column:
     tournament analysis needs; ``expectation`` columns hold a float expectation in exact
     results even where a simulated match has a whole number or a flag; ``given_by`` says
     who fills it: the engine that plays the match, the tournament that schedules it, or the
-    transcript (kept only on request)."""
+    transcript (kept only on request). ``per_game`` columns are fixed by the game alone (the
+    same in every match of it); ``realized`` columns exist only for a played match (null in
+    an exact result)."""
 
     name: str
     kind: str
@@ -30,6 +32,8 @@ class Column:
     analysed: bool = False
     expectation: bool = False
     given_by: str = "engine"  # "engine" (playing the match), "tournament" or "transcript"
+    per_game: bool = False
+    realized: bool = False
 
 
 #: One row per match, in this order. The first two are given by the tournament, not the engine.
@@ -54,11 +58,18 @@ MATCH_COLUMNS: tuple[Column, ...] = (
     Column("family_b", "text", "B's family", analysed=True, given_by="tournament"),
     Column("player_a", "text", "A's full name (with parameters and wrappers)"),
     Column("player_b", "text", "B's full name"),
-    Column("seed", "int", "the match's seed: play_match(..., seed=seed) replays it"),
+    Column("seed", "int", "the match's seed: play_match(..., seed=seed) replays it", realized=True),
     Column("horizon", "int", "the number of rounds n of the horizon", analysed=True, expectation=True),
     Column("rounds_together", "int", "rounds played before an exit", analysed=True, expectation=True),
-    Column("left_by", "text", "who left: A, B or both; none if nobody did", nullable=True, analysed=True),
-    Column("exit_round", "int", "the round after which the relationship ended", analysed=True),
+    Column(
+        "left_by",
+        "text",
+        "who left: A, B or both; none if nobody did",
+        nullable=True,
+        analysed=True,
+        realized=True,
+    ),
+    Column("exit_round", "int", "the round after which the relationship ended", analysed=True, realized=True),
     Column("censored", "bool", "nobody left before the horizon", analysed=True, expectation=True),
     Column("total_a", "float", "A's raw total over the horizon", analysed=True),
     Column("total_b", "float", "B's raw total over the horizon", analysed=True),
@@ -68,15 +79,22 @@ MATCH_COLUMNS: tuple[Column, ...] = (
     Column("cooperation_b", "float", "share of rounds together B played C", analysed=True),
     Column("mutual_cooperation", "float", "share of rounds together both played C", analysed=True),
     Column("mean_stake", "float", "mean stake of the rounds together", analysed=True),
-    Column("structural_dependence_a", "float", "D_A = R_A - v_A"),
-    Column("structural_dependence_b", "float", "D_B = R_B - v_B"),
-    Column("power_index", "float", "P_A = (D_B - D_A) / (|D_A| + |D_B|)", analysed=True),
-    Column("least_interest", "text", "the partner with the smaller D, if any", nullable=True, analysed=True),
+    Column("structural_dependence_a", "float", "D_A = R_A - v_A", per_game=True),
+    Column("structural_dependence_b", "float", "D_B = R_B - v_B", per_game=True),
+    Column("power_index", "float", "P_A = (D_B - D_A) / (|D_A| + |D_B|)", analysed=True, per_game=True),
+    Column(
+        "least_interest",
+        "text",
+        "the partner with the smaller D, if any",
+        nullable=True,
+        analysed=True,
+        per_game=True,
+    ),
     Column("realized_dependence_a", "float", "A's mean payoff together minus v_A"),
     Column("realized_dependence_b", "float", "B's mean payoff together minus v_B"),
-    Column("power_shifts", "int", "changes of power holder between rounds", analysed=True),
-    Column("power_share_a", "float", "share of rounds A held power", analysed=True),
-    Column("power_share_b", "float", "share of rounds B held power", analysed=True),
+    Column("power_shifts", "int", "changes of power holder between rounds", analysed=True, realized=True),
+    Column("power_share_a", "float", "share of rounds A held power", analysed=True, realized=True),
+    Column("power_share_b", "float", "share of rounds B held power", analysed=True, realized=True),
     Column("outside_a", "float", "A's outside option v_A", given_by="tournament"),
     Column("outside_b", "float", "B's outside option v_B", given_by="tournament"),
     Column(
@@ -85,8 +103,16 @@ MATCH_COLUMNS: tuple[Column, ...] = (
         "A's played actions, one letter a round (when kept)",
         nullable=True,
         given_by="transcript",
+        realized=True,
     ),
-    Column("actions_b", "text", "B's played actions (when kept)", nullable=True, given_by="transcript"),
+    Column(
+        "actions_b",
+        "text",
+        "B's played actions (when kept)",
+        nullable=True,
+        given_by="transcript",
+        realized=True,
+    ),
 )
 
 #: The columns an exact run adds: who ends it how often, and the survival curve.
@@ -107,6 +133,22 @@ ENGINE_COLUMNS: tuple[str, ...] = tuple(
 )
 #: What the tournament analysis reads.
 ANALYSED_COLUMNS: tuple[str, ...] = tuple(column.name for column in MATCH_COLUMNS if column.analysed)
+#: The engine's columns that say which match it was rather than how it went.
+MATCH_KEYS = ("player_a", "player_b", "seed")
+#: How one played match went: the engine's columns but its keys and the game's constants.
+PLAYED_FIGURES: tuple[str, ...] = tuple(
+    column.name
+    for column in MATCH_COLUMNS
+    if column.given_by == "engine" and not column.per_game and column.name not in MATCH_KEYS
+)
+#: The engine's columns an exact result holds too (expectations, the game's constants, the players).
+EXACT_ENGINE_COLUMNS: tuple[str, ...] = tuple(
+    column.name for column in MATCH_COLUMNS if column.given_by == "engine" and not column.realized
+)
+#: Who leaves how often: the probabilities of an exact result's ending.
+LEAVING_COLUMNS: tuple[str, ...] = tuple(
+    column.name for column in EXACT_COLUMNS if column.name.startswith("p_left_")
+)
 
 
 def names(columns: tuple[Column, ...]) -> tuple[str, ...]:

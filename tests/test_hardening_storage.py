@@ -53,12 +53,16 @@ def run(spec: TournamentSpec, out: Path | None, **kwargs: object) -> round_robin
 @pytest.fixture
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(round_robin, "ROUNDS_PER_CHUNK", 30)  # 3 matches per chunk
+    monkeypatch.setattr(round_robin, "BATCH_CHUNK_FACTOR", 1)  # as small for every engine
 
 
 @pytest.fixture
 def finished_run(tmp_path: Path, small_chunks: None) -> tuple[Path, pd.DataFrame]:
     out = tmp_path / "out"
-    return out, run(SPEC, out).matches
+    run(SPEC, out)
+    # Read back from matches.parquet: the run's own table maps the part files these tests
+    # damage in place, which a mapping does not survive (storage's part files).
+    return out, storage.load_matches(out)
 
 
 # --- cases 4 and 5: plugins are known by their contents ----------------------------------------------
@@ -130,11 +134,11 @@ def test_merging_refuses_duplicate_match_ids(finished_run: tuple[Path, pd.DataFr
         storage.merge_parts(out, range(chunks), expected_matches=len(matches))
 
 
-@pytest.mark.parametrize("name", [storage.MANIFEST_FILE, storage.RUN_FILE])
-def test_a_broken_manifest_or_run_file_is_one_error_line(
-    finished_run: tuple[Path, pd.DataFrame], name: str, monkeypatch, capsys
+def test_a_broken_run_file_is_one_error_line(
+    finished_run: tuple[Path, pd.DataFrame], monkeypatch, capsys
 ) -> None:
     out, _ = finished_run
+    name = storage.RUN_FILE  # a broken manifest is played again: tests/test_durable_writes.py
     (out / name).write_text('{"finished_chunks": [1, 2', encoding="utf-8")
     with pytest.raises(ParameterError, match=f"its {name} is damaged"):
         run(SPEC, out, resume=True)
@@ -173,6 +177,7 @@ from powergame.game import Game
 from powergame.tournaments import round_robin
 from powergame.tournaments.spec import TournamentSpec
 round_robin.ROUNDS_PER_CHUNK = 20
+round_robin.BATCH_CHUNK_FACTOR = 1
 spec = TournamentSpec(name="slow", strategies=("Slow", "Loyal"), game=Game(rounds=10), repetitions=200)
 round_robin.run_tournament(spec, sys.argv[1], processes=2, plugins=({str(HERE / "hardening_plugin.py")!r},))
 """

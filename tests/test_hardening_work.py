@@ -125,6 +125,7 @@ def test_the_first_chunk_of_a_billion_matches_costs_what_one_chunk_costs():
 @pytest.mark.parametrize("processes", [1, 2])
 def test_a_match_past_the_time_limit_stops_the_run_naming_the_pairing(tmp_path, monkeypatch, processes):
     monkeypatch.setattr(round_robin, "ROUNDS_PER_CHUNK", 5)  # one match per chunk: the pool plays them
+    monkeypatch.setattr(round_robin, "BATCH_CHUNK_FACTOR", 1)  # as small for every engine
     spec = TournamentSpec(
         name="t", strategies=("Loyal", "Never Returns"), game=Game(rounds=5), self_play=False, repetitions=2
     )

@@ -26,7 +26,7 @@ from tables import (
     within_sampling_error,
 )
 
-from powergame import Action, C, Game, ParameterError, Player
+from powergame import Action, C, Game, ParameterError, Player, record
 from powergame import play as facade
 from powergame.play import Engine, Entrant, Pairing, Pairings, engine_names, get_engine, play, register_engine
 from powergame.play_engines import tables_can_play, tables_can_play_each
@@ -116,27 +116,6 @@ def test_the_batch_engine_refuses_what_it_cannot_play(monkeypatch: pytest.Monkey
 
 
 # --- exact against simulated ------------------------------------------------------------------
-SHARED = (
-    "horizon",
-    "rounds_together",
-    "censored",
-    "total_a",
-    "total_b",
-    "score_a",
-    "score_b",
-    "cooperation_a",
-    "cooperation_b",
-    "mutual_cooperation",
-    "mean_stake",
-    "realized_dependence_a",
-    "realized_dependence_b",
-    "structural_dependence_a",
-    "structural_dependence_b",
-    "power_index",
-    "least_interest",
-    "player_a",
-    "player_b",
-)
 
 
 @settings(max_examples=40, deadline=None)
@@ -158,7 +137,7 @@ def test_exact_equals_any_simulation_of_deterministic_pairs(rounds: int, pairs: 
     assert solved.num_rows == len(pairs)  # one row per pairing: seeds do not apply
     for index, row in enumerate(solved.to_pylist()):
         for match in simulated[2 * index : 2 * index + 2]:
-            for column in SHARED:
+            for column in record.EXACT_ENGINE_COLUMNS:
                 value = match[column]
                 if value is None or isinstance(value, str):
                     assert row[column] == value, column

@@ -43,6 +43,7 @@ from tournament_fakes import fake_loader
 from test_storage_resume import SPEC, ROUNDS_PER_CHUNK
 from powergame.tournaments import round_robin
 round_robin.ROUNDS_PER_CHUNK = ROUNDS_PER_CHUNK
+round_robin.BATCH_CHUNK_FACTOR = 1
 round_robin.MANIFEST_SECONDS = 0  # every chunk recorded at once: the kill must land mid-run
 round_robin.run_tournament(SPEC, sys.argv[1], processes=int(sys.argv[2]), registry_loader=fake_loader)
 """
@@ -55,6 +56,7 @@ def run(spec: TournamentSpec, out: Path | None, **kwargs: object) -> round_robin
 @pytest.fixture
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(round_robin, "ROUNDS_PER_CHUNK", ROUNDS_PER_CHUNK)
+    monkeypatch.setattr(round_robin, "BATCH_CHUNK_FACTOR", 1)  # as small for every engine
 
 
 @pytest.fixture(scope="module")
@@ -294,3 +296,24 @@ def test_a_worker_that_dies_ends_the_run_with_one_line_and_the_run_resumes(
     monkeypatch.setattr(round_robin, "_play_chunk_in_worker", PLAY_CHUNK_IN_WORKER)
     resumed = run(SPEC, out, resume=True)
     pd.testing.assert_frame_equal(resumed.matches, uninterrupted)
+
+
+def test_a_folder_resumes_in_the_chunks_it_was_cut_into(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, uninterrupted: pd.DataFrame
+) -> None:
+    out = tmp_path / "out"
+    monkeypatch.setattr(round_robin, "ROUNDS_PER_CHUNK", ROUNDS_PER_CHUNK)  # 2 matches per chunk
+    monkeypatch.setattr(round_robin, "BATCH_CHUNK_FACTOR", 1)  # as small for every engine
+    first = run(SPEC, out)
+    chunks = first.summary["counts"]["chunks"]
+    for chunk in (1, 3):  # as if the run had stopped before these were stored
+        storage.part_path(out, chunk).unlink()
+    monkeypatch.setattr(round_robin, "ROUNDS_PER_CHUNK", 5 * ROUNDS_PER_CHUNK)  # another version's size
+    resumed = run(SPEC, out, resume=True)
+    assert json.loads((out / storage.RUN_FILE).read_text())["chunk_size"] == 2
+    assert resumed.summary["counts"]["chunks"] == chunks > 4
+    assert resumed.summary["counts"]["chunks_resumed"] == chunks - 2
+    pd.testing.assert_frame_equal(resumed.matches, uninterrupted)
+    fresh = run(SPEC, tmp_path / "fresh")  # a new folder is cut by this version's size
+    assert fresh.summary["counts"]["chunks"] == -(-len(uninterrupted) // 10)
+    pd.testing.assert_frame_equal(fresh.matches, uninterrupted)

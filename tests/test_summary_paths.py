@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from powergame import arrow_arrays
-from powergame.tournaments import analysis, grouped, long_table
+from powergame.tournaments import analysis, grouped, long_table, run_sums
 from powergame.tournaments.answer import answer
 from powergame.tournaments.round_robin import headline_tables
 from powergame.tournaments.survival import _distinct_times
@@ -206,11 +206,25 @@ def test_a_per_match_table_gives_the_figures_of_its_long_form(encoded_from, data
         fresh = analysis.sides(arrow)  # halves only: the column is not made yet
         whole = long[name]
         assert np.array_equal(fresh.pick(name, rows), whole[rows], equal_nan=True)
+        rising = np.sort(rows)  # taken from each half in place
+        assert np.array_equal(fresh.pick(name, rising), whole[rising], equal_nan=True)
         assert np.array_equal(fresh.select(name, mask), whole[mask], equal_nan=True)
     for name in ("strategy", "opponent", "family", "opponent_family", "role"):
         names, codes = long.codes(name)
         assert names.tolist() == sorted(set(long[name].tolist()))
         assert np.array_equal(names[codes], long[name])
+
+
+@settings(max_examples=20, deadline=None)
+@given(data=st.data())
+def test_figures_summed_by_runs_of_rows_are_those_of_rows_sorted_by_group(data):
+    arrow = arrow_table(per_match(data))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(run_sums, "runs", lambda *args, **kwargs: None)  # every sum by group_sum
+        expected = figures(arrow)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(run_sums, "ROWS_PER_RUN", 1)  # runs of any length, every layout by runs
+        assert figures(arrow) == expected
 
 
 def three_matches() -> pd.DataFrame:
@@ -282,3 +296,59 @@ def test_a_strategy_without_a_family_is_a_group_of_its_own():
     assert families["family"].tolist()[:2] == ["trust-building", "withholding"]
     assert pd.isna(families["family"].iloc[2])
     assert families["sides"].tolist() == [2, 3, 1]
+
+
+@given(st.lists(st.integers(0, 5), max_size=12), st.lists(st.integers(0, 12), max_size=3))
+def test_match_ids_are_positions_when_they_are_0_1_2_in_order_in_any_chunks(ids, cuts):
+    bounds = sorted({0, len(ids), *(min(cut, len(ids)) for cut in cuts)})
+    column = pa.chunked_array(
+        [pa.array(ids[low:high], pa.int64()) for low, high in zip(bounds, bounds[1:])], pa.int64()
+    )
+    assert arrow_arrays.is_positions(column) == (ids == list(range(len(ids))))
+    positions = pa.chunked_array([pa.array(range(4)), pa.array(range(4, 9))])
+    assert arrow_arrays.is_positions(positions)
+    assert not arrow_arrays.is_positions(pa.chunked_array([pa.array([0, None, 2])]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 40), st.booleans()), min_size=1, max_size=60),
+    st.lists(st.tuples(st.integers(0, 40), st.booleans()), min_size=1, max_size=60),
+)
+def test_rounds_counted_per_round_give_the_survival_figures_of_sorting_them(first, second):
+    from powergame.tournaments import survival
+
+    rounds_a, flags_a = np.array([t for t, _ in first]), np.array([f for _, f in first])
+    rounds_b, flags_b = np.array([t for t, _ in second]), np.array([f for _, f in second])
+    counted = survival.kaplan_meier_columns(rounds_a, flags_a)
+    sorted_ = survival.kaplan_meier_columns(rounds_a + 0.0, flags_a)  # floats: the general path
+    assert counted is not None and sorted_ is not None and counted.keys() == sorted_.keys()
+    for name in counted:
+        assert counted[name].dtype == sorted_[name].dtype
+        assert np.array_equal(counted[name], sorted_[name], equal_nan=True)
+    by_rounds = survival.log_rank(rounds_a, flags_a, rounds_b, flags_b)
+    by_sorting = survival.log_rank(rounds_a + 0.5, flags_a, rounds_b + 0.5, flags_b)  # not rounds
+    assert by_rounds == by_sorting
+
+
+def test_the_log_rank_test_of_millions_of_relationships_is_its_exact_value():
+    # Group a: 1,000,000 leave in round 1, 500,000 last to round 5; group b: 500,000 leave
+    # in round 1, 1,000,000 in round 3. Products of four numbers at risk exceed 2**63.
+    from fractions import Fraction
+
+    from powergame.tournaments import survival
+
+    rounds_a = np.repeat([1, 5], [1_000_000, 500_000])
+    rounds_b = np.repeat([1, 3], [500_000, 1_000_000])
+    lasted_a, lasted_b = rounds_a == 5, np.zeros(len(rounds_b), dtype=bool)
+    # (at risk in a, at risk in b, events) at each round someone left: by hand
+    steps = [(1_500_000, 1_500_000, 1_500_000), (500_000, 1_000_000, 1_000_000)]
+    expected_a = sum(Fraction(a * events, a + b) for a, b, events in steps)
+    variance = sum(
+        Fraction(a * b * events * (a + b - events), (a + b) ** 2 * (a + b - 1)) for a, b, events in steps
+    )
+    z = float(1_000_000 - expected_a) / float(variance) ** 0.5
+    found = survival.log_rank(rounds_a, lasted_a, rounds_b, lasted_b)
+    assert found.statistic is not None and abs(found.statistic - z) <= 1e-12 * abs(z)
+    floats = survival.log_rank(rounds_a + 0.5, lasted_a, rounds_b + 0.5, lasted_b)  # the general path
+    assert floats.statistic is not None and abs(floats.statistic - z) <= 1e-12 * abs(z)

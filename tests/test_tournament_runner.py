@@ -3,12 +3,18 @@ per-match table holds."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import json
+import math
+import threading
+import time
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -141,6 +147,7 @@ def test_results_do_not_depend_on_processes_or_chunking(
     spec = spec_of(NAMES, game=Game(rounds=20, outside_options=(1.5, 0.5), noise=0.1), repetitions=3, seed=5)
     serial = run(spec).matches
     monkeypatch.setattr(round_robin, "ROUNDS_PER_CHUNK", 60)  # 3 matches per chunk
+    monkeypatch.setattr(round_robin, "BATCH_CHUNK_FACTOR", 1)  # as small for every engine
     parallel = run(spec, processes=2, out_dir=tmp_path / "out").matches
     pd.testing.assert_frame_equal(serial, parallel)
     assert run(spec, processes=2).summary["counts"]["chunks"] == -(-len(serial) // 3)
@@ -208,15 +215,17 @@ def test_the_run_reads_each_workers_part_once_and_equals_one_process(
 ) -> None:
     spec = spec_of(NAMES, game=Game(rounds=20, noise=0.1), repetitions=3, seed=5)
     monkeypatch.setattr(round_robin, "ROUNDS_PER_CHUNK", 60)  # 3 matches per chunk
-    read: list[int] = []
-    original = storage.read_part
+    monkeypatch.setattr(round_robin, "BATCH_CHUNK_FACTOR", 1)  # as small for every engine
+    read: list[str] = []
+    original = storage._read_part_file
     monkeypatch.setattr(
-        storage, "read_part", lambda folder, chunk: read.append(chunk) or original(folder, chunk)
+        storage, "_read_part_file", lambda path, schema=None: read.append(path.name) or original(path, schema)
     )
     out = tmp_path / "out"
     two = run(spec, processes=2, out_dir=out)
     checksums = storage.read_checksums(out)
-    assert len(checksums) > 1 and sorted(read) == sorted(checksums) == list(range(len(checksums)))
+    assert len(checksums) > 1 and sorted(checksums) == list(range(len(checksums)))
+    assert sorted(read) == [storage.part_path(out, chunk).name for chunk in sorted(checksums)]
     assert all(
         value == storage.file_checksum(storage.part_path(out, chunk)) for chunk, value in checksums.items()
     )
@@ -252,3 +261,102 @@ def test_a_chunks_groups_are_those_of_its_tasks(
     assert groups == runs_of_one_pairing(tasks)
     assert ids.tolist() == [[t.match_id, t.repetition] for t in tasks]
     assert sum(len(seeds) for _, _, seeds in groups) == len(tasks)
+
+
+def test_runs_the_batch_engine_plays_whole_are_cut_into_larger_chunks(tmp_path: Path) -> None:
+    from powergame.tournaments.bundled import resolve_spec
+    from powergame.tournaments.spec import load_spec
+
+    registry = round_robin._registry(round_robin.default_registry_loader, ())
+    default = load_spec(resolve_spec("default"))  # every pairing tabled
+    stakes = load_spec(resolve_spec("stakes"))  # Reciprocal Stakes has no state table
+    assert round_robin.batch_plays_every_pairing(default, registry)
+    assert not round_robin.batch_plays_every_pairing(stakes, registry)
+    # Some seeds of a very long continuation game draw horizons the batch engine refuses.
+    long_games = dataclasses.replace(default, game=Game(continuation=0.999999))
+    assert not round_robin.batch_plays_every_pairing(long_games, registry)
+    assert round_robin.batch_plays_every_pairing(
+        dataclasses.replace(default, game=Game(continuation=0.9)), registry
+    )
+    rounds = round_robin.ROUNDS_PER_CHUNK
+    assert round_robin.chunk_size(Game(rounds=200)) == rounds // 200
+    assert (
+        round_robin.chunk_size(Game(rounds=200), batch=True) == rounds * round_robin.BATCH_CHUNK_FACTOR // 200
+    )
+    for spec, factor in ((default, round_robin.BATCH_CHUNK_FACTOR), (stakes, 1)):
+        out = tmp_path / spec.name
+        run_tournament(spec, out_dir=out)
+        recorded = json.loads((out / storage.RUN_FILE).read_text())["chunk_size"]
+        assert recorded == math.ceil(rounds * factor / spec.game.expected_horizon)
+
+
+def test_workers_parts_are_mapped_by_the_merge_and_a_run_of_one_process_compresses_its_own(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    spec = spec_of(NAMES, game=Game(rounds=100, noise=0.1), repetitions=20, seed=5)
+    monkeypatch.setattr(round_robin, "ROUNDS_PER_CHUNK", 2000)  # 20 matches per chunk
+    monkeypatch.setattr(round_robin, "BATCH_CHUNK_FACTOR", 1)
+    two = run(spec, processes=2, out_dir=tmp_path / "two")
+    before = pa.total_allocated_bytes()
+    part = storage.read_part(tmp_path / "two", 1)
+    assert part.num_rows == 20 and pa.total_allocated_bytes() == before  # the file's pages, not Arrow's pool
+    assert two.table.slice(20, 20).equals(part)
+    one = run(spec, processes=1, out_dir=tmp_path / "one")  # its tables kept: parts read only on resume
+    assert one.table.equals(two.table) and storage.read_part(tmp_path / "one", 1).equals(part)
+    sizes = [storage.part_path(tmp_path / name, 1).stat().st_size for name in ("one", "two")]
+    assert sizes[0] < sizes[1]  # LZ4 against uncompressed
+
+
+def test_the_manifest_is_written_on_a_thread_of_its_own_and_names_every_chunk_at_the_end(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    spec = spec_of(NAMES, game=Game(rounds=20, noise=0.1), repetitions=3, seed=5)
+    monkeypatch.setattr(round_robin, "ROUNDS_PER_CHUNK", 60)  # 3 matches per chunk
+    monkeypatch.setattr(round_robin, "BATCH_CHUNK_FACTOR", 1)
+    monkeypatch.setattr(round_robin, "MANIFEST_SECONDS", 0)  # a write asked for after every chunk
+    writes: list[tuple[str, int]] = []
+    original = storage.write_manifest
+
+    def slow(folder: Path, finished: dict[int, str | None]) -> None:  # flushing to a slow disk
+        writes.append((threading.current_thread().name, len(finished)))
+        time.sleep(0.2)
+        original(folder, finished)
+
+    monkeypatch.setattr(storage, "write_manifest", slow)
+    result = run(spec, processes=1, out_dir=tmp_path)
+    chunks = result.summary["counts"]["chunks"]
+    assert storage.read_manifest(tmp_path) == set(range(chunks)) and chunks > 3
+    assert writes[0] == ("MainThread", 0)  # the empty manifest of a new folder
+    assert all(name.startswith("powergame-manifest") for name, _ in writes[1:])
+    assert len(writes) - 1 < chunks  # no write waited for: chunks finished meanwhile joined the next
+    assert writes[-1][1] == chunks
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts descriptors in /proc")
+def test_mapped_parts_keep_no_file_descriptor_open(tmp_path: Path) -> None:
+    spec = spec_of(NAMES, game=Game(rounds=20, noise=0.1), repetitions=3, seed=5)
+    table = round_robin.play_chunk(round_robin.ChunkJob(0, spec, 0, 3, (), fake_loader, None))[2]
+    (tmp_path / storage.PARTS_DIR).mkdir()
+    for chunk in range(50):  # the parts of a run of 150 matches, each chunk's ids its own
+        ids = pa.array(range(3 * chunk, 3 * chunk + 3), pa.int64())
+        storage.write_part(tmp_path, chunk, table.set_column(0, "match_id", ids), mapped=True)
+    before = len(list(Path("/proc/self/fd").iterdir()))
+    merged, _ = storage.gather_parts(tmp_path, range(50), expected_matches=150)  # maps every part
+    assert len(list(Path("/proc/self/fd").iterdir())) - before < 5
+    assert merged.slice(147, 3).drop_columns(["match_id"]).equals(table.drop_columns(["match_id"]))
+
+
+def test_an_engine_ranked_before_the_batch_engine_keeps_chunks_small() -> None:
+    from powergame import play as facade
+    from powergame.tournaments.bundled import resolve_spec
+    from powergame.tournaments.spec import load_spec
+
+    registry = round_robin._registry(round_robin.default_registry_loader, ())
+    default = load_spec(resolve_spec("default"))
+    first = facade.Engine("first", lambda game, pairing: True, facade.get_engine("python").play, auto=-1.0)
+    facade.register_engine(first)
+    try:
+        assert not round_robin.batch_plays_every_pairing(default, registry)
+    finally:
+        facade.unregister_engine("first")
+    assert round_robin.batch_plays_every_pairing(default, registry)

@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from powergame.errors import ParameterError
 
+from . import run_sums
 from .distributions import t_quantile
 from .grouped import first_of_group, group_mean, group_median, group_sum, nanmean
 from .long_table import REQUIRED_COLUMNS as REQUIRED_COLUMNS  # the analysis's public names
@@ -116,9 +117,12 @@ def ranking_columns(matches: Any, confidence: float = 0.95) -> Columns:
         return long.found["ranking", confidence]
     names, strategy = long.codes("strategy")
     count = len(names)
-    cell_strategy, totals, horizons = _repetition_sums(long, strategy)
+    cell_strategy, totals, horizons = _repetition_sums(long, strategy, count)
     bounds = np.searchsorted(cell_strategy, np.arange(count + 1))
-    per_match = group_mean(strategy, long["score"], count)
+    scores = long.pieces("score")
+    per_match = run_sums.group_means(_split_as(strategy, scores), scores, count)
+    if per_match is None:
+        per_match = group_mean(strategy, long["score"], count)
     sides_count = np.bincount(strategy, minlength=count)
     first = first_of_group(strategy, count)
     family_names, family_codes = long.codes("family")
@@ -163,28 +167,56 @@ def ranking_columns(matches: Any, confidence: float = 0.95) -> Columns:
     return columns
 
 
-def _repetition_sums(long: Sides, group: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _repetition_sums(long: Sides, group: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per (group, repetition) that has rows, ordered by group then repetition: the group,
-    the sum of the sides' totals and of their horizons (the ratio estimator's inputs)."""
-    repetitions, repetition = _repetitions(long)
+    the sum of the sides' totals and of their horizons (the ratio estimator's inputs).
+    ``group`` holds each row's group, 0 .. ``count`` - 1."""
+    repetitions, repetition_pieces = _repetitions(long)
+    totals_pieces, horizon_pieces = long.pieces("total"), long.pieces("horizon")
+    lengths = [len(piece) for piece in totals_pieces]
+    repetition = repetition_pieces[0] if len(repetition_pieces) == 1 else None
+    if lengths == [len(piece) for piece in horizon_pieces]:
+        # By runs (a pairing's repetitions in order): no sort of the rows by cell.
+        minors = repetition_pieces
+        if lengths != [len(piece) for piece in minors]:
+            repetition = np.concatenate(minors) if repetition is None else repetition
+            minors = _split_as(repetition, totals_pieces)
+        found = run_sums.runs(_split_as(group, totals_pieces), minors)
+        shape = (count, len(repetitions))
+        if found is not None:
+            summed = run_sums.cell_sums(found, minors, totals_pieces, shape)
+            horizon_sums = run_sums.cell_sums(found, minors, horizon_pieces, shape)
+            if summed is not None and horizon_sums is not None:
+                return summed[0] // len(repetitions), summed[1], horizon_sums[1]
+    if repetition is None:
+        repetition = np.concatenate(repetition_pieces)
     cells, index = dense_unique(group * len(repetitions) + repetition)
     totals = group_sum(index, long["total"], len(cells))
     horizons = group_sum(index, long["horizon"], len(cells))
     return cells // len(repetitions), totals, horizons
 
 
-def _repetitions(long: Sides) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct repetitions and each row's index among them (kept with the ``Sides``;
-    counted on one half when both halves are the same per-match column)."""
+def _repetitions(long: Sides) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The distinct repetitions and each row's index among them, as pieces that tile the
+    table (kept with the ``Sides``; counted on one half when both halves are the same
+    per-match column, which is then both pieces: one array)."""
     if "repetitions" not in long.found:
         halves = long.halves("repetition")
         if halves is not None and halves[0] is halves[1]:
             found, inverse = dense_unique(halves[0])
-            long.found["repetitions"] = found, np.concatenate([inverse, inverse])
+            long.found["repetitions"] = found, [inverse, inverse]
         else:
-            long.found["repetitions"] = dense_unique(long["repetition"])
-    result: tuple[np.ndarray, np.ndarray] = long.found["repetitions"]
+            found, inverse = dense_unique(long["repetition"])
+            long.found["repetitions"] = found, [inverse]
+    result: tuple[np.ndarray, list[np.ndarray]] = long.found["repetitions"]
     return result
+
+
+def _split_as(values: np.ndarray, pieces: list[np.ndarray]) -> list[np.ndarray]:
+    """``values`` cut into views as long as ``pieces``."""
+    if len(pieces) == 1:
+        return [values]
+    return np.split(values, np.cumsum([len(piece) for piece in pieces])[:-1])
 
 
 def _ratio_interval(
@@ -386,7 +418,7 @@ def _group_curve(long: Sides, rows: np.ndarray, confidence: float | None) -> dic
     results the mean of their exact curves."""
     if long.exact:
         return _exact_mean_curve(long, rows)
-    found = kaplan_meier_columns(long.pick("duration", rows), long.pick("censored", rows), confidence)
+    found = kaplan_meier_columns(*_picked(long, rows), confidence)
     assert found is not None  # a group has at least one relationship
     return found
 
@@ -457,9 +489,8 @@ def survival_summary_columns(matches: Any, by: str = "family") -> Columns:
     groups = _groups(long, by)
     relationships, exits, medians, ends = [], [], [], []
     for group in groups:
-        rows = _relationship_rows(long, by, group)
+        rows, _, censored = _sample(long, by, group)
         curve = _group_curve(long, rows, None)
-        censored = long.pick("censored", rows)
         relationships.append(len(rows))
         exits.append(float((1 - censored).sum()) if long.exact else int((~censored).sum()))
         medians.append(_curve_median(curve))
@@ -503,13 +534,35 @@ def family_log_rank(
     return result
 
 
+def _sample(long: Sides, by: str, group: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The relationships of a group (``_relationship_rows``) and their durations and
+    censoring, kept with the ``Sides``: the survival summary and the log-rank tests read
+    the same ones."""
+    key = ("relationships", by, group)
+    if key not in long.found:
+        rows = _relationship_rows(long, by, group)
+        long.found[key] = (rows, *_picked(long, rows))
+    found: tuple[np.ndarray, np.ndarray, np.ndarray] = long.found[key]
+    return found
+
+
+def _picked(long: Sides, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The durations and censoring of ``rows`` (those of a group's relationships when they
+    are its sample)."""
+    for key, found in long.found.items():
+        if isinstance(key, tuple) and key[0] == "relationships" and found[0] is rows:
+            return found[1], found[2]
+    return long.pick("duration", rows), long.pick("censored", rows)
+
+
 def _family_log_rank(long: Sides, groups: tuple[str, str], membership: str) -> LogRankResult:
     samples = []
     for family in groups:
-        rows = _relationship_rows(long, "family", family)
+        rows, durations, censored = _sample(long, "family", family)
         if membership == "both":
-            rows = rows[long.codes("opponent_family")[1][rows] == long.code_of("opponent_family", family)]
-        samples.append((long.pick("duration", rows), long.pick("censored", rows)))
+            keep = long.codes("opponent_family")[1][rows] == long.code_of("opponent_family", family)
+            durations, censored = durations[keep], censored[keep]
+        samples.append((durations, censored))
     (dur_a, cen_a), (dur_b, cen_b) = samples
     return log_rank(dur_a, cen_a, dur_b, cen_b, names=groups)
 
@@ -600,28 +653,37 @@ def family_table_columns(matches: Any) -> Columns:
     ended: for simulated sides the share among the ended ones."""
     long = sides(matches)
     names, family_codes = long.codes("family")
-    strategies = long.codes("strategy")[1]
+    strategy_names, strategies = long.codes("strategy")
     position = {name: i for i, name in enumerate(names.tolist())}
+    rows_of = _family_rows(long, family_codes, len(names))
     found: dict[str, list[Any]] = {}
     for family in _family_order(names.tolist()):
-        mask = family_codes == position[family]
+        mine = rows_of(position[family])
+        size = mine.size
 
-        def mean(name: str, mask: np.ndarray = mask) -> float:
-            return nanmean(long.select(name, mask))
+        def mean(name: str, mine: _Rows = mine) -> float:
+            counted = mine.whole_sum(name)
+            if counted is None:
+                return nanmean(mine.values(name))
+            return counted / mine.size if mine.size else math.nan
 
-        ended = float(np.sum(1 - np.asarray(long.select("censored", mask), dtype=float)))
-        initiated = (
-            float(np.sum(np.asarray(long.select("left", mask), dtype=float))) / ended
-            if ended > 0
-            else math.nan
+        def total(name: str, mine: _Rows = mine) -> float:
+            counted = mine.whole_sum(name)
+            return float(np.sum(np.asarray(mine.values(name), dtype=float))) if counted is None else counted
+
+        lasted = mine.whole_sum("censored")
+        ended = (
+            size - lasted
+            if lasted is not None
+            else float(np.sum(1 - np.asarray(mine.values("censored"), dtype=float)))
         )
         row = {
             "family": family,
-            "strategies": int(np.count_nonzero(np.bincount(strategies[mask]))),
-            "sides": int(mask.sum()),
+            "strategies": mine.distinct(strategies, len(strategy_names)),
+            "sides": size,
             "score": mean("score"),
             "share_lasted": mean("censored"),
-            "share_exits_initiated": initiated,
+            "share_exits_initiated": total("left") / ended if ended > 0 else math.nan,
             "share_left": mean("left"),
             "share_was_left": mean("was_left"),
             "mean_duration": mean("duration"),
@@ -632,6 +694,97 @@ def family_table_columns(matches: Any) -> Columns:
         for name, value in row.items():
             found.setdefault(name, []).append(value)
     return found
+
+
+class _Rows:
+    """The rows of one group of a long table: as stretches of rows (piece, first, after the
+    last) of the columns' pieces when the table comes in runs of a group, else as a mask."""
+
+    def __init__(self, long: Sides, mask: np.ndarray | None, stretches: list[tuple[int, int, int]]) -> None:
+        self.long = long
+        self.mask = mask
+        self.stretches = stretches
+        self.size = int(mask.sum()) if mask is not None else sum(high - low for _, low, high in stretches)
+
+    def _parts(self, pieces: list[np.ndarray]) -> list[np.ndarray]:
+        return [pieces[piece][low:high] for piece, low, high in self.stretches]
+
+    def _split(self, name: str) -> list[np.ndarray] | None:
+        pieces = self.long.pieces(name)
+        lengths = [len(piece) for piece in pieces]
+        return pieces if self.mask is None and lengths == _piece_lengths(self.long) else None
+
+    def values(self, name: str) -> np.ndarray:
+        """The column's values of these rows, in table order."""
+        pieces = self._split(name)
+        if pieces is None:
+            return self.long.select(name, self._full_mask())
+        parts = self._parts(pieces)
+        return np.concatenate(parts) if parts else pieces[0][:0].copy()
+
+    def whole_sum(self, name: str) -> float | None:
+        """The sum of the column's values of these rows when they are integers or flags
+        whose sum is exact in floats (then every order of summing gives it), else None."""
+        if not _exact_sums(self.long, name):
+            return None
+        split = self._split(name)
+        if split is None:
+            return float(np.sum(self.long.select(name, self._full_mask()), dtype=np.int64))
+        return float(sum(int(np.sum(part, dtype=np.int64)) for part in self._parts(split)))
+
+    def distinct(self, codes: np.ndarray, count: int) -> int:
+        """How many distinct values of ``codes`` (0 .. count - 1, a code per row) these rows hold."""
+        if self.mask is not None:
+            return int(np.count_nonzero(np.bincount(codes[self.mask], minlength=count)))
+        seen = np.zeros(count, dtype=bool)
+        for part in self._parts(_split_as(codes, [np.empty(size) for size in _piece_lengths(self.long)])):
+            seen[part] = True
+        return int(np.count_nonzero(seen))
+
+    def _full_mask(self) -> np.ndarray:
+        if self.mask is not None:
+            return self.mask
+        mask = np.zeros(len(self.long), dtype=bool)
+        starts = np.cumsum([0, *_piece_lengths(self.long)])
+        for piece, low, high in self.stretches:
+            mask[starts[piece] + low : starts[piece] + high] = True
+        return mask
+
+
+def _exact_sums(long: Sides, name: str) -> bool:
+    """Whether the column holds integers or flags whose sums are exact in floats (below
+    2**53), found once per column."""
+    key = ("exact sums", name)
+    if key not in long.found:
+        pieces = long.pieces(name)
+        exact = all(piece.dtype.kind in "biu" for piece in pieces)
+        if exact and not all(piece.dtype.kind == "b" for piece in pieces):
+            bounds = [(int(piece.min()), int(piece.max())) for piece in pieces if len(piece)]
+            largest = max((max(-low, high) for low, high in bounds), default=0)
+            exact = largest * sum(len(piece) for piece in pieces) < 2**53
+        long.found[key] = exact
+    return bool(long.found[key])
+
+
+def _piece_lengths(long: Sides) -> list[int]:
+    """How the columns of a long table made from a per-match table come in pieces (the two
+    halves) or else the one piece of a long table's column."""
+    halves = long.halves("score")
+    return [len(halves[0]), len(halves[1])] if halves is not None else [len(long)]
+
+
+def _family_rows(long: Sides, group: np.ndarray, count: int) -> Callable[[int], _Rows]:
+    """Per group (0 .. ``count`` - 1 by ``group``, a code per row): its rows, as stretches
+    when the table comes in runs of a group (a run's table: a pairing's rows in order), else
+    as a mask."""
+    lengths = _piece_lengths(long)
+    found = run_sums.runs(np.split(group, np.cumsum(lengths)[:-1]) if len(lengths) > 1 else [group])
+    if found is None:
+        return lambda where: _Rows(long, group == where, [])
+    stretches: list[list[tuple[int, int, int]]] = [[] for _ in range(count)]
+    for piece, low, high, where in found:
+        stretches[where].append((piece, low, high))
+    return lambda where: _Rows(long, None, stretches[where])
 
 
 def family_scores(matches: Any, confidence: float = 0.95) -> pd.DataFrame:
@@ -648,7 +801,7 @@ def family_scores_columns(matches: Any, confidence: float = 0.95) -> Columns:
     """``family_scores`` as plain columns."""
     long = sides(matches)
     names, family = long.codes("family")
-    cell_family, totals, horizons = _repetition_sums(long, family)
+    cell_family, totals, horizons = _repetition_sums(long, family, len(names))
     keys = ("family", "score", "score_std", "ci_low", "ci_high")
     columns: dict[str, list[Any]] = {name: [] for name in (*keys, "repetitions")}
     position = {name: i for i, name in enumerate(names.tolist())}
@@ -673,10 +826,14 @@ def who_left_whom(matches: Any) -> pd.DataFrame:
 def who_left_whom_columns(matches: Any) -> Columns:
     """``who_left_whom`` as plain columns."""
     long = sides(matches)
-    keys, index = pair_codes(long, "family", "opponent_family")
-    alone = group_sum(index, long["left_alone"], len(keys))
-    side_a = long.codes("role")[1] == long.code_of("role", "A")  # a joint exit counted once
-    jointly = group_sum(index[side_a], np.asarray(long["left_jointly"], dtype=float)[side_a], len(keys))
+    counted = _exits_by_families(long)
+    if counted is not None:
+        keys, alone, jointly = counted
+    else:
+        keys, index = pair_codes(long, "family", "opponent_family")
+        alone = group_sum(index, long["left_alone"], len(keys))
+        side_a = long.codes("role")[1] == long.code_of("role", "A")  # a joint exit counted once
+        jointly = group_sum(index[side_a], np.asarray(long["left_jointly"], dtype=float)[side_a], len(keys))
     found = []
     joint: dict[str, float] = {}
     for (family, opponent), count, together in zip(keys, alone.tolist(), jointly.tolist()):
@@ -700,6 +857,30 @@ def who_left_whom_columns(matches: Any) -> Columns:
         "exits": exits,
         "share": exits / total if total > 0 else np.full(len(exits), math.nan),
     }
+
+
+def _exits_by_families(long: Sides) -> tuple[list[tuple[Any, Any]], np.ndarray, np.ndarray] | None:
+    """``who_left_whom``'s sums for a simulated long table kept as halves (side A's rows,
+    then side B's: a row's partner is the other half's row): per (family, partner's family)
+    that occurs, the sides that left alone and the matches left jointly, counted on the
+    halves (whole numbers: the sums of every order); None for other tables."""
+    alone, jointly = long.halves("left_alone"), long.halves("left_jointly")
+    if alone is None or jointly is None or any(half.dtype != bool for half in (*alone, *jointly)):
+        return None
+    names, codes = long.codes("family")
+    size, count = len(alone[0]), len(names)
+    pairs = codes[:size] * count + codes[size:]  # per match: (side A's family, side B's)
+
+    def per_pair(rows: np.ndarray) -> np.ndarray:  # rows: a flag per match
+        return np.bincount(pairs[rows], minlength=count * count).reshape(count, count)
+
+    matches = np.bincount(pairs, minlength=count * count).reshape(count, count)
+    found = np.flatnonzero((matches + matches.T) > 0)  # (own, partner's) of a side A or B
+    # A side B that left: own family the column, partner's the row (the transpose).
+    left = (per_pair(alone[0]) + per_pair(alone[1]).T).ravel().astype(float)
+    together = per_pair(jointly[0]).ravel().astype(float)  # a joint exit counted once
+    keys = [(names[cell // count], names[cell % count]) for cell in found.tolist()]
+    return keys, left[found], together[found]
 
 
 # --- compact outputs for the CLI and summary.json ----------------------------------------

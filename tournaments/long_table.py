@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from powergame import record
-from powergame.arrow_arrays import ENCODED_TEXT_ROWS, is_text, one_array, text_codes, to_numpy
+from powergame.arrow_arrays import ENCODED_TEXT_ROWS, is_positions, is_text, one_array, text_codes, to_numpy
 from powergame.errors import ParameterError
 
 if TYPE_CHECKING:
@@ -224,10 +224,11 @@ class Sides:
     ``to_long``; exact results also hold their ``curves`` (one per match) and, per row,
     ``curve_of`` (the index of its match's curve).
 
-    ``codes`` may be given for text columns (their distinct values and each row's index);
-    ``paired`` says that row ``i`` and row ``i + len // 2`` are the two sides of one match
-    and no other row belongs to it (a long table made from a per-match table whose match
-    ids are distinct)."""
+    ``codes`` may be given for text columns (their distinct values and each row's index,
+    or a function that makes them when first read); ``paired`` says that row ``i`` and row
+    ``i + len // 2`` are the two sides of one match and no other row belongs to it (a long
+    table made from a per-match table whose match ids are distinct); ``size`` is the number
+    of rows when the columns are not made yet."""
 
     def __init__(
         self,
@@ -235,26 +236,29 @@ class Sides:
         exact: bool,
         curves: Curves | None,
         curve_of: np.ndarray | None,
-        codes: dict[str, Codes] | None = None,
+        codes: Mapping[str, Codes | Callable[[], Codes]] | None = None,
         paired: bool = False,
         halves: Halves | None = None,
+        size: int | None = None,
     ) -> None:
         self.columns = columns
         self.exact = exact
         self.curves = curves
         self.curve_of = curve_of
-        self._codes: dict[str, Codes] = dict(codes or {})
+        self._codes: dict[str, Codes | Callable[[], Codes]] = dict(codes or {})
         self.paired = paired
         self._halves = halves
+        self._size = size
         self.found: dict[Any, Any] = {}  # tables computed from these sides, for reuse
 
     def __len__(self) -> int:
-        return len(self.columns["match_id"])
+        return len(self.columns["match_id"]) if self._size is None else self._size
 
     def __getstate__(self) -> dict[str, Any]:
-        # Pickled as plain data: every column made, no makers (functions of the table).
+        # Pickled as plain data: every column and code made, no makers (functions of the table).
         state = self.__dict__.copy()
         state["columns"] = {name: self.columns[name] for name in self.columns}
+        state["_codes"] = {name: self.codes(name) for name in self._codes}
         state["_halves"] = None
         return state
 
@@ -266,9 +270,13 @@ class Sides:
 
     def codes(self, name: str) -> Codes:
         """The sorted distinct values of a column and each row's index among them."""
-        if name not in self._codes:
-            self._codes[name] = factorize(self.columns[name])
-        return self._codes[name]
+        found = self._codes.get(name)
+        if found is None:
+            found = factorize(self.columns[name])
+        elif callable(found):
+            found = found()
+        self._codes[name] = found
+        return found
 
     def select(self, name: str, mask: np.ndarray) -> np.ndarray:
         """``self[name][mask]``, gathered from the column's halves when it is not made."""
@@ -285,8 +293,18 @@ class Sides:
         first, second = self._halves[name]
         size = len(first)
         rows = np.asarray(rows)
-        on_first = rows < size
         found = np.empty(len(rows), dtype=np.result_type(first, second))
+        if (
+            first.dtype == second.dtype == found.dtype
+            and rows.dtype.kind in "iu"
+            and bool(np.all(rows[1:] >= rows[:-1]))
+        ):
+            # Rising rows (a group's relationships): side A's, then side B's, taken in place.
+            split = int(np.searchsorted(rows, size))
+            np.take(first, rows[:split], out=found[:split])
+            np.take(second, rows[split:] - size, out=found[split:])
+            return found
+        on_first = rows < size
         found[on_first] = first[rows[on_first]]
         found[~on_first] = second[rows[~on_first] - size]
         return found
@@ -294,6 +312,12 @@ class Sides:
     def halves(self, name: str) -> Pair | None:
         """The column's two halves (side A's rows, side B's rows) when it is kept as such."""
         return None if self._halves is None or name not in self._halves else self._halves[name]
+
+    def pieces(self, name: str) -> list[np.ndarray]:
+        """The column as arrays that tile it in order: its halves when it is kept as such
+        (nothing joined), else the whole column."""
+        halves = self.halves(name)
+        return [self.columns[name]] if halves is None else list(halves)
 
     def code_of(self, name: str, value: Any) -> int:
         """The index of ``value`` among the distinct values of a column (-1 if absent)."""
@@ -314,7 +338,11 @@ class Sides:
             self.exact,
             self.curves,
             None if self.curve_of is None else self.curve_of[rows],
-            {name: _present(names, codes[rows]) for name, (names, codes) in self._codes.items()},
+            {
+                name: _present(found[0], found[1][rows])
+                for name, found in self._codes.items()
+                if not callable(found)  # codes not made yet: made from the rows taken
+            },
         )
 
 
@@ -379,10 +407,11 @@ _ROLES = np.array(["A", "B"], dtype=object)
 _POWER_POSITIONS = np.array(["more powerful", "equal", "less powerful"], dtype=object)
 
 
-def _pair_of_codes(table: Any, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """The distinct texts of columns ``name_a`` and ``name_b`` together (sorted) and each
-    column's rows as indices among them; None when a column holds something else than text
-    (then its values are read as they come)."""
+def _pair_of_codes(table: Any, name: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """The distinct texts of columns ``name_a`` and ``name_b`` together (sorted) and the rows
+    of both columns, one after the other, as indices among them (one array: its halves
+    are the columns); None when a column holds something else than text (then its values
+    are read as they come)."""
     first, second = f"{name}_a", f"{name}_b"
     if _is_arrow(table) and _rows(table) >= ENCODED_TEXT_ROWS:
         words_a, index_a = text_codes(table.column(first))
@@ -398,9 +427,10 @@ def _pair_of_codes(table: Any, name: str) -> tuple[np.ndarray, np.ndarray, np.nd
         return None
     names = sorted({*words_a, *words_b})
     position = {word: i for i, word in enumerate(names)}
-    codes_a = np.array([position[word] for word in words_a], dtype=np.intp)[index_a]
-    codes_b = np.array([position[word] for word in words_b], dtype=np.intp)[index_b]
-    return np.array(names, dtype=object), codes_a, codes_b
+    codes = np.empty(len(index_a) + len(index_b), dtype=np.intp)
+    np.take(np.array([position[word] for word in words_a], dtype=np.intp), index_a, out=codes[: len(index_a)])
+    np.take(np.array([position[word] for word in words_b], dtype=np.intp), index_b, out=codes[len(index_a) :])
+    return np.array(names, dtype=object), codes
 
 
 def _distinct_ids(ids: np.ndarray) -> bool:
@@ -427,7 +457,7 @@ def _sides_of_matches(table: Any) -> Sides:
         return np.concatenate([values, values])
 
     number = float if exact else np.int64  # exact rows hold expected horizons and durations
-    codes: dict[str, Codes] = {}
+    codes: dict[str, Codes | Callable[[], Codes]] = {}
     makers: dict[str, Callable[[], np.ndarray]] = {}
     for text, other in (("strategy", "opponent"), ("family", "opponent_family")):
         found = _pair_of_codes(table, text)
@@ -439,18 +469,18 @@ def _sides_of_matches(table: Any) -> Sides:
                 lambda t: both(_texts(table, f"{t}_b"), _texts(table, f"{t}_a")), text
             )
             continue
-        words, codes_a, codes_b = found
-        codes[text] = (words, np.concatenate([codes_a, codes_b]))
-        codes[other] = (words, np.concatenate([codes_b, codes_a]))
-        makers[text] = functools.partial(lambda t: codes[t][0][codes[t][1]], text)
-        makers[other] = functools.partial(lambda t: codes[t][0][codes[t][1]], other)
+        words, joined = found
+        codes_a, codes_b = joined[:n], joined[n:]
+        codes[text] = (words, joined)
+        codes[other] = functools.partial(lambda w, a, b: (w, np.concatenate([b, a])), words, codes_a, codes_b)
+        makers[text] = functools.partial(lambda t: made_codes(t)[0][made_codes(t)[1]], text)
+        makers[other] = functools.partial(lambda t: made_codes(t)[0][made_codes(t)[1]], other)
         if text == "strategy":
             makers["self_play"] = functools.partial(lambda a, b: twice(a == b), codes_a, codes_b)
     if "self_play" not in makers:
         makers["self_play"] = lambda: twice(_texts(table, "strategy_a") == _texts(table, "strategy_b"))
-    match_id = twice(_values(table, "match_id"))
-    codes["role"] = (_ROLES, np.repeat(np.array([0, 1], dtype=np.intp), n))
-    makers["role"] = lambda: _ROLES[codes["role"][1]]
+    codes["role"] = lambda: (_ROLES, np.repeat(np.array([0, 1], dtype=np.intp), n))
+    makers["role"] = lambda: _ROLES[made_codes("role")[1]]
 
     def left_by() -> np.ndarray:
         return twice(_letters(table, "left_by"))
@@ -529,8 +559,12 @@ def _sides_of_matches(table: Any) -> Sides:
             )
 
     def duration_share() -> Pair:
-        found = []
-        for duration, horizon in zip(made["duration"], made["horizon"]):
+        durations, horizons = made["duration"], made["horizon"]
+        found: list[np.ndarray] = []
+        for duration, horizon in zip(durations, horizons):
+            if found and duration is durations[0] and horizon is horizons[0]:
+                found.append(found[0])  # both halves the same per-match columns: computed once
+                continue
             with np.errstate(invalid="ignore", divide="ignore"):
                 found.append(duration / np.where(horizon > 0, horizon, np.nan))
         return found[0], found[1]
@@ -541,9 +575,15 @@ def _sides_of_matches(table: Any) -> Sides:
     order = [name for name in _LONG_ORDER if name in makers] + [
         name for name in makers if name not in _LONG_ORDER
     ]
-    columns = Columns({"match_id": match_id}, {name: makers[name] for name in order})
-    paired = _distinct_ids(match_id[:n])
-    return Sides(columns, exact, curves, curve_of, codes, paired, made)
+    makers["match_id"] = lambda: twice(_values(table, "match_id"))
+    columns = Columns({}, {name: makers[name] for name in ("match_id", *order)})
+    if _is_arrow(table) and is_positions(table.column("match_id")):
+        paired = True  # a run's table: ids 0, 1, 2, ... (read without joining the column)
+    else:
+        paired = _distinct_ids(columns["match_id"][:n])
+    long = Sides(columns, exact, curves, curve_of, codes, paired, made, 2 * n)
+    made_codes = long.codes
+    return long
 
 
 def _curves_of(table: Any) -> Curves:

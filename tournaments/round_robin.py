@@ -32,7 +32,7 @@ import pyarrow as pa
 from powergame.arrow_arrays import array, gathered_strings
 from powergame.errors import ParameterError, UnknownStrategyError, WorkerLostError
 from powergame.game import Game
-from powergame.play import AUTO, Entrant, Pairing, Pairings, get_engine, play
+from powergame.play import AUTO, Entrant, Pairing, Pairings, auto_engine, get_engine, play
 from powergame.play import table_in as table_in  # re-exported: callers import it from here
 from powergame.player import Player
 from powergame.time_limit import DEFAULT_MATCH_TIMEOUT, check_timeout, limited, set_match_time_limit
@@ -54,6 +54,10 @@ if TYPE_CHECKING:
 # next to playing it (the batch engine plays 200k rounds of tabled pairs in a few ms), small
 # enough that an interrupted run loses little (well under a second of the Python engine).
 ROUNDS_PER_CHUNK = 200_000
+# With every pairing in the batch engine a chunk of ROUNDS_PER_CHUNK rounds plays in about
+# 5 ms, and building, storing and recording it cost another 3.6 ms: such runs are cut into
+# chunks this many times larger (a chunk of the default spec then plays in about 60 ms).
+BATCH_CHUNK_FACTOR = 10
 PARENT_WATCH_SECONDS = 0.2  # how often a worker checks that the run's process still lives
 IN_FLIGHT_PER_WORKER = 3  # chunks handed to each worker ahead of time (memory stays flat)
 # The manifest is rewritten at most this often (and always when play ends or is stopped): a
@@ -188,10 +192,32 @@ def iter_chunks(
             yield chunk_id, matches_between(spec, chunk_id * size, (chunk_id + 1) * size, pairs)
 
 
-def chunk_size(game: Game) -> int:
-    """Matches per chunk: about ``ROUNDS_PER_CHUNK`` expected rounds (depends only on the
-    game, so a resumed run cuts the same chunks)."""
-    return max(1, math.ceil(ROUNDS_PER_CHUNK / game.expected_horizon))
+def chunk_size(game: Game, batch: bool = False) -> int:
+    """Matches per chunk: about ``ROUNDS_PER_CHUNK`` expected rounds, ``BATCH_CHUNK_FACTOR``
+    times more when the batch engine plays every pairing (``batch``). A resumed run keeps
+    the chunks its folder was cut into."""
+    rounds = ROUNDS_PER_CHUNK * (BATCH_CHUNK_FACTOR if batch else 1)
+    return max(1, math.ceil(rounds / game.expected_horizon))
+
+
+def batch_plays_every_pairing(spec: TournamentSpec, registry: RegistryLike) -> bool:
+    """Whether the engine façade's ``auto`` gives every pairing of ``spec`` to the batch
+    engine, whatever the seeds: both sides have a state table in their role of its game, no
+    engine ranks before it, and no match can outlast the batch engine's longest horizon
+    (under a continuation probability w, w ** MAX_HORIZON < 1e-12, as ``batch_can_play``)."""
+    from powergame.batch import MAX_HORIZON
+
+    game = spec.game
+    if game.continuation is not None and game.continuation**MAX_HORIZON >= 1e-12:
+        return False  # some seeds draw horizons the batch engine refuses
+    strategies = _ChunkStrategies(registry)
+    names = set(spec.strategies)
+    a, b = ({name: strategies.lookup(name, game, role)[1] for name in names} for role in (0, 1))
+    for first, second in role_assignments(spec):
+        chosen = auto_engine(game, Pairing(a[first], b[second], ()))
+        if chosen is None or chosen.name != "batch":
+            return False
+    return True
 
 
 def chunk_tasks(tasks: Sequence[MatchTask], size: int) -> list[list[MatchTask]]:
@@ -417,10 +443,11 @@ class ChunkJob:
         return matches_between(self.spec, self.start, self.stop)
 
 
-def play_chunk(job: ChunkJob) -> tuple[int, int, pa.Table, str | None]:
+def play_chunk(job: ChunkJob, mapped: bool = False) -> tuple[int, int, pa.Table, str | None]:
     """Play a chunk: returns (chunk id, number of matches, its per-match table, the
     checksum of its part file). With an output folder the table is also stored as the
-    chunk's part file (else the checksum is None)."""
+    chunk's part file (else the checksum is None); ``mapped``: the run's process will map
+    the part for the table (``storage.write_part``)."""
     strategies = _ChunkStrategies(_registry(job.registry_loader, job.plugins))
     if job.spec.exact:  # one row per pairing
         table = _play_exact(job, strategies)
@@ -429,16 +456,16 @@ def play_chunk(job: ChunkJob) -> tuple[int, int, pa.Table, str | None]:
         table = _play_groups(job.spec.game, groups, strategies, ids)
     checksum = None
     if job.out_dir is not None:
-        checksum = storage.write_part(Path(job.out_dir), job.chunk_id, table, whole=job.whole)
+        checksum = storage.write_part(Path(job.out_dir), job.chunk_id, table, whole=job.whole, mapped=mapped)
     return job.chunk_id, table.num_rows, table, checksum
 
 
 def _play_chunk_in_worker(job: ChunkJob) -> tuple[int, int, pa.Table | None, str | None]:
     """``play_chunk`` in a worker process: a chunk stored in a part file is sent back without
-    its table (the run's process reads the part instead: for a chunk of 1,000 matches that
-    costs it 0.4 ms, receiving the pickled table through the pipe 1.2 ms, and the worker
-    1.7 ms to send it)."""
-    chunk_id, count, table, checksum = play_chunk(job)
+    its table (the run's process maps the part, stored uncompressed for it, when it merges;
+    receiving a pickled table of 1,000 matches through the pipe cost it 1.2 ms, and the
+    worker 1.7 ms to send it)."""
+    chunk_id, count, table, checksum = play_chunk(job, mapped=True)
     return chunk_id, count, None if job.out_dir is not None else table, checksum
 
 
@@ -572,11 +599,16 @@ def run_tournament(
     check_strategy_names(spec, registry)
     if spec.exact:  # fail before anything is written
         check_exact_strategies(spec.strategies, registry, spec.game)
-    size = max(1, total) if spec.exact else chunk_size(spec.game)  # exact: one chunk
-    chunks = math.ceil(total / size)
+    # exact: one chunk
+    size = max(1, total) if spec.exact else chunk_size(spec.game, batch_plays_every_pairing(spec, registry))
     folder = Path(out_dir) if out_dir is not None else None
     # One run at a time per folder: a second run or --resume into it is refused meanwhile.
     with storage.folder_lock(folder) if folder is not None else contextlib.nullcontext():
+        if folder is not None and resume and not spec.exact:
+            # A folder resumes in the chunks it was cut into, by whichever version: a match's
+            # result does not depend on its chunk.
+            size = storage.recorded_chunk_size(folder) or size
+        chunks = math.ceil(total / size)
         finished: dict[int, str | None] = {}
         if folder is not None:
             from powergame.plugins import plugin_fingerprints
@@ -604,7 +636,12 @@ def run_tournament(
             for i in range(chunks)
             if i not in finished
         )
-        tables = _play_jobs(jobs, remaining, min(workers, chunks - resumed), finished, folder, quiet, timeout)
+        # A worker's stored chunk is mapped from its part by the merge (the page cache's pages,
+        # not memory of this process: see storage); a chunk played here keeps its table.
+        keep = folder is None or chunks == 1 or min(workers, chunks - resumed) <= 1
+        tables = _play_jobs(
+            jobs, remaining, min(workers, chunks - resumed), finished, folder, quiet, timeout, keep
+        )
         play_seconds = time.perf_counter() - started
         writing = None
         if folder is not None:
@@ -673,28 +710,28 @@ def _play_jobs(
     folder: Path | None,
     quiet: bool,
     match_timeout: float,
+    keep: bool = True,
 ) -> dict[int, pa.Table]:
     """Play the chunks (built lazily: a few ahead of the workers, so memory does not grow
-    with their number) and record each as it finishes. Every chunk's table is kept for the
-    merge: a worker's stored chunk is read from its part file as it finishes (while the
-    workers play on), the others' tables come with them."""
+    with their number) and record each as it finishes; returns the tables that came with
+    their chunks when ``keep`` (those played in this process, and all without a folder).
+    A stored chunk is otherwise left in its part file for the merge, which maps it: reading
+    each worker's part back as it finished cost this process 2-3 s of CPU on 1.6 million
+    matches, taken from the two cores the workers share."""
     rows_by_chunk: dict[int, pa.Table] = {}
-    recorded = len(finished)  # chunks the manifest on disk holds
+    manifest = storage.ManifestWriter(folder, len(finished)) if folder is not None else None
     last_write = -math.inf
 
     def write_manifest(now: float) -> None:
-        nonlocal recorded, last_write
-        if folder is not None and len(finished) != recorded:
-            storage.write_manifest(folder, finished)
-            recorded, last_write = len(finished), now
+        nonlocal last_write
+        if manifest is not None and manifest.update(finished):
+            last_write = now
 
     with _progress(total, quiet) as bar:
 
         def record(chunk_id: int, count: int, rows: pa.Table | None, checksum: str | None) -> None:
-            if rows is None:  # stored by a worker
-                assert folder is not None
-                rows = storage.read_part(folder, chunk_id)
-            rows_by_chunk[chunk_id] = rows
+            if rows is not None and keep:  # played here, or sent back (no folder)
+                rows_by_chunk[chunk_id] = rows
             if folder is not None:
                 finished[chunk_id] = checksum
                 now = time.monotonic()
@@ -705,7 +742,8 @@ def _play_jobs(
         try:
             _play_queue(iter(jobs), workers, match_timeout, record, lambda: write_manifest(time.monotonic()))
         finally:  # every chunk stored so far is recorded, whether the run ends or is stopped
-            write_manifest(time.monotonic())
+            if manifest is not None:
+                manifest.close(finished)
     return rows_by_chunk
 
 

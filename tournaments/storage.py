@@ -5,14 +5,17 @@ Layout of a results folder::
 
     run.json            what is being run (the spec, plugins) and its fingerprint
     manifest.json       ids of the chunks whose part file is complete, with checksums
-    parts/chunk-00007.arrow     the rows of one finished chunk (Arrow IPC, LZ4)
+    parts/chunk-00007.arrow     the rows of one finished chunk (Arrow IPC: LZ4, or uncompressed from a worker)
     matches.parquet     all rows, merged in match order (written at the end)
     matches.csv         the same, with --csv
     summary.json        spec, seed, versions, counts, timing and headline tables
 
 Every file is written to a temporary name in the same folder and then moved into place
 with ``os.replace``, so a reader (or a resumed run) sees either the old file or the new
-one, never half of one.
+one, never half of one. The bookkeeping files are also made durable (flushed to the disk
+before they take their name, their folder after), and the part files a manifest lists
+are flushed, in one batch, before that manifest is: after a power loss the manifest on
+disk names only chunks whose part files reached the disk.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ from powergame.arrow_arrays import to_numpy
 from powergame.errors import ParameterError
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     import pandas as pd
 
 RUN_FILE = "run.json"
@@ -125,12 +130,53 @@ def _temporary(path: Path) -> Path:
     return path.with_name(f".{path.name}.tmp-{os.getpid()}")
 
 
-def write_json_atomic(path: Path, data: Any, indent: int | None = 2) -> None:
-    """Write ``data`` as JSON to ``path`` via a temporary file and ``os.replace``
-    (``indent=None``: on one line, which json encodes in C, several times faster)."""
+def write_json_atomic(path: Path, data: Any, indent: int | None = 2, first: Sequence[Path] = ()) -> None:
+    """Write ``data`` as JSON to ``path`` via a temporary file and ``os.replace``, durably
+    (``_replace_durably``; ``first``: files and folders flushed along with it, before it
+    takes its name). ``indent=None``: on one line, which json encodes in C, several times
+    faster."""
     tmp = _temporary(path)
     tmp.write_text(json.dumps(data, indent=indent, sort_keys=False, default=str) + "\n", encoding="utf-8")
+    _replace_durably(tmp, path, first)
+
+
+# At most this many files are flushed at once: the file system commits concurrent flushes
+# together (a manifest naming 20 new part files took 18 ms on threads against 43-51 ms with
+# the parts flushed one after another).
+FSYNC_THREADS = 8
+
+
+def _replace_durably(tmp: Path, path: Path, first: Sequence[Path] = ()) -> None:
+    """Move the written file ``tmp`` to ``path`` so that a power loss leaves the old file or
+    the whole new one: ``tmp`` and ``first`` are flushed to the disk before the rename (without
+    it a file system may store the new name before the data, leaving an empty file), the
+    folder after it (the rename itself)."""
+    _fsync_all([*first, tmp])
     os.replace(tmp, path)
+    _fsync(path.parent)
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file's data or a folder's entries to the disk."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _fsync_all(paths: Sequence[Path]) -> None:
+    """``_fsync`` every path, several at a time on threads (fsync waits without the
+    interpreter's lock)."""
+    if len(paths) <= 1:
+        for path in paths:
+            _fsync(path)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(min(FSYNC_THREADS, len(paths)), thread_name_prefix="powergame-fsync") as pool:
+        for _ in pool.map(_fsync, paths):  # raises the first error
+            pass
 
 
 # Rows per Parquet row group of a table with survival curves: the writer holds a whole group's
@@ -181,15 +227,22 @@ def _write_parquet_atomic(path: Path, table: pa.Table) -> None:
     os.replace(tmp, path)
 
 
-# Part files are the run's own (read back only by the merge and a resumed run): Arrow's IPC
-# file format with LZ4-compressed buffers, which a chunk of 1,000 matches costs 0.8 ms to write
-# and 0.2-0.4 ms to read back, against 3.5 ms and 0.9 ms as Parquet (its dictionaries and
-# statistics are worth their cost only in the merged file). Batches of PART_BATCH_ROWS rows
-# bound what the compressor holds at once. The only chunk of a run (an exact run has one) is
-# stored as Parquet instead, in the merged file's form, so that the merge copies it.
+# Part files are the run's own (read back by the merge and a resumed run): Arrow's IPC file
+# format, read back memory-mapped (``_read_part_file``). A part a worker process stores for
+# the run's process to merge is uncompressed, so that the merged table's buffers are the
+# part's pages, which the worker left in the page cache, instead of memory the run's process
+# allocates and fills: on the virtual machines we measure on, memory a process touches for the
+# first time costs about 2 s of system time a GB, and decompressing the LZ4 parts of 1.6 million
+# matches (750 MB) cost the run's process 2-3 s, mapping uncompressed ones 0.3 s
+# (docs/processes.md). The price is disk: 460 bytes a match against about 100 with LZ4. A part
+# the run's process stores itself, whose table it keeps, is read back only by a resumed run and
+# is LZ4-compressed. A part is never rewritten in place while a table of it may be in use (a
+# truncated mapping is a bus error): parts are written to a temporary file and renamed, and
+# removed by unlinking. The only chunk of a run (an exact run has one) is stored as Parquet
+# instead, in the merged file's form, so that the merge copies it.
 PART_SUFFIX = ".arrow"
 WHOLE_PART_SUFFIX = ".parquet"
-PART_COMPRESSION = "lz4"
+PART_COMPRESSION = "lz4"  # of a part the run's process keeps the table of (see above)
 PART_BATCH_ROWS = 4096
 # The heap is trimmed around storing a chunk only when it is the run's only one or this large
 # (an exact run's): for a chunk of 1,000 matches the trimming cost 320 page faults and 0.6 ms
@@ -214,11 +267,21 @@ def stored_part_path(folder: Path, chunk_id: int) -> Path | None:
 
 
 def write_part(
-    folder: Path, chunk_id: int, rows: Sequence[dict[str, Any]] | pa.Table, whole: bool = False
+    folder: Path,
+    chunk_id: int,
+    rows: Sequence[dict[str, Any]] | pa.Table,
+    whole: bool = False,
+    mapped: bool = False,
 ) -> str:
     """Store the rows (or the table) of one finished chunk (atomically); returns the part
     file's checksum (``file_checksum``), computed before the file takes its name. ``whole``:
-    the chunk is the whole run, stored as ``matches.parquet`` will be (the merge copies it)."""
+    the chunk is the whole run, stored as ``matches.parquet`` will be (the merge copies it).
+    ``mapped``: another process will map it for its table, so it is stored uncompressed.
+
+    The part is not flushed to the disk here: ``write_manifest`` flushes the parts it records
+    for the first time, all at once, before the manifest names them (flushing each part of
+    1,000 matches and its folder kept the writer waiting 4-6 ms, three times what storing
+    it takes: ``benchmarks/durable_writes.py --parts``)."""
     table = rows if isinstance(rows, pa.Table) else rows_to_table(rows)
     trim = whole or table.nbytes >= TRIM_BYTES
     if trim:  # what playing the chunk freed goes back to the system before the writer's buffers come
@@ -228,7 +291,7 @@ def write_part(
     if whole:
         _write_parquet(table, tmp)  # straight to the file: a whole-file buffer would add its size to the peak
     else:
-        _write_ipc(table, tmp)
+        _write_ipc(table, tmp, None if mapped else PART_COMPRESSION)
     checksum = file_checksum(tmp)  # read back from the page cache, before the part becomes visible
     os.replace(tmp, path)
     # A part of the other kind for this chunk (an earlier version's Parquet part of a chunk
@@ -242,10 +305,10 @@ def write_part(
     return checksum
 
 
-def _write_ipc(table: pa.Table, where: Path) -> None:
-    # One thread: Arrow's pool compressing a small part's columns in parallel cost 0.9 ms of CPU
-    # a chunk against 0.5 ms, and the workers keep the cores busy anyway.
-    options = pa.ipc.IpcWriteOptions(compression=PART_COMPRESSION, use_threads=False)
+def _write_ipc(table: pa.Table, where: Path, compression: str | None = PART_COMPRESSION) -> None:
+    # One thread: Arrow's pool compressing a small part's columns in parallel cost 0.9 ms of
+    # CPU a chunk against 0.5 ms.
+    options = pa.ipc.IpcWriteOptions(compression=compression, use_threads=False)
     with pa.OSFile(str(where), "wb") as sink, pa.ipc.new_file(sink, table.schema, options=options) as writer:
         writer.write_table(table, max_chunksize=PART_BATCH_ROWS)
 
@@ -293,6 +356,16 @@ def _read_json(folder: Path, name: str) -> Any:
         ) from None
 
 
+def recorded_chunk_size(folder: Path) -> int | None:
+    """The matches per chunk the run in ``folder`` was cut into (its ``run.json``); None when
+    there is no readable record of it."""
+    with contextlib.suppress(OSError, ValueError, UnicodeDecodeError, AttributeError):
+        size = json.loads((folder / RUN_FILE).read_text(encoding="utf-8")).get("chunk_size")
+        if isinstance(size, int) and not isinstance(size, bool) and size > 0:
+            return size
+    return None
+
+
 def read_checksums(folder: Path) -> dict[int, str | None]:
     """The chunks recorded as finished, each with its part file's checksum (None when the
     manifest has none, as written by an older version)."""
@@ -317,9 +390,13 @@ def read_manifest(folder: Path) -> set[int]:
 
 
 def write_manifest(folder: Path, finished: Mapping[int, str | None] | Iterable[int]) -> None:
-    """Record which chunks are finished (atomically), with the checksum of each part file
-    when ``finished`` maps chunk ids to checksums."""
+    """Record which chunks are finished (atomically and durably), with the checksum of each
+    part file when ``finished`` maps chunk ids to checksums. The part files of the chunks
+    the manifest on disk does not list yet (with that checksum) are flushed to the disk
+    first, with the ``parts`` folder, so that the manifest never names a part a power loss
+    could take back."""
     checksums = dict(finished) if isinstance(finished, Mapping) else dict.fromkeys(finished)
+    first = _unrecorded_parts(folder, checksums)
     write_json_atomic(
         folder / MANIFEST_FILE,
         {
@@ -327,7 +404,66 @@ def write_manifest(folder: Path, finished: Mapping[int, str | None] | Iterable[i
             "checksums": {str(chunk): value for chunk, value in sorted(checksums.items()) if value},
         },
         indent=None,  # rewritten as chunks finish; indented, json encodes it in Python
+        first=[*first, folder / PARTS_DIR] if first else (),
     )
+
+
+class ManifestWriter:
+    """Writes ``manifest.json`` on a thread of its own, so that flushing the part files it
+    names (``write_manifest``) never holds up play. ``update(finished)`` hands it the
+    finished chunks; while a write is under way it is skipped (the next write takes the
+    chunks finished meanwhile). ``close(finished)`` writes what is left and waits. A write's
+    error is raised by the next call."""
+
+    def __init__(self, folder: Path, recorded: int) -> None:
+        self.folder = folder
+        self.recorded = recorded  # chunks the manifest on disk (or being written) holds
+        self._pending: Future[None] | None = None
+        self._thread: ThreadPoolExecutor | None = None
+
+    def update(self, finished: Mapping[int, str | None], wait: bool = False) -> bool:
+        """Start writing a manifest of ``finished`` unless it holds no new chunk or (without
+        ``wait``) the previous write is still under way; whether one was started. ``wait``:
+        wait for the previous write, and for this one."""
+        if self._pending is not None and (wait or self._pending.done()):
+            pending, self._pending = self._pending, None
+            pending.result()
+        if len(finished) == self.recorded or self._pending is not None:
+            return False
+        if self._thread is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._thread = ThreadPoolExecutor(1, thread_name_prefix="powergame-manifest")
+        self._pending = self._thread.submit(write_manifest, self.folder, dict(finished))
+        self.recorded = len(finished)
+        if wait:
+            self.update(finished, wait=True)
+        return True
+
+    def close(self, finished: Mapping[int, str | None]) -> None:
+        """Write the manifest of ``finished`` if it holds new chunks, and wait until written."""
+        try:
+            self.update(finished, wait=True)
+        finally:
+            if self._thread is not None:
+                self._thread.shutdown()
+
+
+def _unrecorded_parts(folder: Path, checksums: Mapping[int, str | None]) -> list[Path]:
+    """The stored part files of the chunks in ``checksums`` that the manifest on disk does
+    not list with the same checksum (all of them when it is missing or damaged)."""
+    try:
+        recorded = read_checksums(folder)
+    except ParameterError:
+        recorded = {}
+    paths = []
+    for chunk, checksum in checksums.items():
+        if chunk in recorded and recorded[chunk] == checksum:
+            continue
+        path = stored_part_path(folder, chunk)
+        if path is not None:
+            paths.append(path)
+    return paths
 
 
 LOCK_FILE = ".lock"
@@ -448,8 +584,18 @@ def _resume_state(
     (folder / PARTS_DIR).mkdir(exist_ok=True)
     for leftover in list(folder.glob(".*.tmp-*")) + list((folder / PARTS_DIR).glob(".*.tmp-*")):
         leftover.unlink(missing_ok=True)
+    try:
+        recorded = read_checksums(folder)
+    except ParameterError:  # cut short (a power loss before writes were flushed): nothing counts as finished
+        recorded = {}
+        if warn is not None:
+            warn(
+                f"{MANIFEST_FILE} is empty or damaged (cut short, e.g. by a power loss): no chunk "
+                "counts as finished, every chunk is played again"
+            )
+        write_manifest(folder, {})
     verified: dict[int, str | None] = {}
-    for chunk, checksum in sorted(read_checksums(folder).items()):
+    for chunk, checksum in sorted(recorded.items()):
         path = stored_part_path(folder, chunk)
         if path is None:
             continue
@@ -462,6 +608,8 @@ def _resume_state(
                 f"{path.relative_to(folder)} {why} (its checksum differs from the manifest): playing it again"
             )
         path.unlink()
+    if verified != recorded:  # the manifest on disk names only verified parts (write_manifest relies on it)
+        write_manifest(folder, verified)
     return verified
 
 
@@ -551,12 +699,21 @@ def gather_parts(
     rows must hold match ids 0, 1, ... each exactly once (else a ParameterError)."""
     chunks = sorted(chunk_ids)
     known = tables or {}
-    parts: list[pa.Table] = []
-    for chunk in chunks:
-        if chunk in known:
-            parts.append(known[chunk])
-        elif (path := stored_part_path(folder, chunk)) is not None:  # a missing one fails the count below
-            parts.append(_read_part_file(path, parts[0].schema if parts else None))
+    stored = {
+        chunk: path for chunk in chunks if chunk not in known and (path := stored_part_path(folder, chunk))
+    }
+    read = [_read_part_file(path) for path in stored.values()]
+    found = dict(zip(stored, read, strict=True))
+    # A missing part fails the count below.
+    parts = [
+        known[chunk] if chunk in known else found[chunk]
+        for chunk in chunks
+        if chunk in known or chunk in found
+    ]
+    if parts and any(not part.schema.equals(parts[0].schema) for part in parts):
+        parts = [
+            part if part.schema.equals(parts[0].schema) else part.cast(parts[0].schema) for part in parts
+        ]
     schema = parts[0].schema if parts else SCHEMA
     table = pa.concat_tables(parts) if parts else schema.empty_table()
     ids = to_numpy(table.column("match_id"))
@@ -581,8 +738,14 @@ def _read_part_file(path: Path, schema: pa.Schema | None = None) -> pa.Table:
     """A part file's table, Arrow or Parquet by its suffix (``schema``: the one it must have;
     None: ``SCHEMA``, or ``EXACT_SCHEMA`` for an exact run's)."""
     if path.suffix == PART_SUFFIX:
-        with pa.OSFile(str(path)) as source:  # one thread: handing a small part's buffers out costs more
-            table = pa.ipc.open_file(source, options=pa.ipc.IpcReadOptions(use_threads=False)).read_all()
+        # Mapped: the table's buffers are slices of the mapping, which lives as long as they do
+        # (closing the file gives back only its descriptor: a run maps thousands of parts).
+        # One thread: handing a small part's buffers out costs more.
+        with pa.memory_map(str(path)) as source:
+            mapped = source.read_buffer()
+        table = pa.ipc.open_file(
+            pa.BufferReader(mapped), options=pa.ipc.IpcReadOptions(use_threads=False)
+        ).read_all()
         if schema is None or table.schema.equals(schema):
             return table
         return table.cast(schema)

@@ -9,6 +9,7 @@ tests compare both), so that a run's summary does not import scipy.stats.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -59,7 +60,7 @@ def kaplan_meier_columns(
 ) -> dict[str, np.ndarray] | None:
     """``kaplan_meier``'s table as numpy columns (None for empty input); without a
     ``confidence`` the interval columns are left out."""
-    times = np.asarray(durations, dtype=float)
+    times = _times(durations)
     flags = np.asarray(censored, dtype=bool)
     if times.size == 0:
         return None
@@ -86,10 +87,32 @@ def kaplan_meier_columns(
     return columns
 
 
+def _times(durations: Durations) -> np.ndarray:
+    """Durations as numpy: integers (rounds) as they are, anything else as floats."""
+    times = np.asarray(durations)
+    return times if times.dtype.kind in "iu" else np.asarray(times, dtype=float)
+
+
+def _rounds(times: np.ndarray) -> int | None:
+    """For integer durations that are rounds (not negative, fewer than a few per
+    relationship): the longest, so that they are counted per round; else None."""
+    if times.dtype.kind not in "iu" or not len(times):
+        return None
+    low, top = int(times.min()), int(times.max())
+    return top if low >= 0 and top <= 4 * len(times) + 1024 else None
+
+
 def _risk_table(times: np.ndarray, flags: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The distinct observed times, how many were still together just before each (at
     risk) and how many left at each (events)."""
-    grid, index = _distinct_times(times)
+    top = _rounds(times)
+    if top is not None:  # counted per round: no index per relationship
+        counts = np.bincount(times, minlength=top + 1)
+        lasted = np.bincount(times[flags], minlength=top + 1)
+        present = counts > 0
+        at_risk = counts[present][::-1].cumsum()[::-1]
+        return np.flatnonzero(present).astype(float), at_risk, (counts - lasted)[present]
+    grid, index = _distinct_times(np.asarray(times, dtype=float))
     counts = np.bincount(index, minlength=grid.size)
     events = np.bincount(index, weights=~flags, minlength=grid.size).astype(np.int64)
     at_risk = counts[::-1].cumsum()[::-1]
@@ -136,12 +159,25 @@ def median_survival(curve: pd.DataFrame) -> float | None:
 def _log_rank_z(times_a: np.ndarray, flags_a: np.ndarray, times_b: np.ndarray, flags_b: np.ndarray) -> float:
     """(O_a - E_a) / sqrt(V) over the times at which someone left (scipy.stats.logrank's
     statistic); nan or inf when V is 0."""
-    times = np.concatenate([times_a, times_b])
-    flags = np.concatenate([flags_a, flags_b])
-    grid, at_risk, events = _risk_table(times, flags)
-    # at risk in group a just before each time: group a's durations at or after it
-    sorted_a = np.sort(times_a)
-    at_risk_a = sorted_a.size - np.searchsorted(sorted_a, grid, side="left")
+    top_a, top_b = _rounds(times_a), _rounds(times_b)
+    if top_a is not None and top_b is not None:  # counted per round: no joined copy, no sort
+        size = max(top_a, top_b) + 1
+        counts_a, counts_b = np.bincount(times_a, minlength=size), np.bincount(times_b, minlength=size)
+        lasted = np.bincount(times_a[flags_a], minlength=size) + np.bincount(times_b[flags_b], minlength=size)
+        counts = counts_a + counts_b
+        present = counts > 0
+        grid = np.flatnonzero(present).astype(float)
+        at_risk = counts[present][::-1].cumsum()[::-1]
+        events = (counts - lasted)[present]
+        # at risk in group a just before each time: group a's durations at or after it
+        at_risk_a = counts_a[::-1].cumsum()[::-1][present]
+    else:
+        times_a, times_b = np.asarray(times_a, dtype=float), np.asarray(times_b, dtype=float)
+        grid, at_risk, events = _risk_table(
+            np.concatenate([times_a, times_b]), np.concatenate([flags_a, flags_b])
+        )
+        sorted_a = np.sort(times_a)
+        at_risk_a = sorted_a.size - np.searchsorted(sorted_a, grid, side="left")
     observed = events > 0
     grid, at_risk, events, at_risk_a = (
         grid[observed],
@@ -151,12 +187,21 @@ def _log_rank_z(times_a: np.ndarray, flags_a: np.ndarray, times_b: np.ndarray, f
     )
     at_risk_b = at_risk - at_risk_a
     several = at_risk > 1
-    variance = np.sum(
-        (at_risk_a * at_risk_b * events * (at_risk - events))[several] / (at_risk**2 * (at_risk - 1))[several]
-    )
+    spread = _product(at_risk_a, at_risk_b, events, at_risk - events)
+    variance = np.sum(spread[several] / _product(at_risk, at_risk, at_risk - 1)[several])
     expected_a = np.sum(at_risk_a * (events / at_risk))
     with np.errstate(divide="ignore", invalid="ignore"):
         return float((int((~flags_a).sum()) - expected_a) / np.sqrt(variance))
+
+
+def _product(*factors: np.ndarray) -> np.ndarray:
+    """The product of integer arrays, as floats: the integer product rounded once where it
+    fits in 64 bits (the figures of earlier releases), the product of the floats where it
+    does not (from about 100,000 relationships at risk, which an int64 product wraps)."""
+    whole = functools.reduce(np.multiply, factors)
+    approximate = functools.reduce(np.multiply, [np.asarray(factor, dtype=float) for factor in factors])
+    found: np.ndarray = np.where(np.abs(approximate) < 2.0**62, whole, approximate)
+    return found
 
 
 @dataclass(frozen=True)
@@ -207,9 +252,7 @@ def log_rank(
     exits_a, exits_b = int((~flags_a).sum()), int((~flags_b).sum())
     statistic = p_value = None
     if flags_a.size and flags_b.size and exits_a + exits_b > 0:
-        z = _log_rank_z(
-            np.asarray(durations_a, dtype=float), flags_a, np.asarray(durations_b, dtype=float), flags_b
-        )
+        z = _log_rank_z(_times(durations_a), flags_a, _times(durations_b), flags_b)
         if math.isfinite(z):
             statistic, p_value = z, normal_two_sided_p(z)
     return LogRankResult(

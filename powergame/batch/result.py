@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from powergame import power
+from powergame import power, record
 from powergame.errors import ParameterError
 from powergame.game import Game
 
@@ -150,22 +150,6 @@ def _result_of_parts(
     return BatchResult(game=game, seeds=seeds, **fields, **actions)
 
 
-_ARRAY_FIELDS = (
-    "horizon",
-    "rounds_together",
-    "left_by",
-    "exit_round",
-    "total_a",
-    "total_b",
-    "score_a",
-    "score_b",
-    "cooperation_a",
-    "cooperation_b",
-    "mutual_cooperation",
-    "mean_stake",
-    "realized_dependence_a",
-    "realized_dependence_b",
-    "power_shifts",
-    "power_share_a",
-    "power_share_b",
-)
+# The per-match arrays of a BatchResult: the record's played figures but ``censored`` (a
+# property: ``left_by == 0``).
+_ARRAY_FIELDS = tuple(name for name in record.PLAYED_FIGURES if name != "censored")

@@ -9,26 +9,20 @@ from typing import Any
 
 import numpy as np
 
-from powergame import power
+from powergame import power, record
 from powergame.exact.curves import _CurveGroup
 from powergame.exact.result import ExactResult
 from powergame.game import Game
 
-FIGURES = (
-    "rounds_together",
-    "p_left_a",
-    "p_left_b",
-    "p_left_both",
-    "total_a",
-    "total_b",
-    "score_a",
-    "score_b",
-    "cooperation_a",
-    "cooperation_b",
-    "mutual_cooperation",
-    "mean_stake",
-    "realized_dependence_a",
-    "realized_dependence_b",
+# The figures solved per pair: the record's played figures an exact result holds (but its
+# horizon, the game's, and ``censored``, 1 - P(someone left)), and who leaves how often.
+FIGURES: tuple[str, ...] = (
+    *(
+        name
+        for name in record.PLAYED_FIGURES
+        if name in record.EXACT_ENGINE_COLUMNS and name not in ("horizon", "censored")
+    ),
+    *record.LEAVING_COLUMNS,
 )
 
 
