@@ -146,8 +146,7 @@ def test_results_do_not_depend_on_processes_or_chunking(
 ) -> None:
     spec = spec_of(NAMES, game=Game(rounds=20, outside_options=(1.5, 0.5), noise=0.1), repetitions=3, seed=5)
     serial = run(spec).matches
-    monkeypatch.setattr(round_robin, "ROUNDS_PER_CHUNK", 60)  # 3 matches per chunk
-    monkeypatch.setattr(round_robin, "BATCH_CHUNK_FACTOR", 1)  # as small for every engine
+    chunks_of(monkeypatch, 3, rounds=20)
     parallel = run(spec, processes=2, out_dir=tmp_path / "out").matches
     pd.testing.assert_frame_equal(serial, parallel)
     assert run(spec, processes=2).summary["counts"]["chunks"] == -(-len(serial) // 3)
@@ -214,8 +213,7 @@ def test_the_run_reads_each_workers_part_once_and_equals_one_process(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     spec = spec_of(NAMES, game=Game(rounds=20, noise=0.1), repetitions=3, seed=5)
-    monkeypatch.setattr(round_robin, "ROUNDS_PER_CHUNK", 60)  # 3 matches per chunk
-    monkeypatch.setattr(round_robin, "BATCH_CHUNK_FACTOR", 1)  # as small for every engine
+    chunks_of(monkeypatch, 3, rounds=20)
     read: list[str] = []
     original = storage._read_part_file
     monkeypatch.setattr(
@@ -231,6 +229,12 @@ def test_the_run_reads_each_workers_part_once_and_equals_one_process(
     )
     one = run(spec, processes=1, out_dir=tmp_path / "one")
     assert two.table.equals(one.table) and storage.load_match_table(out).equals(one.table)
+
+
+def chunks_of(monkeypatch: pytest.MonkeyPatch, matches: int, rounds: int) -> None:
+    """Cut runs of ``rounds``-round matches into chunks of ``matches`` matches, for every engine."""
+    monkeypatch.setattr(round_robin, "ROUNDS_PER_CHUNK", matches * rounds)
+    monkeypatch.setattr(round_robin, "BATCH_CHUNK_FACTOR", 1)
 
 
 def runs_of_one_pairing(tasks: list[round_robin.MatchTask]) -> list[tuple[str, str, tuple[int, ...]]]:
@@ -294,8 +298,7 @@ def test_workers_parts_are_mapped_by_the_merge_and_a_run_of_one_process_compress
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     spec = spec_of(NAMES, game=Game(rounds=100, noise=0.1), repetitions=20, seed=5)
-    monkeypatch.setattr(round_robin, "ROUNDS_PER_CHUNK", 2000)  # 20 matches per chunk
-    monkeypatch.setattr(round_robin, "BATCH_CHUNK_FACTOR", 1)
+    chunks_of(monkeypatch, 20, rounds=100)
     two = run(spec, processes=2, out_dir=tmp_path / "two")
     before = pa.total_allocated_bytes()
     part = storage.read_part(tmp_path / "two", 1)
@@ -311,8 +314,7 @@ def test_the_manifest_is_written_on_a_thread_of_its_own_and_names_every_chunk_at
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     spec = spec_of(NAMES, game=Game(rounds=20, noise=0.1), repetitions=3, seed=5)
-    monkeypatch.setattr(round_robin, "ROUNDS_PER_CHUNK", 60)  # 3 matches per chunk
-    monkeypatch.setattr(round_robin, "BATCH_CHUNK_FACTOR", 1)
+    chunks_of(monkeypatch, 3, rounds=20)
     monkeypatch.setattr(round_robin, "MANIFEST_SECONDS", 0)  # a write asked for after every chunk
     writes: list[tuple[str, int]] = []
     original = storage.write_manifest
