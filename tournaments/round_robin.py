@@ -636,12 +636,7 @@ def run_tournament(
             for i in range(chunks)
             if i not in finished
         )
-        # A worker's stored chunk is mapped from its part by the merge (the page cache's pages,
-        # not memory of this process: see storage); a chunk played here keeps its table.
-        keep = folder is None or chunks == 1 or min(workers, chunks - resumed) <= 1
-        tables = _play_jobs(
-            jobs, remaining, min(workers, chunks - resumed), finished, folder, quiet, timeout, keep
-        )
+        tables = _play_jobs(jobs, remaining, min(workers, chunks - resumed), finished, folder, quiet, timeout)
         play_seconds = time.perf_counter() - started
         writing = None
         if folder is not None:
@@ -710,14 +705,13 @@ def _play_jobs(
     folder: Path | None,
     quiet: bool,
     match_timeout: float,
-    keep: bool = True,
 ) -> dict[int, pa.Table]:
     """Play the chunks (built lazily: a few ahead of the workers, so memory does not grow
     with their number) and record each as it finishes; returns the tables that came with
-    their chunks when ``keep`` (those played in this process, and all without a folder).
-    A stored chunk is otherwise left in its part file for the merge, which maps it: reading
-    each worker's part back as it finished cost this process 2-3 s of CPU on 1.6 million
-    matches, taken from the two cores the workers share."""
+    their chunks (those played in this process, and all without a folder). A worker's
+    stored chunk is left in its part file, which the merge maps (the page cache's pages, not
+    memory of this process: see storage): reading each part back as its chunk finished cost
+    this process 2-3 s of CPU on 1.6 million matches, taken from the workers' two cores."""
     rows_by_chunk: dict[int, pa.Table] = {}
     manifest = storage.ManifestWriter(folder, len(finished)) if folder is not None else None
     last_write = -math.inf
@@ -730,7 +724,7 @@ def _play_jobs(
     with _progress(total, quiet) as bar:
 
         def record(chunk_id: int, count: int, rows: pa.Table | None, checksum: str | None) -> None:
-            if rows is not None and keep:  # played here, or sent back (no folder)
+            if rows is not None:  # played here, or sent back (no folder)
                 rows_by_chunk[chunk_id] = rows
             if folder is not None:
                 finished[chunk_id] = checksum

@@ -437,7 +437,8 @@ class ManifestWriter:
         self._pending = self._thread.submit(write_manifest, self.folder, dict(finished))
         self.recorded = len(finished)
         if wait:
-            self.update(finished, wait=True)
+            pending, self._pending = self._pending, None
+            pending.result()
         return True
 
     def close(self, finished: Mapping[int, str | None]) -> None:
