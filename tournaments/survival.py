@@ -88,15 +88,21 @@ def kaplan_meier_columns(
 
 
 def _times(durations: Durations) -> np.ndarray:
-    """Durations as numpy: integers (rounds) as they are, anything else as floats."""
+    """Durations as numpy: signed integers (rounds) as they are, unsigned ones as int64 when
+    they fit (numpy before 2.2.4 does not count unsigned integers with ``bincount``),
+    anything else as floats."""
     times = np.asarray(durations)
-    return times if times.dtype.kind in "iu" else np.asarray(times, dtype=float)
+    if times.dtype.kind == "i":
+        return times
+    if times.dtype.kind == "u" and (not len(times) or int(times.max()) < 2**63):
+        return times.astype(np.int64)
+    return np.asarray(times, dtype=float)
 
 
 def _rounds(times: np.ndarray) -> int | None:
     """For integer durations that are rounds (not negative, fewer than a few per
     relationship): the longest, so that they are counted per round; else None."""
-    if times.dtype.kind not in "iu" or not len(times):
+    if times.dtype.kind != "i" or not len(times):
         return None
     low, top = int(times.min()), int(times.max())
     return top if low >= 0 and top <= 4 * len(times) + 1024 else None
