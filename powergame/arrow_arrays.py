@@ -205,10 +205,7 @@ def text_codes(column: pa.ChunkedArray | pa.Array) -> tuple[list[Any], np.ndarra
         encoded = _dictionary_encoded(column).combine_chunks()
     else:
         encoded = _dictionary_encoded(one_array(column))
-    return _codes_of(encoded.indices, encoded.dictionary)
-
-
-def _codes_of(indices: pa.Array, dictionary: pa.Array) -> tuple[list[Any], np.ndarray]:
+    indices, dictionary = encoded.indices, encoded.dictionary
     codes = np.frombuffer(indices.buffers()[1], dtype=np.int32, count=len(indices), offset=4 * indices.offset)
     words = dictionary.to_pylist()
     if indices.null_count:

@@ -147,13 +147,18 @@ def kahan(values: list[float]) -> float:
 
 def _kahan_finite(values: list[float]) -> float:
     """``kahan`` for finite values whose sum cannot overflow (no infinity to guard)."""
-    total = compensation = 0.0
+    return kahan_carried(values, 0.0, 0.0)[0]
+
+
+def kahan_carried(values: list[float], total: float, compensation: float) -> tuple[float, float]:
+    """Kahan's sum carried on over ``values`` from a sum so far and its compensation (finite
+    values whose sums cannot overflow): the sum and the compensation after them."""
     for value in values:
         y = value - compensation
         t = total + y
         compensation = (t - total) - y
         total = t
-    return total
+    return total, compensation
 
 
 def group_mean(index: np.ndarray, values: Any, count: int) -> np.ndarray:
@@ -168,8 +173,14 @@ def group_mean(index: np.ndarray, values: Any, count: int) -> np.ndarray:
         missing = np.isnan(found)
         counts = np.bincount(np.asarray(index)[~missing] if missing.any() else index, minlength=count)
         sums = group_sum(index, found, count)
+    return mean_of(sums, counts)
+
+
+def mean_of(sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Per group: its sum over its count of values; NaN for a group without values."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+        means: np.ndarray = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    return means
 
 
 def group_median(index: np.ndarray, values: np.ndarray, count: int) -> np.ndarray:

@@ -21,6 +21,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .grouped import kahan_carried, mean_of
+
 Run = tuple[int, int, int, int]  # piece, first row, row after the last, group (or cell)
 
 # A run costs a few numpy calls (or a Python loop over its values): from this many rows per
@@ -106,7 +108,7 @@ def group_sums(
         return None
     total, compensation = [0.0] * count, [0.0] * count
     for where, low, high, group in found:
-        total[group], compensation[group] = _kahan_on(
+        total[group], compensation[group] = kahan_carried(
             values[where][low:high].tolist(), total[group], compensation[group]
         )
     return np.array(total) + 0.0
@@ -121,20 +123,7 @@ def group_means(
     if sums is None:  # else nothing is missing: every row counts
         return None
     counts = sum(np.bincount(piece, minlength=count) for piece in index)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        means: np.ndarray = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
-    return means
-
-
-def _kahan_on(values: list[float], total: float, compensation: float) -> tuple[float, float]:
-    """Kahan's sum carried on over ``values`` from a sum so far and its compensation (finite
-    values whose sums cannot overflow)."""
-    for value in values:
-        y = value - compensation
-        t = total + y
-        compensation = (t - total) - y
-        total = t
-    return total, compensation
+    return mean_of(sums, np.asarray(counts))
 
 
 def cell_sums(
